@@ -1,0 +1,37 @@
+//===- OpHelpers.h - helpers private to the popt op definitions -*- C++ -*-===//
+//
+// Small utilities the op files share: getting an operand's ranked type and
+// emitting an inference error at an optional location.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_LIB_OPHELPERS_H
+#define POPT_LIB_OPHELPERS_H
+
+#include "popt/PoptDialect.h"
+#include "popt/ShapeHelpers.h"
+#include "mlir/IR/Diagnostics.h"
+
+namespace popt::detail {
+
+/// Emits `msg` at `loc` when there is one; always returns failure.
+inline mlir::LogicalResult fail(std::optional<mlir::Location> loc,
+                                const llvm::Twine &msg) {
+  return mlir::emitOptionalError(loc, msg);
+}
+
+inline mlir::RankedTensorType ranked(mlir::Value v) {
+  return v ? mlir::dyn_cast<mlir::RankedTensorType>(v.getType())
+           : mlir::RankedTensorType();
+}
+
+/// Pushes a ranked tensor type with `shape` and `elt` and returns success.
+inline mlir::LogicalResult push(llvm::SmallVectorImpl<mlir::Type> &out,
+                                llvm::ArrayRef<int64_t> shape,
+                                mlir::Type elt) {
+  out.push_back(mlir::RankedTensorType::get(shape, elt));
+  return mlir::success();
+}
+
+} // namespace popt::detail
+
+#endif // POPT_LIB_OPHELPERS_H

@@ -1,0 +1,84 @@
+//===- Compile.cpp - the popt-compile pipeline as a library call ----------===//
+//
+// Today's pipeline: import (with its verification), --emit-mlir of the
+// import stage, and a summary. Later stages (fusion, placement, scheduling,
+// plan emission) plug in here as they land; asking for one that does not
+// exist yet is a clear usage error, not a silent no-op.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/driver/Compile.h"
+
+#include "compiler/driver/ModuleSummary.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+namespace popt {
+
+const std::vector<std::string> &availableEmitStages() {
+  static const std::vector<std::string> stages{"import"};
+  return stages;
+}
+
+/// Writes `module` as text to `path` via a temporary file and a rename.
+static bool writeModule(ModuleOp module, const std::string &path,
+                        llvm::raw_ostream &errs) {
+  llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+    module.print(os);
+    return llvm::Error::success();
+  });
+  if (err) {
+    errs << "popt-compile: error: cannot write " << path << ": "
+         << llvm::toString(std::move(err)) << "\n";
+    return false;
+  }
+  return true;
+}
+
+int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
+                 llvm::raw_ostream &errs) {
+  for (auto &[stage, path] : options.emitMlir) {
+    const auto &stages = availableEmitStages();
+    if (std::find(stages.begin(), stages.end(), stage) == stages.end()) {
+      errs << "popt-compile: error: --emit-mlir stage '" << stage
+           << "' is not available in this version (available: import)\n";
+      return kExitBadInput;
+    }
+  }
+  if (!options.outputPlan.empty()) {
+    errs << "popt-compile: error: writing plans (-o) is not implemented yet; "
+            "this version imports and verifies models (use --emit-mlir "
+            "import=FILE)\n";
+    return kExitBadInput;
+  }
+
+  MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler(sourceMgr, &context, errs);
+  ImportStats stats;
+  OwningOpRef<ModuleOp> module =
+      importTorchScript(options.import, context, &stats);
+  if (!module) {
+    errs << "popt-compile: error: cannot import " << options.import.modelPath
+         << "; nothing written\n";
+    return kExitBadInput;
+  }
+  if (auto it = options.emitMlir.find("import"); it != options.emitMlir.end())
+    if (!writeModule(*module, it->second, errs))
+      return kExitRuntimeFailure;
+  if (options.printSummary) {
+    outs << "imported " << options.import.modelPath << " (load "
+         << llvm::format("%.3f", stats.loadSeconds) << " s, import "
+         << llvm::format("%.3f", stats.importSeconds) << " s)\n";
+    printSummary(*module, summarize(*module), outs);
+  }
+  return kExitOk;
+}
+
+} // namespace popt

@@ -1,0 +1,44 @@
+//===- Compile.h - the popt-compile pipeline as a library call --*- C++ -*-===//
+//
+// compileModel() runs the compiler's stages for one model and writes what
+// the options ask for. Tools and tests call it directly; popt-compile is a
+// thin command-line front over it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_COMPILER_DRIVER_COMPILE_H
+#define POPT_COMPILER_DRIVER_COMPILE_H
+
+#include "compiler/frontend/TorchImporter.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <string>
+
+namespace popt {
+
+/// Exit codes of the popt tools (docs/cli.md).
+enum ExitCode : int { kExitOk = 0, kExitRuntimeFailure = 1, kExitBadInput = 2 };
+
+struct CompileOptions {
+  ImportOptions import;
+  /// Output plan path; empty: no plan (import and print a summary).
+  std::string outputPlan;
+  /// --emit-mlir STAGE=FILE requests, by stage name.
+  std::map<std::string, std::string> emitMlir;
+  /// Print the imported module's summary to `summaryStream`.
+  bool printSummary = true;
+};
+
+/// The stages --emit-mlir accepts in this build.
+const std::vector<std::string> &availableEmitStages();
+
+/// Runs the pipeline. Diagnostics go to `errs`, the summary to `outs`.
+/// Returns an ExitCode; files are written to a temporary name and renamed,
+/// so a failure never leaves a partial file behind.
+int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
+                 llvm::raw_ostream &errs);
+
+} // namespace popt
+
+#endif // POPT_COMPILER_DRIVER_COMPILE_H

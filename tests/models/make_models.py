@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Writes the test models: every zoo model and per-op model, scripted and traced.
+
+Usage: make_models.py OUT_DIR [--only NAME ...]
+
+Writes OUT_DIR/NAME.script.pt, OUT_DIR/NAME.trace.pt and OUT_DIR/models.json,
+the manifest the tests read: for each file its model name, variant, input
+specs (as popt-compile --input-shape takes them) and expectation. Runs with
+Debian's python3-torch and python3-torchvision; weights are random with a
+fixed seed (no downloads).
+"""
+import argparse
+import json
+import os
+import sys
+import warnings
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ops import OPS  # noqa: E402
+from zoo import ZOO  # noqa: E402
+
+DTYPES = {"f32": torch.float32, "i64": torch.int64, "i32": torch.int32, "bool": torch.bool}
+
+
+def example_inputs(specs):
+    """Deterministic example inputs for tracing, from input specs."""
+    g = torch.Generator().manual_seed(1)
+    out = []
+    for spec in specs:
+        dims, _, dtype = spec.partition(":")
+        shape = [int(d) for d in dims.split("x")]
+        dt = DTYPES[dtype or "f32"]
+        if dt.is_floating_point:
+            out.append(torch.randn(shape, generator=g, dtype=dt))
+        else:
+            out.append(torch.randint(0, 16, shape, generator=g, dtype=dt))
+    return tuple(out)
+
+
+def save(module, path):
+    tmp = path + ".tmp"
+    torch.jit.save(module, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out_dir")
+    ap.add_argument("--only", nargs="*")
+    args = ap.parse_args()
+    os.makedirs(args.out_dir, exist_ok=True)
+    warnings.filterwarnings("ignore")
+    torch.set_num_threads(1)
+
+    entries = [(n, b, s, "ok", "zoo") for n, (b, s) in ZOO.items()]
+    entries += [(n, b, s, e, "op") for n, (b, s, e) in OPS.items()]
+    manifest = {}
+    for name, build, specs, expect, kind in entries:
+        if args.only and name not in args.only:
+            continue
+        torch.manual_seed(0)
+        model = build().eval()
+        inputs = example_inputs(specs)
+        variants = {"script": lambda: torch.jit.script(model)}
+        if expect != "dynamic":  # tracing would bake in one branch
+            variants["trace"] = lambda: torch.jit.trace(model, inputs, check_trace=False)
+        for variant, make in variants.items():
+            file = f"{name}.{variant}.pt"
+            with torch.no_grad():
+                save(make(), os.path.join(args.out_dir, file))
+            manifest[f"{name}.{variant}"] = {
+                "model": name, "kind": kind, "variant": variant, "file": file,
+                "inputs": specs, "expect": expect,
+            }
+        print(f"wrote {name} ({', '.join(variants)})", flush=True)
+
+    path = os.path.join(args.out_dir, "models.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)
+
+
+if __name__ == "__main__":
+    main()

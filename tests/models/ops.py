@@ -1,0 +1,247 @@
+"""One small model per op family the importer supports, plus the refusals.
+
+Each entry maps a name to (module class, [input specs], expectation). The
+expectation is "ok", "unsupported" (refused: unsupported ops) or "dynamic"
+(refused without --dynamic-aware, imported with it).
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Conv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.plain = nn.Conv2d(3, 8, 3, padding=1)
+        self.strided = nn.Conv2d(8, 8, 3, stride=2, padding=2, dilation=2, bias=False)
+        self.grouped = nn.Conv2d(8, 16, 3, padding=1, groups=4)
+        self.depthwise = nn.Conv2d(16, 16, 3, padding=1, groups=16)
+        self.up = nn.ConvTranspose2d(16, 4, 3, stride=2, padding=1, output_padding=1)
+
+    def forward(self, x):
+        x = self.plain(x)
+        x = self.strided(x)
+        x = self.grouped(x)
+        x = self.depthwise(x)
+        return self.up(x)
+
+
+class Linear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(32, 16)
+        self.b = nn.Linear(16, 8, bias=False)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+
+class Norms(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.gn = nn.GroupNorm(2, 8)
+        self.ln = nn.LayerNorm([8, 8])
+        self.ln_plain = nn.LayerNorm(8, elementwise_affine=False)
+        with torch.no_grad():
+            self.bn.running_mean.uniform_(-0.5, 0.5)
+            self.bn.running_var.uniform_(0.5, 2.0)
+            self.bn.weight.uniform_(0.5, 1.5)
+            self.bn.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        x = self.bn(self.conv(x))
+        x = self.gn(x)
+        x = self.ln(x)
+        return self.ln_plain(x)
+
+
+class Activations(nn.Module):
+    def forward(self, x):
+        a = F.relu(x) + F.relu6(x) + F.hardtanh(x, -0.5, 0.5)
+        b = F.gelu(x) + F.gelu(x, approximate="tanh") + F.silu(x)
+        c = torch.sigmoid(x) + torch.tanh(x) + F.hardswish(x) + F.hardsigmoid(x)
+        d = F.leaky_relu(x, 0.1) + torch.clamp(x, min=-1.0, max=1.0)
+        y = x.clone()
+        y.relu_()
+        return a + b + c + d + y
+
+
+class Softmax(nn.Module):
+    def forward(self, x):
+        return F.softmax(x, dim=-1) + F.log_softmax(x, dim=1)
+
+
+class Binary(nn.Module):
+    def forward(self, x, y):
+        a = x + y * 2.0 - x / (y.abs() + 1.0)
+        b = (x - 1) * (y + 0.5) / 3
+        c = torch.pow(x.abs() + 1.0, 2.0) + torch.pow(x.abs() + 1.0, y)
+        d = 1.0 - x
+        e = x.clone()
+        e.add_(y)
+        e.mul_(0.5)
+        bias = torch.ones(x.size(-1))
+        return a + b + c + d + e + bias + x.add(y, alpha=2)
+
+
+class UnaryMath(nn.Module):
+    def forward(self, x):
+        p = x.abs() + 0.1
+        return torch.sqrt(p) + torch.rsqrt(p) + torch.exp(-p) + torch.erf(x) + torch.log(p) + torch.neg(x)
+
+
+class Reduce(nn.Module):
+    def forward(self, x):
+        a = x.mean(dim=(2, 3), keepdim=True)
+        b = x.sum(dim=1)
+        c = x.mean(-1)
+        return a.sum() + b.mean() + c.sum(dim=[0, 1]).mean() + torch.amax(x, dim=1).mean()
+
+
+class Pool(nn.Module):
+    def forward(self, x):
+        a = F.max_pool2d(x, 3, stride=2, padding=1)
+        b = F.max_pool2d(x, 3, stride=2, ceil_mode=True)
+        c = F.avg_pool2d(x, 2)
+        d = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
+        e = F.adaptive_avg_pool2d(x, (1, 1))
+        return a.sum() + b.sum() + c.sum() + d.sum() + e.sum()
+
+
+class Shapes(nn.Module):
+    def forward(self, x):
+        b = x.size(0)
+        y = x.permute(0, 2, 3, 1).contiguous()
+        y = y.view(b, -1, x.size(1))
+        y = y.transpose(1, 2).reshape(b, x.size(1), 4, 4)
+        z = torch.flatten(y, 1).unsqueeze(1).unsqueeze(-1)
+        z = z.squeeze(-1).squeeze(1)
+        e = x[:, :1].expand(b, 3, 4, 4)
+        return z.sum() + e.sum() + x.flatten().sum()
+
+
+class CatSplit(nn.Module):
+    def forward(self, x):
+        a, b = torch.chunk(x, 2, dim=1)
+        c, d, e = torch.split(x, [1, 2, 1], dim=1)
+        f = x[:, 1:3, ::2]
+        g = x.select(1, 2)
+        h = x[:, -1]
+        return torch.cat([a, b, c, d, e], dim=1).sum() + f.sum() + g.sum() + h.sum() + torch.cat((a, b), 0).sum()
+
+
+class Matmul(nn.Module):
+    def forward(self, a, b):
+        m = torch.matmul(a, b)                  # 3-D x 3-D
+        n = torch.bmm(a, b)
+        v = torch.ones(a.size(-1))
+        mv = torch.matmul(a, v)                 # 3-D x 1-D
+        vm = torch.matmul(v, b)                 # 1-D x 3-D
+        w = torch.matmul(a.unsqueeze(1), b)     # 4-D x 3-D broadcast
+        return m.sum() + n.sum() + mv.sum() + vm.sum() + w.sum() + (a @ b[0]).sum()
+
+
+class Embedding(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 16)
+
+    def forward(self, ids):
+        return self.emb(ids)
+
+
+class MaskWhere(nn.Module):
+    def forward(self, x, y):
+        m = x > y
+        a = x.masked_fill(m, 0.0)
+        b = torch.where(x < 0, x, y)
+        c = (x == y).float() + (x != y).float() + (x >= 0).float() + (x <= 0.5).float()
+        d = torch.where(m, x, torch.zeros_like(x)) + torch.ones_like(y)
+        return a + b + c + d
+
+
+class TrilConst(nn.Module):
+    def forward(self, x):
+        t = x.size(-1)
+        causal = torch.triu(torch.ones(t, t), diagonal=1)
+        low = torch.tril(x) + torch.triu(x, 1)
+        r = torch.arange(t).float() + torch.zeros(t) + torch.full((t,), 2.0)
+        return low + causal + r
+
+
+class Upsample(nn.Module):
+    def forward(self, x):
+        a = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        b = F.interpolate(x, size=(12, 12), mode="bilinear", align_corners=False)
+        c = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=True)
+        return a.sum() + b.sum() + c.sum()
+
+
+class Misc(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x, ids):
+        y = self.drop(x).clone().detach()
+        z = ids.to(torch.float32) + ids.type_as(x)
+        return y + z.sum() + x.to(torch.float64).to(torch.float32)
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(32, 4, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.mha(x, x, x, need_weights=False)
+        return out
+
+
+class DataDependentBranch(nn.Module):
+    def forward(self, x):
+        if bool(x.sum() > 0):
+            return torch.relu(x)
+        return torch.neg(x)
+
+
+class DataDependentLoop(nn.Module):
+    def forward(self, x):
+        y = x
+        while bool(y.abs().sum() > 1.0):
+            y = y * 0.5
+        return y
+
+
+class Unsupported(nn.Module):
+    def forward(self, x):
+        a = torch.cumsum(x, dim=1)
+        b = torch.cumsum(a, dim=0)
+        return torch.flip(b, [1]) + torch.relu(x)
+
+
+OPS = {
+    "op_conv": (Conv, ["1x3x16x16"], "ok"),
+    "op_linear": (Linear, ["2x5x32"], "ok"),
+    "op_norms": (Norms, ["2x4x8x8"], "ok"),
+    "op_activations": (Activations, ["4x33"], "ok"),
+    "op_softmax": (Softmax, ["3x7"], "ok"),
+    "op_binary": (Binary, ["4x6", "6"], "ok"),
+    "op_unary_math": (UnaryMath, ["4x6"], "ok"),
+    "op_reduce": (Reduce, ["2x3x4x5"], "ok"),
+    "op_pool": (Pool, ["1x3x9x9"], "ok"),
+    "op_shapes": (Shapes, ["2x3x4x4"], "ok"),
+    "op_cat_split": (CatSplit, ["2x4x6"], "ok"),
+    "op_matmul": (Matmul, ["2x3x4", "2x4x5"], "ok"),
+    "op_embedding": (Embedding, ["2x7:i64"], "ok"),
+    "op_mask_where": (MaskWhere, ["3x5", "3x5"], "ok"),
+    "op_tril_const": (TrilConst, ["2x6x6"], "ok"),
+    "op_upsample": (Upsample, ["1x2x6x6"], "ok"),
+    "op_misc": (Misc, ["3x4", "3x4:i64"], "ok"),
+    "op_attention": (Attention, ["2x10x32"], "ok"),
+    "refuse_branch": (DataDependentBranch, ["4x4"], "dynamic"),
+    "refuse_loop": (DataDependentLoop, ["4x4"], "dynamic"),
+    "refuse_unsupported": (Unsupported, ["3x4"], "unsupported"),
+}

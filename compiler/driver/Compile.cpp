@@ -10,6 +10,7 @@
 
 #include "compiler/driver/ModuleSummary.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/Error.h"
@@ -26,11 +27,17 @@ const std::vector<std::string> &availableEmitStages() {
   return stages;
 }
 
-/// Writes `module` as text to `path` via a temporary file and a rename.
+/// Writes `module` to `path` (MLIR bytecode when it ends in .mlirbc, text
+/// otherwise, "-" for stdout) via a temporary file and a rename.
 static bool writeModule(ModuleOp module, const std::string &path,
                         llvm::raw_ostream &errs) {
-  llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
-    module.print(os);
+  bool bytecode = llvm::StringRef(path).ends_with(".mlirbc");
+  llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) -> llvm::Error {
+    if (bytecode && failed(writeBytecodeToFile(module, os)))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "bytecode writer failed");
+    if (!bytecode)
+      module.print(os);
     return llvm::Error::success();
   });
   if (err) {

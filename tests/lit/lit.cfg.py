@@ -1,0 +1,18 @@
+# lit configuration of popt's FileCheck tests: dialect round trips and
+# verifier errors (.mlir), importer output per op family (.test).
+import os
+
+import lit.formats
+
+config.name = "popt"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(os.path.dirname(config.popt_models_dir), "tests", "lit-out")
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py.in"]
+
+for d in (config.popt_tools_dir, config.llvm_tools_dir):
+    config.environment["PATH"] = d + os.pathsep + config.environment.get("PATH", "")
+config.substitutions.append(("%models", config.popt_models_dir))
+config.substitutions.append(
+    ("%expect-exit", "/usr/bin/python3 " + os.path.join(config.test_source_root, "expect_exit.py")))

@@ -27,6 +27,10 @@ struct Operand {
   Value tensor;
   double scalar = 0;
   int scalarCategory = -1; ///< -1: a tensor
+  /// A compile-time 0-d tensor (traced graphs hold Python numbers so): it
+  /// promotes as a 0-d tensor of this type but is materialised as a splat
+  /// of the result type, with no cast.
+  Type constant0d;
 };
 
 Operand operand(GraphImporter &im, Node *n, size_t i) {
@@ -34,13 +38,18 @@ Operand operand(GraphImporter &im, Node *n, size_t i) {
   if (v.isConstant()) {
     const c10::IValue &c = v.constant;
     if (c.isBool())
-      return {Value(), static_cast<double>(c.toBool()), 0};
+      return {Value(), static_cast<double>(c.toBool()), 0, {}};
     if (c.isInt())
-      return {Value(), static_cast<double>(c.toInt()), 1};
+      return {Value(), static_cast<double>(c.toInt()), 1, {}};
     if (c.isDouble())
-      return {Value(), c.toDouble(), 2};
+      return {Value(), c.toDouble(), 2, {}};
+    if (c.isTensor() && c.toTensor().dim() == 0) {
+      const at::Tensor &t = c.toTensor();
+      if (Type elt = toMlirType(im.context(), t.scalar_type()))
+        return {Value(), t.item<double>(), -1, elt};
+    }
   }
-  return {im.tensor(n, i), 0, -1};
+  return {im.tensor(n, i), 0, -1, {}};
 }
 
 Type defaultType(MLIRContext *ctx, int cat) {
@@ -66,6 +75,10 @@ Type resultType(MLIRContext *ctx, ArrayRef<Operand> ops) {
       scalarCat = std::max(scalarCat, o.scalarCategory);
       continue;
     }
+    if (o.constant0d) {
+      zeroDim = zeroDim ? promote(zeroDim, o.constant0d) : o.constant0d;
+      continue;
+    }
     if (!o.tensor)
       return {};
     auto t = GraphImporter::typeOf(o.tensor);
@@ -81,7 +94,7 @@ Type resultType(MLIRContext *ctx, ArrayRef<Operand> ops) {
 }
 
 Value materialize(GraphImporter &im, Node *n, const Operand &o, Type elt) {
-  if (o.scalarCategory >= 0)
+  if (o.scalarCategory >= 0 || o.constant0d)
     return im.splat(o.scalar, elt);
   return im.castTo(n, o.tensor, elt);
 }
@@ -112,9 +125,9 @@ Operand scaledByAlpha(GraphImporter &im, Node *n, Operand b) {
   if (alpha == 1)
     return b;
   if (b.scalarCategory >= 0)
-    return {Value(), b.scalar * alpha, std::max(b.scalarCategory, 1)};
-  Operand alphaOp{Value(), alpha, alpha == std::floor(alpha) ? 1 : 2};
-  return {binary<MulOp>(im, n, b, alphaOp), 0, -1};
+    return {Value(), b.scalar * alpha, std::max(b.scalarCategory, 1), {}};
+  Operand alphaOp{Value(), alpha, alpha == std::floor(alpha) ? 1 : 2, {}};
+  return {binary<MulOp>(im, n, b, alphaOp), 0, -1, {}};
 }
 
 template <typename OpTy, bool FloatResult = false>

@@ -165,17 +165,36 @@ int64_t SliceOp::getBytesRead() {
   return tensorBytes(getResult().getType());
 }
 
-static int64_t regionFlops(Region &region) {
-  int64_t flops = 0;
-  region.walk([&](CostInterface op) {
-    if (op->getParentRegion() == &region)
-      flops += op.getFlops();
-  });
-  return flops;
+/// Sum of `count` over the ops directly in `region` (nested region ops
+/// count their own bodies).
+static int64_t regionSum(Region &region,
+                         llvm::function_ref<int64_t(CostInterface)> count) {
+  int64_t total = 0;
+  for (Operation &op : region.front())
+    if (auto c = dyn_cast<CostInterface>(op))
+      total += count(c);
+  return total;
 }
 
-// A branch costs its more expensive side; a loop is counted per iteration.
+static int64_t flopsOf(CostInterface op) { return op.getFlops(); }
+static int64_t readOf(CostInterface op) { return op.getBytesRead(); }
+static int64_t writtenOf(CostInterface op) { return op.getBytesWritten(); }
+
+// A branch costs its condition plus its more expensive side; a loop is
+// counted per iteration (its trip count is known only at run time).
 int64_t IfOp::getFlops() {
-  return std::max(regionFlops(getThenRegion()), regionFlops(getElseRegion()));
+  return std::max(regionSum(getThenRegion(), flopsOf),
+                  regionSum(getElseRegion(), flopsOf));
 }
-int64_t LoopOp::getFlops() { return regionFlops(getBody()); }
+int64_t IfOp::getBytesRead() {
+  return tensorBytes(getCondition().getType()) +
+         std::max(regionSum(getThenRegion(), readOf),
+                  regionSum(getElseRegion(), readOf));
+}
+int64_t IfOp::getBytesWritten() {
+  return std::max(regionSum(getThenRegion(), writtenOf),
+                  regionSum(getElseRegion(), writtenOf));
+}
+int64_t LoopOp::getFlops() { return regionSum(getBody(), flopsOf); }
+int64_t LoopOp::getBytesRead() { return regionSum(getBody(), readOf); }
+int64_t LoopOp::getBytesWritten() { return regionSum(getBody(), writtenOf); }

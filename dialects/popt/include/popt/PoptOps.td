@@ -540,7 +540,8 @@ def Popt_YieldOp : Popt_Op<"yield", [Pure, Terminator, ReturnLike,
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
-def Popt_IfOp : Popt_Op<"if", [DeclareOpInterfaceMethods<Popt_CostInterface>,
+def Popt_IfOp : Popt_Op<"if", [DeclareOpInterfaceMethods<Popt_CostInterface,
+        ["getBytesRead", "getBytesWritten"]>,
     RecursiveMemoryEffects, NoRegionArguments,
     SingleBlock]> {
   let summary = "a branch on a tensor value, decided at run time";
@@ -570,7 +571,8 @@ def Popt_IfOp : Popt_Op<"if", [DeclareOpInterfaceMethods<Popt_CostInterface>,
   let hasVerifier = 1;
 }
 
-def Popt_LoopOp : Popt_Op<"loop", [DeclareOpInterfaceMethods<Popt_CostInterface>,
+def Popt_LoopOp : Popt_Op<"loop", [DeclareOpInterfaceMethods<Popt_CostInterface,
+        ["getBytesRead", "getBytesWritten"]>,
     RecursiveMemoryEffects, SingleBlock]> {
   let summary = "a loop whose trip count or condition is known only at run time";
   let description = [{

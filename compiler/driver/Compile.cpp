@@ -1,14 +1,16 @@
 //===- Compile.cpp - the popt-compile pipeline as a library call ----------===//
 //
 // Today's pipeline: import (with its verification), --emit-mlir of the
-// import stage, and a summary. Later stages (fusion, placement, scheduling,
-// plan emission) plug in here as they land; asking for one that does not
-// exist yet is a clear usage error, not a silent no-op.
+// import stage, plan emission for one CPU device (-o), and a summary. Later
+// stages (fusion, placement, scheduling) plug in here as they land; asking
+// for one that does not exist yet is a clear usage error, not a no-op.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
 
 #include "compiler/driver/ModuleSummary.h"
+#include "compiler/emit/PlanEmitter.h"
+#include "runtime/plan/PlanFormat.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/Diagnostics.h"
@@ -17,6 +19,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <fstream>
 
 using namespace mlir;
 
@@ -48,6 +52,20 @@ static bool writeModule(ModuleOp module, const std::string &path,
   return true;
 }
 
+/// "crc32c:SIZE:CRC" of a file's bytes: identifies the model a plan came from.
+static std::string fileFingerprint(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> buf(1 << 20);
+  uint32_t crc = 0;
+  uint64_t size = 0;
+  while (in) {
+    in.read(buf.data(), buf.size());
+    crc = plan::crc32c(buf.data(), in.gcount(), crc);
+    size += in.gcount();
+  }
+  return "crc32c:" + std::to_string(size) + ":" + std::to_string(crc);
+}
+
 int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
                  llvm::raw_ostream &errs) {
   for (auto &[stage, path] : options.emitMlir) {
@@ -57,12 +75,6 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
            << "' is not available in this version (available: import)\n";
       return kExitBadInput;
     }
-  }
-  if (!options.outputPlan.empty()) {
-    errs << "popt-compile: error: writing plans (-o) is not implemented yet; "
-            "this version imports and verifies models (use --emit-mlir "
-            "import=FILE)\n";
-    return kExitBadInput;
   }
 
   MLIRContext context;
@@ -79,11 +91,32 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
   if (auto it = options.emitMlir.find("import"); it != options.emitMlir.end())
     if (!writeModule(*module, it->second, errs))
       return kExitRuntimeFailure;
+  std::string planLine;
+  if (!options.outputPlan.empty()) {
+    EmitOptions emit;
+    emit.modelFingerprint = fileFingerprint(options.import.modelPath);
+    std::string opts;
+    for (const InputSpec &spec : options.import.inputs)
+      opts += spec.str() + ";";
+    emit.optionsFingerprint = opts;
+    EmitStats emitStats;
+    if (failed(emitPlan(*module, options.outputPlan, emit, &emitStats))) {
+      errs << "popt-compile: error: cannot write the plan; nothing written\n";
+      return kExitBadInput;
+    }
+    planLine = "wrote " + options.outputPlan + ": " +
+               std::to_string(emitStats.ops) + " ops, weights " +
+               std::to_string(emitStats.weightBytes) + " B, arena " +
+               std::to_string(emitStats.arenaSize) +
+               " B (activations without reuse: " +
+               std::to_string(emitStats.activationBytes) + " B)\n";
+  }
   if (options.printSummary) {
     outs << "imported " << options.import.modelPath << " (load "
          << llvm::format("%.3f", stats.loadSeconds) << " s, import "
          << llvm::format("%.3f", stats.importSeconds) << " s)\n";
     printSummary(*module, summarize(*module), outs);
+    outs << planLine;
   }
   return kExitOk;
 }

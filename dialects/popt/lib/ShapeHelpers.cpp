@@ -1,10 +1,13 @@
 //===- ShapeHelpers.cpp - shape arithmetic shared by popt ops -------------===//
 //
-// Broadcasting, window output sizes and byte counts, written once and used
-// by the ops' type inference, the cost counts and the importer.
+// Broadcasting (from runtime/core/ShapeMath, shared with the plan verifier)
+// and byte counts for the ops' type inference, the cost counts and the
+// importer.
 //
 //===----------------------------------------------------------------------===//
 #include "popt/ShapeHelpers.h"
+
+#include "runtime/core/ShapeMath.h"
 
 #include <algorithm>
 
@@ -14,29 +17,10 @@ namespace popt {
 
 std::optional<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b) {
-  size_t rank = std::max(a.size(), b.size());
-  llvm::SmallVector<int64_t> out(rank, 1);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da != db && da != 1 && db != 1)
-      return std::nullopt;
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
-
-int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
-                         int64_t pad, int64_t dilation, bool ceilMode) {
-  int64_t span = dilation * (kernel - 1) + 1;
-  int64_t numer = in + 2 * pad - span;
-  if (numer < 0)
-    return 0;
-  int64_t out = (ceilMode ? (numer + stride - 1) / stride : numer / stride) + 1;
-  // PyTorch drops a last window that would start in the right padding.
-  if (ceilMode && (out - 1) * stride >= in + pad)
-    --out;
-  return out;
+  auto dims = broadcastDims(a.data(), a.size(), b.data(), b.size());
+  if (!dims)
+    return std::nullopt;
+  return llvm::SmallVector<int64_t>(dims->begin(), dims->end());
 }
 
 int64_t numElements(llvm::ArrayRef<int64_t> shape) {

@@ -7,6 +7,8 @@
 #ifndef POPT_SHAPEHELPERS_H
 #define POPT_SHAPEHELPERS_H
 
+#include "runtime/core/ShapeMath.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -20,11 +22,6 @@ namespace popt {
 std::optional<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 
-/// Output size of a convolution or pooling window along one dimension,
-/// following PyTorch (ceilMode: a last window that starts inside the input or
-/// the left padding counts). Returns a value < 1 when the window does not fit.
-int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
-                         int64_t pad, int64_t dilation, bool ceilMode);
 
 /// Number of elements of a static shape.
 int64_t numElements(llvm::ArrayRef<int64_t> shape);

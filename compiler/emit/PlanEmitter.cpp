@@ -1,0 +1,460 @@
+//===- PlanEmitter.cpp - popt module to plan file -------------------------===//
+//
+//   1. Number the tensors: @forward's arguments (activations bound as
+//      inputs), constants (weights, deduplicated, 64-byte aligned in the
+//      weight section), op results (activations).
+//   2. Translate each op into its plan OpKind with the attribute layout of
+//      runtime/plan/PlanFormat.cpp's op table.
+//   3. Plan the arena: lifetimes from the schedule (inputs live from the
+//      start, outputs to the end), offsets from planMemory().
+//   4. Serialise the FlatBuffers section, checksum both sections, write the
+//      header, the metadata and the weights through a temporary file.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/emit/PlanEmitter.h"
+
+#include "compiler/emit/MemoryPlanner.h"
+#include "popt/PoptDialect.h"
+#include "runtime/plan/PlanFormat.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+using namespace mlir;
+namespace fb = flatbuffers;
+
+namespace popt {
+
+namespace {
+
+std::optional<plan::DType> toPlanDType(Type t) {
+  if (t.isF32()) return plan::DType::F32;
+  if (t.isF64()) return plan::DType::F64;
+  if (t.isF16()) return plan::DType::F16;
+  if (t.isBF16()) return plan::DType::BF16;
+  if (t.isInteger(1)) return plan::DType::Bool;
+  if (t.isSignlessInteger(64)) return plan::DType::I64;
+  if (t.isSignlessInteger(32)) return plan::DType::I32;
+  if (t.isSignlessInteger(8)) return plan::DType::I8;
+  if (t.isUnsignedInteger(8)) return plan::DType::U8;
+  return std::nullopt;
+}
+
+/// The bytes of a constant, dense (splats expanded, i1 as one byte each).
+std::vector<char> constantBytes(ElementsAttr attr) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  int64_t n = type.getNumElements();
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    if (AsmResourceBlob *blob = res.getRawHandle().getBlob()) {
+      ArrayRef<char> d = blob->getData();
+      return std::vector<char>(d.begin(), d.end());
+    }
+    return {};
+  }
+  auto dense = cast<DenseElementsAttr>(attr);
+  if (type.getElementType().isInteger(1)) {
+    std::vector<char> out;
+    for (bool v : dense.getValues<bool>())
+      out.push_back(v ? 1 : 0);
+    return out;
+  }
+  ArrayRef<char> raw = dense.getRawData();
+  if (!dense.isSplat())
+    return std::vector<char>(raw.begin(), raw.end());
+  std::vector<char> out;
+  out.reserve(raw.size() * n);
+  for (int64_t i = 0; i < n; ++i)
+    out.insert(out.end(), raw.begin(), raw.end());
+  return out;
+}
+
+struct TensorEntry {
+  std::string name;
+  RankedTensorType type;
+  plan::TensorKind kind;
+  uint64_t offset = 0;
+  int64_t firstStep = -1, lastStep = -1;
+};
+
+struct OpEntry {
+  plan::OpKind kind;
+  std::vector<uint32_t> inputs;
+  uint32_t output;
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+  std::string location;
+};
+
+class Emitter {
+public:
+  LogicalResult run(func::FuncOp func) {
+    for (BlockArgument arg : func.getArguments()) {
+      auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                    "popt.name");
+      std::string n = name ? name.str() : "input" + std::to_string(arg.getArgNumber());
+      uint32_t t = addTensor(arg, n, plan::TensorKind::Activation);
+      tensors[t].firstStep = -1;
+      inputs.push_back({n, t});
+    }
+    int64_t step = 0;
+    for (Operation &op : func.getBody().front()) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+          uint32_t t = tensorOf(v);
+          tensors[t].lastStep = std::numeric_limits<int64_t>::max();
+          outputs.push_back({"output" + std::to_string(i), t});
+        }
+        continue;
+      }
+      if (auto c = dyn_cast<ConstantOp>(op)) {
+        addWeight(c);
+        continue;
+      }
+      if (failed(addOp(op, step++)))
+        return failure();
+    }
+    return success();
+  }
+
+  LogicalResult write(const std::string &path, const EmitOptions &options,
+                      EmitStats *stats);
+
+private:
+  uint32_t addTensor(Value v, std::string name, plan::TensorKind kind) {
+    uint32_t id = static_cast<uint32_t>(tensors.size());
+    tensors.push_back({std::move(name), cast<RankedTensorType>(v.getType()),
+                       kind});
+    ids[v] = id;
+    return id;
+  }
+
+  uint32_t tensorOf(Value v) { return ids.lookup(v); }
+
+  void addWeight(ConstantOp c) {
+    Attribute key = c.getValue();
+    if (auto it = weightIds.find(key); it != weightIds.end()) {
+      ids[c.getResult()] = it->second;
+      return;
+    }
+    std::string name = "const" + std::to_string(weightIds.size());
+    if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
+      name = res.getRawHandle().getKey().str();
+    uint32_t t = addTensor(c.getResult(), name, plan::TensorKind::Weight);
+    std::vector<char> bytes = constantBytes(c.getValue());
+    weightSize = (weightSize + plan::kAlignment - 1) / plan::kAlignment *
+                 plan::kAlignment;
+    tensors[t].offset = weightSize;
+    weightSize += bytes.size();
+    weightData.push_back({tensors[t].offset, std::move(bytes)});
+    weightIds[key] = t;
+  }
+
+  LogicalResult addOp(Operation &op, int64_t step);
+
+  std::vector<TensorEntry> tensors;
+  std::vector<OpEntry> ops;
+  std::vector<std::pair<std::string, uint32_t>> inputs, outputs;
+  llvm::DenseMap<Value, uint32_t> ids;
+  llvm::DenseMap<Attribute, uint32_t> weightIds;
+  std::vector<std::pair<uint64_t, std::vector<char>>> weightData;
+  uint64_t weightSize = 0;
+};
+
+std::string locationString(Location loc) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (auto fl = loc->findInstanceOf<FileLineColLoc>())
+    os << fl.getFilename().getValue() << ":" << fl.getLine();
+  return s;
+}
+
+std::vector<int64_t> ints(ArrayRef<int64_t> a) { return {a.begin(), a.end()}; }
+
+LogicalResult Emitter::addOp(Operation &op, int64_t step) {
+  using K = plan::OpKind;
+  OpEntry e;
+  std::optional<K> kind =
+      llvm::TypeSwitch<Operation *, std::optional<K>>(&op)
+          .Case([&](Conv2dOp o) {
+            auto s = o.getStride(), p = o.getPadding(), d = o.getDilation(),
+                 op_ = o.getOutputPadding();
+            e.ints = {s[0], s[1], p[0], p[1], d[0], d[1],
+                      int64_t(o.getGroups()), o.getTransposed() ? 1 : 0,
+                      op_[0], op_[1]};
+            return K::Conv2d;
+          })
+          .Case([&](LinearOp) { return K::Linear; })
+          .Case([&](MatmulOp) { return K::Matmul; })
+          .Case([&](BatchNormOp o) {
+            e.floats = {o.getEpsilon().convertToDouble()};
+            return K::BatchNorm;
+          })
+          .Case([&](LayerNormOp o) {
+            e.ints = {int64_t(o.getNormalizedRank())};
+            e.floats = {o.getEpsilon().convertToDouble()};
+            return K::LayerNorm;
+          })
+          .Case([&](GroupNormOp o) {
+            e.ints = {int64_t(o.getNumGroups())};
+            e.floats = {o.getEpsilon().convertToDouble()};
+            return K::GroupNorm;
+          })
+          .Case([&](SoftmaxOp o) {
+            e.ints = {int64_t(o.getDim())};
+            return K::Softmax;
+          })
+          .Case([&](LogSoftmaxOp o) {
+            e.ints = {int64_t(o.getDim())};
+            return K::LogSoftmax;
+          })
+          .Case([&](MaxPool2dOp o) {
+            auto k = o.getKernel(), s = o.getStride(), p = o.getPadding(),
+                 d = o.getDilation();
+            e.ints = {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1],
+                      o.getCeilMode() ? 1 : 0};
+            return K::MaxPool2d;
+          })
+          .Case([&](AvgPool2dOp o) {
+            auto k = o.getKernel(), s = o.getStride(), p = o.getPadding();
+            e.ints = {k[0], k[1], s[0], s[1], p[0], p[1],
+                      o.getCeilMode() ? 1 : 0, o.getCountIncludePad() ? 1 : 0,
+                      int64_t(o.getDivisorOverride())};
+            return K::AvgPool2d;
+          })
+          .Case([&](AdaptiveAvgPool2dOp o) {
+            e.ints = ints(o.getOutputSize());
+            return K::AdaptiveAvgPool2d;
+          })
+          .Case([&](EmbeddingOp) { return K::Embedding; })
+          .Case([&](ResizeOp o) {
+            auto s = o.getSize();
+            e.ints = {s[0], s[1], o.getMode() == ResizeMode::bilinear ? 1 : 0,
+                      o.getAlignCorners() ? 1 : 0};
+            e.floats = {o.getScales().begin(), o.getScales().end()};
+            return K::Resize;
+          })
+          .Case([&](ReluOp) { return K::Relu; })
+          .Case([&](SigmoidOp) { return K::Sigmoid; })
+          .Case([&](TanhOp) { return K::Tanh; })
+          .Case([&](SiluOp) { return K::Silu; })
+          .Case([&](HardswishOp) { return K::Hardswish; })
+          .Case([&](HardsigmoidOp) { return K::Hardsigmoid; })
+          .Case([&](SqrtOp) { return K::Sqrt; })
+          .Case([&](RsqrtOp) { return K::Rsqrt; })
+          .Case([&](ExpOp) { return K::Exp; })
+          .Case([&](LogOp) { return K::Log; })
+          .Case([&](ErfOp) { return K::Erf; })
+          .Case([&](NegOp) { return K::Neg; })
+          .Case([&](AbsOp) { return K::Abs; })
+          .Case([&](GeluOp o) {
+            e.ints = {o.getApproximate() == GeluApproximation::tanh ? 1 : 0};
+            return K::Gelu;
+          })
+          .Case([&](ClampOp o) {
+            e.floats = {o.getMin().convertToDouble(),
+                        o.getMax().convertToDouble()};
+            return K::Clamp;
+          })
+          .Case([&](LeakyReluOp o) {
+            e.floats = {o.getNegativeSlope().convertToDouble()};
+            return K::LeakyRelu;
+          })
+          .Case([&](AddOp) { return K::Add; })
+          .Case([&](SubOp) { return K::Sub; })
+          .Case([&](MulOp) { return K::Mul; })
+          .Case([&](DivOp) { return K::Div; })
+          .Case([&](PowOp) { return K::Pow; })
+          .Case([&](MaximumOp) { return K::Maximum; })
+          .Case([&](MinimumOp) { return K::Minimum; })
+          .Case([&](EqOp) { return K::Eq; })
+          .Case([&](NeOp) { return K::Ne; })
+          .Case([&](GtOp) { return K::Gt; })
+          .Case([&](LtOp) { return K::Lt; })
+          .Case([&](GeOp) { return K::Ge; })
+          .Case([&](LeOp) { return K::Le; })
+          .Case([&](WhereOp) { return K::Where; })
+          .Case([&](CastOp) { return K::Cast; })
+          .Case([&](ReduceSumOp o) {
+            e.ints = {o.getKeepdim() ? 1 : 0};
+            llvm::append_range(e.ints, o.getDims());
+            return K::ReduceSum;
+          })
+          .Case([&](ReduceMeanOp o) {
+            e.ints = {o.getKeepdim() ? 1 : 0};
+            llvm::append_range(e.ints, o.getDims());
+            return K::ReduceMean;
+          })
+          .Case([&](ReduceMaxOp o) {
+            e.ints = {o.getKeepdim() ? 1 : 0};
+            llvm::append_range(e.ints, o.getDims());
+            return K::ReduceMax;
+          })
+          .Case([&](TrilOp o) {
+            e.ints = {int64_t(o.getDiagonal())};
+            return K::Tril;
+          })
+          .Case([&](TriuOp o) {
+            e.ints = {int64_t(o.getDiagonal())};
+            return K::Triu;
+          })
+          .Case([&](ReshapeOp) { return K::Reshape; })
+          .Case([&](PermuteOp o) {
+            e.ints = ints(o.getPerm());
+            return K::Permute;
+          })
+          .Case([&](BroadcastToOp) { return K::BroadcastTo; })
+          .Case([&](ConcatOp o) {
+            e.ints = {int64_t(o.getDim())};
+            return K::Concat;
+          })
+          .Case([&](SliceOp o) {
+            e.ints = {int64_t(o.getDim()), int64_t(o.getStart()),
+                      int64_t(o.getEnd()), int64_t(o.getStep())};
+            return K::Slice;
+          })
+          .Default([](Operation *) { return std::nullopt; });
+  if (!kind)
+    return op.emitError("cannot be written to a plan yet (") << op.getName()
+           << "); plans of --dynamic-aware models are not supported";
+  for (Type t : op.getResultTypes())
+    if (!toPlanDType(cast<RankedTensorType>(t).getElementType()))
+      return op.emitError("result element type has no plan dtype");
+  e.kind = *kind;
+  for (Value v : op.getOperands()) {
+    uint32_t t = tensorOf(v);
+    e.inputs.push_back(t);
+    tensors[t].lastStep = std::max(tensors[t].lastStep, step);
+  }
+  e.output = addTensor(op.getResult(0), "t" + std::to_string(tensors.size()),
+                       plan::TensorKind::Activation);
+  tensors[e.output].firstStep = step;
+  tensors[e.output].lastStep = std::max(tensors[e.output].lastStep, step);
+  e.location = locationString(op.getLoc());
+  ops.push_back(std::move(e));
+  return success();
+}
+
+uint64_t bytesOf(RankedTensorType t) {
+  return uint64_t(t.getNumElements()) *
+         plan::elementSize(*toPlanDType(t.getElementType()));
+}
+
+LogicalResult Emitter::write(const std::string &path,
+                             const EmitOptions &options, EmitStats *stats) {
+  // Memory plan over the activations.
+  std::vector<BufferLifetime> lifetimes;
+  std::vector<uint32_t> activation;
+  uint64_t activationBytes = 0;
+  for (uint32_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].kind == plan::TensorKind::Activation) {
+      TensorEntry &t = tensors[i];
+      int64_t last = std::max(t.lastStep, t.firstStep);
+      lifetimes.push_back({bytesOf(t.type), t.firstStep, last});
+      activation.push_back(i);
+      activationBytes += bytesOf(t.type);
+    }
+  MemoryPlan mem = planMemory(lifetimes, plan::kAlignment);
+  for (size_t k = 0; k < activation.size(); ++k)
+    tensors[activation[k]].offset = mem.offsets[k];
+
+  fb::FlatBufferBuilder fbb(1 << 16);
+  std::vector<fb::Offset<plan::Tensor>> tensorOffs;
+  for (const TensorEntry &t : tensors) {
+    std::vector<int64_t> shape(t.type.getShape().begin(),
+                               t.type.getShape().end());
+    tensorOffs.push_back(plan::CreateTensorDirect(
+        fbb, t.name.c_str(), *toPlanDType(t.type.getElementType()), &shape,
+        t.kind, 0, t.offset, bytesOf(t.type)));
+  }
+  std::vector<fb::Offset<plan::Op>> opOffs;
+  std::vector<uint32_t> schedule;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const OpEntry &o = ops[i];
+    std::vector<uint32_t> out{o.output};
+    opOffs.push_back(plan::CreateOpDirect(fbb, o.kind, &o.inputs, &out, &o.ints,
+                                          &o.floats, o.location.c_str()));
+    schedule.push_back(static_cast<uint32_t>(i));
+  }
+  auto bindings = [&](auto &list) {
+    std::vector<fb::Offset<plan::Binding>> v;
+    for (auto &[name, t] : list)
+      v.push_back(plan::CreateBindingDirect(fbb, name.c_str(), t));
+    return fbb.CreateVector(v);
+  };
+  auto inputVec = bindings(inputs);
+  auto outputVec = bindings(outputs);
+  std::vector<fb::Offset<plan::Device>> devices{
+      plan::CreateDevice(fbb, plan::DeviceKind::Cpu, 0, 0, mem.arenaSize)};
+  std::vector<fb::Offset<plan::Program>> programs{
+      plan::CreateProgramDirect(fbb, 0, &schedule)};
+  auto root = plan::CreatePlan(
+      fbb, fbb.CreateString(options.producer), fbb.CreateVector(devices),
+      fbb.CreateVector(tensorOffs), fbb.CreateVector(opOffs),
+      fbb.CreateVector(programs), inputVec, outputVec,
+      fbb.CreateString(options.modelFingerprint),
+      fbb.CreateString(options.optionsFingerprint));
+  plan::FinishPlanBuffer(fbb, root);
+
+  // Layout: header | metadata at kMetaOffset | weights at the next 64-byte
+  // boundary. The weight section, padding included, is checksummed piece
+  // by piece.
+  static const char zeros[plan::kAlignment] = {};
+  uint32_t crc = 0;
+  uint64_t pos = 0;
+  for (auto &[offset, bytes] : weightData) {
+    crc = plan::crc32c(zeros, offset - pos, crc);
+    crc = plan::crc32c(bytes.data(), bytes.size(), crc);
+    pos = offset + bytes.size();
+  }
+  plan::FileHeader h = plan::makeFileHeader(
+      options.producer, fbb.GetSize(),
+      plan::crc32c(fbb.GetBufferPointer(), fbb.GetSize()), weightSize, crc);
+
+  llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+    os.write(reinterpret_cast<const char *>(&h), sizeof h);
+    os.write_zeros(h.metaOffset - sizeof h);
+    os.write(reinterpret_cast<const char *>(fbb.GetBufferPointer()), h.metaSize);
+    os.write_zeros(h.weightsOffset - h.metaOffset - h.metaSize);
+    uint64_t at = 0;
+    for (auto &[offset, bytes] : weightData) {
+      os.write_zeros(offset - at);
+      os.write(bytes.data(), bytes.size());
+      at = offset + bytes.size();
+    }
+    return llvm::Error::success();
+  });
+  if (err) {
+    llvm::errs() << "popt-compile: error: cannot write " << path << ": "
+                 << llvm::toString(std::move(err)) << "\n";
+    return failure();
+  }
+  if (stats) {
+    stats->arenaSize = mem.arenaSize;
+    stats->activationBytes = activationBytes;
+    stats->weightBytes = weightSize;
+    stats->fileSize = h.weightsOffset + h.weightsSize;
+    stats->ops = ops.size();
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult emitPlan(ModuleOp module, const std::string &path,
+                       const EmitOptions &options, EmitStats *stats) {
+  auto func = module.lookupSymbol<func::FuncOp>("forward");
+  if (!func)
+    return module.emitError("no @forward function to emit");
+  Emitter emitter;
+  if (failed(emitter.run(func)))
+    return failure();
+  return emitter.write(path, options, stats);
+}
+
+} // namespace popt

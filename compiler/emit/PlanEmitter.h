@@ -1,0 +1,41 @@
+//===- PlanEmitter.h - popt module to plan file -----------------*- C++ -*-===//
+//
+// Writes the plan file of a module (docs/plan-format.md): tensors, ops with
+// their attributes, one program per device in schedule order, bindings, the
+// memory plan, and the weight section. Written to a temporary file and
+// renamed into place.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_COMPILER_EMIT_PLANEMITTER_H
+#define POPT_COMPILER_EMIT_PLANEMITTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <string>
+
+namespace popt {
+
+struct EmitOptions {
+  std::string producer = "popt-compile 0.1.0";
+  std::string modelFingerprint;
+  std::string optionsFingerprint;
+};
+
+struct EmitStats {
+  uint64_t arenaSize = 0;         ///< bytes of the device arena
+  uint64_t activationBytes = 0;   ///< sum of all activation tensors
+  uint64_t weightBytes = 0;
+  uint64_t fileSize = 0;
+  uint64_t ops = 0;
+};
+
+/// Emits `module`'s @forward to `path`. Reports unsupported constructs (today:
+/// popt.if / popt.loop) as errors at their location.
+mlir::LogicalResult emitPlan(mlir::ModuleOp module, const std::string &path,
+                             const EmitOptions &options,
+                             EmitStats *stats = nullptr);
+
+} // namespace popt
+
+#endif // POPT_COMPILER_EMIT_PLANEMITTER_H

@@ -1,0 +1,95 @@
+//===- Executor.cpp - runs a verified plan on the CPU ---------------------===//
+#include "runtime/core/Executor.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+namespace popt {
+
+Status Executor::create(const plan::LoadedPlan &loaded,
+                        std::unique_ptr<Executor> &out) {
+  const plan::Plan &p = loaded.plan();
+  std::unique_ptr<Executor> ex(new Executor());
+  ex->plan_ = &p;
+  if (p.devices()->size() != 1 ||
+      p.devices()->Get(0)->kind() != plan::DeviceKind::Cpu)
+    return Status::badInput("this runtime runs single-CPU-device plans only "
+                            "(multi-device and GPU plans arrive later)");
+  ex->arenaSize_ = p.devices()->Get(0)->arena_size();
+  uint64_t bytes = std::max<uint64_t>(ex->arenaSize_, plan::kAlignment);
+  ex->arena_ = std::aligned_alloc(plan::kAlignment, bytes);
+  if (!ex->arena_)
+    return Status::failure("cannot allocate the " + std::to_string(bytes) +
+                           "-byte arena");
+
+  for (const plan::Tensor *t : *p.tensors()) {
+    TensorView v;
+    v.dtype = t->dtype();
+    v.shape.assign(t->shape()->begin(), t->shape()->end());
+    for (int64_t d : v.shape)
+      v.numel *= d;
+    v.bytes = t->size();
+    v.name = t->name() ? t->name()->str() : "";
+    const uint8_t *base = t->kind() == plan::TensorKind::Weight
+                              ? loaded.weights()
+                              : static_cast<const uint8_t *>(ex->arena_);
+    v.data = const_cast<uint8_t *>(base + t->offset());
+    ex->tensors_.push_back(std::move(v));
+  }
+  for (const plan::Binding *b : *p.inputs())
+    ex->inputs_.push_back({b->name()->str(), &ex->tensors_[b->tensor()]});
+  for (const plan::Binding *b : *p.outputs())
+    ex->outputs_.push_back({b->name()->str(), &ex->tensors_[b->tensor()]});
+
+  for (const plan::Program *prog : *p.programs())
+    for (uint32_t o : *prog->ops())
+      ex->schedule_.push_back(o);
+  for (uint32_t o : ex->schedule_) {
+    const plan::Op *op = p.ops()->Get(o);
+    cpu::KernelArgs args;
+    args.op = op;
+    for (uint32_t t : *op->inputs())
+      args.in.push_back(&ex->tensors_[t]);
+    args.out = &ex->tensors_[op->outputs()->Get(0)];
+    std::unique_ptr<cpu::Kernel> k;
+    if (Status s = cpu::makeCpuKernel(args, k); !s) {
+      std::string where = op->location() && op->location()->size()
+                              ? " (" + op->location()->str() + ")"
+                              : "";
+      return Status(s.code() == StatusCode::BadInput
+                        ? Status::badInput("op " + std::to_string(o) + where +
+                                           ": " + s.message())
+                        : s);
+    }
+    ex->kernels_.push_back(std::move(k));
+  }
+  ex->opSeconds_.assign(ex->kernels_.size(), 0.0);
+  out = std::move(ex);
+  return Status::ok();
+}
+
+Executor::~Executor() { std::free(arena_); }
+
+void Executor::poison() { std::memset(arena_, 0xFF, arenaSize_); }
+
+Status Executor::run() {
+  using Clock = std::chrono::steady_clock;
+  for (size_t i = 0; i < kernels_.size(); ++i) {
+    auto start = Clock::now();
+    if (Status s = kernels_[i]->run(); !s) {
+      const plan::Op *op = plan_->ops()->Get(schedule_[i]);
+      std::string where = op->location() && op->location()->size()
+                              ? " (" + op->location()->str() + ")"
+                              : "";
+      return Status::failure("op " + std::to_string(schedule_[i]) + " " +
+                             plan::opInfo(op->kind())->name + where + ": " +
+                             s.message());
+    }
+    opSeconds_[i] =
+        std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return Status::ok();
+}
+
+} // namespace popt

@@ -1,0 +1,62 @@
+//===- Executor.h - runs a verified plan on the CPU -------------*- C++ -*-===//
+//
+// Made once per loaded plan: allocates the device arena (size from the
+// compile-time memory plan), points every tensor at its arena offset or its
+// place in the mapped weight section, and prepares one kernel per op. run()
+// then executes the program in schedule order with no allocation.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_RUNTIME_CORE_EXECUTOR_H
+#define POPT_RUNTIME_CORE_EXECUTOR_H
+
+#include "runtime/core/Status.h"
+#include "runtime/core/TensorView.h"
+#include "runtime/kernels/cpu/Kernel.h"
+#include "runtime/plan/PlanLoader.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace popt {
+
+struct IoBinding {
+  std::string name;
+  TensorView *view;
+};
+
+class Executor {
+public:
+  /// Prepares `plan` (which must outlive the executor) for device 0.
+  static Status create(const plan::LoadedPlan &plan,
+                       std::unique_ptr<Executor> &out);
+  ~Executor();
+
+  const std::vector<IoBinding> &inputs() const { return inputs_; }
+  const std::vector<IoBinding> &outputs() const { return outputs_; }
+  uint64_t arenaBytes() const { return arenaSize_; }
+
+  /// Fills the arena with 0xFF bytes (NaN for floats), so that an output
+  /// element no kernel writes shows up in a comparison. Inputs are
+  /// overwritten afterwards by the caller.
+  void poison();
+  /// Runs every op in schedule order.
+  Status run();
+  /// Seconds each op took in the last run() (same order as the program).
+  const std::vector<double> &opSeconds() const { return opSeconds_; }
+
+private:
+  Executor() = default;
+  const plan::Plan *plan_ = nullptr;
+  void *arena_ = nullptr;
+  uint64_t arenaSize_ = 0;
+  std::vector<TensorView> tensors_;
+  std::vector<std::unique_ptr<cpu::Kernel>> kernels_;
+  std::vector<uint32_t> schedule_;
+  std::vector<double> opSeconds_;
+  std::vector<IoBinding> inputs_, outputs_;
+};
+
+} // namespace popt
+
+#endif // POPT_RUNTIME_CORE_EXECUTOR_H

@@ -1,0 +1,129 @@
+//===- Npy.cpp - NumPy .npy files in and out ------------------------------===//
+#include "runtime/core/Npy.h"
+
+#include "runtime/plan/PlanFormat.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <regex>
+
+namespace popt {
+
+namespace {
+struct Descr {
+  const char *text;
+  plan::DType dtype;
+};
+constexpr Descr kDescrs[] = {
+    {"<f4", plan::DType::F32}, {"<f8", plan::DType::F64},
+    {"<f2", plan::DType::F16}, {"<i8", plan::DType::I64},
+    {"<i4", plan::DType::I32}, {"|i1", plan::DType::I8},
+    {"|u1", plan::DType::U8},  {"|b1", plan::DType::Bool}};
+} // namespace
+
+Status readNpy(const std::string &path, NpyArray &out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return Status::badInput(path + ": cannot open");
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+    return Status::badInput(path + ": not a .npy file (bad magic)");
+  int major = static_cast<unsigned char>(magic[6]);
+  uint32_t headerLen = 0;
+  if (major == 1) {
+    unsigned char b[2];
+    if (!in.read(reinterpret_cast<char *>(b), 2))
+      return Status::badInput(path + ": truncated .npy header");
+    headerLen = b[0] | (b[1] << 8);
+  } else if (major == 2 || major == 3) {
+    unsigned char b[4];
+    if (!in.read(reinterpret_cast<char *>(b), 4))
+      return Status::badInput(path + ": truncated .npy header");
+    headerLen = b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t(b[3]) << 24);
+  } else {
+    return Status::badInput(path + ": unsupported .npy version " +
+                            std::to_string(major));
+  }
+  if (headerLen > (1u << 20))
+    return Status::badInput(path + ": .npy header too large");
+  std::string header(headerLen, '\0');
+  if (!in.read(header.data(), headerLen))
+    return Status::badInput(path + ": truncated .npy header");
+
+  std::smatch m;
+  static const std::regex descrRe("'descr':\\s*'([^']*)'");
+  static const std::regex orderRe("'fortran_order':\\s*(True|False)");
+  static const std::regex shapeRe("'shape':\\s*\\(([^)]*)\\)");
+  if (!std::regex_search(header, m, descrRe))
+    return Status::badInput(path + ": .npy header has no descr");
+  std::string descr = m[1];
+  bool found = false;
+  for (const Descr &d : kDescrs)
+    if (descr == d.text) {
+      out.dtype = d.dtype;
+      found = true;
+    }
+  if (!found)
+    return Status::badInput(path + ": unsupported .npy dtype '" + descr + "'");
+  if (!std::regex_search(header, m, orderRe) || m[1] == "True")
+    return Status::badInput(path + ": Fortran-order .npy arrays are not "
+                                   "supported; save a C-order array");
+  if (!std::regex_search(header, m, shapeRe))
+    return Status::badInput(path + ": .npy header has no shape");
+  out.shape.clear();
+  std::string dims = m[1];
+  static const std::regex numRe("(\\d+)");
+  int64_t numel = 1;
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), numRe);
+       it != std::sregex_iterator(); ++it) {
+    if ((*it)[1].length() > 12)
+      return Status::badInput(path + ": .npy dimension too large");
+    int64_t d = std::stoll((*it)[1]);
+    out.shape.push_back(d);
+    numel *= d;
+    if (numel > (int64_t(1) << 40))
+      return Status::badInput(path + ": .npy array too large");
+  }
+  size_t bytes = size_t(numel) * plan::elementSize(out.dtype);
+  out.data.resize(bytes);
+  if (!in.read(out.data.data(), bytes))
+    return Status::badInput(path + ": .npy data shorter than its shape needs");
+  return Status::ok();
+}
+
+Status writeNpy(const std::string &path, const TensorView &view) {
+  const char *descr = nullptr;
+  for (const Descr &d : kDescrs)
+    if (d.dtype == view.dtype)
+      descr = d.text;
+  if (!descr)
+    return Status::failure(path + ": no .npy dtype for " + dtypeName(view.dtype));
+  // NumPy's tuple syntax: "()", "(3,)", "(2, 3)".
+  std::string shape;
+  for (size_t i = 0; i < view.shape.size(); ++i)
+    shape += (i ? ", " : "") + std::to_string(view.shape[i]);
+  if (view.shape.size() == 1)
+    shape += ",";
+  std::string header = std::string("{'descr': '") + descr +
+                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    uint16_t len = static_cast<uint16_t>(header.size());
+    f.write("\x93NUMPY\x01\x00", 8);
+    f.write(reinterpret_cast<const char *>(&len), 2);
+    f.write(header.data(), header.size());
+    f.write(static_cast<const char *>(view.data), view.bytes);
+    if (!f)
+      return Status::failure(path + ": cannot write");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::failure(path + ": cannot rename the temporary file");
+  return Status::ok();
+}
+
+} // namespace popt

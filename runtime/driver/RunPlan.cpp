@@ -1,0 +1,215 @@
+//===- RunPlan.cpp - load, bind inputs, run, write outputs and metrics ----===//
+//
+//   1. Map and verify the plan (exit 2 on a bad plan).
+//   2. Prepare the executor (arena, kernels).
+//   3. --inspect: print the plan's summary and stop.
+//   4. Bind inputs: each --input is checked against the binding's dtype and
+//      shape (exit 2 naming expected and given); inputs without a file get
+//      seeded random values.
+//   5. Warm-up and timed iterations; the arena is poisoned before each run so
+//      an output element no kernel writes shows up.
+//   6. Write outputN.npy and the metrics JSON (temporary file, then rename).
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/driver/RunPlan.h"
+
+#include "runtime/core/Executor.h"
+#include "runtime/core/Npy.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <random>
+
+namespace popt {
+
+namespace {
+
+void inspect(const plan::LoadedPlan &loaded, const Executor &ex,
+             std::ostream &out) {
+  const plan::Plan &p = loaded.plan();
+  out << "plan: " << (p.producer() ? p.producer()->str() : "?") << ", format "
+      << loaded.header().formatVersion << ", " << loaded.fileSize()
+      << " bytes\n";
+  for (const plan::Device *d : *p.devices())
+    out << "device " << (d->kind() == plan::DeviceKind::Cpu ? "cpu" : "cuda")
+        << ":" << d->index() << " (rank " << d->rank() << "): arena "
+        << d->arena_size() << " B\n";
+  uint64_t activations = 0, weights = 0;
+  for (const plan::Tensor *t : *p.tensors())
+    (t->kind() == plan::TensorKind::Weight ? weights : activations) += t->size();
+  out << "tensors: " << p.tensors()->size() << " (weights " << weights
+      << " B, activations " << activations << " B without reuse; arena "
+      << ex.arenaBytes() << " B = "
+      << (activations ? 100.0 * ex.arenaBytes() / activations : 0.0)
+      << "% of that)\n";
+  std::map<std::string, int> counts;
+  for (const plan::Op *op : *p.ops())
+    ++counts[plan::opInfo(op->kind())->name];
+  out << "ops: " << p.ops()->size() << " (";
+  bool first = true;
+  for (auto &[name, n] : counts) {
+    out << (first ? "" : ", ") << name << " " << n;
+    first = false;
+  }
+  out << ")\n";
+  for (const IoBinding &b : ex.inputs())
+    out << "input  " << b.name << ": " << shapeString(b.view->shape) << ":"
+        << dtypeName(b.view->dtype) << "\n";
+  for (const IoBinding &b : ex.outputs())
+    out << "output " << b.name << ": " << shapeString(b.view->shape) << ":"
+        << dtypeName(b.view->dtype) << "\n";
+  out << "model fingerprint: "
+      << (p.model_fingerprint() ? p.model_fingerprint()->str() : "") << "\n";
+}
+
+void randomFill(TensorView &v, std::mt19937 &rng) {
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> small(0, 15);
+  for (int64_t i = 0; i < v.numel; ++i) {
+    switch (v.dtype) {
+    case plan::DType::F32: v.as<float>()[i] = uni(rng); break;
+    case plan::DType::F64: v.as<double>()[i] = uni(rng); break;
+    case plan::DType::I64: v.as<int64_t>()[i] = small(rng); break;
+    case plan::DType::I32: v.as<int32_t>()[i] = small(rng); break;
+    case plan::DType::Bool: v.as<bool>()[i] = small(rng) & 1; break;
+    default: static_cast<uint8_t *>(v.data)[i] = uint8_t(small(rng)); break;
+    }
+  }
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+} // namespace
+
+int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
+  auto fail = [&](const Status &s) {
+    err << "popt-run: error: " << s.message() << "\n";
+    return s.exitCode();
+  };
+  std::unique_ptr<plan::LoadedPlan> loaded;
+  if (Status s = plan::LoadedPlan::open(opt.planPath, loaded); !s)
+    return fail(s);
+  std::unique_ptr<Executor> ex;
+  if (Status s = Executor::create(*loaded, ex); !s)
+    return fail(Status(s.code() == StatusCode::BadInput
+                           ? Status::badInput(opt.planPath + ": " + s.message())
+                           : s));
+  if (opt.inspect) {
+    inspect(*loaded, *ex, out);
+    return 0;
+  }
+
+  // Inputs: named or positional .npy files, validated against the bindings.
+  std::vector<NpyArray> given(ex->inputs().size());
+  std::vector<bool> have(ex->inputs().size(), false);
+  size_t positional = 0;
+  for (const std::string &spec : opt.inputs) {
+    std::string name, file = spec;
+    if (auto eq = spec.find('='); eq != std::string::npos) {
+      name = spec.substr(0, eq);
+      file = spec.substr(eq + 1);
+    }
+    size_t idx = positional;
+    if (!name.empty()) {
+      auto it = std::find_if(ex->inputs().begin(), ex->inputs().end(),
+                             [&](const IoBinding &b) { return b.name == name; });
+      if (it == ex->inputs().end())
+        return fail(Status::badInput("--input names '" + name +
+                                     "', which the plan does not have"));
+      idx = it - ex->inputs().begin();
+    } else {
+      while (idx < have.size() && have[idx])
+        ++idx;
+      positional = idx + 1;
+    }
+    if (idx >= given.size())
+      return fail(Status::badInput("more --input files than the plan has inputs (" +
+                                   std::to_string(given.size()) + ")"));
+    if (Status s = readNpy(file, given[idx]); !s)
+      return fail(s);
+    const TensorView &v = *ex->inputs()[idx].view;
+    if (given[idx].dtype != v.dtype || given[idx].shape != v.shape)
+      return fail(Status::badInput(
+          "input '" + ex->inputs()[idx].name + "' expects " +
+          shapeString(v.shape) + ":" + dtypeName(v.dtype) + ", but " + file +
+          " holds " + shapeString(given[idx].shape) + ":" +
+          dtypeName(given[idx].dtype)));
+    have[idx] = true;
+  }
+  std::mt19937 rng(opt.seed);
+  std::vector<std::vector<char>> inputBytes;
+  for (size_t i = 0; i < ex->inputs().size(); ++i) {
+    TensorView &v = *ex->inputs()[i].view;
+    if (!have[i]) {
+      std::vector<char> buf(v.bytes);
+      TensorView tmp = v;
+      tmp.data = buf.data();
+      randomFill(tmp, rng);
+      inputBytes.push_back(std::move(buf));
+    } else {
+      inputBytes.push_back(std::move(given[i].data));
+    }
+  }
+
+  std::vector<double> times;
+  int total = std::max(0, opt.warmup) + std::max(1, opt.iterations);
+  for (int it = 0; it < total; ++it) {
+    ex->poison();
+    for (size_t i = 0; i < ex->inputs().size(); ++i)
+      std::memcpy(ex->inputs()[i].view->data, inputBytes[i].data(),
+                  inputBytes[i].size());
+    auto start = std::chrono::steady_clock::now();
+    if (Status s = ex->run(); !s)
+      return fail(s);
+    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                             start)
+                   .count();
+    if (it >= std::max(0, opt.warmup))
+      times.push_back(t);
+  }
+
+  if (!opt.outputDir.empty())
+    for (size_t i = 0; i < ex->outputs().size(); ++i) {
+      std::string path = opt.outputDir + "/output" + std::to_string(i) + ".npy";
+      if (Status s = writeNpy(path, *ex->outputs()[i].view); !s)
+        return fail(s);
+    }
+  double avg = 0;
+  for (double t : times)
+    avg += t;
+  avg /= times.size();
+  out << "ran " << opt.planPath << ": " << times.size()
+      << " iteration(s), median " << median(times) * 1e3 << " ms, average "
+      << avg * 1e3 << " ms\n";
+  if (!opt.metricsPath.empty()) {
+    nlohmann::json m;
+    m["avg_execution_time"] = avg;
+    m["median_execution_time"] = median(times);
+    m["min_execution_time"] = *std::min_element(times.begin(), times.end());
+    m["iterations"] = times.size();
+    m["warmup"] = std::max(0, opt.warmup);
+    m["arena_bytes"] = ex->arenaBytes();
+    std::string tmp = opt.metricsPath + ".tmp";
+    {
+      std::ofstream f(tmp);
+      f << m.dump(1) << "\n";
+      if (!f)
+        return fail(Status::failure(opt.metricsPath + ": cannot write"));
+    }
+    if (std::rename(tmp.c_str(), opt.metricsPath.c_str()) != 0)
+      return fail(Status::failure(opt.metricsPath + ": cannot rename"));
+  }
+  return 0;
+}
+
+} // namespace popt

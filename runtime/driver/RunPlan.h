@@ -1,0 +1,27 @@
+//===- RunPlan.h - what popt-run does, as a library call --------*- C++ -*-===//
+#ifndef POPT_RUNTIME_DRIVER_RUNPLAN_H
+#define POPT_RUNTIME_DRIVER_RUNPLAN_H
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace popt {
+
+struct RunOptions {
+  std::string planPath;
+  std::vector<std::string> inputs; ///< [NAME=]FILE.npy
+  std::string outputDir;
+  int warmup = 0;
+  int iterations = 1;
+  std::string metricsPath;
+  bool inspect = false;
+  unsigned seed = 0;
+};
+
+/// Loads, verifies and runs a plan; returns the exit code (docs/cli.md).
+int runPlan(const RunOptions &options, std::ostream &out, std::ostream &err);
+
+} // namespace popt
+
+#endif // POPT_RUNTIME_DRIVER_RUNPLAN_H

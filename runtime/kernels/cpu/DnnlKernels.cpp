@@ -1,0 +1,191 @@
+//===- DnnlKernels.cpp - convolution, matmul and linear with oneDNN -------===//
+//
+// Primitives are created once, when the plan is loaded: their memory objects
+// point straight at the arena and weight-section buffers (fixed for the life
+// of the executor), and weights are reordered once into the layout the
+// primitive prefers. A call only executes the primitive.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/cpu/Kernel.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <unordered_map>
+
+namespace popt::cpu {
+
+namespace {
+using K = plan::OpKind;
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+struct Dnnl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  static Dnnl &get() {
+    static Dnnl instance;
+    return instance;
+  }
+};
+
+memory::dims dims(const std::vector<int64_t> &s) { return {s.begin(), s.end()}; }
+
+class DnnlKernel : public Kernel {
+public:
+  Status run() override {
+    primitive.execute(Dnnl::get().stream, args);
+    Dnnl::get().stream.wait();
+    return Status::ok();
+  }
+  dnnl::primitive primitive;
+  std::unordered_map<int, memory> args;
+  /// Weights reordered into the primitive's layout (owned).
+  memory packedWeights;
+};
+
+/// `user` (plain, pointing at `data`) reordered once into `want` if they
+/// differ; returns the memory the primitive should read.
+memory prepareWeights(const memory::desc &user, void *data,
+                      const memory::desc &want) {
+  Dnnl &d = Dnnl::get();
+  memory src(user, d.engine, data);
+  if (user == want)
+    return src;
+  memory packed(want, d.engine);
+  dnnl::reorder(src, packed).execute(d.stream, src, packed);
+  d.stream.wait();
+  return packed;
+}
+
+Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
+  Dnnl &d = Dnnl::get();
+  const auto &x = a.in[0]->shape, &w = a.in[1]->shape, &y = a.out->shape;
+  int64_t groups = a.attr(6);
+  bool transposed = a.attr(7) != 0;
+  memory::dims strides{a.attr(0), a.attr(1)}, dil{a.attr(4) - 1, a.attr(5) - 1};
+  memory::dims padL{a.attr(2), a.attr(3)};
+  memory::dims padR{a.attr(2) - (transposed ? a.attr(8) : 0),
+                    a.attr(3) - (transposed ? a.attr(9) : 0)};
+  // popt weights: [O, I/G, kh, kw], or transposed [I, O/G, kh, kw].
+  memory::dims wDims;
+  tag wTag;
+  if (!transposed) {
+    wDims = groups > 1 ? memory::dims{groups, w[0] / groups, w[1], w[2], w[3]}
+                       : dims(w);
+    wTag = groups > 1 ? tag::goihw : tag::oihw;
+  } else {
+    wDims = groups > 1 ? memory::dims{groups, w[1], w[0] / groups, w[2], w[3]}
+                       : memory::dims{w[1], w[0], w[2], w[3]};
+    wTag = groups > 1 ? tag::giohw : tag::iohw;
+  }
+  memory::desc src(dims(x), dt::f32, tag::nchw), dst(dims(y), dt::f32, tag::nchw);
+  memory::desc wUser(wDims, dt::f32, wTag), wAny(wDims, dt::f32, tag::any);
+  bool hasBias = a.in.size() == 3;
+  memory::desc bias = hasBias ? memory::desc({y[1]}, dt::f32, tag::x) : memory::desc();
+  auto k = std::make_unique<DnnlKernel>();
+  try {
+    memory::desc wantW;
+    if (!transposed) {
+      dnnl::convolution_forward::desc desc(
+          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+          src, wAny, bias, dst, strides, dil, padL, padR);
+      dnnl::convolution_forward::primitive_desc pd(desc, d.engine);
+      k->primitive = dnnl::convolution_forward(pd);
+      wantW = pd.weights_desc();
+    } else {
+      dnnl::deconvolution_forward::desc desc(
+          dnnl::prop_kind::forward_inference,
+          dnnl::algorithm::deconvolution_direct, src, wAny, bias, dst, strides,
+          dil, padL, padR);
+      dnnl::deconvolution_forward::primitive_desc pd(desc, d.engine);
+      k->primitive = dnnl::deconvolution_forward(pd);
+      wantW = pd.weights_desc();
+    }
+    k->packedWeights = prepareWeights(wUser, a.in[1]->data, wantW);
+  } catch (const dnnl::error &e) {
+    return Status::badInput(std::string("oneDNN cannot make this convolution: ") +
+                            e.what());
+  }
+  k->args[DNNL_ARG_SRC] = memory(src, d.engine, a.in[0]->data);
+  k->args[DNNL_ARG_WEIGHTS] = k->packedWeights;
+  if (hasBias)
+    k->args[DNNL_ARG_BIAS] = memory(bias, d.engine, a.in[2]->data);
+  k->args[DNNL_ARG_DST] = memory(dst, d.engine, a.out->data);
+  out = std::move(k);
+  return Status::ok();
+}
+
+/// Plain row-major strides of `d`.
+memory::dims plainStrides(const memory::dims &d) {
+  memory::dims s(d.size(), 1);
+  for (int64_t i = int64_t(d.size()) - 2; i >= 0; --i)
+    s[i] = s[i + 1] * d[i + 1];
+  return s;
+}
+
+Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
+  Dnnl &d = Dnnl::get();
+  bool linear = a.op->kind() == K::Linear;
+  memory::dims srcD, wD, dstD, wStrides;
+  if (linear) {
+    // [..., K] x [N, K]^T: a 2-D matmul with the weight read transposed.
+    const auto &x = a.in[0]->shape;
+    int64_t kdim = x.back(), n = a.in[1]->shape[0];
+    int64_t m = a.in[0]->numel / std::max<int64_t>(kdim, 1);
+    srcD = {m, kdim};
+    wD = {kdim, n};
+    wStrides = {1, kdim};
+    dstD = {m, n};
+  } else {
+    // Equal ranks (leading 1s), batch dims broadcast by oneDNN.
+    srcD = dims(a.in[0]->shape);
+    wD = dims(a.in[1]->shape);
+    dstD = dims(a.out->shape);
+    while (srcD.size() < dstD.size())
+      srcD.insert(srcD.begin(), 1);
+    while (wD.size() < dstD.size())
+      wD.insert(wD.begin(), 1);
+    wStrides = plainStrides(wD);
+  }
+  memory::desc src(srcD, dt::f32, plainStrides(srcD));
+  memory::desc wei(wD, dt::f32, wStrides);
+  memory::desc dst(dstD, dt::f32, plainStrides(dstD));
+  bool hasBias = linear && a.in.size() == 3;
+  memory::desc bias = hasBias ? memory::desc({1, dstD[1]}, dt::f32, memory::dims{dstD[1], 1})
+                              : memory::desc();
+  auto k = std::make_unique<DnnlKernel>();
+  try {
+    dnnl::matmul::desc desc(src, wei, bias, dst);
+    dnnl::matmul::primitive_desc pd(desc, d.engine);
+    k->primitive = dnnl::matmul(pd);
+  } catch (const dnnl::error &e) {
+    return Status::badInput(std::string("oneDNN cannot make this matmul: ") +
+                            e.what());
+  }
+  k->args[DNNL_ARG_SRC] = memory(src, d.engine, a.in[0]->data);
+  k->args[DNNL_ARG_WEIGHTS] = memory(wei, d.engine, a.in[1]->data);
+  if (hasBias)
+    k->args[DNNL_ARG_BIAS] = memory(bias, d.engine, a.in[2]->data);
+  k->args[DNNL_ARG_DST] = memory(dst, d.engine, a.out->data);
+  out = std::move(k);
+  return Status::ok();
+}
+} // namespace
+
+bool makeDnnlKernel(const KernelArgs &args, Status &status,
+                    std::unique_ptr<Kernel> &out) {
+  K kind = args.op->kind();
+  if (kind != K::Conv2d && kind != K::Matmul && kind != K::Linear)
+    return false;
+  for (const TensorView *t : args.in)
+    if (t->dtype != plan::DType::F32) {
+      status = Status::badInput(std::string("CPU kernels support only f32 for op '") +
+                                plan::opInfo(kind)->name + "' yet");
+      return true;
+    }
+  status = kind == K::Conv2d ? makeConv(args, out) : makeMatmul(args, out);
+  return true;
+}
+
+} // namespace popt::cpu

@@ -1,0 +1,206 @@
+//===- ElementwiseKernels.cpp - unary, binary, compare, where, cast -------===//
+//
+// Reference-quality loops with PyTorch's formulas: binary ops broadcast via
+// BroadcastWalk; unary float ops compute in the tensor's float type.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/cpu/Broadcast.h"
+#include "runtime/kernels/cpu/DTypeDispatch.h"
+#include "runtime/kernels/cpu/Kernel.h"
+
+#include <cstring>
+
+#include <cmath>
+
+namespace popt::cpu {
+
+namespace {
+using K = plan::OpKind;
+
+template <typename T> T unaryOp(K kind, T x, const KernelArgs &a) {
+  using F = std::conditional_t<std::is_floating_point_v<T>, T, float>;
+  F v = static_cast<F>(x);
+  switch (kind) {
+  case K::Relu: return x > T(0) ? x : T(0);
+  case K::Neg: return static_cast<T>(-v);
+  case K::Abs: return static_cast<T>(std::fabs(v));
+  case K::Sigmoid: return static_cast<T>(F(1) / (F(1) + std::exp(-v)));
+  case K::Tanh: return static_cast<T>(std::tanh(v));
+  case K::Silu: return static_cast<T>(v / (F(1) + std::exp(-v)));
+  case K::Hardswish:
+    return static_cast<T>(v * std::min(std::max(v + F(3), F(0)), F(6)) / F(6));
+  case K::Hardsigmoid:
+    return static_cast<T>(std::min(std::max(v + F(3), F(0)), F(6)) / F(6));
+  case K::Sqrt: return static_cast<T>(std::sqrt(v));
+  case K::Rsqrt: return static_cast<T>(F(1) / std::sqrt(v));
+  case K::Exp: return static_cast<T>(std::exp(v));
+  case K::Log: return static_cast<T>(std::log(v));
+  case K::Erf: return static_cast<T>(std::erf(v));
+  case K::Gelu:
+    if (a.attr(0) == 1) {
+      const F k = F(0.7978845608028654); // sqrt(2 / pi)
+      return static_cast<T>(F(0.5) * v *
+                            (F(1) + std::tanh(k * (v + F(0.044715) * v * v * v))));
+    }
+    return static_cast<T>(F(0.5) * v * (F(1) + std::erf(v * F(0.7071067811865476))));
+  case K::Clamp: {
+    // NaN propagates, as in PyTorch.
+    double lo = a.fattr(0), hi = a.fattr(1);
+    if (std::isnan(double(v)))
+      return x;
+    return static_cast<T>(std::min(std::max(double(v), lo), hi));
+  }
+  case K::LeakyRelu:
+    return static_cast<T>(v >= F(0) ? v : v * F(a.fattr(0)));
+  default: return x;
+  }
+}
+
+template <typename T> T binaryOp(K kind, T a, T b) {
+  switch (kind) {
+  case K::Add: return static_cast<T>(a + b);
+  case K::Sub: return static_cast<T>(a - b);
+  case K::Mul: return static_cast<T>(a * b);
+  case K::Div: return static_cast<T>(a / b);
+  case K::Pow:
+    return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
+  case K::Maximum:
+    if constexpr (std::is_floating_point_v<T>)
+      if (std::isnan(a) || std::isnan(b))
+        return std::numeric_limits<T>::quiet_NaN();
+    return a > b ? a : b;
+  case K::Minimum:
+    if constexpr (std::is_floating_point_v<T>)
+      if (std::isnan(a) || std::isnan(b))
+        return std::numeric_limits<T>::quiet_NaN();
+    return a < b ? a : b;
+  default: return a;
+  }
+}
+
+template <typename T> bool compareOp(K kind, T a, T b) {
+  switch (kind) {
+  case K::Eq: return a == b;
+  case K::Ne: return a != b;
+  case K::Gt: return a > b;
+  case K::Lt: return a < b;
+  case K::Ge: return a >= b;
+  case K::Le: return a <= b;
+  default: return false;
+  }
+}
+
+bool isUnary(K k) {
+  return (k >= K::Relu && k <= K::LeakyRelu);
+}
+bool isBinary(K k) { return k >= K::Add && k <= K::Minimum; }
+bool isCompare(K k) { return k >= K::Eq && k <= K::Le; }
+
+template <typename Src, typename Dst> void castLoop(const void *s, void *d, int64_t n) {
+  const Src *src = static_cast<const Src *>(s);
+  Dst *dst = static_cast<Dst *>(d);
+  for (int64_t i = 0; i < n; ++i) {
+    if constexpr (std::is_same_v<Dst, bool>)
+      dst[i] = src[i] != Src(0);
+    else
+      dst[i] = static_cast<Dst>(src[i]);
+  }
+}
+} // namespace
+
+bool makeElementwiseKernel(const KernelArgs &args, Status &status,
+                           std::unique_ptr<Kernel> &out) {
+  K kind = args.op->kind();
+  plan::DType dtype = args.in[0]->dtype;
+  auto unsupported = [&] {
+    status = Status::badInput(std::string("CPU kernels do not support ") +
+                              dtypeName(dtype) + " for op '" +
+                              plan::opInfo(kind)->name + "' yet");
+    return true;
+  };
+  if (isUnary(kind)) {
+    bool ok = dispatchDType(dtype, [&](auto tag) {
+      using T = decltype(tag);
+      out = std::make_unique<FunctionKernel>(args, [kind](const KernelArgs &a) {
+        const T *x = a.in[0]->as<T>();
+        T *y = a.out->as<T>();
+        int64_t n = a.out->numel;
+        for (int64_t i = 0; i < n; ++i)
+          y[i] = unaryOp<T>(kind, x[i], a);
+        return Status::ok();
+      });
+    });
+    return ok ? true : unsupported();
+  }
+  if (isBinary(kind) || isCompare(kind)) {
+    auto walk = std::make_shared<BroadcastWalk>(
+        args.out->shape,
+        std::vector<std::vector<int64_t>>{args.in[0]->shape, args.in[1]->shape});
+    bool compare = isCompare(kind);
+    bool ok = dispatchDType(dtype, [&](auto tag) {
+      using T = decltype(tag);
+      out = std::make_unique<FunctionKernel>(
+          args, [kind, walk, compare](const KernelArgs &a) {
+            const T *x = a.in[0]->as<T>(), *y = a.in[1]->as<T>();
+            int64_t len = walk->rowLength();
+            walk->forEachRow([&](int64_t o, const int64_t *offs,
+                                 const int64_t *inner) {
+              const T *xr = x + offs[0], *yr = y + offs[1];
+              if (compare) {
+                bool *z = a.out->as<bool>() + o;
+                for (int64_t i = 0; i < len; ++i)
+                  z[i] = compareOp<T>(kind, xr[i * inner[0]], yr[i * inner[1]]);
+              } else {
+                T *z = a.out->as<T>() + o;
+                for (int64_t i = 0; i < len; ++i)
+                  z[i] = binaryOp<T>(kind, xr[i * inner[0]], yr[i * inner[1]]);
+              }
+            });
+            return Status::ok();
+          });
+    });
+    return ok ? true : unsupported();
+  }
+  if (kind == K::Where) {
+    auto walk = std::make_shared<BroadcastWalk>(
+        args.out->shape,
+        std::vector<std::vector<int64_t>>{args.in[0]->shape, args.in[1]->shape,
+                                          args.in[2]->shape});
+    size_t es = plan::elementSize(args.out->dtype);
+    out = std::make_unique<FunctionKernel>(args, [walk, es](const KernelArgs &a) {
+      const bool *c = a.in[0]->as<bool>();
+      const char *t = a.in[1]->as<char>(), *f = a.in[2]->as<char>();
+      char *z = a.out->as<char>();
+      int64_t len = walk->rowLength();
+      walk->forEachRow([&](int64_t o, const int64_t *offs, const int64_t *inner) {
+        for (int64_t i = 0; i < len; ++i) {
+          bool take = c[offs[0] + i * inner[0]];
+          const char *src = take ? t + (offs[1] + i * inner[1]) * es
+                                 : f + (offs[2] + i * inner[2]) * es;
+          std::memcpy(z + (o + i) * es, src, es);
+        }
+      });
+      return Status::ok();
+    });
+    return true;
+  }
+  if (kind == K::Cast) {
+    plan::DType to = args.out->dtype;
+    std::function<void(const void *, void *, int64_t)> loop;
+    bool ok = dispatchDType(dtype, [&](auto s) {
+      dispatchDType(to, [&](auto d) {
+        loop = castLoop<decltype(s), decltype(d)>;
+      });
+    });
+    if (!ok || !loop)
+      return unsupported();
+    out = std::make_unique<FunctionKernel>(args, [loop](const KernelArgs &a) {
+      loop(a.in[0]->data, a.out->data, a.out->numel);
+      return Status::ok();
+    });
+    return true;
+  }
+  return false;
+}
+
+} // namespace popt::cpu

@@ -1,0 +1,73 @@
+//===- Kernel.h - a prepared CPU kernel for one plan op ---------*- C++ -*-===//
+//
+// Kernels are made once per op when a plan is loaded (oneDNN primitives are
+// created then) and run on every call without allocating. makeCpuKernel()
+// dispatches on the op kind to the family files in this directory.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_RUNTIME_KERNELS_CPU_KERNEL_H
+#define POPT_RUNTIME_KERNELS_CPU_KERNEL_H
+
+#include "runtime/core/Status.h"
+#include "runtime/core/TensorView.h"
+#include "runtime/plan/PlanFormat.h"
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace popt::cpu {
+
+/// An op's operands as the kernel sees them, and its attributes.
+struct KernelArgs {
+  const plan::Op *op = nullptr;
+  std::vector<const TensorView *> in;
+  TensorView *out = nullptr;
+
+  int64_t attr(size_t i) const { return op->ints()->Get(i); }
+  size_t numAttrs() const { return op->ints() ? op->ints()->size() : 0; }
+  double fattr(size_t i) const { return op->floats()->Get(i); }
+  size_t numFattrs() const { return op->floats() ? op->floats()->size() : 0; }
+};
+
+class Kernel {
+public:
+  virtual ~Kernel() = default;
+  /// Runs the op; a failure (e.g. an embedding index out of range) is a
+  /// runtime failure of this call.
+  virtual Status run() = 0;
+};
+
+/// A kernel that is a function of its arguments.
+class FunctionKernel : public Kernel {
+public:
+  using Fn = std::function<Status(const KernelArgs &)>;
+  FunctionKernel(KernelArgs args, Fn fn)
+      : args(std::move(args)), fn(std::move(fn)) {}
+  Status run() override { return fn(args); }
+
+private:
+  KernelArgs args;
+  Fn fn;
+};
+
+/// Prepares the kernel of `args.op`; BadInput when this runtime cannot run
+/// it (for instance a dtype without a CPU kernel yet).
+Status makeCpuKernel(const KernelArgs &args, std::unique_ptr<Kernel> &out);
+
+// Family entry points (one file each); each returns false when the kind is
+// not its own.
+bool makeElementwiseKernel(const KernelArgs &args, Status &status,
+                           std::unique_ptr<Kernel> &out);
+bool makeShapeKernel(const KernelArgs &args, Status &status,
+                     std::unique_ptr<Kernel> &out);
+bool makeReductionKernel(const KernelArgs &args, Status &status,
+                         std::unique_ptr<Kernel> &out);
+bool makeWindowKernel(const KernelArgs &args, Status &status,
+                      std::unique_ptr<Kernel> &out);
+bool makeDnnlKernel(const KernelArgs &args, Status &status,
+                    std::unique_ptr<Kernel> &out);
+
+} // namespace popt::cpu
+
+#endif // POPT_RUNTIME_KERNELS_CPU_KERNEL_H

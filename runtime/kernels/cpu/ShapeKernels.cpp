@@ -1,0 +1,176 @@
+//===- ShapeKernels.cpp - reshape, permute, broadcast, concat, slice, ... -===//
+//
+// Data movement by element size, so one loop serves every dtype: reshape is
+// a copy (a view once the memory planner aliases it), permute a strided
+// gather, concat and slice block copies; tril/triu and embedding too.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/cpu/Broadcast.h"
+#include "runtime/kernels/cpu/DTypeDispatch.h"
+#include "runtime/kernels/cpu/Kernel.h"
+
+#include <cstring>
+
+namespace popt::cpu {
+
+namespace {
+using K = plan::OpKind;
+
+int64_t product(const std::vector<int64_t> &s, size_t from, size_t to) {
+  int64_t n = 1;
+  for (size_t i = from; i < to; ++i)
+    n *= s[i];
+  return n;
+}
+
+Status permute(const KernelArgs &a, const std::vector<int64_t> &inStrides) {
+  size_t es = plan::elementSize(a.out->dtype);
+  const auto &shape = a.out->shape;
+  size_t r = shape.size();
+  std::vector<int64_t> idx(r, 0);
+  const char *src = a.in[0]->as<char>();
+  char *dst = a.out->as<char>();
+  int64_t off = 0;
+  for (int64_t o = 0; o < a.out->numel; ++o) {
+    std::memcpy(dst + o * es, src + off * es, es);
+    for (int64_t d = int64_t(r) - 1; d >= 0; --d) {
+      ++idx[d];
+      off += inStrides[d];
+      if (idx[d] < shape[d])
+        break;
+      off -= inStrides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return Status::ok();
+}
+} // namespace
+
+bool makeShapeKernel(const KernelArgs &args, Status &status,
+                     std::unique_ptr<Kernel> &out) {
+  K kind = args.op->kind();
+  size_t es = plan::elementSize(args.out->dtype);
+  switch (kind) {
+  case K::Reshape:
+    out = std::make_unique<FunctionKernel>(args, [](const KernelArgs &a) {
+      if (a.out->data != a.in[0]->data)
+        std::memmove(a.out->data, a.in[0]->data, a.out->bytes);
+      return Status::ok();
+    });
+    return true;
+  case K::Permute: {
+    // Input strides, reordered by perm: the stride of output dim d.
+    const auto &in = args.in[0]->shape;
+    std::vector<int64_t> inStrides(in.size()), permuted;
+    int64_t s = 1;
+    for (int64_t d = int64_t(in.size()) - 1; d >= 0; --d) {
+      inStrides[d] = s;
+      s *= in[d];
+    }
+    for (size_t i = 0; i < args.numAttrs(); ++i)
+      permuted.push_back(inStrides[args.attr(i)]);
+    out = std::make_unique<FunctionKernel>(
+        args, [permuted](const KernelArgs &a) { return permute(a, permuted); });
+    return true;
+  }
+  case K::BroadcastTo: {
+    auto walk = std::make_shared<BroadcastWalk>(
+        args.out->shape, std::vector<std::vector<int64_t>>{args.in[0]->shape});
+    out = std::make_unique<FunctionKernel>(args, [walk, es](const KernelArgs &a) {
+      const char *x = a.in[0]->as<char>();
+      char *y = a.out->as<char>();
+      int64_t len = walk->rowLength();
+      walk->forEachRow([&](int64_t o, const int64_t *offs, const int64_t *inner) {
+        for (int64_t i = 0; i < len; ++i)
+          std::memcpy(y + (o + i) * es, x + (offs[0] + i * inner[0]) * es, es);
+      });
+      return Status::ok();
+    });
+    return true;
+  }
+  case K::Concat: {
+    size_t dim = static_cast<size_t>(args.attr(0));
+    int64_t outer = product(args.out->shape, 0, dim);
+    out = std::make_unique<FunctionKernel>(args, [dim, outer, es](const KernelArgs &a) {
+      char *dst = a.out->as<char>();
+      int64_t outRow = product(a.out->shape, dim, a.out->shape.size()) * es;
+      int64_t at = 0;
+      for (const TensorView *t : a.in) {
+        int64_t row = product(t->shape, dim, t->shape.size()) * es;
+        for (int64_t o = 0; o < outer; ++o)
+          std::memcpy(dst + o * outRow + at, t->as<char>() + o * row, row);
+        at += row;
+      }
+      return Status::ok();
+    });
+    return true;
+  }
+  case K::Slice: {
+    size_t dim = static_cast<size_t>(args.attr(0));
+    int64_t start = args.attr(1), step = args.attr(3);
+    const auto &in = args.in[0]->shape;
+    int64_t outer = product(in, 0, dim);
+    int64_t inner = product(in, dim + 1, in.size()) * es;
+    int64_t inDim = in[dim], outDim = args.out->shape[dim];
+    out = std::make_unique<FunctionKernel>(
+        args, [=](const KernelArgs &a) {
+          const char *src = a.in[0]->as<char>();
+          char *dst = a.out->as<char>();
+          for (int64_t o = 0; o < outer; ++o)
+            for (int64_t j = 0; j < outDim; ++j)
+              std::memcpy(dst + (o * outDim + j) * inner,
+                          src + (o * inDim + start + j * step) * inner, inner);
+          return Status::ok();
+        });
+    return true;
+  }
+  case K::Tril:
+  case K::Triu: {
+    bool lower = kind == K::Tril;
+    int64_t diag = args.attr(0);
+    out = std::make_unique<FunctionKernel>(args, [=](const KernelArgs &a) {
+      const auto &s = a.out->shape;
+      int64_t rows = s[s.size() - 2], cols = s.back();
+      int64_t mats = a.out->numel / std::max<int64_t>(rows * cols, 1);
+      const char *src = a.in[0]->as<char>();
+      char *dst = a.out->as<char>();
+      for (int64_t m = 0; m < mats; ++m)
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < cols; ++c) {
+            int64_t i = (m * rows + r) * cols + c;
+            bool keep = lower ? c - r <= diag : c - r >= diag;
+            if (keep)
+              std::memcpy(dst + i * es, src + i * es, es);
+            else
+              std::memset(dst + i * es, 0, es);
+          }
+      return Status::ok();
+    });
+    return true;
+  }
+  case K::Embedding: {
+    int64_t vocab = args.in[0]->shape[0];
+    int64_t row = args.in[0]->shape[1] * es;
+    bool wide = args.in[1]->dtype == plan::DType::I64;
+    out = std::make_unique<FunctionKernel>(args, [=](const KernelArgs &a) {
+      const char *table = a.in[0]->as<char>();
+      char *dst = a.out->as<char>();
+      for (int64_t i = 0; i < a.in[1]->numel; ++i) {
+        int64_t id = wide ? a.in[1]->as<int64_t>()[i] : a.in[1]->as<int32_t>()[i];
+        if (id < 0 || id >= vocab)
+          return Status::failure("embedding index " + std::to_string(id) +
+                                 " is out of range [0, " +
+                                 std::to_string(vocab) + ")");
+        std::memcpy(dst + i * row, table + id * row, row);
+      }
+      return Status::ok();
+    });
+    return true;
+  }
+  default:
+    (void)status;
+    return false;
+  }
+}
+
+} // namespace popt::cpu

@@ -1,0 +1,176 @@
+//===- WindowKernels.cpp - pooling and resizing (NCHW, float) -------------===//
+//
+// PyTorch's index arithmetic: max pooling over dilated windows with padding
+// as -inf; average pooling with its divisor rules (count_include_pad,
+// divisor_override, windows clipped at the padded border); adaptive pooling
+// over [floor(o*in/out), ceil((o+1)*in/out)); nearest and bilinear resizing
+// with align_corners and explicit scale factors.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/cpu/Kernel.h"
+
+#include <cmath>
+#include <limits>
+
+namespace popt::cpu {
+
+namespace {
+using K = plan::OpKind;
+
+struct Geometry {
+  int64_t planes, ih, iw, oh, ow;
+  explicit Geometry(const KernelArgs &a)
+      : planes(a.in[0]->shape[0] * a.in[0]->shape[1]), ih(a.in[0]->shape[2]),
+        iw(a.in[0]->shape[3]), oh(a.out->shape[2]), ow(a.out->shape[3]) {}
+};
+
+template <typename T> Status maxPool(const KernelArgs &a) {
+  Geometry g(a);
+  int64_t kh = a.attr(0), kw = a.attr(1), sh = a.attr(2), sw = a.attr(3),
+          ph = a.attr(4), pw = a.attr(5), dh = a.attr(6), dw = a.attr(7);
+  const T *x = a.in[0]->as<T>();
+  T *y = a.out->as<T>();
+  for (int64_t p = 0; p < g.planes; ++p)
+    for (int64_t oy = 0; oy < g.oh; ++oy)
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        T best = -std::numeric_limits<T>::infinity();
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          int64_t iy = oy * sh - ph + ky * dh;
+          if (iy < 0 || iy >= g.ih)
+            continue;
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            int64_t ix = ox * sw - pw + kx * dw;
+            if (ix < 0 || ix >= g.iw)
+              continue;
+            T v = x[(p * g.ih + iy) * g.iw + ix];
+            if (v > best || std::isnan(v))
+              best = v;
+          }
+        }
+        y[(p * g.oh + oy) * g.ow + ox] = best;
+      }
+  return Status::ok();
+}
+
+template <typename T> Status avgPool(const KernelArgs &a) {
+  Geometry g(a);
+  int64_t kh = a.attr(0), kw = a.attr(1), sh = a.attr(2), sw = a.attr(3),
+          ph = a.attr(4), pw = a.attr(5);
+  bool countPad = a.attr(7) != 0;
+  int64_t divisor = a.attr(8);
+  const T *x = a.in[0]->as<T>();
+  T *y = a.out->as<T>();
+  for (int64_t p = 0; p < g.planes; ++p)
+    for (int64_t oy = 0; oy < g.oh; ++oy)
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        int64_t y0 = oy * sh - ph, x0 = ox * sw - pw;
+        int64_t y1 = std::min(y0 + kh, g.ih + ph), x1 = std::min(x0 + kw, g.iw + pw);
+        int64_t poolSize = (y1 - y0) * (x1 - x0);
+        y0 = std::max<int64_t>(y0, 0);
+        x0 = std::max<int64_t>(x0, 0);
+        y1 = std::min(y1, g.ih);
+        x1 = std::min(x1, g.iw);
+        double sum = 0;
+        for (int64_t iy = y0; iy < y1; ++iy)
+          for (int64_t ix = x0; ix < x1; ++ix)
+            sum += x[(p * g.ih + iy) * g.iw + ix];
+        int64_t div = divisor ? divisor
+                      : countPad ? poolSize
+                                 : (y1 - y0) * (x1 - x0);
+        y[(p * g.oh + oy) * g.ow + ox] = static_cast<T>(sum / double(div));
+      }
+  return Status::ok();
+}
+
+template <typename T> Status adaptiveAvgPool(const KernelArgs &a) {
+  Geometry g(a);
+  const T *x = a.in[0]->as<T>();
+  T *y = a.out->as<T>();
+  for (int64_t p = 0; p < g.planes; ++p)
+    for (int64_t oy = 0; oy < g.oh; ++oy) {
+      int64_t y0 = oy * g.ih / g.oh, y1 = ((oy + 1) * g.ih + g.oh - 1) / g.oh;
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        int64_t x0 = ox * g.iw / g.ow, x1 = ((ox + 1) * g.iw + g.ow - 1) / g.ow;
+        double sum = 0;
+        for (int64_t iy = y0; iy < y1; ++iy)
+          for (int64_t ix = x0; ix < x1; ++ix)
+            sum += x[(p * g.ih + iy) * g.iw + ix];
+        y[(p * g.oh + oy) * g.ow + ox] =
+            static_cast<T>(sum / double((y1 - y0) * (x1 - x0)));
+      }
+    }
+  return Status::ok();
+}
+
+/// PyTorch's area_pixel_compute_scale.
+double pixelScale(int64_t in, int64_t out, bool alignCorners, double scale) {
+  if (alignCorners)
+    return out > 1 ? double(in - 1) / double(out - 1) : 0.0;
+  return scale > 0 ? 1.0 / scale : double(in) / double(out);
+}
+
+template <typename T> Status resize(const KernelArgs &a) {
+  Geometry g(a);
+  bool bilinear = a.attr(2) == 1, align = a.attr(3) == 1;
+  double sy = a.numFattrs() == 2 ? a.fattr(0) : 0.0;
+  double sx = a.numFattrs() == 2 ? a.fattr(1) : 0.0;
+  const T *x = a.in[0]->as<T>();
+  T *y = a.out->as<T>();
+  double scaleY = pixelScale(g.ih, g.oh, bilinear && align, sy);
+  double scaleX = pixelScale(g.iw, g.ow, bilinear && align, sx);
+  auto nearest = [](int64_t o, int64_t in, int64_t out, double scale) {
+    if (out == in)
+      return o;
+    if (out == 2 * in)
+      return o >> 1;
+    return std::min(static_cast<int64_t>(std::floor(o * scale)), in - 1);
+  };
+  auto source = [&](int64_t o, double scale) {
+    if (align)
+      return scale * o;
+    double s = scale * (o + 0.5) - 0.5;
+    return s < 0 ? 0.0 : s;
+  };
+  for (int64_t p = 0; p < g.planes; ++p) {
+    const T *xp = x + p * g.ih * g.iw;
+    T *yp = y + p * g.oh * g.ow;
+    for (int64_t oy = 0; oy < g.oh; ++oy)
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        if (!bilinear) {
+          yp[oy * g.ow + ox] = xp[nearest(oy, g.ih, g.oh, scaleY) * g.iw +
+                                  nearest(ox, g.iw, g.ow, scaleX)];
+          continue;
+        }
+        double fy = source(oy, scaleY), fx = source(ox, scaleX);
+        int64_t y0 = static_cast<int64_t>(fy), x0 = static_cast<int64_t>(fx);
+        int64_t y1 = y0 + (y0 < g.ih - 1), x1 = x0 + (x0 < g.iw - 1);
+        double ly = fy - y0, lx = fx - x0;
+        double v = (1 - ly) * ((1 - lx) * xp[y0 * g.iw + x0] + lx * xp[y0 * g.iw + x1]) +
+                   ly * ((1 - lx) * xp[y1 * g.iw + x0] + lx * xp[y1 * g.iw + x1]);
+        yp[oy * g.ow + ox] = static_cast<T>(v);
+      }
+  }
+  return Status::ok();
+}
+} // namespace
+
+bool makeWindowKernel(const KernelArgs &args, Status &status,
+                      std::unique_ptr<Kernel> &out) {
+  K kind = args.op->kind();
+  if (kind != K::MaxPool2d && kind != K::AvgPool2d &&
+      kind != K::AdaptiveAvgPool2d && kind != K::Resize)
+    return false;
+  if (args.in[0]->dtype != plan::DType::F32) {
+    status = Status::badInput(std::string("CPU kernels support only f32 for op '") +
+                              plan::opInfo(kind)->name + "' yet");
+    return true;
+  }
+  FunctionKernel::Fn fn = kind == K::MaxPool2d   ? maxPool<float>
+                          : kind == K::AvgPool2d ? avgPool<float>
+                          : kind == K::Resize    ? resize<float>
+                                                 : adaptiveAvgPool<float>;
+  out = std::make_unique<FunctionKernel>(args, fn);
+  return true;
+}
+
+} // namespace popt::cpu

@@ -1,0 +1,97 @@
+//===- PlanLoader.cpp - maps and verifies a plan file ---------------------===//
+//
+// Header checks in order: size, magic, format version, header checksum,
+// section bounds and alignment, section checksums; then the FlatBuffers
+// verifier (with the "POPT" identifier) and the semantic checks.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/plan/PlanLoader.h"
+
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace popt::plan {
+
+Status verifyPlanFile(const uint8_t *data, size_t size) {
+  if (size < sizeof(FileHeader))
+    return Status::badInput("file too small to be a popt plan (" +
+                            std::to_string(size) + " bytes)");
+  FileHeader h;
+  std::memcpy(&h, data, sizeof h);
+  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0)
+    return Status::badInput("not a popt plan (bad magic)");
+  if (h.formatVersion != kFormatVersion)
+    return Status::badInput(
+        "plan format version " + std::to_string(h.formatVersion) +
+        " is not supported by this runtime (it reads version " +
+        std::to_string(kFormatVersion) + "); recompile the model with the "
+        "matching popt-compile");
+  if (h.headerSize != sizeof(FileHeader))
+    return Status::badInput("corrupt plan header (header size)");
+  if (crc32c(data, offsetof(FileHeader, headerCrc)) != h.headerCrc)
+    return Status::badInput("corrupt plan header (checksum mismatch)");
+  auto inside = [&](uint64_t off, uint64_t len) {
+    return off <= size && len <= size - off;
+  };
+  if (!inside(h.metaOffset, h.metaSize) || h.metaOffset < sizeof(FileHeader) ||
+      h.metaOffset % 8 != 0)
+    return Status::badInput("corrupt plan: metadata section outside the file");
+  if (!inside(h.weightsOffset, h.weightsSize) || h.weightsOffset % kAlignment ||
+      (h.weightsSize && h.weightsOffset < h.metaOffset + h.metaSize))
+    return Status::badInput("corrupt plan: weight section outside the file or "
+                            "misaligned");
+  if (crc32c(data + h.metaOffset, h.metaSize) != h.metaCrc)
+    return Status::badInput("corrupt plan: metadata checksum mismatch");
+  if (crc32c(data + h.weightsOffset, h.weightsSize) != h.weightsCrc)
+    return Status::badInput("corrupt plan: weight checksum mismatch");
+
+  flatbuffers::Verifier verifier(data + h.metaOffset, h.metaSize);
+  if (!PlanBufferHasIdentifier(data + h.metaOffset) ||
+      !VerifyPlanBuffer(verifier))
+    return Status::badInput("corrupt plan: metadata fails FlatBuffers "
+                            "verification");
+  return verifyPlanSemantics(*GetPlan(data + h.metaOffset), h.weightsSize);
+}
+
+Status LoadedPlan::open(const std::string &path,
+                        std::unique_ptr<LoadedPlan> &out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return Status::badInput(path + ": cannot open plan: " + std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::badInput(path + ": not a regular file");
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return Status::badInput(path + ": empty file, not a popt plan");
+  }
+  void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED)
+    return Status::failure(path + ": cannot map plan: " + std::strerror(errno));
+  const auto *data = static_cast<const uint8_t *>(map);
+  if (Status s = verifyPlanFile(data, size); !s) {
+    munmap(map, size);
+    return Status(s.code() == StatusCode::BadInput
+                      ? Status::badInput(path + ": " + s.message())
+                      : Status::failure(path + ": " + s.message()));
+  }
+  out.reset(new LoadedPlan(data, size));
+  return Status::ok();
+}
+
+LoadedPlan::~LoadedPlan() {
+  munmap(const_cast<uint8_t *>(data_), size_);
+}
+
+const Plan &LoadedPlan::plan() const {
+  return *GetPlan(data_ + header().metaOffset);
+}
+
+} // namespace popt::plan

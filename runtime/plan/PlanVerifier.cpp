@@ -1,0 +1,388 @@
+//===- PlanVerifier.cpp - semantic checks of a plan -----------------------===//
+//
+// After the FlatBuffers verifier has checked the structure, every index,
+// size and attribute the runtime will use is checked here: devices, tensors
+// (dtype, shape, byte size, placement inside the weight section or the
+// device arena), ops (kind, operand counts, attribute counts, and operand
+// and result shapes consistent with the kind), programs (each op scheduled
+// exactly once) and bindings. A plan from an untrusted source can make the
+// runtime refuse it, never crash it.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/core/ShapeMath.h"
+#include "runtime/plan/PlanLoader.h"
+
+#include <algorithm>
+#include <set>
+
+namespace popt::plan {
+
+namespace {
+
+constexpr int64_t kMaxElements = int64_t(1) << 46;
+
+std::string opName(const Op &op, size_t index) {
+  const OpInfo *info = opInfo(op.kind());
+  std::string s = "op " + std::to_string(index) + " (" +
+                  (info ? info->name : "unknown kind") + ")";
+  if (op.location() && op.location()->size())
+    s += " at " + op.location()->str();
+  return s;
+}
+
+Dims dimsOf(const Tensor &t) { return Dims(t.shape()->begin(), t.shape()->end()); }
+
+/// Checks one op's operands and results against its kind.
+class OpChecker {
+public:
+  OpChecker(const Plan &plan, const Op &op) : plan(plan), op(op) {}
+
+  std::string check() {
+    auto *tensors = plan.tensors();
+    for (uint32_t i : *op.inputs())
+      in.push_back(tensors->Get(i));
+    out = tensors->Get(op.outputs()->Get(0));
+    o = dimsOf(*out);
+    x = dimsOf(*in[0]);
+    return checkKind();
+  }
+
+private:
+  int64_t I(size_t i) const { return op.ints()->Get(i); }
+  size_t numInts() const { return op.ints() ? op.ints()->size() : 0; }
+  size_t numFloats() const { return op.floats() ? op.floats()->size() : 0; }
+  bool sameType(const Tensor *a, const Tensor *b) const {
+    return a->dtype() == b->dtype() && dimsOf(*a) == dimsOf(*b);
+  }
+  std::string expectOut(const Dims &want, DType dtype) const {
+    if (o != want || out->dtype() != dtype)
+      return "result shape or dtype does not match its operands";
+    return "";
+  }
+
+  std::string checkKind() {
+    switch (op.kind()) {
+    case OpKind::Relu: case OpKind::Sigmoid: case OpKind::Tanh:
+    case OpKind::Silu: case OpKind::Hardswish: case OpKind::Hardsigmoid:
+    case OpKind::Sqrt: case OpKind::Rsqrt: case OpKind::Exp: case OpKind::Log:
+    case OpKind::Erf: case OpKind::Neg: case OpKind::Abs: case OpKind::Gelu:
+    case OpKind::Clamp: case OpKind::LeakyRelu:
+      return sameType(in[0], out) ? "" : "result must have the operand's type";
+    case OpKind::Softmax: case OpKind::LogSoftmax:
+      if (I(0) < 0 || I(0) >= std::max<int64_t>(x.size(), 1))
+        return "dim out of range";
+      return sameType(in[0], out) ? "" : "result must have the operand's type";
+    case OpKind::Tril: case OpKind::Triu:
+      if (x.size() < 2)
+        return "needs rank >= 2";
+      return sameType(in[0], out) ? "" : "result must have the operand's type";
+    case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
+    case OpKind::Pow: case OpKind::Maximum: case OpKind::Minimum:
+    case OpKind::Eq: case OpKind::Ne: case OpKind::Gt: case OpKind::Lt:
+    case OpKind::Ge: case OpKind::Le: {
+      if (in[0]->dtype() != in[1]->dtype())
+        return "operand dtypes differ";
+      auto b = broadcastDims(x, dimsOf(*in[1]));
+      if (!b)
+        return "operand shapes do not broadcast";
+      bool compare = op.kind() >= OpKind::Eq;
+      return expectOut(*b, compare ? DType::Bool : in[0]->dtype());
+    }
+    case OpKind::Where: {
+      if (in[0]->dtype() != DType::Bool || in[1]->dtype() != in[2]->dtype())
+        return "needs a bool condition and values of one dtype";
+      auto v = broadcastDims(dimsOf(*in[1]), dimsOf(*in[2]));
+      auto b = v ? broadcastDims(x, *v) : std::nullopt;
+      if (!b)
+        return "operand shapes do not broadcast";
+      return expectOut(*b, in[1]->dtype());
+    }
+    case OpKind::Cast:
+      return o == x ? "" : "cast must keep the shape";
+    case OpKind::Reshape:
+      return count(o) == count(x) && out->dtype() == in[0]->dtype()
+                 ? ""
+                 : "reshape must keep the element count and dtype";
+    case OpKind::BroadcastTo: {
+      auto b = broadcastDims(x, o);
+      return b && *b == o ? "" : "operand does not broadcast to the result";
+    }
+    case OpKind::Permute: {
+      if (numInts() != x.size())
+        return "perm needs one entry per dimension";
+      Dims want;
+      std::vector<bool> seen(x.size(), false);
+      for (size_t i = 0; i < numInts(); ++i) {
+        int64_t p = I(i);
+        if (p < 0 || p >= int64_t(x.size()) || seen[p])
+          return "perm is not a permutation";
+        seen[p] = true;
+        want.push_back(x[p]);
+      }
+      return expectOut(want, in[0]->dtype());
+    }
+    case OpKind::Concat: {
+      int64_t dim = I(0);
+      if (dim < 0 || dim >= int64_t(x.size()))
+        return "dim out of range";
+      Dims want = x;
+      want[dim] = 0;
+      for (const Tensor *t : in) {
+        Dims d = dimsOf(*t);
+        if (d.size() != x.size() || t->dtype() != in[0]->dtype())
+          return "inputs need one rank and dtype";
+        for (size_t k = 0; k < d.size(); ++k)
+          if (int64_t(k) != dim && d[k] != x[k])
+            return "inputs differ outside the concat dim";
+        want[dim] += d[dim];
+      }
+      return expectOut(want, in[0]->dtype());
+    }
+    case OpKind::Slice: {
+      int64_t dim = I(0), start = I(1), end = I(2), step = I(3);
+      if (dim < 0 || dim >= int64_t(x.size()) || start < 0 || start > end ||
+          end > x[dim] || step < 1)
+        return "slice bounds out of range";
+      Dims want = x;
+      want[dim] = (end - start + step - 1) / step;
+      return expectOut(want, in[0]->dtype());
+    }
+    case OpKind::ReduceSum: case OpKind::ReduceMean: case OpKind::ReduceMax: {
+      if (numInts() < 1 || (I(0) != 0 && I(0) != 1))
+        return "needs keepdim followed by dims";
+      std::set<int64_t> dims;
+      for (size_t i = 1; i < numInts(); ++i) {
+        if (I(i) < 0 || I(i) >= int64_t(x.size()) || !dims.insert(I(i)).second)
+          return "reduction dims out of range or repeated";
+      }
+      Dims want;
+      for (size_t d = 0; d < x.size(); ++d)
+        if (!dims.count(d))
+          want.push_back(x[d]);
+        else if (I(0))
+          want.push_back(1);
+      return expectOut(want, in[0]->dtype());
+    }
+    case OpKind::Linear: {
+      Dims w = dimsOf(*in[1]);
+      if (x.empty() || w.size() != 2 || x.back() != w[1])
+        return "input features do not match the weight";
+      if (in.size() == 3 && dimsOf(*in[2]) != Dims{w[0]})
+        return "bias must be [N]";
+      Dims want = x;
+      want.back() = w[0];
+      return expectOut(want, in[0]->dtype());
+    }
+    case OpKind::Matmul: {
+      Dims b = dimsOf(*in[1]);
+      if (x.size() < 2 || b.size() < 2 || x.back() != b[b.size() - 2])
+        return "inner dimensions differ";
+      auto batch = broadcastDims(x.data(), x.size() - 2, b.data(), b.size() - 2);
+      if (!batch)
+        return "batch dimensions do not broadcast";
+      Dims want = *batch;
+      want.push_back(x[x.size() - 2]);
+      want.push_back(b.back());
+      return expectOut(want, in[0]->dtype());
+    }
+    case OpKind::Conv2d: return checkConv();
+    case OpKind::BatchNorm: case OpKind::GroupNorm: {
+      if (x.size() < 2)
+        return "needs rank >= 2";
+      for (size_t i = 1; i < in.size(); ++i)
+        if (dimsOf(*in[i]) != Dims{x[1]})
+          return "parameters must be [C]";
+      if (op.kind() == OpKind::GroupNorm && (I(0) < 1 || x[1] % I(0)))
+        return "channels do not split into groups";
+      return sameType(in[0], out) ? "" : "result must have the operand's type";
+    }
+    case OpKind::LayerNorm: {
+      int64_t r = I(0);
+      if (r < 1 || r > int64_t(x.size()))
+        return "normalized_rank out of range";
+      Dims norm(x.end() - r, x.end());
+      if (dimsOf(*in[1]) != norm || dimsOf(*in[2]) != norm)
+        return "weight and bias must have the normalized shape";
+      return sameType(in[0], out) ? "" : "result must have the operand's type";
+    }
+    case OpKind::MaxPool2d: case OpKind::AvgPool2d: {
+      if (x.size() != 4)
+        return "needs an NCHW input";
+      bool maxPool = op.kind() == OpKind::MaxPool2d;
+      Dims want = x;
+      for (int i = 0; i < 2; ++i) {
+        int64_t k = I(i), s = I(2 + i), p = I(4 + i);
+        int64_t d = maxPool ? I(6 + i) : 1;
+        bool ceil = maxPool ? I(8) : I(6);
+        if (k < 1 || s < 1 || d < 1 || p < 0 || 2 * p > k)
+          return "bad window";
+        want[2 + i] = windowOutputSize(x[2 + i], k, s, p, d, ceil);
+      }
+      return expectOut(want, in[0]->dtype());
+    }
+    case OpKind::AdaptiveAvgPool2d:
+      if (x.size() != 4 || I(0) < 1 || I(1) < 1)
+        return "needs an NCHW input and an output size";
+      return expectOut({x[0], x[1], I(0), I(1)}, in[0]->dtype());
+    case OpKind::Embedding: {
+      Dims w = x, idx = dimsOf(*in[1]);
+      DType it = in[1]->dtype();
+      if (w.size() != 2 || (it != DType::I64 && it != DType::I32))
+        return "needs a [V, D] table and integer indices";
+      idx.push_back(w[1]);
+      return expectOut(idx, in[0]->dtype());
+    }
+    case OpKind::Resize:
+      if (x.size() != 4 || I(0) < 1 || I(1) < 1 || I(2) < 0 || I(2) > 1 ||
+          (numFloats() != 0 && numFloats() != 2))
+        return "needs an NCHW input, a size, a mode and 0 or 2 scales";
+      return expectOut({x[0], x[1], I(0), I(1)}, in[0]->dtype());
+    }
+    return "unknown op kind";
+  }
+
+  std::string checkConv() {
+    Dims w = dimsOf(*in[1]);
+    if (x.size() != 4 || w.size() != 4)
+      return "needs a rank-4 input and weight";
+    int64_t groups = I(6);
+    bool transposed = I(7) != 0;
+    if (groups < 1)
+      return "groups must be >= 1";
+    Dims want{x[0], 0, 0, 0};
+    for (int i = 0; i < 2; ++i) {
+      int64_t s = I(i), p = I(2 + i), d = I(4 + i), op_ = I(8 + i);
+      if (s < 1 || d < 1 || p < 0 || op_ < 0)
+        return "bad stride, padding or dilation";
+      want[2 + i] = transposed
+                        ? (x[2 + i] - 1) * s - 2 * p + d * (w[2 + i] - 1) + op_ + 1
+                        : windowOutputSize(x[2 + i], w[2 + i], s, p, d, false);
+    }
+    if (!transposed) {
+      if (x[1] != w[1] * groups || w[0] % groups)
+        return "input channels do not match the weight";
+      want[1] = w[0];
+    } else {
+      if (x[1] != w[0] || w[0] % groups)
+        return "input channels do not match the weight";
+      want[1] = w[1] * groups;
+    }
+    if (in.size() == 3 && dimsOf(*in[2]) != Dims{want[1]})
+      return "bias must be [C_out]";
+    return expectOut(want, in[0]->dtype());
+  }
+
+  static int64_t count(const Dims &d) {
+    int64_t n = 1;
+    for (int64_t v : d)
+      n *= v;
+    return n;
+  }
+
+  const Plan &plan;
+  const Op &op;
+  std::vector<const Tensor *> in;
+  const Tensor *out = nullptr;
+  Dims o, x;
+};
+
+} // namespace
+
+Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
+  auto bad = [](const std::string &m) { return Status::badInput("invalid plan: " + m); };
+  if (!plan.devices() || plan.devices()->size() == 0 || !plan.tensors() ||
+      !plan.ops() || !plan.programs() || !plan.inputs() || !plan.outputs())
+    return bad("missing devices, tensors, ops, programs or bindings");
+  const auto &devices = *plan.devices();
+  const auto &tensors = *plan.tensors();
+  const auto &ops = *plan.ops();
+
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const Device *d = devices.Get(i);
+    if (d->kind() != DeviceKind::Cpu && d->kind() != DeviceKind::Cuda)
+      return bad("device " + std::to_string(i) + " has an unknown kind");
+  }
+
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor *t = tensors.Get(i);
+    std::string name = "tensor " + std::to_string(i);
+    size_t esize = elementSize(t->dtype());
+    if (!t->shape() || esize == 0)
+      return bad(name + " has no shape or an unknown dtype");
+    int64_t numel = 1;
+    for (int64_t d : *t->shape()) {
+      if (d < 0 || (d > 0 && numel > kMaxElements / d))
+        return bad(name + " has a negative or too large dimension");
+      numel *= d;
+    }
+    if (t->size() != uint64_t(numel) * esize)
+      return bad(name + " declares " + std::to_string(t->size()) +
+                 " bytes for " + std::to_string(numel) + " elements");
+    if (t->device() >= devices.size())
+      return bad(name + " names a device that does not exist");
+    if (t->offset() % kAlignment)
+      return bad(name + " is not 64-byte aligned");
+    uint64_t limit = t->kind() == TensorKind::Weight
+                         ? weightsSize
+                         : devices.Get(t->device())->arena_size();
+    if (t->kind() != TensorKind::Weight && t->kind() != TensorKind::Activation)
+      return bad(name + " has an unknown kind");
+    if (t->offset() > limit || t->size() > limit - t->offset())
+      return bad(name + " lies outside its " +
+                 (t->kind() == TensorKind::Weight ? "weight section"
+                                                  : "device arena"));
+  }
+
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Op *op = ops.Get(i);
+    const OpInfo *info = opInfo(op->kind());
+    if (!info)
+      return bad("op " + std::to_string(i) + " has an unknown kind");
+    std::string name = opName(*op, i);
+    if (!op->inputs() || !op->outputs() || op->outputs()->size() != 1)
+      return bad(name + " needs inputs and exactly one output");
+    int nIn = static_cast<int>(op->inputs()->size());
+    if (nIn < info->minInputs || (info->maxInputs >= 0 && nIn > info->maxInputs))
+      return bad(name + " has " + std::to_string(nIn) + " inputs");
+    for (uint32_t t : *op->inputs())
+      if (t >= tensors.size())
+        return bad(name + " reads a tensor that does not exist");
+    uint32_t outT = op->outputs()->Get(0);
+    if (outT >= tensors.size() ||
+        tensors.Get(outT)->kind() != TensorKind::Activation)
+      return bad(name + " must write an activation tensor");
+    size_t nInts = op->ints() ? op->ints()->size() : 0;
+    size_t nFloats = op->floats() ? op->floats()->size() : 0;
+    if ((info->ints >= 0 && nInts != size_t(info->ints)) ||
+        (info->floats >= 0 && nFloats != size_t(info->floats)))
+      return bad(name + " has the wrong number of attributes");
+    if (std::string err = OpChecker(plan, *op).check(); !err.empty())
+      return bad(name + ": " + err);
+  }
+
+  std::vector<int> scheduled(ops.size(), 0);
+  for (const Program *p : *plan.programs()) {
+    if (p->device() >= devices.size() || !p->ops())
+      return bad("a program names a device that does not exist");
+    for (uint32_t o : *p->ops()) {
+      if (o >= ops.size())
+        return bad("a program runs an op that does not exist");
+      ++scheduled[o];
+    }
+  }
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (scheduled[i] != 1)
+      return bad(opName(*ops.Get(i), i) + " is scheduled " +
+                 std::to_string(scheduled[i]) + " times");
+
+  for (const auto *list : {plan.inputs(), plan.outputs()})
+    for (const Binding *b : *list)
+      if (!b->name() || b->tensor() >= tensors.size())
+        return bad("a binding names a tensor that does not exist");
+  for (const Binding *b : *plan.inputs())
+    if (tensors.Get(b->tensor())->kind() != TensorKind::Activation)
+      return bad("input '" + b->name()->str() + "' is not an activation");
+  return Status::ok();
+}
+
+} // namespace popt::plan

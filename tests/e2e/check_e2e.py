@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""End-to-end check: every importable model, compiled and run, matches LibTorch.
+
+Usage: check_e2e.py BIN_DIR MODELS_DIR OUT_DIR [NAME ...]
+
+For each "ok" entry of the manifest (zoo and per-op models, scripted and
+traced): seeded inputs are written as .npy, LibTorch (Debian's python3-torch,
+the same 1.13 as the importer) computes the reference outputs, popt-compile
+writes a plan, popt-run executes it (its arena is poisoned before the run, so
+an unwritten element is NaN) and its outputs are compared: norm-wise relative
+error <= 1e-4 in f32, NaN/Inf positions identical, exact for integer and
+bool outputs.
+"""
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+BIN, MODELS, OUT = sys.argv[1:4]
+ONLY = set(sys.argv[4:])
+TOLERANCE = 1e-4
+DTYPES = {"f32": torch.float32, "i64": torch.int64, "i32": torch.int32, "bool": torch.bool}
+
+
+def inputs_for(specs, seed):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for spec in specs:
+        dims, _, dtype = spec.partition(":")
+        shape = [int(d) for d in dims.split("x")]
+        dt = DTYPES[dtype or "f32"]
+        if dt.is_floating_point:
+            out.append(torch.randn(shape, generator=g, dtype=dt))
+        elif dt == torch.bool:
+            out.append(torch.randint(0, 2, shape, generator=g).bool())
+        else:
+            out.append(torch.randint(0, 16, shape, generator=g, dtype=dt))
+    return out
+
+
+def flatten(value):
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in flatten(v)]
+    return [] if value is None else [value]
+
+
+def compare(name, ref, got):
+    if ref.shape != got.shape or ref.dtype != got.dtype:
+        return f"{name}: expected {ref.dtype}{list(ref.shape)}, got {got.dtype}{list(got.shape)}"
+    if ref.dtype.kind in "iub":
+        bad = int(np.sum(ref != got))
+        return f"{name}: {bad} elements differ" if bad else None
+    ref64, got64 = ref.astype(np.float64), got.astype(np.float64)
+    for what, fn in (("NaN", np.isnan), ("+Inf", np.isposinf), ("-Inf", np.isneginf)):
+        if not np.array_equal(fn(ref64), fn(got64)):
+            return f"{name}: {what} positions differ"
+    finite = np.isfinite(ref64)
+    denom = np.linalg.norm(ref64[finite])
+    err = np.linalg.norm((got64 - ref64)[finite]) / (denom if denom > 0 else 1.0)
+    return f"{name}: relative error {err:.3g} > {TOLERANCE}" if err > TOLERANCE else None
+
+
+def check(key, e):
+    work = os.path.join(OUT, key)
+    os.makedirs(work, exist_ok=True)
+    model = torch.jit.load(os.path.join(MODELS, e["file"])).eval()
+    xs = inputs_for(e["inputs"], seed=7)
+    with torch.no_grad():
+        refs = [t.numpy() for t in flatten(model(*xs))]
+    plan = os.path.join(work, "model.plan")
+    args = [os.path.join(BIN, "popt-compile"), os.path.join(MODELS, e["file"]), "--quiet", "-o", plan]
+    for s in e["inputs"]:
+        args += ["--input-shape", s]
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode:
+        return f"popt-compile failed: {r.stderr.strip()[:600]}"
+    run = [os.path.join(BIN, "popt-run"), plan, "--output-dir", work]
+    for i, x in enumerate(xs):
+        path = os.path.join(work, f"input{i}.npy")
+        np.save(path, x.numpy())
+        run += ["--input", path]
+    r = subprocess.run(run, capture_output=True, text=True)
+    if r.returncode:
+        return f"popt-run failed (exit {r.returncode}): {r.stderr.strip()[:600]}"
+    errors = []
+    for i, ref in enumerate(refs):
+        path = os.path.join(work, f"output{i}.npy")
+        if not os.path.exists(path):
+            errors.append(f"output{i} missing")
+            continue
+        err = compare(f"output{i}", ref, np.load(path))
+        if err:
+            errors.append(err)
+    if os.path.exists(os.path.join(work, f"output{len(refs)}.npy")):
+        errors.append("popt-run wrote more outputs than LibTorch returns")
+    return "; ".join(errors) or None
+
+
+def main():
+    torch.set_num_threads(1)
+    manifest = json.load(open(os.path.join(MODELS, "models.json")))
+    entries = {k: e for k, e in sorted(manifest.items())
+               if e["expect"] == "ok" and (not ONLY or e["model"] in ONLY or k in ONLY)}
+    failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {k: pool.submit(check, k, e) for k, e in entries.items()}
+        for key, fut in futures.items():
+            try:
+                err = fut.result()
+            except Exception as ex:  # a crash in the harness is a failure too
+                err = f"harness error: {ex}"
+            print(f"{'FAIL' if err else 'ok  '} {key}" + (f": {err}" if err else ""), flush=True)
+            failed += bool(err)
+    print(f"{len(entries) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+//===- popt-run - execute a popt plan -------------------------------------===//
+//
+// Parses the command line (docs/cli.md) and calls runPlan().
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/driver/RunPlan.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+int main(int argc, char **argv) {
+  CLI::App app{"popt-run: execute a popt plan"};
+  app.set_version_flag("--version", "popt-run 0.1.0");
+  popt::RunOptions opt;
+  app.add_option("plan", opt.planPath, "plan file")->required();
+  app.add_option("--input", opt.inputs,
+                 "[NAME=]FILE.npy per input (repeatable); default: seeded "
+                 "random inputs");
+  app.add_option("--output-dir", opt.outputDir,
+                 "write output0.npy, output1.npy, ... here");
+  app.add_option("--warmup", opt.warmup, "untimed runs first (default 0)");
+  app.add_option("--iterations", opt.iterations, "timed runs (default 1)");
+  app.add_option("--metrics", opt.metricsPath, "write measured metrics (JSON)");
+  app.add_option("--seed", opt.seed, "seed of the random inputs (default 0)");
+  app.add_flag("--inspect", opt.inspect, "print the plan's summary and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return popt::runPlan(opt, std::cout, std::cerr);
+}

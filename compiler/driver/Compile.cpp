@@ -10,11 +10,13 @@
 
 #include "compiler/driver/ModuleSummary.h"
 #include "compiler/emit/PlanEmitter.h"
+#include "compiler/passes/Passes.h"
 #include "runtime/plan/PlanFormat.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
@@ -27,7 +29,7 @@ using namespace mlir;
 namespace popt {
 
 const std::vector<std::string> &availableEmitStages() {
-  static const std::vector<std::string> stages{"import"};
+  static const std::vector<std::string> stages{"import", "fused"};
   return stages;
 }
 
@@ -72,7 +74,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     const auto &stages = availableEmitStages();
     if (std::find(stages.begin(), stages.end(), stage) == stages.end()) {
       errs << "popt-compile: error: --emit-mlir stage '" << stage
-           << "' is not available in this version (available: import)\n";
+           << "' is not available in this version (available: import, fused)\n";
       return kExitBadInput;
     }
   }
@@ -91,6 +93,24 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
   if (auto it = options.emitMlir.find("import"); it != options.emitMlir.end())
     if (!writeModule(*module, it->second, errs))
       return kExitRuntimeFailure;
+  if (options.printSummary) {
+    outs << "imported " << options.import.modelPath << " (load "
+         << llvm::format("%.3f", stats.loadSeconds) << " s, import "
+         << llvm::format("%.3f", stats.importSeconds) << " s)\n";
+    printSummary(*module, summarize(*module), outs);
+  }
+
+  // Canonicalisation and fusion (what a plan runs).
+  PassManager pm(&context);
+  pm.addPass(createPoptFuse());
+  if (failed(pm.run(*module))) {
+    errs << "popt-compile: error: fusion failed; nothing written\n";
+    return kExitRuntimeFailure;
+  }
+  if (auto it = options.emitMlir.find("fused"); it != options.emitMlir.end())
+    if (!writeModule(*module, it->second, errs))
+      return kExitRuntimeFailure;
+
   std::string planLine;
   if (!options.outputPlan.empty()) {
     EmitOptions emit;
@@ -112,11 +132,8 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
                std::to_string(emitStats.activationBytes) + " B)\n";
   }
   if (options.printSummary) {
-    outs << "imported " << options.import.modelPath << " (load "
-         << llvm::format("%.3f", stats.loadSeconds) << " s, import "
-         << llvm::format("%.3f", stats.importSeconds) << " s)\n";
-    printSummary(*module, summarize(*module), outs);
-    outs << planLine;
+    ModuleSummary fused = summarize(*module);
+    outs << "after fusion: " << fused.ops << " ops\n" << planLine;
   }
   return kExitOk;
 }

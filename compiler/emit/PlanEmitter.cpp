@@ -5,8 +5,8 @@
 //      weight section), op results (activations).
 //   2. Translate each op into its plan OpKind with the attribute layout of
 //      runtime/plan/PlanFormat.cpp's op table.
-//   3. Plan the arena: lifetimes from the schedule (inputs live from the
-//      start, outputs to the end), offsets from planMemory().
+//   3. Plan the arena: lifetimes from the schedule (inputs live for the whole
+//      call, outputs to the end), offsets from planMemory().
 //   4. Serialise the FlatBuffers section, checksum both sections, write the
 //      header, the metadata and the weights through a temporary file.
 //
@@ -99,7 +99,10 @@ public:
                                                     "popt.name");
       std::string n = name ? name.str() : "input" + std::to_string(arg.getArgNumber());
       uint32_t t = addTensor(arg, n, plan::TensorKind::Activation);
+      // Inputs keep their buffers for the whole call, so a caller can write
+      // them once and run many times.
       tensors[t].firstStep = -1;
+      tensors[t].lastStep = std::numeric_limits<int64_t>::max();
       inputs.push_back({n, t});
     }
     int64_t step = 0;
@@ -188,6 +191,15 @@ LogicalResult Emitter::addOp(Operation &op, int64_t step) {
                       int64_t(o.getGroups()), o.getTransposed() ? 1 : 0,
                       op_[0], op_[1]};
             return K::Conv2d;
+          })
+          .Case([&](FusedConv2dOp o) {
+            auto s = o.getStride(), p = o.getPadding(), d = o.getDilation();
+            e.ints = {s[0], s[1], p[0], p[1], d[0], d[1],
+                      int64_t(o.getGroups()),
+                      int64_t(static_cast<uint32_t>(o.getActivation()))};
+            e.floats = {o.getClampMin().convertToDouble(),
+                        o.getClampMax().convertToDouble()};
+            return K::FusedConv2d;
           })
           .Case([&](LinearOp) { return K::Linear; })
           .Case([&](MatmulOp) { return K::Matmul; })

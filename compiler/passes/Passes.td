@@ -10,6 +10,24 @@
 include "mlir/Pass/PassBase.td"
 
 //===----------------------------------------------------------------------===//
+// Canonicalisation and fusion
+//===----------------------------------------------------------------------===//
+
+def PoptFuse : Pass<"popt-fuse", "mlir::ModuleOp"> {
+  let summary = "Fold batch norms into convolutions and fuse conv epilogues";
+  let description = [{
+    1. A `batch_norm` whose input is a direct `conv2d` used only by it, with
+       constant weights and statistics, is folded into the convolution's
+       weight and bias (computed in double precision).
+    2. A direct `conv2d` followed by an `add` of a tensor of its result type
+       (the residual) and/or a `relu` or `clamp`, each the single user of the
+       previous, becomes one `fused_conv2d` placed at the last op of the
+       chain. What oneDNN runs as post-ops no longer costs a pass over memory.
+  }];
+  let dependentDialects = ["::popt::PoptDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Analyses exposed for tests
 //===----------------------------------------------------------------------===//
 

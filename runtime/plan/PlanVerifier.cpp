@@ -185,7 +185,13 @@ private:
       want.push_back(b.back());
       return expectOut(want, in[0]->dtype());
     }
-    case OpKind::Conv2d: return checkConv();
+    case OpKind::Conv2d: return checkConv(false);
+    case OpKind::FusedConv2d:
+      if (I(7) < 0 || I(7) > 2)
+        return "unknown activation";
+      if (in.size() == 4 && !sameType(in[3], out))
+        return "residual must have the result's type";
+      return checkConv(true);
     case OpKind::BatchNorm: case OpKind::GroupNorm: {
       if (x.size() < 2)
         return "needs rank >= 2";
@@ -241,17 +247,17 @@ private:
     return "unknown op kind";
   }
 
-  std::string checkConv() {
+  std::string checkConv(bool fused) {
     Dims w = dimsOf(*in[1]);
     if (x.size() != 4 || w.size() != 4)
       return "needs a rank-4 input and weight";
     int64_t groups = I(6);
-    bool transposed = I(7) != 0;
+    bool transposed = !fused && I(7) != 0;
     if (groups < 1)
       return "groups must be >= 1";
     Dims want{x[0], 0, 0, 0};
     for (int i = 0; i < 2; ++i) {
-      int64_t s = I(i), p = I(2 + i), d = I(4 + i), op_ = I(8 + i);
+      int64_t s = I(i), p = I(2 + i), d = I(4 + i), op_ = fused ? 0 : I(8 + i);
       if (s < 1 || d < 1 || p < 0 || op_ < 0)
         return "bad stride, padding or dilation";
       want[2 + i] = transposed
@@ -267,7 +273,7 @@ private:
         return "input channels do not match the weight";
       want[1] = w[1] * groups;
     }
-    if (in.size() == 3 && dimsOf(*in[2]) != Dims{want[1]})
+    if (in.size() >= 3 && dimsOf(*in[2]) != Dims{want[1]})
       return "bias must be [C_out]";
     return expectOut(want, in[0]->dtype());
   }

@@ -53,6 +53,15 @@ int64_t Conv2dOp::getFlops() {
   return 2 * outElems * macsPerOut + (getBias() ? outElems : 0);
 }
 
+int64_t FusedConv2dOp::getFlops() {
+  auto w = getWeight().getType().getShape();
+  int64_t outElems = numel(getResult());
+  // MACs, bias, and one operation each for the residual and activation.
+  return 2 * outElems * w[1] * w[2] * w[3] + outElems +
+         (getResidual() ? outElems : 0) +
+         (getActivation() != Activation::none ? outElems : 0);
+}
+
 int64_t LinearOp::getFlops() {
   int64_t outElems = numel(getResult());
   int64_t k = getWeight().getType().getDimSize(1);

@@ -33,17 +33,20 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 // conv2d
 //===----------------------------------------------------------------------===//
 
-LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &out) {
-  auto in = ranked(adaptor.getInput());
-  auto w = ranked(adaptor.getWeight());
+/// Result type of a (possibly transposed) convolution; shared by conv2d and
+/// fused_conv2d.
+static LogicalResult inferConv(std::optional<Location> loc, Value input,
+                               Value weight, Value biasValue,
+                               ArrayRef<int64_t> stride, ArrayRef<int64_t> pad,
+                               ArrayRef<int64_t> dil, int64_t groups,
+                               bool transposed, ArrayRef<int64_t> outPad,
+                               SmallVectorImpl<Type> &out) {
+  auto in = ranked(input);
+  auto w = ranked(weight);
   if (!in || !w || in.getRank() != 4 || w.getRank() != 4)
     return fail(loc, "conv2d expects a rank-4 NCHW input and a rank-4 weight");
   if (in.getElementType() != w.getElementType())
     return fail(loc, "conv2d input and weight element types differ");
-  auto stride = adaptor.getStride(), pad = adaptor.getPadding(),
-       dil = adaptor.getDilation(), outPad = adaptor.getOutputPadding();
   if (stride.size() != 2 || pad.size() != 2 || dil.size() != 2 ||
       outPad.size() != 2)
     return fail(loc, "conv2d stride, padding, dilation and output_padding "
@@ -52,13 +55,12 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     if (stride[i] < 1 || dil[i] < 1 || pad[i] < 0 || outPad[i] < 0)
       return fail(loc, "conv2d needs stride, dilation >= 1 and padding, "
                        "output_padding >= 0");
-  int64_t groups = static_cast<int64_t>(adaptor.getGroups());
   if (groups < 1)
     return fail(loc, "conv2d groups must be >= 1");
   auto x = in.getShape(), k = w.getShape();
   int64_t outC;
   SmallVector<int64_t> shape{x[0], 0, 0, 0};
-  if (!adaptor.getTransposed()) {
+  if (!transposed) {
     if (x[1] != k[1] * groups || k[0] % groups != 0)
       return fail(loc, "conv2d input has " + Twine(x[1]) +
                            " channels but the weight expects " +
@@ -81,12 +83,38 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   if (shape[2] < 1 || shape[3] < 1)
     return fail(loc, "conv2d output would be empty (input smaller than the "
                      "kernel)");
-  if (auto b = ranked(adaptor.getBias())) {
+  if (auto b = ranked(biasValue)) {
     if (b.getRank() != 1 || b.getDimSize(0) != outC ||
         b.getElementType() != in.getElementType())
       return fail(loc, "conv2d bias must be [" + Twine(outC) + "]");
   }
   return push(out, shape, in.getElementType());
+}
+
+LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &out) {
+  return inferConv(loc, adaptor.getInput(), adaptor.getWeight(),
+                   adaptor.getBias(), adaptor.getStride(), adaptor.getPadding(),
+                   adaptor.getDilation(),
+                   static_cast<int64_t>(adaptor.getGroups()),
+                   adaptor.getTransposed(), adaptor.getOutputPadding(), out);
+}
+
+LogicalResult FusedConv2dOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &out) {
+  int64_t zeros[2] = {0, 0};
+  if (failed(inferConv(loc, adaptor.getInput(), adaptor.getWeight(),
+                       adaptor.getBias(), adaptor.getStride(),
+                       adaptor.getPadding(), adaptor.getDilation(),
+                       static_cast<int64_t>(adaptor.getGroups()), false, zeros,
+                       out)))
+    return failure();
+  if (Value r = adaptor.getResidual(); r && r.getType() != out.front())
+    return fail(loc, "fused_conv2d residual must have the result's type");
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -10,6 +10,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstring>
 #include <unordered_map>
 
 namespace popt::cpu {
@@ -34,6 +35,8 @@ memory::dims dims(const std::vector<int64_t> &s) { return {s.begin(), s.end()}; 
 class DnnlKernel : public Kernel {
 public:
   Status run() override {
+    if (residual && residual != dst)
+      std::memcpy(dst, residual, residualBytes);
     primitive.execute(Dnnl::get().stream, args);
     Dnnl::get().stream.wait();
     return Status::ok();
@@ -42,6 +45,10 @@ public:
   std::unordered_map<int, memory> args;
   /// Weights reordered into the primitive's layout (owned).
   memory packedWeights;
+  /// fused_conv2d with a residual: copied into dst before each run.
+  const void *residual = nullptr;
+  void *dst = nullptr;
+  size_t residualBytes = 0;
 };
 
 /// `user` (plain, pointing at `data`) reordered once into `want` if they
@@ -61,12 +68,31 @@ memory prepareWeights(const memory::desc &user, void *data,
 Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   Dnnl &d = Dnnl::get();
   const auto &x = a.in[0]->shape, &w = a.in[1]->shape, &y = a.out->shape;
+  bool fused = a.op->kind() == K::FusedConv2d;
   int64_t groups = a.attr(6);
-  bool transposed = a.attr(7) != 0;
+  bool transposed = !fused && a.attr(7) != 0;
   memory::dims strides{a.attr(0), a.attr(1)}, dil{a.attr(4) - 1, a.attr(5) - 1};
   memory::dims padL{a.attr(2), a.attr(3)};
   memory::dims padR{a.attr(2) - (transposed ? a.attr(8) : 0),
                     a.attr(3) - (transposed ? a.attr(9) : 0)};
+  // fused_conv2d: residual add and activation as oneDNN post-ops.
+  dnnl::primitive_attr attr;
+  bool hasResidual = fused && a.in.size() == 4;
+  if (fused) {
+    dnnl::post_ops ops;
+    // The residual is copied into dst before the primitive runs; the sum
+    // post-op then adds the convolution to it (oneDNN's binary post-op on
+    // plain layouts falls back to a slow reference kernel).
+    if (hasResidual)
+      ops.append_sum(1.0f);
+    if (a.attr(7) == 1)
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    else if (a.attr(7) == 2)
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip,
+                         static_cast<float>(a.fattr(0)),
+                         static_cast<float>(a.fattr(1)));
+    attr.set_post_ops(ops);
+  }
   // popt weights: [O, I/G, kh, kw], or transposed [I, O/G, kh, kw].
   memory::dims wDims;
   tag wTag;
@@ -81,7 +107,7 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   }
   memory::desc src(dims(x), dt::f32, tag::nchw), dst(dims(y), dt::f32, tag::nchw);
   memory::desc wUser(wDims, dt::f32, wTag), wAny(wDims, dt::f32, tag::any);
-  bool hasBias = a.in.size() == 3;
+  bool hasBias = a.in.size() >= 3;
   memory::desc bias = hasBias ? memory::desc({y[1]}, dt::f32, tag::x) : memory::desc();
   auto k = std::make_unique<DnnlKernel>();
   try {
@@ -90,7 +116,7 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       dnnl::convolution_forward::desc desc(
           dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
           src, wAny, bias, dst, strides, dil, padL, padR);
-      dnnl::convolution_forward::primitive_desc pd(desc, d.engine);
+      dnnl::convolution_forward::primitive_desc pd(desc, attr, d.engine);
       k->primitive = dnnl::convolution_forward(pd);
       wantW = pd.weights_desc();
     } else {
@@ -112,6 +138,11 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   if (hasBias)
     k->args[DNNL_ARG_BIAS] = memory(bias, d.engine, a.in[2]->data);
   k->args[DNNL_ARG_DST] = memory(dst, d.engine, a.out->data);
+  if (hasResidual) {
+    k->residual = a.in[3]->data;
+    k->residualBytes = a.in[3]->bytes;
+    k->dst = a.out->data;
+  }
   out = std::move(k);
   return Status::ok();
 }
@@ -176,7 +207,8 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
 bool makeDnnlKernel(const KernelArgs &args, Status &status,
                     std::unique_ptr<Kernel> &out) {
   K kind = args.op->kind();
-  if (kind != K::Conv2d && kind != K::Matmul && kind != K::Linear)
+  if (kind != K::Conv2d && kind != K::FusedConv2d && kind != K::Matmul &&
+      kind != K::Linear)
     return false;
   for (const TensorView *t : args.in)
     if (t->dtype != plan::DType::F32) {
@@ -184,7 +216,8 @@ bool makeDnnlKernel(const KernelArgs &args, Status &status,
                                 plan::opInfo(kind)->name + "' yet");
       return true;
     }
-  status = kind == K::Conv2d ? makeConv(args, out) : makeMatmul(args, out);
+  status = kind == K::Conv2d || kind == K::FusedConv2d ? makeConv(args, out)
+                                                       : makeMatmul(args, out);
   return true;
 }
 

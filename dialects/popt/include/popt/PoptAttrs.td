@@ -51,4 +51,12 @@ def Popt_ResizeMode : I32EnumAttr<"ResizeMode", "interpolation of resize", [
 def Popt_ResizeModeAttr : EnumAttr<Popt_Dialect, Popt_ResizeMode,
                                    "resize_mode">;
 
+def Popt_Activation : I32EnumAttr<"Activation", "activation fused into an op",
+    [I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"relu", 1>,
+     I32EnumAttrCase<"clamp", 2>]> {
+  let cppNamespace = "::popt";
+  let genSpecializedAttr = 0;
+}
+def Popt_ActivationAttr : EnumAttr<Popt_Dialect, Popt_Activation, "activation">;
+
 #endif // POPT_ATTRS_TD

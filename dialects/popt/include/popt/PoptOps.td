@@ -153,6 +153,32 @@ def Popt_Conv2dOp : Popt_TensorOp<"conv2d"> {
                        DenseI64ArrayAttr:$output_padding);
 }
 
+def Popt_FusedConv2dOp : Popt_TensorOp<"fused_conv2d"> {
+  let summary = "conv2d with its bias, residual add and activation fused";
+  let description = [{
+    `activation(conv2d(input, weight) + bias [+ residual])`, produced by the
+    `popt-fuse` pass from a conv2d (with any batch_norm folded into its
+    weight and bias) followed by an add and a relu or clamp. `residual`,
+    when present, has the result's type. `clamp_min`/`clamp_max` apply to
+    `activation = clamp` only. Direct (not transposed) convolutions only.
+
+    ```mlir
+    %y = popt.fused_conv2d %x, %w, %b, %r {activation = #popt<activation relu>,
+           clamp_max = 0.0 : f64, clamp_min = 0.0 : f64, dilation = array<i64: 1, 1>,
+           groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}
+         : (tensor<1x64x56x56xf32>, tensor<64x64x3x3xf32>, tensor<64xf32>, tensor<1x64x56x56xf32>)
+         -> tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       AnyRankedTensor:$bias,
+                       Optional<AnyRankedTensor>:$residual,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups,
+                       Popt_ActivationAttr:$activation, F64Attr:$clamp_min,
+                       F64Attr:$clamp_max);
+}
+
 def Popt_LinearOp : Popt_TensorOp<"linear"> {
   let summary = "fully connected layer: input x weight^T + bias";
   let description = [{

@@ -1,0 +1,51 @@
+// RUN: popt-opt %s --popt-fuse --split-input-file | FileCheck %s
+
+// batch_norm folds into the conv (s = 2 / sqrt(3 + 1) = 1: weight 0.5 stays,
+// bias = (0 - 0.25) * 1 + 1 = 0.75), then the residual add and relu fuse.
+// CHECK-LABEL: func @resnet_block
+// CHECK-NOT: popt.batch_norm
+// CHECK-DAG: %[[W:.*]] = popt.constant dense_resource<folded_weight> : tensor<4x3x3x3xf32>
+// CHECK-DAG: %[[B:.*]] = popt.constant dense_resource<folded_bias> : tensor<4xf32>
+// CHECK: %[[Y:.*]] = popt.fused_conv2d %arg0, %[[W]], %[[B]], %arg1 {activation = #popt<activation relu>,
+// CHECK-NOT: popt.add
+// CHECK-NOT: popt.relu
+// CHECK: return %[[Y]]
+// CHECK: folded_bias: "0x040000000000403F0000403F0000403F0000403F"
+func.func @resnet_block(%x: tensor<1x3x8x8xf32>, %r: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+  %w = popt.constant dense<0.5> : tensor<4x3x3x3xf32>
+  %g = popt.constant dense<2.0> : tensor<4xf32>
+  %bb = popt.constant dense<1.0> : tensor<4xf32>
+  %m = popt.constant dense<0.25> : tensor<4xf32>
+  %v = popt.constant dense<3.0> : tensor<4xf32>
+  %0 = popt.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64, transposed = false, output_padding = array<i64: 0, 0>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %1 = popt.batch_norm %0, %g, %bb, %m, %v {epsilon = 1.0 : f64} : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+  %2 = popt.add %r, %1 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %3 = popt.relu %2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %3 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// relu6 (clamp) fuses as a clip; a conv without bias gets a zero bias.
+// CHECK-LABEL: func @mobilenet_block
+// CHECK: %[[Z:.*]] = popt.constant dense<0.000000e+00> : tensor<4xf32>
+// CHECK: popt.fused_conv2d %arg0, %{{.*}}, %[[Z]] {activation = #popt<activation clamp>, clamp_max = 6.000000e+00 : f64, clamp_min = 0.000000e+00 : f64
+func.func @mobilenet_block(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x1x1xf32>) -> tensor<1x4x8x8xf32> {
+  %0 = popt.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64, transposed = false, output_padding = array<i64: 0, 0>} : (tensor<1x3x8x8xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x8x8xf32>
+  %1 = popt.clamp %0 {min = 0.0 : f64, max = 6.0 : f64} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %1 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// A conv whose result has two users keeps them: nothing fuses.
+// CHECK-LABEL: func @shared_result
+// CHECK: popt.conv2d
+// CHECK: popt.relu
+// CHECK: popt.add
+func.func @shared_result(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x1x1xf32>) -> (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) {
+  %0 = popt.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64, transposed = false, output_padding = array<i64: 0, 0>} : (tensor<1x3x8x8xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x8x8xf32>
+  %1 = popt.relu %0 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %2 = popt.add %0, %0 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %1, %2 : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
+}

@@ -35,12 +35,23 @@ memory::dims dims(const std::vector<int64_t> &s) { return {s.begin(), s.end()}; 
 class DnnlKernel : public Kernel {
 public:
   Status run() override {
-    if (residual && residual != dst)
+    dnnl::stream &s = Dnnl::get().stream;
+    if (srcReorder)
+      srcReorder.execute(s, srcPlain, srcBlocked);
+    if (residualReorder)
+      residualReorder.execute(s, residualPlain, dstBlocked);
+    else if (residual && residual != dst)
       std::memcpy(dst, residual, residualBytes);
-    primitive.execute(Dnnl::get().stream, args);
-    Dnnl::get().stream.wait();
+    primitive.execute(s, args);
+    if (dstReorder)
+      dstReorder.execute(s, dstBlocked, dstPlain);
+    s.wait();
     return Status::ok();
   }
+  /// Convolutions run in the blocked layout oneDNN prefers; until layouts
+  /// are chosen at compile time, plain tensors are reordered around them.
+  dnnl::reorder srcReorder, dstReorder, residualReorder;
+  memory srcPlain, srcBlocked, dstPlain, dstBlocked, residualPlain;
   dnnl::primitive primitive;
   std::unordered_map<int, memory> args;
   /// Weights reordered into the primitive's layout (owned).
@@ -106,19 +117,23 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     wTag = groups > 1 ? tag::giohw : tag::iohw;
   }
   memory::desc src(dims(x), dt::f32, tag::nchw), dst(dims(y), dt::f32, tag::nchw);
+  memory::desc srcAny(dims(x), dt::f32, tag::any), dstAny(dims(y), dt::f32, tag::any);
   memory::desc wUser(wDims, dt::f32, wTag), wAny(wDims, dt::f32, tag::any);
   bool hasBias = a.in.size() >= 3;
   memory::desc bias = hasBias ? memory::desc({y[1]}, dt::f32, tag::x) : memory::desc();
   auto k = std::make_unique<DnnlKernel>();
+  memory::desc srcUsed = src, dstUsed = dst;
   try {
     memory::desc wantW;
     if (!transposed) {
       dnnl::convolution_forward::desc desc(
           dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-          src, wAny, bias, dst, strides, dil, padL, padR);
+          srcAny, wAny, bias, dstAny, strides, dil, padL, padR);
       dnnl::convolution_forward::primitive_desc pd(desc, attr, d.engine);
       k->primitive = dnnl::convolution_forward(pd);
       wantW = pd.weights_desc();
+      srcUsed = pd.src_desc();
+      dstUsed = pd.dst_desc();
     } else {
       dnnl::deconvolution_forward::desc desc(
           dnnl::prop_kind::forward_inference,
@@ -129,15 +144,29 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       wantW = pd.weights_desc();
     }
     k->packedWeights = prepareWeights(wUser, a.in[1]->data, wantW);
+    k->srcPlain = memory(src, d.engine, a.in[0]->data);
+    k->dstPlain = memory(dst, d.engine, a.out->data);
+    if (srcUsed != src) {
+      k->srcBlocked = memory(srcUsed, d.engine);
+      k->srcReorder = dnnl::reorder(k->srcPlain, k->srcBlocked);
+    }
+    if (dstUsed != dst) {
+      k->dstBlocked = memory(dstUsed, d.engine);
+      k->dstReorder = dnnl::reorder(k->dstBlocked, k->dstPlain);
+      if (hasResidual) {
+        k->residualPlain = memory(dst, d.engine, a.in[3]->data);
+        k->residualReorder = dnnl::reorder(k->residualPlain, k->dstBlocked);
+      }
+    }
   } catch (const dnnl::error &e) {
     return Status::badInput(std::string("oneDNN cannot make this convolution: ") +
                             e.what());
   }
-  k->args[DNNL_ARG_SRC] = memory(src, d.engine, a.in[0]->data);
+  k->args[DNNL_ARG_SRC] = k->srcReorder ? k->srcBlocked : k->srcPlain;
   k->args[DNNL_ARG_WEIGHTS] = k->packedWeights;
   if (hasBias)
     k->args[DNNL_ARG_BIAS] = memory(bias, d.engine, a.in[2]->data);
-  k->args[DNNL_ARG_DST] = memory(dst, d.engine, a.out->data);
+  k->args[DNNL_ARG_DST] = k->dstReorder ? k->dstBlocked : k->dstPlain;
   if (hasResidual) {
     k->residual = a.in[3]->data;
     k->residualBytes = a.in[3]->bytes;

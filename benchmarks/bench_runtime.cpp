@@ -8,7 +8,8 @@
 // one process, alternating models so machine noise hits both. Prints a
 // markdown table with the ratio popt / LibTorch and the command.
 //
-// Usage: bench-runtime [MODELS_DIR] [--iterations N] [--threads T] [--only NAME]
+// Usage: bench-runtime [MODELS_DIR] [--iterations N] [--warmup N] [--threads T]
+//                      [--only NAME]
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
@@ -47,13 +48,15 @@ at::ScalarType torchType(const std::string &spec) {
 
 int main(int argc, char **argv) {
   std::string dir = "build/models", only;
-  int iterations = 20, threads = 2;
+  int iterations = 20, threads = 2, warmup = 10;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--iterations" && i + 1 < argc)
       iterations = std::max(1, std::atoi(argv[++i]));
     else if (a == "--threads" && i + 1 < argc)
       threads = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--warmup" && i + 1 < argc)
+      warmup = std::max(0, std::atoi(argv[++i]));
     else if (a == "--only" && i + 1 < argc)
       only = argv[++i];
     else
@@ -117,7 +120,9 @@ int main(int argc, char **argv) {
     m.eval();
     torch::NoGradGuard noGrad;
     std::vector<double> tt, tp;
-    for (int i = 0; i < 3; ++i) { // warm-up both
+    // LibTorch's profiling executor specialises a scripted graph over its
+    // first calls: warm both sides up well before timing.
+    for (int i = 0; i < warmup; ++i) {
       m.forward(inputs);
       (void)ex->run();
     }
@@ -140,8 +145,9 @@ int main(int argc, char **argv) {
     std::fflush(stdout);
     std::remove(planPath.c_str());
   }
-  std::printf("\nmedian of %d calls after 3 warm-up calls, %d threads; command: "
-              "bench-runtime %s --iterations %d --threads %d\n",
-              iterations, threads, dir.c_str(), iterations, threads);
+  std::printf("\nmedian of %d calls after %d warm-up calls, %d threads; "
+              "command: bench-runtime %s --iterations %d --warmup %d --threads %d\n",
+              iterations, warmup, threads, dir.c_str(), iterations, warmup,
+              threads);
   return 0;
 }

@@ -10,6 +10,7 @@
 #define POPT_RUNTIME_KERNELS_CPU_BROADCAST_H
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -32,17 +33,23 @@ public:
       }
       strides.push_back(s);
     }
+    size_t n = strides.size();
+    idx.assign(r, 0);
+    offs.assign(n, 0);
+    inner.assign(n, 0);
   }
 
   int64_t rowLength() const { return shape.back(); }
 
-  /// Calls f(outOffset, offsets, innerStrides) for every row.
+  /// Calls f(outOffset, offsets, innerStrides) for every row. Uses scratch
+  /// sized at construction: no allocation per call (one caller at a time).
   template <typename F> void forEachRow(F f) const {
     size_t r = shape.size(), n = strides.size();
     int64_t rows = 1;
     for (size_t d = 0; d + 1 < r; ++d)
       rows *= shape[d];
-    std::vector<int64_t> idx(r, 0), offs(n, 0), inner(n);
+    std::fill(idx.begin(), idx.end(), 0);
+    std::fill(offs.begin(), offs.end(), 0);
     for (size_t k = 0; k < n; ++k)
       inner[k] = strides[k][r - 1];
     for (int64_t row = 0; row < rows; ++row) {
@@ -64,6 +71,7 @@ public:
 private:
   std::vector<int64_t> shape;
   std::vector<std::vector<int64_t>> strides;
+  mutable std::vector<int64_t> idx, offs, inner;
 };
 
 } // namespace popt::cpu

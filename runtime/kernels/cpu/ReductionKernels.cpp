@@ -24,17 +24,28 @@ int64_t product(const std::vector<int64_t> &s, size_t from, size_t to) {
 
 /// Reduction over a set of dims: for every input element, the output offset
 /// (reduced dims have stride 0).
+/// Scratch of a reduction, sized when the kernel is made.
+struct ReduceScratch {
+  std::vector<double> acc;
+  std::vector<char> nan;
+  std::vector<int64_t> idx;
+};
+
 template <typename T>
-Status reduce(const KernelArgs &a, K kind, const std::vector<int64_t> &outStrides) {
+Status reduce(const KernelArgs &a, K kind, const std::vector<int64_t> &outStrides,
+              ReduceScratch &scratch) {
   const auto &in = a.in[0]->shape;
-  size_t r = in.size();
   int64_t outN = a.out->numel, inN = a.in[0]->numel;
-  std::vector<double> acc(outN, kind == K::ReduceMax
-                                    ? -std::numeric_limits<double>::infinity()
-                                    : 0.0);
-  std::vector<bool> nan(kind == K::ReduceMax ? outN : 0, false);
+  std::vector<double> &acc = scratch.acc;
+  std::fill(acc.begin(), acc.end(),
+            kind == K::ReduceMax ? -std::numeric_limits<double>::infinity()
+                                 : 0.0);
+  std::vector<char> &nan = scratch.nan;
+  std::fill(nan.begin(), nan.end(), 0);
   const T *x = a.in[0]->as<T>();
-  std::vector<int64_t> idx(r, 0);
+  std::vector<int64_t> &idx = scratch.idx;
+  std::fill(idx.begin(), idx.end(), 0);
+  size_t r = in.size();
   int64_t o = 0;
   for (int64_t i = 0; i < inN; ++i) {
     double v = static_cast<double>(x[i]);
@@ -180,9 +191,14 @@ bool makeReductionKernel(const KernelArgs &args, Status &status,
       }
     bool ok = dispatchDType(dtype, [&](auto tag) {
       using T = decltype(tag);
-      out = std::make_unique<FunctionKernel>(args, [kind, strides](const KernelArgs &a) {
-        return reduce<T>(a, kind, strides);
-      });
+      auto scratch = std::make_shared<ReduceScratch>();
+      scratch->acc.resize(args.out->numel);
+      scratch->nan.resize(args.out->numel);
+      scratch->idx.resize(in.size());
+      out = std::make_unique<FunctionKernel>(
+          args, [kind, strides, scratch](const KernelArgs &a) {
+            return reduce<T>(a, kind, strides, *scratch);
+          });
     });
     return ok ? true : unsupported();
   }

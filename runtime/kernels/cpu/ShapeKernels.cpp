@@ -9,6 +9,7 @@
 #include "runtime/kernels/cpu/DTypeDispatch.h"
 #include "runtime/kernels/cpu/Kernel.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace popt::cpu {
@@ -23,11 +24,12 @@ int64_t product(const std::vector<int64_t> &s, size_t from, size_t to) {
   return n;
 }
 
-Status permute(const KernelArgs &a, const std::vector<int64_t> &inStrides) {
+Status permute(const KernelArgs &a, const std::vector<int64_t> &inStrides,
+               std::vector<int64_t> &idx) {
   size_t es = plan::elementSize(a.out->dtype);
   const auto &shape = a.out->shape;
   size_t r = shape.size();
-  std::vector<int64_t> idx(r, 0);
+  std::fill(idx.begin(), idx.end(), 0);
   const char *src = a.in[0]->as<char>();
   char *dst = a.out->as<char>();
   int64_t off = 0;
@@ -69,8 +71,10 @@ bool makeShapeKernel(const KernelArgs &args, Status &status,
     }
     for (size_t i = 0; i < args.numAttrs(); ++i)
       permuted.push_back(inStrides[args.attr(i)]);
-    out = std::make_unique<FunctionKernel>(
-        args, [permuted](const KernelArgs &a) { return permute(a, permuted); });
+    auto idx = std::make_shared<std::vector<int64_t>>(in.size(), 0);
+    out = std::make_unique<FunctionKernel>(args, [permuted, idx](const KernelArgs &a) {
+      return permute(a, permuted, *idx);
+    });
     return true;
   }
   case K::BroadcastTo: {

@@ -22,6 +22,14 @@ inline std::optional<Dims> broadcastDims(const Dims &a, const Dims &b) {
   return broadcastDims(a.data(), a.size(), b.data(), b.size());
 }
 
+/// Product of dims[from, to) (1 for an empty range).
+inline int64_t product(const Dims &dims, size_t from, size_t to) {
+  int64_t n = 1;
+  for (size_t i = from; i < to && i < dims.size(); ++i)
+    n *= dims[i];
+  return n;
+}
+
 /// Output size of a convolution or pooling window along one dimension,
 /// following PyTorch (with ceilMode, a last window that starts inside the
 /// input or the left padding counts). Below 1 when the window does not fit.

@@ -23,23 +23,8 @@ import torch
 BIN, MODELS, OUT = sys.argv[1:4]
 ONLY = set(sys.argv[4:])
 TOLERANCE = 1e-4
-DTYPES = {"f32": torch.float32, "i64": torch.int64, "i32": torch.int32, "bool": torch.bool}
-
-
-def inputs_for(specs, seed):
-    g = torch.Generator().manual_seed(seed)
-    out = []
-    for spec in specs:
-        dims, _, dtype = spec.partition(":")
-        shape = [int(d) for d in dims.split("x")]
-        dt = DTYPES[dtype or "f32"]
-        if dt.is_floating_point:
-            out.append(torch.randn(shape, generator=g, dtype=dt))
-        elif dt == torch.bool:
-            out.append(torch.randint(0, 2, shape, generator=g).bool())
-        else:
-            out.append(torch.randint(0, 16, shape, generator=g, dtype=dt))
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
+from specs import make_inputs  # noqa: E402
 
 
 def flatten(value):
@@ -68,7 +53,7 @@ def check(key, e):
     work = os.path.join(OUT, key)
     os.makedirs(work, exist_ok=True)
     model = torch.jit.load(os.path.join(MODELS, e["file"])).eval()
-    xs = inputs_for(e["inputs"], seed=7)
+    xs = make_inputs(e["inputs"], seed=7)
     with torch.no_grad():
         refs = [t.numpy() for t in flatten(model(*xs))]
     plan = os.path.join(work, "model.plan")

@@ -19,25 +19,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ops import OPS  # noqa: E402
+from specs import make_inputs  # noqa: E402
 from zoo import ZOO  # noqa: E402
-
-DTYPES = {"f32": torch.float32, "i64": torch.int64, "i32": torch.int32, "bool": torch.bool}
-
-
-def example_inputs(specs):
-    """Deterministic example inputs for tracing, from input specs."""
-    g = torch.Generator().manual_seed(1)
-    out = []
-    for spec in specs:
-        dims, _, dtype = spec.partition(":")
-        shape = [int(d) for d in dims.split("x")]
-        dt = DTYPES[dtype or "f32"]
-        if dt.is_floating_point:
-            out.append(torch.randn(shape, generator=g, dtype=dt))
-        else:
-            out.append(torch.randint(0, 16, shape, generator=g, dtype=dt))
-    return tuple(out)
-
 
 def save(module, path):
     tmp = path + ".tmp"
@@ -62,7 +45,7 @@ def main():
             continue
         torch.manual_seed(0)
         model = build().eval()
-        inputs = example_inputs(specs)
+        inputs = make_inputs(specs, seed=1)
         variants = {"script": lambda: torch.jit.script(model)}
         if expect != "dynamic":  # tracing would bake in one branch
             variants["trace"] = lambda: torch.jit.trace(model, inputs, check_trace=False)

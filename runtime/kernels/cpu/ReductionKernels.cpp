@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cpu/DTypeDispatch.h"
+#include "runtime/core/ShapeMath.h"
 #include "runtime/kernels/cpu/Kernel.h"
 
 #include <cmath>
@@ -14,13 +15,6 @@ namespace popt::cpu {
 
 namespace {
 using K = plan::OpKind;
-
-int64_t product(const std::vector<int64_t> &s, size_t from, size_t to) {
-  int64_t n = 1;
-  for (size_t i = from; i < to; ++i)
-    n *= s[i];
-  return n;
-}
 
 /// Reduction over a set of dims: for every input element, the output offset
 /// (reduced dims have stride 0).

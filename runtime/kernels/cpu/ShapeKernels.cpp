@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cpu/Broadcast.h"
 #include "runtime/kernels/cpu/DTypeDispatch.h"
+#include "runtime/core/ShapeMath.h"
 #include "runtime/kernels/cpu/Kernel.h"
 
 #include <algorithm>
@@ -16,13 +17,6 @@ namespace popt::cpu {
 
 namespace {
 using K = plan::OpKind;
-
-int64_t product(const std::vector<int64_t> &s, size_t from, size_t to) {
-  int64_t n = 1;
-  for (size_t i = from; i < to; ++i)
-    n *= s[i];
-  return n;
-}
 
 Status permute(const KernelArgs &a, const std::vector<int64_t> &inStrides,
                std::vector<int64_t> &idx) {

@@ -65,6 +65,7 @@ Status Executor::create(const plan::LoadedPlan &loaded,
     ex->kernels_.push_back(std::move(k));
   }
   ex->opSeconds_.assign(ex->kernels_.size(), 0.0);
+  loaded.releaseWeightPages();
   out = std::move(ex);
   return Status::ok();
 }

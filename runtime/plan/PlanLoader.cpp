@@ -90,6 +90,15 @@ LoadedPlan::~LoadedPlan() {
   munmap(const_cast<uint8_t *>(data_), size_);
 }
 
+void LoadedPlan::releaseWeightPages() const {
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = reinterpret_cast<uintptr_t>(weights());
+  uintptr_t end = begin + header().weightsSize;
+  begin = (begin + page - 1) / page * page;
+  if (end > begin)
+    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+}
+
 const Plan &LoadedPlan::plan() const {
   return *GetPlan(data_ + header().metaOffset);
 }

@@ -40,6 +40,10 @@ public:
   const Plan &plan() const;
   const uint8_t *weights() const { return data_ + header().weightsOffset; }
   uint64_t fileSize() const { return size_; }
+  /// Tells the kernel the mapped weight pages may be dropped (they were read
+  /// for the checksum and by one-time weight packing); pages still used are
+  /// faulted back in from the page cache on their next use.
+  void releaseWeightPages() const;
 
 private:
   LoadedPlan(const uint8_t *data, size_t size) : data_(data), size_(size) {}

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -176,6 +177,25 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
                    .count();
     if (it >= std::max(0, opt.warmup))
       times.push_back(t);
+  }
+
+  // POPT_DEBUG=2 and above: time per op kind of the last run, slowest first.
+  if (const char *dbg = std::getenv("POPT_DEBUG"); dbg && std::atoi(dbg) >= 2) {
+    std::map<std::string, std::pair<double, int>> byKind;
+    const plan::Plan &p = loaded->plan();
+    size_t i = 0;
+    for (const plan::Program *prog : *p.programs())
+      for (uint32_t o : *prog->ops()) {
+        auto &e = byKind[plan::opInfo(p.ops()->Get(o)->kind())->name];
+        e.first += ex->opSeconds()[i++];
+        ++e.second;
+      }
+    std::vector<std::pair<double, std::string>> rows;
+    for (auto &[k, v] : byKind)
+      rows.push_back({v.first, k + " x" + std::to_string(v.second)});
+    std::sort(rows.rbegin(), rows.rend());
+    for (auto &[t, k] : rows)
+      err << "popt-run: " << k << ": " << t * 1e3 << " ms\n";
   }
 
   if (!opt.outputDir.empty())

@@ -17,42 +17,74 @@ namespace popt::cpu {
 namespace {
 using K = plan::OpKind;
 
-template <typename T> T unaryOp(K kind, T x, const KernelArgs &a) {
+/// Calls f(tag, fn) with fn the scalar function of a unary kind, so that
+/// the per-element loop holds no dispatch.
+template <typename T, typename Make>
+void withUnary(K kind, const KernelArgs &a, Make make) {
   using F = std::conditional_t<std::is_floating_point_v<T>, T, float>;
-  F v = static_cast<F>(x);
   switch (kind) {
-  case K::Relu: return x > T(0) ? x : T(0);
-  case K::Neg: return static_cast<T>(-v);
-  case K::Abs: return static_cast<T>(std::fabs(v));
-  case K::Sigmoid: return static_cast<T>(F(1) / (F(1) + std::exp(-v)));
-  case K::Tanh: return static_cast<T>(std::tanh(v));
-  case K::Silu: return static_cast<T>(v / (F(1) + std::exp(-v)));
+  case K::Relu: make([](T x) { return x > T(0) ? x : T(0); }); return;
+  case K::Neg: make([](T x) { return static_cast<T>(-F(x)); }); return;
+  case K::Abs: make([](T x) { return static_cast<T>(std::fabs(F(x))); }); return;
+  case K::Sigmoid:
+    make([](T x) { return static_cast<T>(F(1) / (F(1) + std::exp(-F(x)))); });
+    return;
+  case K::Tanh: make([](T x) { return static_cast<T>(std::tanh(F(x))); }); return;
+  case K::Silu:
+    make([](T x) { F v = F(x); return static_cast<T>(v / (F(1) + std::exp(-v))); });
+    return;
   case K::Hardswish:
-    return static_cast<T>(v * std::min(std::max(v + F(3), F(0)), F(6)) / F(6));
+    make([](T x) {
+      F v = F(x);
+      return static_cast<T>(v * std::min(std::max(v + F(3), F(0)), F(6)) / F(6));
+    });
+    return;
   case K::Hardsigmoid:
-    return static_cast<T>(std::min(std::max(v + F(3), F(0)), F(6)) / F(6));
-  case K::Sqrt: return static_cast<T>(std::sqrt(v));
-  case K::Rsqrt: return static_cast<T>(F(1) / std::sqrt(v));
-  case K::Exp: return static_cast<T>(std::exp(v));
-  case K::Log: return static_cast<T>(std::log(v));
-  case K::Erf: return static_cast<T>(std::erf(v));
+    make([](T x) {
+      return static_cast<T>(std::min(std::max(F(x) + F(3), F(0)), F(6)) / F(6));
+    });
+    return;
+  case K::Sqrt: make([](T x) { return static_cast<T>(std::sqrt(F(x))); }); return;
+  case K::Rsqrt:
+    make([](T x) { return static_cast<T>(F(1) / std::sqrt(F(x))); });
+    return;
+  case K::Exp: make([](T x) { return static_cast<T>(std::exp(F(x))); }); return;
+  case K::Log: make([](T x) { return static_cast<T>(std::log(F(x))); }); return;
+  case K::Erf: make([](T x) { return static_cast<T>(std::erf(F(x))); }); return;
   case K::Gelu:
     if (a.attr(0) == 1) {
-      const F k = F(0.7978845608028654); // sqrt(2 / pi)
-      return static_cast<T>(F(0.5) * v *
-                            (F(1) + std::tanh(k * (v + F(0.044715) * v * v * v))));
+      make([](T x) {
+        F v = F(x);
+        // tanh(u) = 1 - 2 / (exp(2u) + 1): one exp instead of a tanh call.
+        F u = F(0.7978845608028654) * (v + F(0.044715) * v * v * v);
+        return static_cast<T>(F(0.5) * v * (F(2) - F(2) / (std::exp(F(2) * u) + F(1))));
+      });
+    } else {
+      make([](T x) {
+        F v = F(x);
+        return static_cast<T>(F(0.5) * v * (F(1) + std::erf(v * F(0.7071067811865476))));
+      });
     }
-    return static_cast<T>(F(0.5) * v * (F(1) + std::erf(v * F(0.7071067811865476))));
+    return;
   case K::Clamp: {
-    // NaN propagates, as in PyTorch.
     double lo = a.fattr(0), hi = a.fattr(1);
-    if (std::isnan(double(v)))
-      return x;
-    return static_cast<T>(std::min(std::max(double(v), lo), hi));
+    // NaN propagates, as in PyTorch.
+    make([lo, hi](T x) {
+      double v = static_cast<double>(x);
+      return std::isnan(v) ? x : static_cast<T>(std::min(std::max(v, lo), hi));
+    });
+    return;
   }
-  case K::LeakyRelu:
-    return static_cast<T>(v >= F(0) ? v : v * F(a.fattr(0)));
-  default: return x;
+  case K::LeakyRelu: {
+    F slope = F(a.fattr(0));
+    make([slope](T x) {
+      F v = F(x);
+      return static_cast<T>(v >= F(0) ? v : v * slope);
+    });
+    return;
+  }
+  default:
+    return;
   }
 }
 
@@ -121,16 +153,18 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
   if (isUnary(kind)) {
     bool ok = dispatchDType(dtype, [&](auto tag) {
       using T = decltype(tag);
-      out = std::make_unique<FunctionKernel>(args, [kind](const KernelArgs &a) {
-        const T *x = a.in[0]->as<T>();
-        T *y = a.out->as<T>();
-        int64_t n = a.out->numel;
-        for (int64_t i = 0; i < n; ++i)
-          y[i] = unaryOp<T>(kind, x[i], a);
-        return Status::ok();
+      withUnary<T>(kind, args, [&](auto fn) {
+        out = std::make_unique<FunctionKernel>(args, [fn](const KernelArgs &a) {
+          const T *x = a.in[0]->as<T>();
+          T *y = a.out->as<T>();
+          int64_t n = a.out->numel;
+          for (int64_t i = 0; i < n; ++i)
+            y[i] = fn(x[i]);
+          return Status::ok();
+        });
       });
     });
-    return ok ? true : unsupported();
+    return ok && out ? true : unsupported();
   }
   if (isBinary(kind) || isCompare(kind)) {
     auto walk = std::make_shared<BroadcastWalk>(

@@ -86,12 +86,21 @@ template <typename T> Status softmax(const KernelArgs &a, bool log) {
       T mx = -std::numeric_limits<T>::infinity();
       for (int64_t k = 0; k < n; ++k)
         mx = std::max(mx, xr[k * inner]);
-      double sum = 0;
-      for (int64_t k = 0; k < n; ++k)
-        sum += std::exp(double(xr[k * inner] - mx));
+      // exp once per element, stored in the output, then normalised.
+      T sum = 0;
       for (int64_t k = 0; k < n; ++k) {
-        double v = double(xr[k * inner] - mx);
-        yr[k * inner] = static_cast<T>(log ? v - std::log(sum) : std::exp(v) / sum);
+        T e = std::exp(xr[k * inner] - mx);
+        yr[k * inner] = e;
+        sum += e;
+      }
+      if (log) {
+        T logSum = std::log(sum);
+        for (int64_t k = 0; k < n; ++k)
+          yr[k * inner] = xr[k * inner] - mx - logSum;
+      } else {
+        T inv = T(1) / sum;
+        for (int64_t k = 0; k < n; ++k)
+          yr[k * inner] *= inv;
       }
     }
   return Status::ok();

@@ -77,6 +77,8 @@ LogicalResult convertFlatten(GraphImporter &im, Node *n) {
           end = normDim(im.intArg(n, 2), rank);
   if (in.empty())
     return reshapeTo(im, n, x, {1});
+  if (!im.ok() || start < 0 || end >= rank || start > end)
+    return im.fail(n, "flatten dimensions out of range");
   Shape out(in.begin(), in.begin() + start);
   int64_t merged = 1;
   for (int64_t d = start; d <= end; ++d)

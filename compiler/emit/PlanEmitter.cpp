@@ -217,13 +217,10 @@ LogicalResult Emitter::addOp(Operation &op, int64_t step) {
             e.floats = {o.getEpsilon().convertToDouble()};
             return K::GroupNorm;
           })
-          .Case([&](SoftmaxOp o) {
+          .Case<SoftmaxOp, LogSoftmaxOp>([&](auto o) {
             e.ints = {int64_t(o.getDim())};
-            return K::Softmax;
-          })
-          .Case([&](LogSoftmaxOp o) {
-            e.ints = {int64_t(o.getDim())};
-            return K::LogSoftmax;
+            return std::is_same_v<decltype(o), SoftmaxOp> ? K::Softmax
+                                                          : K::LogSoftmax;
           })
           .Case([&](MaxPool2dOp o) {
             auto k = o.getKernel(), s = o.getStride(), p = o.getPadding(),
@@ -292,20 +289,13 @@ LogicalResult Emitter::addOp(Operation &op, int64_t step) {
           .Case([&](LeOp) { return K::Le; })
           .Case([&](WhereOp) { return K::Where; })
           .Case([&](CastOp) { return K::Cast; })
-          .Case([&](ReduceSumOp o) {
+          .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>([&](auto o) {
+            using T = decltype(o);
             e.ints = {o.getKeepdim() ? 1 : 0};
             llvm::append_range(e.ints, o.getDims());
-            return K::ReduceSum;
-          })
-          .Case([&](ReduceMeanOp o) {
-            e.ints = {o.getKeepdim() ? 1 : 0};
-            llvm::append_range(e.ints, o.getDims());
-            return K::ReduceMean;
-          })
-          .Case([&](ReduceMaxOp o) {
-            e.ints = {o.getKeepdim() ? 1 : 0};
-            llvm::append_range(e.ints, o.getDims());
-            return K::ReduceMax;
+            return std::is_same_v<T, ReduceSumOp>    ? K::ReduceSum
+                   : std::is_same_v<T, ReduceMeanOp> ? K::ReduceMean
+                                                     : K::ReduceMax;
           })
           .Case([&](TrilOp o) {
             e.ints = {int64_t(o.getDiagonal())};

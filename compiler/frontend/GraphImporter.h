@@ -187,7 +187,7 @@ private:
   static constexpr int64_t kInlineConstantElements = 16;
   std::map<const void *, mlir::Value> constantCache;
   std::map<const void *, std::string> constantNames;
-  std::map<std::string, mlir::Value> splatCache;
+  llvm::DenseMap<mlir::Attribute, mlir::Value> splatCache;
   std::vector<at::Tensor> keepAlive;
   llvm::DenseMap<mlir::Value, at::Tensor> placeholders;
   int constantCounter = 0;

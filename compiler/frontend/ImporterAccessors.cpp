@@ -296,14 +296,11 @@ Value GraphImporter::splatInt(int64_t value, Type elt, ArrayRef<int64_t> shape) 
 Value GraphImporter::splatAttr(TypedAttr scalar, ArrayRef<int64_t> shape) {
   auto type = RankedTensorType::get(shape, scalar.getType());
   auto attr = DenseElementsAttr::get(type, Attribute(scalar));
-  std::string key;
-  llvm::raw_string_ostream os(key);
-  os << attr;
-  auto found = splatCache.find(key);
-  if (found != splatCache.end())
+  // Attributes are uniqued by the context: equal splats are one key.
+  if (auto found = splatCache.find(attr); found != splatCache.end())
     return found->second;
   Value v = constBuilder.create<ConstantOp>(b.getUnknownLoc(), type, attr);
-  splatCache[key] = v;
+  splatCache[attr] = v;
   return v;
 }
 

@@ -11,7 +11,6 @@ an unwritten element is NaN) and its outputs are compared: norm-wise relative
 error <= 1e-4 in f32, NaN/Inf positions identical, exact for integer and
 bool outputs.
 """
-import concurrent.futures
 import json
 import os
 import subprocess
@@ -24,6 +23,7 @@ BIN, MODELS, OUT = sys.argv[1:4]
 ONLY = set(sys.argv[4:])
 TOLERANCE = 1e-4
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
+from harness import run_checks  # noqa: E402
 from specs import make_inputs  # noqa: E402
 
 
@@ -90,18 +90,7 @@ def main():
     manifest = json.load(open(os.path.join(MODELS, "models.json")))
     entries = {k: e for k, e in sorted(manifest.items())
                if e["expect"] == "ok" and (not ONLY or e["model"] in ONLY or k in ONLY)}
-    failed = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {k: pool.submit(check, k, e) for k, e in entries.items()}
-        for key, fut in futures.items():
-            try:
-                err = fut.result()
-            except Exception as ex:  # a crash in the harness is a failure too
-                err = f"harness error: {ex}"
-            print(f"{'FAIL' if err else 'ok  '} {key}" + (f": {err}" if err else ""), flush=True)
-            failed += bool(err)
-    print(f"{len(entries) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    run_checks(entries, check)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@ Usage: check_import.py BIN_DIR MODELS_DIR OUT_DIR
 - "dynamic" models exit 2 naming the data-dependent construct and its source
   line, and import with --dynamic-aware into popt.if / popt.loop.
 """
-import concurrent.futures
 import json
 import os
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
+from harness import run_checks  # noqa: E402
 
 BIN, MODELS, OUT = sys.argv[1:4]
 os.makedirs(OUT, exist_ok=True)
@@ -96,15 +98,7 @@ def check(key, e):
 
 def main():
     manifest = json.load(open(os.path.join(MODELS, "models.json")))
-    failed = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {key: pool.submit(check, key, e) for key, e in sorted(manifest.items())}
-        for key, fut in futures.items():
-            err = fut.result()
-            print(f"{'FAIL' if err else 'ok  '} {key}" + (f": {err}" if err else ""), flush=True)
-            failed += bool(err)
-    print(f"{len(manifest) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    run_checks(manifest, check)
 
 
 if __name__ == "__main__":

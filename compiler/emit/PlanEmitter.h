@@ -17,7 +17,7 @@
 namespace popt {
 
 struct EmitOptions {
-  std::string producer = "popt-compile 0.1.0";
+  std::string producer = "popt-compile " POPT_VERSION;
   std::string modelFingerprint;
   std::string optionsFingerprint;
 };

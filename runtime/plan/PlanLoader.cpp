@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/plan/PlanLoader.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -82,15 +83,38 @@ Status LoadedPlan::open(const std::string &path,
                       ? Status::badInput(path + ": " + s.message())
                       : Status::failure(path + ": " + s.message()));
   }
-  out.reset(new LoadedPlan(data, size));
+  out.reset(new LoadedPlan(data, size, /*owned=*/false));
+  return Status::ok();
+}
+
+Status LoadedPlan::fromBytes(const std::vector<uint8_t> &bytes,
+                             std::unique_ptr<LoadedPlan> &out) {
+  if (bytes.empty())
+    return Status::badInput("empty buffer, not a popt plan");
+  size_t padded = (bytes.size() + kAlignment - 1) / kAlignment * kAlignment;
+  auto *copy = static_cast<uint8_t *>(std::aligned_alloc(kAlignment, padded));
+  if (!copy)
+    return Status::failure("cannot allocate " + std::to_string(padded) +
+                           " bytes for an in-memory plan");
+  std::memcpy(copy, bytes.data(), bytes.size());
+  if (Status s = verifyPlanFile(copy, bytes.size()); !s) {
+    std::free(copy);
+    return s;
+  }
+  out.reset(new LoadedPlan(copy, bytes.size(), /*owned=*/true));
   return Status::ok();
 }
 
 LoadedPlan::~LoadedPlan() {
-  munmap(const_cast<uint8_t *>(data_), size_);
+  if (owned_)
+    std::free(const_cast<uint8_t *>(data_));
+  else
+    munmap(const_cast<uint8_t *>(data_), size_);
 }
 
 void LoadedPlan::releaseWeightPages() const {
+  if (owned_)
+    return; // heap memory: dropping its pages would zero the weights
   uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   uintptr_t begin = reinterpret_cast<uintptr_t>(weights());
   uintptr_t end = begin + header().weightsSize;

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace popt::plan {
 
@@ -30,6 +31,10 @@ public:
   /// Maps and verifies `path`; on failure `out` stays empty and the status
   /// says why (BadInput for a bad file).
   static Status open(const std::string &path, std::unique_ptr<LoadedPlan> &out);
+  /// Verifies a plan held in memory (for instance one assembled by
+  /// PlanAssembler) and takes a 64-byte-aligned copy of it.
+  static Status fromBytes(const std::vector<uint8_t> &bytes,
+                          std::unique_ptr<LoadedPlan> &out);
   ~LoadedPlan();
   LoadedPlan(const LoadedPlan &) = delete;
   LoadedPlan &operator=(const LoadedPlan &) = delete;
@@ -46,9 +51,11 @@ public:
   void releaseWeightPages() const;
 
 private:
-  LoadedPlan(const uint8_t *data, size_t size) : data_(data), size_(size) {}
+  LoadedPlan(const uint8_t *data, size_t size, bool owned)
+      : data_(data), size_(size), owned_(owned) {}
   const uint8_t *data_;
   size_t size_;
+  bool owned_; ///< heap copy (fromBytes) rather than a file mapping
 };
 
 } // namespace popt::plan

@@ -10,7 +10,7 @@
 int main(int argc, char **argv) {
   CLI::App app{"popt-compile: ahead-of-time parallelism compiler for "
                "TorchScript models"};
-  app.set_version_flag("--version", "popt-compile 0.1.0");
+  app.set_version_flag("--version", "popt-compile " POPT_VERSION);
   popt::CompileOptions opt;
   std::vector<std::string> shapes, emits;
   app.add_option("model", opt.import.modelPath, "TorchScript model (.pt)")

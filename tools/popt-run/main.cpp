@@ -11,7 +11,7 @@
 
 int main(int argc, char **argv) {
   CLI::App app{"popt-run: execute a popt plan"};
-  app.set_version_flag("--version", "popt-run 0.1.0");
+  app.set_version_flag("--version", "popt-run " POPT_VERSION);
   popt::RunOptions opt;
   app.add_option("plan", opt.planPath, "plan file")->required();
   app.add_option("--input", opt.inputs,

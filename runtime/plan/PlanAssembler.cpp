@@ -1,0 +1,113 @@
+//===- PlanAssembler.cpp - assembles small plans in memory ------------------===//
+#include "runtime/plan/PlanAssembler.h"
+
+#include <cstring>
+
+namespace popt::plan {
+
+namespace {
+uint64_t alignUp(uint64_t v) { return (v + kAlignment - 1) / kAlignment * kAlignment; }
+
+uint64_t byteSize(DType dtype, const std::vector<int64_t> &shape) {
+  uint64_t n = elementSize(dtype);
+  for (int64_t d : shape)
+    n *= static_cast<uint64_t>(d);
+  return n;
+}
+} // namespace
+
+uint32_t PlanAssembler::add(TensorSpec t) {
+  tensors_.push_back(std::move(t));
+  return static_cast<uint32_t>(tensors_.size() - 1);
+}
+
+uint32_t PlanAssembler::weight(const std::string &name, DType dtype,
+                             std::vector<int64_t> shape,
+                             std::vector<uint8_t> data) {
+  uint64_t size = byteSize(dtype, shape);
+  data.resize(size);
+  uint64_t offset = alignUp(weights_.size());
+  weights_.resize(offset);
+  weights_.insert(weights_.end(), data.begin(), data.end());
+  return add({name, dtype, std::move(shape), TensorKind::Weight, offset, size});
+}
+
+uint32_t PlanAssembler::weightF32(const std::string &name,
+                                std::vector<int64_t> shape, uint32_t seed) {
+  uint64_t n = byteSize(DType::F32, shape) / sizeof(float);
+  std::vector<uint8_t> bytes(n * sizeof(float));
+  uint32_t state = seed * 2654435761u + 12345u;
+  for (uint64_t i = 0; i < n; ++i) {
+    state = state * 1664525u + 1013904223u;
+    float v = static_cast<float>(state >> 8) / static_cast<float>(1u << 24) - 0.5f;
+    std::memcpy(bytes.data() + i * sizeof(float), &v, sizeof v);
+  }
+  return weight(name, DType::F32, std::move(shape), std::move(bytes));
+}
+
+uint32_t PlanAssembler::activation(const std::string &name, DType dtype,
+                                 std::vector<int64_t> shape) {
+  uint64_t size = byteSize(dtype, shape);
+  uint64_t offset = arena_;
+  arena_ = alignUp(arena_ + size);
+  return add({name, dtype, std::move(shape), TensorKind::Activation, offset, size});
+}
+
+uint32_t PlanAssembler::op(OpKind kind, std::vector<uint32_t> inputs,
+                         uint32_t output, std::vector<int64_t> ints,
+                         std::vector<double> floats) {
+  ops_.push_back({kind, std::move(inputs), output, std::move(ints),
+                  std::move(floats)});
+  return static_cast<uint32_t>(ops_.size() - 1);
+}
+
+void PlanAssembler::input(const std::string &name, uint32_t tensor) {
+  inputs_.emplace_back(name, tensor);
+}
+void PlanAssembler::output(const std::string &name, uint32_t tensor) {
+  outputs_.emplace_back(name, tensor);
+}
+
+std::vector<uint8_t> PlanAssembler::finish(const std::string &producer) const {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<Tensor>> tensors;
+  for (const TensorSpec &t : tensors_)
+    tensors.push_back(CreateTensorDirect(fbb, t.name.c_str(), t.dtype, &t.shape,
+                                         t.kind, 0, t.offset, t.size));
+  std::vector<flatbuffers::Offset<Op>> ops;
+  std::vector<uint32_t> schedule;
+  for (const OpSpec &o : ops_) {
+    std::vector<uint32_t> outs{o.output};
+    ops.push_back(CreateOpDirect(fbb, o.kind, &o.inputs, &outs,
+                                 o.ints.empty() ? nullptr : &o.ints,
+                                 o.floats.empty() ? nullptr : &o.floats));
+    schedule.push_back(static_cast<uint32_t>(schedule.size()));
+  }
+  std::vector<flatbuffers::Offset<Device>> devices{
+      CreateDevice(fbb, DeviceKind::Cpu, 0, 0, std::max<uint64_t>(arena_, kAlignment))};
+  std::vector<flatbuffers::Offset<Program>> programs{
+      CreateProgramDirect(fbb, 0, &schedule)};
+  auto bindings = [&](const std::vector<std::pair<std::string, uint32_t>> &v) {
+    std::vector<flatbuffers::Offset<Binding>> out;
+    for (const auto &[name, t] : v)
+      out.push_back(CreateBindingDirect(fbb, name.c_str(), t));
+    return out;
+  };
+  auto ins = bindings(inputs_), outs = bindings(outputs_);
+  auto root = CreatePlanDirect(fbb, producer.c_str(), &devices, &tensors, &ops,
+                               &programs, &ins, &outs);
+  FinishPlanBuffer(fbb, root);
+
+  FileHeader h = makeFileHeader(producer, fbb.GetSize(),
+                                crc32c(fbb.GetBufferPointer(), fbb.GetSize()),
+                                weights_.size(),
+                                crc32c(weights_.data(), weights_.size()));
+  std::vector<uint8_t> file(h.weightsOffset + weights_.size(), 0);
+  std::memcpy(file.data(), &h, sizeof h);
+  std::memcpy(file.data() + h.metaOffset, fbb.GetBufferPointer(), fbb.GetSize());
+  if (!weights_.empty())
+    std::memcpy(file.data() + h.weightsOffset, weights_.data(), weights_.size());
+  return file;
+}
+
+} // namespace popt::plan

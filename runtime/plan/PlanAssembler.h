@@ -1,0 +1,66 @@
+//===- PlanAssembler.h - assembles small plans in memory ----------*- C++ -*-===//
+//
+// Builds a one-device CPU plan from tensors and ops given by hand, lays out
+// the arena (no reuse: every activation has its own bytes) and the weight
+// section, and returns the complete file bytes with valid checksums. Used by
+// the profiler (one-op plans run through the runtime's own kernels) and by
+// tests; the compiler's emitter writes real plans.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_RUNTIME_PLAN_PLANASSEMBLER_H
+#define POPT_RUNTIME_PLAN_PLANASSEMBLER_H
+
+#include "runtime/plan/PlanFormat.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace popt::plan {
+
+class PlanAssembler {
+public:
+  /// A weight tensor whose bytes are `data` (numel x element size).
+  uint32_t weight(const std::string &name, DType dtype,
+                  std::vector<int64_t> shape, std::vector<uint8_t> data);
+  /// An f32 weight filled with deterministic values in [-0.5, 0.5).
+  uint32_t weightF32(const std::string &name, std::vector<int64_t> shape,
+                     uint32_t seed = 1);
+  /// An activation with its own place in the arena.
+  uint32_t activation(const std::string &name, DType dtype,
+                      std::vector<int64_t> shape);
+  /// An op with one output; returns its index.
+  uint32_t op(OpKind kind, std::vector<uint32_t> inputs, uint32_t output,
+              std::vector<int64_t> ints = {}, std::vector<double> floats = {});
+  void input(const std::string &name, uint32_t tensor);
+  void output(const std::string &name, uint32_t tensor);
+
+  /// The whole plan file: header, metadata, weights.
+  std::vector<uint8_t> finish(const std::string &producer = "popt-builder") const;
+
+private:
+  struct TensorSpec {
+    std::string name;
+    DType dtype;
+    std::vector<int64_t> shape;
+    TensorKind kind;
+    uint64_t offset, size;
+  };
+  struct OpSpec {
+    OpKind kind;
+    std::vector<uint32_t> inputs;
+    uint32_t output;
+    std::vector<int64_t> ints;
+    std::vector<double> floats;
+  };
+  uint32_t add(TensorSpec t);
+  std::vector<TensorSpec> tensors_;
+  std::vector<OpSpec> ops_;
+  std::vector<std::pair<std::string, uint32_t>> inputs_, outputs_;
+  std::vector<uint8_t> weights_;
+  uint64_t arena_ = 0;
+};
+
+} // namespace popt::plan
+
+#endif // POPT_RUNTIME_PLAN_PLANASSEMBLER_H

@@ -1,0 +1,63 @@
+//===- KernelTiming.cpp - times plans through the runtime's executor ------===//
+#include "runtime/profile/KernelTiming.h"
+
+#include "runtime/core/Executor.h"
+#include "runtime/plan/PlanLoader.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace popt::profile {
+
+double median(std::vector<double> &v) {
+  if (v.empty())
+    return 0;
+  size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(mid), v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) {
+    double lower = *std::max_element(v.begin(), v.begin() + static_cast<long>(mid));
+    m = (m + lower) / 2;
+  }
+  return m;
+}
+
+Status timePlan(const std::vector<uint8_t> &planBytes, const TimingBudget &budget,
+                double &seconds) {
+  std::unique_ptr<plan::LoadedPlan> loaded;
+  if (Status s = plan::LoadedPlan::fromBytes(planBytes, loaded); !s)
+    return s;
+  std::unique_ptr<Executor> ex;
+  if (Status s = Executor::create(*loaded, ex); !s)
+    return s;
+  // Inputs get small finite values; the arena is otherwise whatever the
+  // kernels write.
+  for (const IoBinding &in : ex->inputs())
+    if (in.view->dtype == plan::DType::F32) {
+      auto *f = static_cast<float *>(in.view->data);
+      for (int64_t i = 0; i < in.view->numel; ++i)
+        f[i] = static_cast<float>((i * 7919) % 1000) / 1000.0f - 0.5f;
+    } else {
+      std::memset(in.view->data, 0, in.view->bytes);
+    }
+  using Clock = std::chrono::steady_clock;
+  for (int i = 0; i < 2; ++i)
+    if (Status s = ex->run(); !s)
+      return s;
+  std::vector<double> runs;
+  double spent = 0;
+  while (static_cast<int>(runs.size()) < budget.maxRuns &&
+         (static_cast<int>(runs.size()) < budget.minRuns || spent < budget.minSeconds)) {
+    auto start = Clock::now();
+    if (Status s = ex->run(); !s)
+      return s;
+    double t = std::chrono::duration<double>(Clock::now() - start).count();
+    runs.push_back(t);
+    spent += t;
+  }
+  seconds = median(runs);
+  return Status::ok();
+}
+
+} // namespace popt::profile

@@ -1,0 +1,70 @@
+//===- LocalProfile.cpp - this machine's profile, cached or measured ------===//
+#include "runtime/profile/LocalProfile.h"
+
+#include "runtime/profile/ProfileCache.h"
+#include "runtime/profile/Profiler.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+namespace popt::profile {
+
+ProgressPrinter::ProgressPrinter(std::ostream &os)
+    : os_(os), terminal_(&os == &std::cerr ? isatty(2) : (&os == &std::cout && isatty(1))) {}
+
+void ProgressPrinter::operator()(double fraction, const std::string &what) {
+  int percent = static_cast<int>(fraction * 100);
+  if (terminal_) {
+    int filled = percent * 30 / 100;
+    os_ << "\r[" << std::string(static_cast<size_t>(filled), '#')
+        << std::string(static_cast<size_t>(30 - filled), '.') << "] " << percent
+        << "% " << what.substr(0, 40) << "\x1b[K" << std::flush;
+  } else if (percent / 25 != lastPercent_ / 25) {
+    os_ << "  " << percent << "% " << what << "\n";
+  }
+  lastPercent_ = percent;
+}
+
+void ProgressPrinter::finish() {
+  if (terminal_)
+    os_ << "\r\x1b[K" << std::flush;
+}
+
+Status localProfile(const std::string &cacheDir, std::vector<std::string> devices,
+                    std::ostream &log, hw::Description &out, std::string *cachePath) {
+  if (Status s = normalizeDevices(devices); !s)
+    return s;
+  Fingerprint fp = machineFingerprint(devices);
+  CacheLookup found = lookupProfile(cacheDir, fp);
+  if (found.state == CacheLookup::State::Hit) {
+    out = std::move(found.description);
+    if (cachePath)
+      *cachePath = found.path;
+    return Status::ok();
+  }
+  log << "popt: " << found.reason << "; measuring it now (popt-profile --quick, "
+      << "about 20 s; run popt-profile for the full profile)\n";
+  ProfileOptions options;
+  options.devices = devices;
+  options.quick = true;
+  ProgressPrinter printer(log);
+  options.progress = [&](double f, const std::string &w) { printer(f, w); };
+  hw::Description measured;
+  Status s = profileMachine(options, measured);
+  printer.finish();
+  if (!s)
+    return s;
+  std::string path;
+  if (Status st = storeProfile(cacheDir, fp, measured, path); !st)
+    log << "popt: warning: " << st.message() << " (the profile is used but not cached)\n";
+  else
+    log << "popt: profile cached at " << path << "\n";
+  measured.fingerprint = fp.key;
+  if (cachePath)
+    *cachePath = path;
+  out = std::move(measured);
+  return Status::ok();
+}
+
+} // namespace popt::profile

@@ -1,0 +1,533 @@
+//===- Profiler.cpp - measures the machine popt-profile runs on -----------===//
+//
+// Per logical CPU device (its share of the cores as OpenMP threads):
+//   - peak f32 FLOP/s (FMA chains), streaming bandwidth (triad);
+//   - dispatch overhead: a chain of tiny ops through the executor;
+//   - efficiency curves (FLOPs -> fraction of peak) of linear, matmul, conv
+//     and depthwise conv over shapes typical of inference;
+//   - throughput curves (bytes moved -> bytes/s) of each memory-bound
+//     kernel family over sizes from cache-resident to DRAM-sized;
+//   - copy latency/bandwidth between logical devices;
+//   - power from RAPL when readable, else a documented estimate.
+// Logical devices of one CPU are identical shares of it: the first is
+// measured and the others get its figures.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/profile/Profiler.h"
+
+#include "runtime/plan/PlanAssembler.h"
+#include "runtime/profile/CpuMicrobench.h"
+#include "runtime/profile/KernelTiming.h"
+
+#include <omp.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace popt::profile {
+
+using plan::DType;
+using plan::OpKind;
+using plan::PlanAssembler;
+
+int availableCores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+Status normalizeDevices(std::vector<std::string> &devices) {
+  if (devices.empty()) {
+    devices = {"cpu:0"};
+    return Status::ok();
+  }
+  std::set<int> seen;
+  for (const std::string &d : devices) {
+    if (d.rfind("cpu:", 0) != 0)
+      return Status::badInput(
+          "device '" + d + "': popt-profile measures CPU devices (cpu:N); "
+          "GPU profiling needs the CUDA runtime driver, which this build lacks");
+    char *end = nullptr;
+    long idx = std::strtol(d.c_str() + 4, &end, 10);
+    if (end == d.c_str() + 4 || *end != '\0' || idx < 0)
+      return Status::badInput("device '" + d + "': expected cpu:INDEX");
+    if (!seen.insert(static_cast<int>(idx)).second)
+      return Status::badInput("device '" + d + "' is listed twice");
+  }
+  for (int i = 0; i < static_cast<int>(seen.size()); ++i)
+    if (!seen.count(i))
+      return Status::badInput("CPU devices must be numbered cpu:0 .. cpu:" +
+                              std::to_string(seen.size() - 1) + " (cpu:" +
+                              std::to_string(i) + " is missing)");
+  int cores = availableCores();
+  if (static_cast<int>(devices.size()) > cores)
+    return Status::badInput(std::to_string(devices.size()) +
+                            " logical CPU devices need at least as many cores; "
+                            "this process may use " + std::to_string(cores));
+  return Status::ok();
+}
+
+namespace {
+
+std::string readFirstLine(const std::string &path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string cpuModelName() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) {
+      size_t colon = line.find(':');
+      if (colon != std::string::npos)
+        return line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
+  return "unknown CPU";
+}
+
+uint64_t totalMemoryBytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  uint64_t kb = 0;
+  while (in >> key >> kb) {
+    if (key == "MemTotal:")
+      return kb * 1024;
+    in.ignore(1 << 10, '\n');
+  }
+  long pages = sysconf(_SC_PHYS_PAGES);
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+/// Package energy counter (microjoules) of RAPL, when readable.
+bool readRaplMicrojoules(double &uj) {
+  for (const char *path : {"/sys/class/powercap/intel-rapl:0/energy_uj",
+                           "/sys/class/powercap/amd-rapl:0/energy_uj"}) {
+    std::string s = readFirstLine(path);
+    if (!s.empty()) {
+      uj = std::strtod(s.c_str(), nullptr);
+      return true;
+    }
+  }
+  return false;
+}
+
+/// One measurement: a plan and what it counts.
+struct Sample {
+  std::string curve;    ///< curve name
+  bool compute = false; ///< efficiency (FLOPs) or throughput (bytes)
+  double count = 0;     ///< FLOPs or bytes of the op
+  std::string label;
+  std::vector<uint8_t> plan;
+};
+
+uint64_t bytesOf(const std::vector<int64_t> &shape) {
+  uint64_t n = 4;
+  for (int64_t d : shape)
+    n *= static_cast<uint64_t>(d);
+  return n;
+}
+
+Sample linearSample(int64_t m, int64_t k, int64_t n) {
+  PlanAssembler b;
+  uint32_t x = b.activation("x", DType::F32, {m, k});
+  uint32_t w = b.weightF32("w", {n, k});
+  uint32_t bias = b.weightF32("b", {n}, 2);
+  uint32_t y = b.activation("y", DType::F32, {m, n});
+  b.op(OpKind::Linear, {x, w, bias}, y);
+  b.input("x", x);
+  b.output("y", y);
+  return {"linear", true, 2.0 * m * k * n,
+          "linear " + std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n),
+          b.finish()};
+}
+
+Sample matmulSample(int64_t batch, int64_t m, int64_t k, int64_t n) {
+  PlanAssembler b;
+  uint32_t a = b.activation("a", DType::F32, {batch, m, k});
+  uint32_t c = b.activation("b", DType::F32, {batch, k, n});
+  uint32_t y = b.activation("y", DType::F32, {batch, m, n});
+  b.op(OpKind::Matmul, {a, c}, y);
+  b.input("a", a);
+  b.input("b", c);
+  b.output("y", y);
+  return {"matmul", true, 2.0 * batch * m * k * n,
+          "matmul " + std::to_string(batch) + "x" + std::to_string(m) + "x" +
+              std::to_string(k) + "x" + std::to_string(n),
+          b.finish()};
+}
+
+/// A fused conv + bias + relu, as popt-fuse emits them; `depthwise` makes
+/// groups == channels (cout == cin).
+Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
+                  int64_t stride, bool depthwise) {
+  int64_t groups = depthwise ? cin : 1;
+  int64_t pad = kernel / 2;
+  int64_t out = (hw + 2 * pad - kernel) / stride + 1;
+  PlanAssembler b;
+  uint32_t x = b.activation("x", DType::F32, {1, cin, hw, hw});
+  uint32_t w = b.weightF32("w", {cout, cin / groups, kernel, kernel});
+  uint32_t bias = b.weightF32("b", {cout}, 2);
+  uint32_t y = b.activation("y", DType::F32, {1, cout, out, out});
+  b.op(OpKind::FusedConv2d, {x, w, bias}, y,
+       {stride, stride, pad, pad, 1, 1, groups, /*relu*/ 1}, {0.0, 0.0});
+  b.input("x", x);
+  b.output("y", y);
+  double flops = 2.0 * cout * out * out * (cin / groups) * kernel * kernel;
+  return {depthwise ? "conv_depthwise" : "conv", true, flops,
+          "conv " + std::to_string(cin) + "->" + std::to_string(cout) + " " +
+              std::to_string(hw) + "x" + std::to_string(hw) + " k" +
+              std::to_string(kernel) + " s" + std::to_string(stride),
+          b.finish()};
+}
+
+/// A memory-bound kernel on a tensor of `n` elements (shape chosen per
+/// kind); bytes = every input and the output.
+Sample memorySample(const std::string &curve, int64_t n) {
+  PlanAssembler b;
+  std::vector<int64_t> flat{n};
+  uint32_t x = b.activation("x", DType::F32, flat);
+  b.input("x", x);
+  uint64_t bytes = 0;
+  uint32_t y = 0;
+  auto unary = [&](OpKind kind, std::vector<int64_t> ints = {},
+                   std::vector<double> floats = {}) {
+    y = b.activation("y", DType::F32, flat);
+    b.op(kind, {x}, y, std::move(ints), std::move(floats));
+    bytes = 2 * bytesOf(flat);
+  };
+  if (curve == "add" || curve == "mul") {
+    uint32_t x2 = b.activation("x2", DType::F32, flat);
+    b.input("x2", x2);
+    y = b.activation("y", DType::F32, flat);
+    b.op(curve == "add" ? OpKind::Add : OpKind::Mul, {x, x2}, y);
+    bytes = 3 * bytesOf(flat);
+  } else if (curve == "relu") {
+    unary(OpKind::Relu);
+  } else if (curve == "clamp") {
+    unary(OpKind::Clamp, {}, {0.0, 6.0});
+  } else if (curve == "gelu") {
+    unary(OpKind::Gelu, {0});
+  } else if (curve == "tanh") {
+    unary(OpKind::Tanh);
+  } else if (curve == "sigmoid") {
+    unary(OpKind::Sigmoid);
+  } else if (curve == "exp") {
+    unary(OpKind::Exp);
+  } else if (curve == "softmax" || curve == "layer_norm" ||
+             curve == "permute" || curve == "reduce_mean") {
+    // Rows of 256, as in attention scores and hidden states.
+    std::vector<int64_t> shape{n / 256, 256};
+    PlanAssembler r;
+    uint32_t in = r.activation("x", DType::F32, shape);
+    r.input("x", in);
+    std::vector<int64_t> outShape = shape;
+    if (curve == "permute")
+      outShape = {256, n / 256};
+    if (curve == "reduce_mean")
+      outShape = {n / 256, 1};
+    uint32_t out = r.activation("y", DType::F32, outShape);
+    if (curve == "softmax") {
+      r.op(OpKind::Softmax, {in}, out, {1});
+    } else if (curve == "layer_norm") {
+      uint32_t g = r.weightF32("g", {256}), be = r.weightF32("b", {256}, 2);
+      r.op(OpKind::LayerNorm, {in, g, be}, out, {1}, {1e-5});
+    } else if (curve == "permute") {
+      r.op(OpKind::Permute, {in}, out, {1, 0});
+    } else {
+      r.op(OpKind::ReduceMean, {in}, out, {1, 1});
+    }
+    r.output("y", out);
+    uint64_t moved = bytesOf(shape) + bytesOf(outShape) +
+                     (curve == "layer_norm" ? 2 * 256 * 4 : 0);
+    return {curve, false, static_cast<double>(moved), curve + " " + std::to_string(n),
+            r.finish()};
+  } else if (curve == "max_pool2d" || curve == "adaptive_avg_pool2d") {
+    // 64 channels of a square image.
+    int64_t side = std::max<int64_t>(2, static_cast<int64_t>(std::sqrt(n / 64.0)));
+    std::vector<int64_t> shape{1, 64, side, side};
+    PlanAssembler r;
+    uint32_t in = r.activation("x", DType::F32, shape);
+    r.input("x", in);
+    std::vector<int64_t> outShape{1, 64, 1, 1};
+    if (curve == "max_pool2d")
+      outShape = {1, 64, (side + 2 - 3) / 2 + 1, (side + 2 - 3) / 2 + 1};
+    uint32_t out = r.activation("y", DType::F32, outShape);
+    if (curve == "max_pool2d")
+      r.op(OpKind::MaxPool2d, {in}, out, {3, 3, 2, 2, 1, 1, 1, 1, 0});
+    else
+      r.op(OpKind::AdaptiveAvgPool2d, {in}, out, {1, 1});
+    r.output("y", out);
+    return {curve, false, static_cast<double>(bytesOf(shape) + bytesOf(outShape)),
+            curve + " " + std::to_string(side), r.finish()};
+  } else if (curve == "concat") {
+    std::vector<int64_t> half{n / 2};
+    PlanAssembler r;
+    uint32_t a = r.activation("a", DType::F32, half);
+    uint32_t c = r.activation("b", DType::F32, half);
+    uint32_t out = r.activation("y", DType::F32, {2 * (n / 2)});
+    r.input("a", a);
+    r.input("b", c);
+    r.op(OpKind::Concat, {a, c}, out, {0});
+    r.output("y", out);
+    return {curve, false, static_cast<double>(4 * bytesOf(half)), "concat", r.finish()};
+  }
+  b.output("y", y);
+  return {curve, false, static_cast<double>(bytes), curve + " " + std::to_string(n),
+          b.finish()};
+}
+
+/// A chain of `length` relu ops on 16 floats: time per op is the
+/// executor's dispatch overhead.
+std::vector<uint8_t> dispatchPlan(int length) {
+  PlanAssembler b;
+  uint32_t prev = b.activation("x", DType::F32, {16});
+  b.input("x", prev);
+  for (int i = 0; i < length; ++i) {
+    uint32_t next = b.activation("t" + std::to_string(i), DType::F32, {16});
+    b.op(OpKind::Relu, {prev}, next);
+    prev = next;
+  }
+  b.output("y", prev);
+  return b.finish();
+}
+
+std::vector<Sample> computeSamples(bool quick) {
+  std::vector<Sample> s;
+  // Linear: batch-1 vectors to batched tokens (M), common hidden sizes.
+  std::vector<std::array<int64_t, 3>> lin = {
+      {1, 256, 256},   {1, 1024, 1024}, {1, 512, 10},     {16, 512, 512},
+      {64, 256, 1024}, {64, 768, 768},  {128, 1024, 256}, {256, 512, 2048},
+      {512, 1024, 1024}};
+  if (!quick)
+    lin.insert(lin.end(), {{1, 4096, 4096}, {8, 2048, 512}, {32, 128, 128},
+                           {128, 768, 3072}, {1024, 1024, 1024}, {1, 25088, 4096}});
+  for (auto [m, k, n] : lin)
+    s.push_back(linearSample(m, k, n));
+  // Batched matmul (attention scores and context).
+  std::vector<std::array<int64_t, 4>> mm = {
+      {4, 64, 32, 64}, {8, 128, 64, 128}, {8, 128, 128, 64}, {2, 256, 256, 256}};
+  if (!quick)
+    mm.insert(mm.end(), {{12, 128, 64, 128}, {4, 512, 64, 512}, {1, 512, 512, 512}});
+  for (auto [bt, m, k, n] : mm)
+    s.push_back(matmulSample(bt, m, k, n));
+  // Convolutions: cin, cout, size, kernel, stride.
+  std::vector<std::array<int64_t, 5>> conv = {
+      {3, 64, 224, 7, 2},   {64, 64, 56, 3, 1},   {128, 128, 28, 3, 1},
+      {256, 256, 14, 3, 1}, {512, 512, 7, 3, 1},  {64, 256, 56, 1, 1},
+      {256, 64, 56, 1, 1},  {1024, 256, 14, 1, 1}, {2048, 512, 7, 1, 1},
+      {16, 16, 32, 3, 1},   {128, 256, 28, 3, 2}};
+  if (!quick)
+    conv.insert(conv.end(), {{64, 128, 112, 3, 1}, {32, 32, 112, 3, 1},
+                             {512, 128, 28, 1, 1}, {96, 24, 56, 1, 1},
+                             {256, 512, 28, 3, 1}, {832, 384, 7, 1, 1},
+                             {3, 64, 224, 3, 1}, {192, 64, 28, 1, 1}});
+  for (auto [ci, co, hw, k, st] : conv)
+    s.push_back(convSample(ci, co, hw, k, st, false));
+  std::vector<std::array<int64_t, 3>> dw = {
+      {32, 112, 1}, {144, 56, 1}, {192, 28, 1}, {576, 14, 1}, {960, 7, 1}};
+  if (!quick)
+    dw.insert(dw.end(), {{96, 112, 2}, {384, 14, 1}, {144, 56, 2}});
+  for (auto [c, hw, st] : dw)
+    s.push_back(convSample(c, c, hw, 3, st, true));
+  return s;
+}
+
+std::vector<Sample> memorySamples(bool quick) {
+  static const char *kCurves[] = {
+      "add",     "mul",        "relu",       "clamp",    "gelu",
+      "tanh",    "sigmoid",    "exp",        "softmax",  "layer_norm",
+      "permute", "reduce_mean", "max_pool2d", "adaptive_avg_pool2d", "concat"};
+  // Elements: from L1/L2-resident to DRAM-sized.
+  std::vector<int64_t> sizes = quick ? std::vector<int64_t>{4096, 65536, 1 << 20, 1 << 22}
+                                     : std::vector<int64_t>{1024, 4096, 16384, 65536,
+                                                            262144, 1 << 20, 1 << 22, 1 << 24};
+  std::vector<Sample> s;
+  for (const char *c : kCurves)
+    for (int64_t n : sizes)
+      s.push_back(memorySample(c, n));
+  return s;
+}
+
+/// Memory-bound kernels are grouped into classes; a class curve is the
+/// pointwise mean of its members' curves (at each measured size).
+const std::vector<std::pair<std::string, std::vector<std::string>>> &classes() {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> c = {
+      {"elementwise", {"add", "mul", "relu", "clamp"}},
+      {"transcendental", {"gelu", "tanh", "sigmoid", "exp"}},
+      {"normalization", {"softmax", "layer_norm"}},
+      {"pooling", {"max_pool2d", "adaptive_avg_pool2d"}},
+      {"reduction", {"reduce_mean"}},
+      {"data_movement", {"permute", "concat"}}};
+  return c;
+}
+
+std::string isoNow() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+} // namespace
+
+Status profileMachine(const ProfileOptions &options, hw::Description &out) {
+  std::vector<std::string> devices = options.devices;
+  if (Status s = normalizeDevices(devices); !s)
+    return s;
+  const bool quick = options.quick;
+  const int cores = availableCores();
+  const int perDevice = cores / static_cast<int>(devices.size());
+  auto progress = [&](double f, const std::string &what) {
+    if (options.progress)
+      options.progress(std::min(1.0, f), what);
+  };
+
+  hw::Device dev;
+  dev.kind = "cpu";
+  dev.model = cpuModelName();
+  dev.cores = perDevice;
+  dev.memoryBytes = totalMemoryBytes() / devices.size();
+  omp_set_num_threads(perDevice);
+
+  // Work units for the progress bar: fixed steps plus one per sample.
+  std::vector<Sample> compute = computeSamples(quick);
+  std::vector<Sample> memory = memorySamples(quick);
+  const double total = 4.0 + static_cast<double>(compute.size() + memory.size());
+  double done = 0;
+
+  progress(done / total, "peak FLOP/s");
+  std::string isa;
+  double raplStart = 0, raplEnd = 0;
+  bool rapl = readRaplMicrojoules(raplStart);
+  auto t0 = std::chrono::steady_clock::now();
+  double peak = measurePeakFlops(perDevice, quick ? 0.25 : 1.0, isa);
+  double busySeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rapl = rapl && readRaplMicrojoules(raplEnd);
+  dev.peakFlops["f32"] = peak;
+  done += 1;
+
+  progress(done / total, "memory bandwidth");
+  dev.memoryBandwidth =
+      measureTriadBandwidth(perDevice, quick ? (32u << 20) : (128u << 20), quick ? 5 : 10);
+  done += 1;
+
+  progress(done / total, "dispatch overhead");
+  {
+    const int length = 256;
+    double seconds = 0;
+    if (Status s = timePlan(dispatchPlan(length), {quick ? 0.05 : 0.2, 5, 2000}, seconds); !s)
+      return s;
+    dev.launchOverhead = seconds / length;
+  }
+  done += 1;
+
+  TimingBudget budget{quick ? 0.03 : 0.15, quick ? 3 : 5, 500};
+  for (const Sample &s : compute) {
+    progress(done / total, s.label);
+    double seconds = 0;
+    if (Status st = timePlan(s.plan, budget, seconds); !st)
+      return Status::failure("measuring " + s.label + ": " + st.message());
+    double eff = std::min(1.0, s.count / (peak * seconds));
+    dev.efficiency[s.curve].points.emplace_back(s.count, eff);
+    done += 1;
+  }
+  for (const Sample &s : memory) {
+    progress(done / total, s.label);
+    double seconds = 0;
+    if (Status st = timePlan(s.plan, budget, seconds); !st)
+      return Status::failure("measuring " + s.label + ": " + st.message());
+    dev.throughput[s.curve].points.emplace_back(s.count, s.count / seconds);
+    done += 1;
+  }
+  for (auto &[name, c] : dev.efficiency)
+    c.normalize();
+  for (auto &[name, c] : dev.throughput)
+    c.normalize();
+  // "gemm" (any matrix product the importer makes) pools linear and matmul.
+  for (const char *member : {"linear", "matmul"})
+    for (const auto &p : dev.efficiency[member].points)
+      dev.efficiency["gemm"].points.push_back(p);
+  dev.efficiency["gemm"].normalize();
+  // A class curve is the mean of its members' curves, read at every size
+  // any member was measured at.
+  for (const auto &[cls, members] : classes()) {
+    hw::Curve merged;
+    for (const std::string &m : members)
+      for (const auto &p : dev.throughput[m].points) {
+        double sum = 0;
+        for (const std::string &other : members)
+          sum += dev.throughput[other].at(p.first);
+        merged.points.emplace_back(p.first, sum / static_cast<double>(members.size()));
+      }
+    merged.normalize();
+    dev.throughput[cls] = merged;
+  }
+
+  // Power: RAPL counts the whole package; a logical device gets its share.
+  double share = static_cast<double>(perDevice) / cores;
+  if (rapl && raplEnd > raplStart && busySeconds > 0) {
+    double idleStart = 0, idleEnd = 0;
+    readRaplMicrojoules(idleStart);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    readRaplMicrojoules(idleEnd);
+    dev.power.busyWatts = (raplEnd - raplStart) * 1e-6 / busySeconds * share;
+    dev.power.idleWatts = std::min(dev.power.busyWatts,
+                                   std::max(0.0, idleEnd - idleStart) * 1e-6 / 0.3 * share);
+    dev.power.source = "rapl";
+    dev.power.note = "package energy counter, scaled to this device's share of the cores";
+  } else {
+    dev.power.idleWatts = 1.5 * perDevice;
+    dev.power.busyWatts = 6.0 * perDevice;
+    dev.power.source = "estimate";
+    dev.power.note = "RAPL not readable here: 1.5 W idle and 6 W busy per core "
+                     "(docs/hardware.md explains the estimate)";
+  }
+
+  hw::Host host;
+  host.name = "host0";
+  host.cpuModel = dev.model;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    hw::Device d = dev;
+    d.index = static_cast<int>(i);
+    host.devices.push_back(std::move(d));
+  }
+  if (devices.size() > 1) {
+    progress(done / total, "copies between logical devices");
+    double latency = 0, bandwidth = 0;
+    measureCopyLink(quick ? (16u << 20) : (64u << 20), quick ? 0.01 : 0.05, latency,
+                    bandwidth);
+    for (size_t i = 0; i < devices.size(); ++i)
+      for (size_t j = i + 1; j < devices.size(); ++j)
+        host.links.push_back({"cpu:" + std::to_string(i), "cpu:" + std::to_string(j),
+                              "shared-memory", bandwidth, latency, false});
+  }
+  done += 1;
+  progress(1.0, "done");
+
+  out = hw::Description();
+  out.name = "this machine (" + dev.model + ", " + std::to_string(cores) + " cores)";
+  out.source = "measured";
+  out.profileMode = quick ? "quick" : "full";
+  out.created = isoNow();
+  out.notes.push_back("peak f32 measured with " + isa + " FMA chains on " +
+                      std::to_string(perDevice) + " thread(s)");
+  if (devices.size() > 1)
+    out.notes.push_back("logical CPU devices share one CPU: cpu:0 was measured and "
+                        "the others carry its figures");
+  out.notes.push_back("no GPU measured: this build has no CUDA runtime driver");
+  out.hosts.push_back(std::move(host));
+  return Status::ok();
+}
+
+} // namespace popt::profile

@@ -1,0 +1,114 @@
+//===- popt-profile - measure this machine for the cost model -------------===//
+//
+// Measures the logical devices asked for (docs/hardware.md), caches the
+// profile under the cache directory by the machine's fingerprint, and writes
+// it to -o when given. Exit codes: 0 done, 1 a measurement or write failed,
+// 2 bad flags.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/profile/LocalProfile.h"
+#include "runtime/profile/ProfileCache.h"
+#include "runtime/profile/Profiler.h"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+using namespace popt;
+
+namespace {
+std::vector<std::string> splitList(const std::string &s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty())
+      out.push_back(item);
+  return out;
+}
+
+void printSummary(const hw::Description &d, std::ostream &os) {
+  for (const hw::Host &h : d.hosts)
+    for (const hw::Device &dev : h.devices) {
+      os << std::fixed << std::setprecision(1) << "  " << dev.id() << ": "
+         << dev.cores << " core(s), peak f32 " << dev.peakFlops.at("f32") / 1e9
+         << " GFLOP/s, stream " << dev.memoryBandwidth / 1e9 << " GB/s, dispatch "
+         << std::setprecision(2) << dev.launchOverhead * 1e6 << " us/op";
+      auto best = [&](const char *curve) {
+        double b = 0;
+        auto it = dev.efficiency.find(curve);
+        if (it != dev.efficiency.end())
+          for (const auto &p : it->second.points)
+            b = std::max(b, p.second);
+        return b * 100;
+      };
+      os << std::setprecision(0) << ", best gemm " << best("gemm") << "%, conv "
+         << best("conv") << "% of peak\n";
+    }
+  for (const hw::Host &h : d.hosts)
+    for (const hw::Link &l : h.links)
+      os << std::setprecision(2) << "  " << l.from << " <-> " << l.to << ": "
+         << l.bandwidth / 1e9 << " GB/s, " << l.latency * 1e6 << " us\n";
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"popt-profile: measure this machine for popt-compile's cost model"};
+  app.set_version_flag("--version", "popt-profile " POPT_VERSION);
+  std::string output, devices, cacheDir = profile::defaultCacheDir();
+  bool quick = false;
+  app.add_option("-o,--output", output, "also write the profile (hw.json) here");
+  app.add_option("--devices", devices,
+                 "logical CPU devices, e.g. cpu:0,cpu:1 (default: cpu:0 with every core)");
+  app.add_flag("--quick", quick, "fewer shapes and shorter timings (under 30 s)");
+  app.add_option("--cache-dir", cacheDir, "profile cache (default $XDG_CACHE_HOME/popt)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  profile::ProfileOptions options;
+  options.devices = splitList(devices);
+  options.quick = quick;
+  if (Status s = profile::normalizeDevices(options.devices); !s) {
+    std::cerr << "popt-profile: error: " << s.message() << "\n";
+    return 2;
+  }
+  profile::ProgressPrinter printer(std::cerr);
+  options.progress = [&](double f, const std::string &w) { printer(f, w); };
+  auto start = std::chrono::steady_clock::now();
+  hw::Description d;
+  Status s = profile::profileMachine(options, d);
+  printer.finish();
+  if (!s) {
+    std::cerr << "popt-profile: error: " << s.message() << "\n";
+    return s.exitCode();
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  profile::Fingerprint fp = profile::machineFingerprint(options.devices);
+  d.producer = "popt-profile " POPT_VERSION;
+  std::string cached;
+  if (Status st = profile::storeProfile(cacheDir, fp, d, cached); !st) {
+    std::cerr << "popt-profile: error: " << st.message() << "\n";
+    return 1;
+  }
+  d.fingerprint = fp.key;
+  std::cout << "popt-profile: measured " << d.name << " in " << std::fixed
+            << std::setprecision(1) << seconds << " s (" << d.profileMode << ")\n";
+  printSummary(d, std::cout);
+  std::cout << "cached: " << cached << "\n";
+  if (!output.empty()) {
+    if (Status st = profile::writeFileAtomically(output, hw::toJson(d)); !st) {
+      std::cerr << "popt-profile: error: " << st.message() << "\n";
+      return 1;
+    }
+    std::cout << "wrote " << output << "\n";
+  }
+  return 0;
+}

@@ -8,10 +8,15 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
 
+#include "compiler/cost/CostModel.h"
 #include "compiler/driver/ModuleSummary.h"
+#include "compiler/hardware/HardwareModel.h"
+#include "compiler/sim/Report.h"
 #include "compiler/emit/PlanEmitter.h"
 #include "compiler/passes/Passes.h"
 #include "runtime/plan/PlanFormat.h"
+#include "runtime/profile/LocalProfile.h"
+#include "runtime/profile/ProfileCache.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/Diagnostics.h"
@@ -23,6 +28,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <fstream>
+#include <iostream>
 
 using namespace mlir;
 
@@ -68,6 +74,35 @@ static std::string fileFingerprint(const std::string &path) {
   return "crc32c:" + std::to_string(size) + ":" + std::to_string(crc);
 }
 
+/// Whether the options ask for anything the hardware model decides or
+/// predicts. A plain single-device compile needs no profile, so it never
+/// measures the machine behind the user's back.
+static bool needsHardware(const CompileOptions &o) {
+  return !o.reportPath.empty() || o.explain || !o.targetPath.empty() || !o.devices.empty();
+}
+
+/// The hardware to compile for: --target, else this machine's cached
+/// profile (measured on first use, which is said on stderr).
+static Status loadHardware(const CompileOptions &o, HardwareModel &out) {
+  hw::Description d;
+  if (!o.targetPath.empty()) {
+    if (Status s = hw::readDescription(o.targetPath, d); !s)
+      return s;
+  } else {
+    std::vector<std::string> cpus;
+    for (const std::string &name : o.devices) {
+      if (name.rfind("cpu:", 0) != 0)
+        return Status::badInput("--devices " + name + ": this machine's profile has CPU "
+                                "devices only; compile for other machines with --target");
+      cpus.push_back(name);
+    }
+    std::string cacheDir = o.cacheDir.empty() ? profile::defaultCacheDir() : o.cacheDir;
+    if (Status s = profile::localProfile(cacheDir, cpus, std::cerr, d); !s)
+      return s;
+  }
+  return HardwareModel::create(std::move(d), o.devices, out);
+}
+
 int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
                  llvm::raw_ostream &errs) {
   for (auto &[stage, path] : options.emitMlir) {
@@ -110,6 +145,43 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
   if (auto it = options.emitMlir.find("fused"); it != options.emitMlir.end())
     if (!writeModule(*module, it->second, errs))
       return kExitRuntimeFailure;
+
+  // Placement is not implemented yet: every op runs on the first selected
+  // device. The prediction is of that placement.
+  HardwareModel hardware;
+  if (needsHardware(options)) {
+    if (Status s = loadHardware(options, hardware); !s) {
+      errs << "popt-compile: error: " << s.message() << "; nothing written\n";
+      return s.exitCode();
+    }
+    if (hardware.numDevices() > 1 && options.printSummary)
+      outs << "note: multi-device placement is not implemented yet; every op runs on "
+           << hardware.device(0).name << "\n";
+    if (!options.outputPlan.empty() && hardware.device(0).desc->kind != "cpu") {
+      errs << "popt-compile: error: plans for " << hardware.device(0).name
+           << " need the CUDA runtime driver, which does not exist yet; use --report "
+              "or --explain without -o to see predictions; nothing written\n";
+      return kExitBadInput;
+    }
+  }
+  if (!options.reportPath.empty() || options.explain) {
+    CostModel cost(hardware);
+    Prediction prediction;
+    PredictOptions predict;
+    predict.microbatches = std::max(1, options.microbatches);
+    if (Status s = predictModule(*module, cost, predict, prediction); !s) {
+      errs << "popt-compile: error: " << s.message() << "; nothing written\n";
+      return s.exitCode();
+    }
+    if (!options.reportPath.empty())
+      if (Status s = profile::writeFileAtomically(options.reportPath, reportJson(prediction));
+          !s) {
+        errs << "popt-compile: error: " << s.message() << "\n";
+        return kExitRuntimeFailure;
+      }
+    if (options.explain)
+      printExplain(prediction, outs);
+  }
 
   std::string planLine;
   if (!options.outputPlan.empty()) {

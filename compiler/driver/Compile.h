@@ -28,6 +28,18 @@ struct CompileOptions {
   std::map<std::string, std::string> emitMlir;
   /// Print the imported module's summary to `summaryStream`.
   bool printSummary = true;
+
+  /// --target: a hw.json to compile for; empty: this machine's profile.
+  std::string targetPath;
+  /// --devices: which devices of the target to use; empty: all of them.
+  std::vector<std::string> devices;
+  /// --cache-dir: where this machine's profile is cached.
+  std::string cacheDir;
+  /// --report FILE.json and --explain: the simulator's predictions.
+  std::string reportPath;
+  bool explain = false;
+  /// --microbatches (0: chosen by the compiler; today 1).
+  int microbatches = 0;
 };
 
 /// The stages --emit-mlir accepts in this build.

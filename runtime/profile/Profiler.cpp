@@ -140,15 +140,25 @@ uint64_t bytesOf(const std::vector<int64_t> &shape) {
 Sample linearSample(int64_t m, int64_t k, int64_t n) {
   PlanAssembler b;
   uint32_t x = b.activation("x", DType::F32, {m, k});
+  b.input("x", x);
   uint32_t w = b.weightF32("w", {n, k});
   uint32_t bias = b.weightF32("b", {n}, 2);
   uint32_t y = b.activation("y", DType::F32, {m, n});
   b.op(OpKind::Linear, {x, w, bias}, y);
-  b.input("x", x);
   b.output("y", y);
   return {"linear", true, 2.0 * m * k * n,
           "linear " + std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n),
           b.finish()};
+}
+
+/// A batch-1 linear layer (matrix-vector product): it streams its weights,
+/// so it measures the kernel's memory roof (bytes -> bytes/s).
+Sample gemvSample(int64_t k, int64_t n) {
+  Sample s = linearSample(1, k, n);
+  s.compute = false;
+  s.count = 4.0 * (static_cast<double>(k) * n + k + 2.0 * n);
+  s.label = "gemv " + std::to_string(k) + "x" + std::to_string(n);
+  return s;
 }
 
 Sample matmulSample(int64_t batch, int64_t m, int64_t k, int64_t n) {
@@ -175,15 +185,17 @@ Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
   int64_t out = (hw + 2 * pad - kernel) / stride + 1;
   PlanAssembler b;
   uint32_t x = b.activation("x", DType::F32, {1, cin, hw, hw});
+  b.input("x", x);
   uint32_t w = b.weightF32("w", {cout, cin / groups, kernel, kernel});
   uint32_t bias = b.weightF32("b", {cout}, 2);
   uint32_t y = b.activation("y", DType::F32, {1, cout, out, out});
   b.op(OpKind::FusedConv2d, {x, w, bias}, y,
        {stride, stride, pad, pad, 1, 1, groups, /*relu*/ 1}, {0.0, 0.0});
-  b.input("x", x);
   b.output("y", y);
   double flops = 2.0 * cout * out * out * (cin / groups) * kernel * kernel;
-  return {depthwise ? "conv_depthwise" : "conv", true, flops,
+  // Pointwise (1x1) convolutions are matrix products with their own
+  // efficiency; the "conv" family curve pools every dense convolution.
+  return {depthwise ? "conv_depthwise" : kernel == 1 ? "conv1x1" : "conv3x3+", true, flops,
           "conv " + std::to_string(cin) + "->" + std::to_string(cout) + " " +
               std::to_string(hw) + "x" + std::to_string(hw) + " k" +
               std::to_string(kernel) + " s" + std::to_string(stride),
@@ -267,19 +279,48 @@ Sample memorySample(const std::string &curve, int64_t n) {
     else
       r.op(OpKind::AdaptiveAvgPool2d, {in}, out, {1, 1});
     r.output("y", out);
-    return {curve, false, static_cast<double>(bytesOf(shape) + bytesOf(outShape)),
-            curve + " " + std::to_string(side), r.finish()};
+    // A window op reads every element of every window (the cost model
+    // counts the same): 9 per output for the 3x3 max pool.
+    double moved = curve == "max_pool2d"
+                       ? 10.0 * static_cast<double>(bytesOf(outShape))
+                       : static_cast<double>(bytesOf(shape) + bytesOf(outShape));
+    return {curve, false, moved, curve + " " + std::to_string(side), r.finish()};
   } else if (curve == "concat") {
-    std::vector<int64_t> half{n / 2};
+    // Four branches joined along channels, as in inception blocks.
+    int64_t part = std::max<int64_t>(1, n / 4 / 64);
     PlanAssembler r;
-    uint32_t a = r.activation("a", DType::F32, half);
-    uint32_t c = r.activation("b", DType::F32, half);
-    uint32_t out = r.activation("y", DType::F32, {2 * (n / 2)});
-    r.input("a", a);
-    r.input("b", c);
-    r.op(OpKind::Concat, {a, c}, out, {0});
+    std::vector<uint32_t> parts;
+    for (int i = 0; i < 4; ++i) {
+      parts.push_back(r.activation("x" + std::to_string(i), DType::F32, {1, part, 64}));
+      r.input("x" + std::to_string(i), parts.back());
+    }
+    uint32_t out = r.activation("y", DType::F32, {1, 4 * part, 64});
+    r.op(OpKind::Concat, parts, out, {1});
     r.output("y", out);
-    return {curve, false, static_cast<double>(4 * bytesOf(half)), "concat", r.finish()};
+    return {curve, false, 8.0 * bytesOf({1, part, 64}), "concat " + std::to_string(n),
+            r.finish()};
+  } else if (curve == "where") {
+    PlanAssembler r;
+    uint32_t cond = r.activation("c", DType::Bool, flat);
+    uint32_t a = r.activation("a", DType::F32, flat);
+    uint32_t c = r.activation("b", DType::F32, flat);
+    for (auto [name, t] : {std::pair{"c", cond}, {"a", a}, {"b", c}})
+      r.input(name, t);
+    uint32_t out = r.activation("y", DType::F32, flat);
+    r.op(OpKind::Where, {cond, a, c}, out);
+    r.output("y", out);
+    return {curve, false, static_cast<double>(n) * 13.0, "where " + std::to_string(n),
+            r.finish()};
+  } else if (curve == "slice") {
+    // Half of each row of 256 (how q/k/v are split off a fused projection).
+    PlanAssembler r;
+    uint32_t in = r.activation("x", DType::F32, {n / 256, 256});
+    r.input("x", in);
+    uint32_t out = r.activation("y", DType::F32, {n / 256, 128});
+    r.op(OpKind::Slice, {in}, out, {1, 0, 128, 1});
+    r.output("y", out);
+    return {curve, false, 2.0 * bytesOf({n / 256, 128}), "slice " + std::to_string(n),
+            r.finish()};
   }
   b.output("y", y);
   return {curve, false, static_cast<double>(bytes), curve + " " + std::to_string(n),
@@ -303,19 +344,26 @@ std::vector<uint8_t> dispatchPlan(int length) {
 
 std::vector<Sample> computeSamples(bool quick) {
   std::vector<Sample> s;
-  // Linear: batch-1 vectors to batched tokens (M), common hidden sizes.
+  // Linear, compute side (M >= 8 rows); batch-1 rows are memory-bound and
+  // measured as the kernel's memory roof (gemvSample).
   std::vector<std::array<int64_t, 3>> lin = {
-      {1, 256, 256},   {1, 1024, 1024}, {1, 512, 10},     {16, 512, 512},
-      {64, 256, 1024}, {64, 768, 768},  {128, 1024, 256}, {256, 512, 2048},
-      {512, 1024, 1024}};
+      {8, 64, 64},     {16, 128, 128},  {16, 512, 512},   {64, 256, 1024},
+      {64, 768, 768},  {128, 1024, 256}, {256, 512, 2048}, {512, 1024, 1024}};
   if (!quick)
-    lin.insert(lin.end(), {{1, 4096, 4096}, {8, 2048, 512}, {32, 128, 128},
-                           {128, 768, 3072}, {1024, 1024, 1024}, {1, 25088, 4096}});
+    lin.insert(lin.end(), {{8, 2048, 512}, {32, 128, 128}, {128, 768, 3072},
+                           {1024, 1024, 1024}, {32, 64, 256}});
   for (auto [m, k, n] : lin)
     s.push_back(linearSample(m, k, n));
+  std::vector<std::array<int64_t, 2>> gemv = {
+      {64, 64}, {256, 256}, {1024, 1024}, {2048, 2048}, {4096, 4096}};
+  if (!quick)
+    gemv.insert(gemv.end(), {{512, 512}, {4096, 1024}, {8192, 4096}});
+  for (auto [k, n] : gemv)
+    s.push_back(gemvSample(k, n));
   // Batched matmul (attention scores and context).
   std::vector<std::array<int64_t, 4>> mm = {
-      {4, 64, 32, 64}, {8, 128, 64, 128}, {8, 128, 128, 64}, {2, 256, 256, 256}};
+      {4, 16, 16, 16},  {8, 32, 32, 32},   {4, 64, 32, 64},
+      {8, 128, 64, 128}, {8, 128, 128, 64}, {2, 256, 256, 256}};
   if (!quick)
     mm.insert(mm.end(), {{12, 128, 64, 128}, {4, 512, 64, 512}, {1, 512, 512, 512}});
   for (auto [bt, m, k, n] : mm)
@@ -325,7 +373,8 @@ std::vector<Sample> computeSamples(bool quick) {
       {3, 64, 224, 7, 2},   {64, 64, 56, 3, 1},   {128, 128, 28, 3, 1},
       {256, 256, 14, 3, 1}, {512, 512, 7, 3, 1},  {64, 256, 56, 1, 1},
       {256, 64, 56, 1, 1},  {1024, 256, 14, 1, 1}, {2048, 512, 7, 1, 1},
-      {16, 16, 32, 3, 1},   {128, 256, 28, 3, 2}};
+      {16, 16, 32, 3, 1},   {128, 256, 28, 3, 2}, {64, 128, 56, 1, 2},
+      {256, 512, 28, 1, 2}, {64, 64, 224, 3, 1}, {8, 8, 16, 3, 1}};
   if (!quick)
     conv.insert(conv.end(), {{64, 128, 112, 3, 1}, {32, 32, 112, 3, 1},
                              {512, 128, 28, 1, 1}, {96, 24, 56, 1, 1},
@@ -346,10 +395,12 @@ std::vector<Sample> memorySamples(bool quick) {
   static const char *kCurves[] = {
       "add",     "mul",        "relu",       "clamp",    "gelu",
       "tanh",    "sigmoid",    "exp",        "softmax",  "layer_norm",
-      "permute", "reduce_mean", "max_pool2d", "adaptive_avg_pool2d", "concat"};
+      "permute", "reduce_mean", "max_pool2d", "adaptive_avg_pool2d", "concat",
+      "where",   "slice"};
   // Elements: from L1/L2-resident to DRAM-sized.
-  std::vector<int64_t> sizes = quick ? std::vector<int64_t>{4096, 65536, 1 << 20, 1 << 22}
-                                     : std::vector<int64_t>{1024, 4096, 16384, 65536,
+  // Down to a few hundred elements, where fixed per-call costs dominate.
+  std::vector<int64_t> sizes = quick ? std::vector<int64_t>{512, 4096, 65536, 1 << 20, 1 << 22}
+                                     : std::vector<int64_t>{512, 1024, 4096, 16384, 65536,
                                                             262144, 1 << 20, 1 << 22, 1 << 24};
   std::vector<Sample> s;
   for (const char *c : kCurves)
@@ -367,7 +418,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> &classes() {
       {"normalization", {"softmax", "layer_norm"}},
       {"pooling", {"max_pool2d", "adaptive_avg_pool2d"}},
       {"reduction", {"reduce_mean"}},
-      {"data_movement", {"permute", "concat"}}};
+      {"data_movement", {"permute", "concat", "slice", "where"}}};
   return c;
 }
 
@@ -433,28 +484,29 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   done += 1;
 
   TimingBudget budget{quick ? 0.03 : 0.15, quick ? 3 : 5, 500};
+  compute.insert(compute.end(), memory.begin(), memory.end());
   for (const Sample &s : compute) {
     progress(done / total, s.label);
     double seconds = 0;
     if (Status st = timePlan(s.plan, budget, seconds); !st)
       return Status::failure("measuring " + s.label + ": " + st.message());
-    double eff = std::min(1.0, s.count / (peak * seconds));
-    dev.efficiency[s.curve].points.emplace_back(s.count, eff);
-    done += 1;
-  }
-  for (const Sample &s : memory) {
-    progress(done / total, s.label);
-    double seconds = 0;
-    if (Status st = timePlan(s.plan, budget, seconds); !st)
-      return Status::failure("measuring " + s.label + ": " + st.message());
-    dev.throughput[s.curve].points.emplace_back(s.count, s.count / seconds);
+    if (s.compute)
+      dev.efficiency[s.curve].points.emplace_back(s.count,
+                                                  std::min(1.0, s.count / (peak * seconds)));
+    else
+      dev.throughput[s.curve].points.emplace_back(s.count, s.count / seconds);
     done += 1;
   }
   for (auto &[name, c] : dev.efficiency)
     c.normalize();
   for (auto &[name, c] : dev.throughput)
     c.normalize();
-  // "gemm" (any matrix product the importer makes) pools linear and matmul.
+  // Family curves pool their kernels' points: "gemm" (every matrix product
+  // the importer makes) and "conv" (every dense convolution).
+  for (const char *member : {"conv1x1", "conv3x3+"})
+    for (const auto &p : dev.efficiency[member].points)
+      dev.efficiency["conv"].points.push_back(p);
+  dev.efficiency["conv"].normalize();
   for (const char *member : {"linear", "matmul"})
     for (const auto &p : dev.efficiency[member].points)
       dev.efficiency["gemm"].points.push_back(p);

@@ -23,6 +23,19 @@ int main(int argc, char **argv) {
                "keep data-dependent control flow as popt region ops");
   app.add_option("--emit-mlir", emits,
                  "STAGE=FILE: write the IR after a stage (import)");
+  std::string devices;
+  app.add_option("--target", opt.targetPath,
+                 "hw.json of the machine to compile for (default: this machine's "
+                 "cached profile; targets/ has shipped ones)");
+  app.add_option("--devices", devices,
+                 "devices of the target to use: [rankR/]KIND:INDEX,... (default: all)");
+  app.add_option("--cache-dir", opt.cacheDir,
+                 "profile cache (default $XDG_CACHE_HOME/popt or ~/.cache/popt)");
+  app.add_option("--report", opt.reportPath,
+                 "write predictions (time, throughput, utilisation, memory, energy) as JSON");
+  app.add_flag("--explain", opt.explain, "print the predictions per device and the costliest ops");
+  app.add_option("--microbatches", opt.microbatches, "microbatches per call (default 1)")
+      ->check(CLI::Range(1, 4096));
   app.add_flag("--quiet", [&](int64_t) { opt.printSummary = false; },
                "do not print the module summary");
   try {
@@ -30,6 +43,14 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     int code = app.exit(e);
     return code == 0 ? popt::kExitOk : popt::kExitBadInput;
+  }
+  for (size_t start = 0; start < devices.size();) {
+    size_t comma = devices.find(',', start);
+    std::string item = devices.substr(start, comma == std::string::npos ? std::string::npos
+                                                                         : comma - start);
+    if (!item.empty())
+      opt.devices.push_back(item);
+    start = comma == std::string::npos ? devices.size() : comma + 1;
   }
   for (const std::string &s : shapes) {
     std::string error;

@@ -1,0 +1,68 @@
+//===- CostModel.h - predicted time of ops and transfers --------*- C++ -*-===//
+//
+// DESIGN.md §6 with the profile's measured curves:
+//   compute ops:  max(FLOPs / (peak x efficiency(FLOPs)), bytes / bandwidth)
+//   other ops:    bytes / throughput(bytes) of the op's kernel (or family)
+//   every op:     + the device's dispatch overhead
+//   transfers:    latency + bytes / bandwidth of the link
+//   collectives:  ring and tree all-reduce (CommCost.cpp)
+// FLOPs and bytes come from each op's CostInterface.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_COMPILER_COST_COSTMODEL_H
+#define POPT_COMPILER_COST_COSTMODEL_H
+
+#include "compiler/hardware/HardwareModel.h"
+
+#include "mlir/IR/Operation.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace popt {
+
+struct OpCost {
+  double seconds = 0;  ///< predicted time of one execution
+  double compute = 0;  ///< the compute term (0 for memory-bound kernels)
+  double memory = 0;   ///< the bytes term
+  double overhead = 0; ///< dispatch
+  std::string curve;   ///< which measured curve priced it ("" = none)
+};
+
+/// The counts an op is priced by, separable from the IR for tests.
+struct OpCounts {
+  double flops = 0;
+  double bytes = 0; ///< read + written
+};
+
+enum class Collective { Ring, Tree };
+
+class CostModel {
+public:
+  explicit CostModel(const HardwareModel &hw) : hw_(hw) {}
+
+  /// Time of `op` on device `device` of the hardware model.
+  OpCost op(mlir::Operation *op, int device) const;
+  /// The same from counts and a class (OpClass.h), without IR.
+  OpCost priced(const OpCounts &counts, const std::string &kernel,
+                const std::string &family, bool compute, int device) const;
+
+  /// Seconds to move `bytes` from device `from` to device `to` (0 for the
+  /// same device); infinity when no link joins them.
+  double transfer(uint64_t bytes, int from, int to) const;
+  /// Seconds of an all-reduce of `bytes` per device over `devices`.
+  double allReduce(uint64_t bytes, const std::vector<int> &devices,
+                   Collective algorithm) const;
+  /// Joules of a device busy for `busy` seconds within a `span`-second call.
+  double energy(int device, double busy, double span) const;
+
+  const HardwareModel &hardware() const { return hw_; }
+
+private:
+  const HardwareModel &hw_;
+};
+
+} // namespace popt
+
+#endif // POPT_COMPILER_COST_COSTMODEL_H

@@ -1,0 +1,62 @@
+//===- OpClass.cpp - which measured curve prices an op --------------------===//
+#include "compiler/cost/OpClass.h"
+
+#include "popt/PoptDialect.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+
+namespace popt {
+
+static bool isDepthwise(Operation *op) {
+  int64_t groups = 1;
+  if (auto c = dyn_cast<Conv2dOp>(op))
+    groups = c.getGroups();
+  else if (auto f = dyn_cast<FusedConv2dOp>(op))
+    groups = f.getGroups();
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  return groups > 1 && in.getRank() == 4 && groups == in.getDimSize(1);
+}
+
+OpClass classifyOp(Operation *op) {
+  std::string name = op->getName().stripDialect().str();
+  OpClass c;
+  c.kernel = name;
+  if (isa<ConstantOp, YieldOp>(op) || op->getNumResults() == 0) {
+    c.free = true;
+    c.family = "none";
+    return c;
+  }
+  if (isa<Conv2dOp, FusedConv2dOp>(op)) {
+    c.compute = true;
+    c.family = isDepthwise(op) ? "conv_depthwise" : "conv";
+    auto w = cast<RankedTensorType>(op->getOperand(1).getType());
+    bool pointwise = w.getRank() == 4 && w.getDimSize(2) == 1 && w.getDimSize(3) == 1;
+    c.kernel = c.family == "conv_depthwise" ? c.family : pointwise ? "conv1x1" : "conv3x3+";
+    return c;
+  }
+  if (isa<LinearOp, MatmulOp>(op)) {
+    c.compute = true;
+    c.family = "gemm";
+    return c;
+  }
+  c.family = llvm::StringSwitch<std::string>(name)
+                 .Cases("sigmoid", "tanh", "silu", "exp", "log", "erf", "gelu",
+                        "transcendental")
+                 .Cases("sqrt", "rsqrt", "pow", "transcendental")
+                 .Cases("softmax", "log_softmax", "layer_norm", "group_norm",
+                        "batch_norm", "normalization")
+                 .Cases("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "resize",
+                        "pooling")
+                 .Cases("reduce_sum", "reduce_mean", "reduce_max", "reduction")
+                 .Cases("reshape", "permute", "broadcast_to", "concat", "slice",
+                        "data_movement")
+                 .Cases("embedding", "where", "cast", "tril", "triu", "data_movement")
+                 .Default("elementwise");
+  if (name == "log_softmax")
+    c.kernel = "softmax";
+  return c;
+}
+
+} // namespace popt

@@ -1,0 +1,220 @@
+//===- ModulePrediction.cpp - what a placed module will cost --------------===//
+#include "compiler/sim/ModulePrediction.h"
+
+#include "compiler/cost/OpClass.h"
+#include "compiler/emit/MemoryPlanner.h"
+#include "compiler/sim/Simulator.h"
+#include "popt/PoptDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <map>
+
+using namespace mlir;
+
+namespace popt {
+
+namespace {
+
+uint64_t bytesOf(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || !t.hasStaticShape())
+    return 0;
+  return static_cast<uint64_t>(t.getNumElements()) *
+         std::max<uint64_t>(1, t.getElementTypeBitWidth() / 8);
+}
+
+std::string locationOf(Operation *op) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  op->getLoc().print(os);
+  return os.str();
+}
+
+/// The hardware-model index of the device `op` is placed on.
+Status deviceOf(Operation *op, const HardwareModel &hw, int &device) {
+  device = 0;
+  auto attr = op->getAttrOfType<DeviceAttr>(kDeviceAttrName);
+  if (!attr)
+    return Status::ok();
+  std::string name = stringifyDeviceKind(attr.getKind()).str() + ":" +
+                     std::to_string(attr.getIndex());
+  if (attr.getRank() > 0)
+    name = "rank" + std::to_string(attr.getRank()) + "/" + name;
+  for (int i = 0; i < hw.numDevices(); ++i)
+    if (hw.device(i).name == name) {
+      device = i;
+      return Status::ok();
+    }
+  return Status::badInput(locationOf(op) + ": op placed on " + name +
+                          ", which the hardware model does not select");
+}
+
+} // namespace
+
+Status predictModule(ModuleOp module, const CostModel &cost,
+                     const PredictOptions &options, Prediction &out) {
+  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  if (!forward)
+    return Status::badInput("the module has no @forward function");
+  const HardwareModel &hw = cost.hardware();
+  const int numDevices = hw.numDevices();
+  const int mb = std::max(1, options.microbatches);
+  Prediction p;
+  p.hardware = hw.description().name;
+  p.hardwareSource = hw.description().source;
+  p.microbatches = mb;
+  p.devices.resize(static_cast<size_t>(numDevices));
+  for (int d = 0; d < numDevices; ++d)
+    p.devices[static_cast<size_t>(d)].name = hw.device(d).name;
+
+  // Placement and per-op prices (at the full batch, and per microbatch).
+  Block &body = forward.getBody().front();
+  std::vector<Operation *> ops;
+  llvm::DenseMap<Operation *, int> index, placed;
+  for (Operation &op : body.without_terminator()) {
+    if (isa<ConstantOp>(op))
+      continue;
+    int device;
+    if (Status s = deviceOf(&op, hw, device); !s)
+      return s;
+    index[&op] = static_cast<int>(ops.size());
+    placed[&op] = device;
+    ops.push_back(&op);
+    OpPrediction o{op.getName().getStringRef().str(), locationOf(&op), device,
+                   cost.op(&op, device)};
+    p.ops.push_back(std::move(o));
+  }
+  auto microbatchCost = [&](size_t i) {
+    if (mb == 1)
+      return p.ops[i].cost.seconds;
+    Operation *op = ops[i];
+    OpClass cls = classifyOp(op);
+    OpCounts counts;
+    if (auto c = dyn_cast<CostInterface>(op)) {
+      counts.flops = static_cast<double>(c.getFlops()) / mb;
+      counts.bytes = static_cast<double>(c.getBytesRead() + c.getBytesWritten()) / mb;
+    }
+    return cost.priced(counts, cls.kernel, cls.family, cls.compute, p.ops[i].device).seconds;
+  };
+
+  // The simulated graph: one resource per device and per directed link in
+  // use; microbatch k of every op depends on microbatch k of its producers.
+  sim::Graph g;
+  for (int d = 0; d < numDevices; ++d)
+    g.addResource(hw.device(d).name, d);
+  std::map<std::pair<int, int>, int> linkResource;
+  auto linkOf = [&](int from, int to) {
+    auto [it, inserted] = linkResource.try_emplace({from, to}, 0);
+    if (inserted)
+      it->second = g.addResource(hw.device(from).name + "->" + hw.device(to).name, -1);
+    return it->second;
+  };
+  std::vector<std::vector<int>> taskOf(ops.size(), std::vector<int>(static_cast<size_t>(mb)));
+  for (int k = 0; k < mb; ++k) {
+    for (size_t i = 0; i < ops.size(); ++i) {
+      Operation *op = ops[i];
+      int dev = p.ops[i].device;
+      std::vector<int> deps;
+      for (Value v : op->getOperands()) {
+        Operation *def = v.getDefiningOp();
+        // Inputs arrive on the first device; constants live where used.
+        int src = 0;
+        int producer = -1;
+        if (def) {
+          if (isa<ConstantOp>(def))
+            continue;
+          producer = taskOf[static_cast<size_t>(index[def])][static_cast<size_t>(k)];
+          src = placed[def];
+        }
+        if (src != dev) {
+          uint64_t bytes = bytesOf(v) / static_cast<uint64_t>(mb);
+          double t = cost.transfer(bytes, src, dev);
+          if (!std::isfinite(t))
+            return Status::badInput(locationOf(op) + ": no link joins " +
+                                    hw.device(src).name + " and " + hw.device(dev).name);
+          std::vector<int> tdeps;
+          if (producer >= 0)
+            tdeps.push_back(producer);
+          deps.push_back(g.addTask("transfer", linkOf(src, dev), t, tdeps));
+          p.transfers += 1;
+          p.transferSeconds += t;
+        } else if (producer >= 0) {
+          deps.push_back(producer);
+        }
+      }
+      taskOf[i][static_cast<size_t>(k)] =
+          g.addTask(p.ops[i].op, dev, microbatchCost(i), std::move(deps));
+    }
+  }
+  sim::Result r;
+  if (Status s = sim::simulate(g, r); !s)
+    return s;
+  p.executionTime = r.makespan;
+  double bottleneck = 0;
+  for (size_t res = 0; res < g.resources.size(); ++res)
+    bottleneck = std::max(bottleneck, r.busy[res]);
+  p.throughput = bottleneck > 0 ? 1.0 / bottleneck : 0;
+
+  // Memory: weights each device reads, and the arena a static plan of its
+  // activations needs (buffers live from their op to their last reader;
+  // inputs and outputs for the whole call, as the emitter plans them).
+  std::vector<std::vector<BufferLifetime>> lifetimes(static_cast<size_t>(numDevices));
+  std::vector<llvm::DenseMap<Operation *, bool>> weightSeen(static_cast<size_t>(numDevices));
+  const int64_t lastStep = static_cast<int64_t>(ops.size());
+  for (BlockArgument arg : body.getArguments())
+    lifetimes[0].push_back({bytesOf(arg), 0, lastStep});
+  Operation *ret = body.getTerminator();
+  for (size_t i = 0; i < ops.size(); ++i) {
+    Operation *op = ops[i];
+    int dev = p.ops[i].device;
+    DevicePrediction &dp = p.devices[static_cast<size_t>(dev)];
+    dp.ops += 1;
+    for (Value v : op->getOperands())
+      if (auto c = v.getDefiningOp<ConstantOp>())
+        if (!weightSeen[static_cast<size_t>(dev)].count(c)) {
+          weightSeen[static_cast<size_t>(dev)][c] = true;
+          dp.weightBytes += bytesOf(v);
+        }
+    for (Value res : op->getResults()) {
+      int64_t last = static_cast<int64_t>(i);
+      for (Operation *user : res.getUsers()) {
+        if (user == ret)
+          last = lastStep;
+        else if (index.count(user))
+          last = std::max<int64_t>(last, index[user]);
+      }
+      lifetimes[static_cast<size_t>(dev)].push_back({bytesOf(res), static_cast<int64_t>(i), last});
+      // A copy received by another device lives there while it is read.
+      std::map<int, std::pair<int64_t, int64_t>> remote;
+      for (Operation *user : res.getUsers())
+        if (index.count(user) && placed[user] != dev) {
+          auto &span = remote.try_emplace(placed[user], index[user], index[user]).first->second;
+          span.first = std::min<int64_t>(span.first, index[user]);
+          span.second = std::max<int64_t>(span.second, index[user]);
+        }
+      for (auto &[d, span] : remote)
+        lifetimes[static_cast<size_t>(d)].push_back({bytesOf(res), span.first, span.second});
+    }
+  }
+  for (int d = 0; d < numDevices; ++d) {
+    DevicePrediction &dp = p.devices[static_cast<size_t>(d)];
+    dp.arenaBytes = planMemory(lifetimes[static_cast<size_t>(d)], 64).arenaSize;
+    dp.peakMemory = dp.weightBytes + dp.arenaBytes;
+    dp.busy = r.busy[static_cast<size_t>(d)];
+    dp.utilization = r.makespan > 0 ? dp.busy / r.makespan : 0;
+    dp.energy = cost.energy(d, dp.busy, r.makespan);
+    const hw::Power &pw = hw.device(d).desc->power;
+    dp.busyWatts = pw.busyWatts;
+    dp.idleWatts = pw.idleWatts;
+    dp.powerSource = pw.source;
+    p.energy += dp.energy;
+  }
+  out = std::move(p);
+  return Status::ok();
+}
+
+} // namespace popt

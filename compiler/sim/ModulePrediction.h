@@ -1,0 +1,69 @@
+//===- ModulePrediction.h - what a placed module will cost ------*- C++ -*-===//
+//
+// Prices every op of a module's @forward with the cost model on the device
+// it is placed on (the op's `popt.device` attribute; unplaced ops run on the
+// first device of the hardware model), adds a transfer on the link for each
+// value that crosses devices, replays the result in the simulator
+// (microbatches as copies of the graph in fill-drain order) and reports
+// time, throughput, utilisation, peak memory and energy per device.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_COMPILER_SIM_MODULEPREDICTION_H
+#define POPT_COMPILER_SIM_MODULEPREDICTION_H
+
+#include "compiler/cost/CostModel.h"
+#include "runtime/core/Status.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace popt {
+
+/// The attribute placement writes on each op (a #popt.device).
+constexpr const char *kDeviceAttrName = "popt.device";
+
+struct PredictOptions {
+  int microbatches = 1;
+};
+
+struct DevicePrediction {
+  std::string name;
+  int ops = 0;
+  double busy = 0;        ///< seconds of kernels per call
+  double utilization = 0; ///< busy / predicted time
+  uint64_t weightBytes = 0;
+  uint64_t arenaBytes = 0; ///< planned activation arena
+  uint64_t peakMemory = 0; ///< weights + arena
+  double energy = 0;       ///< joules per call
+  double busyWatts = 0, idleWatts = 0;
+  std::string powerSource;
+};
+
+struct OpPrediction {
+  std::string op;       ///< "popt.fused_conv2d"
+  std::string location; ///< source location
+  int device = 0;
+  OpCost cost;
+};
+
+struct Prediction {
+  std::string hardware;      ///< the description's name
+  std::string hardwareSource; ///< "measured" / "shipped"
+  double executionTime = 0;  ///< seconds per forward call
+  double throughput = 0;     ///< calls per second, calls overlapping
+  double energy = 0;         ///< joules per call, every device
+  int transfers = 0;
+  double transferSeconds = 0;
+  int microbatches = 1;
+  std::vector<DevicePrediction> devices;
+  std::vector<OpPrediction> ops; ///< in program order
+};
+
+Status predictModule(mlir::ModuleOp module, const CostModel &cost,
+                     const PredictOptions &options, Prediction &out);
+
+} // namespace popt
+
+#endif // POPT_COMPILER_SIM_MODULEPREDICTION_H

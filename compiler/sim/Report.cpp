@@ -1,0 +1,81 @@
+//===- Report.cpp - the compile report: --report JSON and --explain -------===//
+#include "compiler/sim/Report.h"
+
+#include "llvm/Support/Format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <numeric>
+
+namespace popt {
+
+std::string reportJson(const Prediction &p) {
+  nlohmann::json j;
+  j["predicted_execution_time"] = p.executionTime;
+  j["predicted_throughput"] = p.throughput;
+  j["energy"] = p.energy;
+  nlohmann::json util = nlohmann::json::object(), mem = nlohmann::json::object();
+  nlohmann::json devices = nlohmann::json::array();
+  for (const DevicePrediction &d : p.devices) {
+    util[d.name] = d.utilization;
+    mem[d.name] = d.peakMemory;
+    devices.push_back({{"name", d.name},
+                       {"ops", d.ops},
+                       {"busy_seconds", d.busy},
+                       {"weight_bytes", d.weightBytes},
+                       {"arena_bytes", d.arenaBytes},
+                       {"energy", d.energy},
+                       {"busy_watts", d.busyWatts},
+                       {"idle_watts", d.idleWatts},
+                       {"power_source", d.powerSource}});
+  }
+  j["device_utilization"] = util;
+  j["peak_memory"] = mem;
+  j["devices"] = devices;
+  nlohmann::json ops = nlohmann::json::array();
+  for (const OpPrediction &o : p.ops)
+    ops.push_back({{"op", o.op},
+                   {"device", p.devices[static_cast<size_t>(o.device)].name},
+                   {"seconds", o.cost.seconds},
+                   {"curve", o.cost.curve},
+                   {"location", o.location}});
+  j["ops"] = ops;
+  j["transfers"] = {{"count", p.transfers}, {"seconds", p.transferSeconds}};
+  j["microbatches"] = p.microbatches;
+  j["hardware"] = {{"name", p.hardware}, {"source", p.hardwareSource}};
+  return j.dump(2) + "\n";
+}
+
+void printExplain(const Prediction &p, llvm::raw_ostream &os, size_t topOps) {
+  os << "predicted on " << p.hardware << " (" << p.hardwareSource << "):\n"
+     << llvm::format("  time per call %.3f ms, throughput %.1f calls/s, energy %.3f J per call\n",
+                     p.executionTime * 1e3, p.throughput, p.energy);
+  if (p.transfers)
+    os << llvm::format("  %d transfers, %.3f ms on links\n", p.transfers,
+                       p.transferSeconds * 1e3);
+  os << "  device            ops    busy ms   util   weights MB     arena MB   energy J\n";
+  for (const DevicePrediction &d : p.devices)
+    os << llvm::format("  %-14s %6d %10.3f %5.0f%% %12.2f %12.2f %10.4f\n", d.name.c_str(),
+                       d.ops, d.busy * 1e3, d.utilization * 100, d.weightBytes / 1e6,
+                       d.arenaBytes / 1e6, d.energy);
+  std::vector<size_t> order(p.ops.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return p.ops[a].cost.seconds > p.ops[b].cost.seconds;
+  });
+  if (order.size() > topOps)
+    order.resize(topOps);
+  if (order.empty())
+    return;
+  os << "  most expensive ops:\n";
+  for (size_t i : order) {
+    const OpPrediction &o = p.ops[i];
+    std::string where = o.location.size() > 48 ? "..." + o.location.substr(o.location.size() - 45)
+                                               : o.location;
+    os << llvm::format("    %8.3f ms  %-20s %-16s %s\n", o.cost.seconds * 1e3, o.op.c_str(),
+                       o.cost.curve.c_str(), where.c_str());
+  }
+}
+
+} // namespace popt

@@ -5,6 +5,7 @@
 #include "popt/PoptDialect.h"
 
 #include <algorithm>
+#include <cmath>
 
 using namespace mlir;
 
@@ -19,44 +20,73 @@ static double readCurve(const hw::Curve &c, double x) {
   return x < first ? y * x / first : y;
 }
 
+void CostModel::setWorkingSet(int device, double bytes) {
+  if (workingSet_.size() <= static_cast<size_t>(device))
+    workingSet_.resize(static_cast<size_t>(device) + 1, 0);
+  workingSet_[static_cast<size_t>(device)] = bytes;
+}
+
+double CostModel::coldness(int device) const {
+  double cache = static_cast<double>(hw_.device(device).desc->cacheBytes);
+  double ws = static_cast<size_t>(device) < workingSet_.size()
+                  ? workingSet_[static_cast<size_t>(device)]
+                  : 0;
+  if (cache <= 0 || ws <= cache)
+    return 0;
+  return std::min(1.0, std::log(ws / cache) / std::log(4.0));
+}
+
+namespace {
+/// The first of `names` the map has a curve for (nullptr if none).
+const hw::Curve *findCurve(const std::map<std::string, hw::Curve> &curves,
+                           std::initializer_list<std::string> names, std::string *found) {
+  for (const std::string &n : names) {
+    auto it = curves.find(n);
+    if (it != curves.end() && !it->second.empty()) {
+      if (found)
+        *found = n;
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+/// A hot curve's value blended geometrically towards its cold twin's.
+double blended(const hw::Curve *hot, const hw::Curve *cold, double coldness, double x) {
+  double h = readCurve(*hot, x);
+  if (!cold || coldness <= 0)
+    return h;
+  double c = readCurve(*cold, x);
+  return std::exp((1 - coldness) * std::log(h) + coldness * std::log(c));
+}
+} // namespace
+
 OpCost CostModel::priced(const OpCounts &counts, const std::string &kernel,
                          const std::string &family, bool compute, int device) const {
   const hw::Device &d = *hw_.device(device).desc;
   OpCost c;
   c.overhead = d.launchOverhead;
   double bandwidth = d.memoryBandwidth;
+  double flops = std::max(counts.flops, 1.0), bytes = std::max(counts.bytes, 1.0);
   if (compute) {
-    const hw::Curve *curve = nullptr;
-    for (const std::string &name : {kernel, family})
-      if (!curve) {
-        auto it = d.efficiency.find(name);
-        if (it != d.efficiency.end() && !it->second.empty()) {
-          curve = &it->second;
-          c.curve = name;
-        }
-      }
+    double cold = coldness(device);
+    const hw::Curve *hot = findCurve(d.efficiency, {kernel, family}, &c.curve);
+    const hw::Curve *coldCurve =
+        hot ? findCurve(d.efficiency, {c.curve + ".cold"}, nullptr) : nullptr;
     // Without a measured curve the roofline's ideal (efficiency 1) is the
     // honest default; shipped targets carry estimated curves.
-    double efficiency = curve ? readCurve(*curve, std::max(counts.flops, 1.0)) : 1.0;
+    double efficiency = hot ? blended(hot, coldCurve, cold, flops) : 1.0;
     c.compute = counts.flops / (d.peakFlops.at("f32") * efficiency);
     // The memory roof: the kernel's own measured streaming rate where the
     // profile has one (batch-1 linear layers), else the device's bandwidth.
-    auto roof = d.throughput.find(kernel);
-    double rate = roof != d.throughput.end() && !roof->second.empty()
-                      ? readCurve(roof->second, std::max(counts.bytes, 1.0))
-                      : bandwidth;
+    const hw::Curve *roof = findCurve(d.throughput, {kernel}, nullptr);
+    const hw::Curve *coldRoof = roof ? findCurve(d.throughput, {kernel + ".cold"}, nullptr)
+                                     : nullptr;
+    double rate = roof ? blended(roof, coldRoof, cold, bytes) : bandwidth;
     c.memory = counts.bytes / rate;
   } else {
-    const hw::Curve *curve = nullptr;
-    for (const std::string &name : {kernel, family})
-      if (!curve) {
-        auto it = d.throughput.find(name);
-        if (it != d.throughput.end() && !it->second.empty()) {
-          curve = &it->second;
-          c.curve = name;
-        }
-      }
-    double rate = curve ? readCurve(*curve, std::max(counts.bytes, 1.0)) : bandwidth;
+    const hw::Curve *curve = findCurve(d.throughput, {kernel, family}, &c.curve);
+    double rate = curve ? readCurve(*curve, bytes) : bandwidth;
     c.memory = counts.bytes / rate;
   }
   c.seconds = std::max(c.compute, c.memory) + c.overhead;

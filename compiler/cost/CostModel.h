@@ -17,6 +17,7 @@
 #include "mlir/IR/Operation.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -57,10 +58,18 @@ public:
   /// Joules of a device busy for `busy` seconds within a `span`-second call.
   double energy(int device, double busy, double span) const;
 
+  /// Bytes a call touches on `device` (its weights and activation arena).
+  /// Above the device's cache size, weighted kernels are priced with their
+  /// ".cold" curves (weights from memory), blended in between.
+  void setWorkingSet(int device, double bytes);
+  /// 0 (fits in cache) .. 1 (four times the cache or more).
+  double coldness(int device) const;
+
   const HardwareModel &hardware() const { return hw_; }
 
 private:
   const HardwareModel &hw_;
+  std::vector<double> workingSet_;
 };
 
 } // namespace popt

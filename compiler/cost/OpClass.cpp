@@ -56,6 +56,10 @@ OpClass classifyOp(Operation *op) {
                  .Default("elementwise");
   if (name == "log_softmax")
     c.kernel = "softmax";
+  // Overlapping windows (stride 1) reuse what they read: their own curve.
+  if (auto pool = dyn_cast<MaxPool2dOp>(op))
+    if (pool.getStride()[0] == 1 && pool.getStride()[1] == 1)
+      c.kernel = "max_pool2d_s1";
   return c;
 }
 

@@ -55,7 +55,7 @@ Status deviceOf(Operation *op, const HardwareModel &hw, int &device) {
 
 } // namespace
 
-Status predictModule(ModuleOp module, const CostModel &cost,
+Status predictModule(ModuleOp module, CostModel &cost,
                      const PredictOptions &options, Prediction &out) {
   auto forward = module.lookupSymbol<func::FuncOp>("forward");
   if (!forward)
@@ -84,10 +84,58 @@ Status predictModule(ModuleOp module, const CostModel &cost,
     index[&op] = static_cast<int>(ops.size());
     placed[&op] = device;
     ops.push_back(&op);
-    OpPrediction o{op.getName().getStringRef().str(), locationOf(&op), device,
-                   cost.op(&op, device)};
-    p.ops.push_back(std::move(o));
+    p.ops.push_back({op.getName().getStringRef().str(), locationOf(&op), device, OpCost()});
   }
+  // Memory: weights each device reads, and the arena a static plan of its
+  // activations needs (buffers live from their op to their last reader;
+  // inputs and outputs for the whole call, as the emitter plans them).
+  std::vector<std::vector<BufferLifetime>> lifetimes(static_cast<size_t>(numDevices));
+  std::vector<llvm::DenseMap<Operation *, bool>> weightSeen(static_cast<size_t>(numDevices));
+  const int64_t lastStep = static_cast<int64_t>(ops.size());
+  for (BlockArgument arg : body.getArguments())
+    lifetimes[0].push_back({bytesOf(arg), 0, lastStep});
+  Operation *ret = body.getTerminator();
+  for (size_t i = 0; i < ops.size(); ++i) {
+    Operation *op = ops[i];
+    int dev = p.ops[i].device;
+    DevicePrediction &dp = p.devices[static_cast<size_t>(dev)];
+    dp.ops += 1;
+    for (Value v : op->getOperands())
+      if (auto c = v.getDefiningOp<ConstantOp>())
+        if (!weightSeen[static_cast<size_t>(dev)].count(c)) {
+          weightSeen[static_cast<size_t>(dev)][c] = true;
+          dp.weightBytes += bytesOf(v);
+        }
+    for (Value res : op->getResults()) {
+      int64_t last = static_cast<int64_t>(i);
+      for (Operation *user : res.getUsers()) {
+        if (user == ret)
+          last = lastStep;
+        else if (index.count(user))
+          last = std::max<int64_t>(last, index[user]);
+      }
+      lifetimes[static_cast<size_t>(dev)].push_back({bytesOf(res), static_cast<int64_t>(i), last});
+      // A copy received by another device lives there while it is read.
+      std::map<int, std::pair<int64_t, int64_t>> remote;
+      for (Operation *user : res.getUsers())
+        if (index.count(user) && placed[user] != dev) {
+          auto &span = remote.try_emplace(placed[user], index[user], index[user]).first->second;
+          span.first = std::min<int64_t>(span.first, index[user]);
+          span.second = std::max<int64_t>(span.second, index[user]);
+        }
+      for (auto &[d, span] : remote)
+        lifetimes[static_cast<size_t>(d)].push_back({bytesOf(res), span.first, span.second});
+    }
+  }
+  for (int d = 0; d < numDevices; ++d) {
+    DevicePrediction &dp = p.devices[static_cast<size_t>(d)];
+    dp.arenaBytes = planMemory(lifetimes[static_cast<size_t>(d)], 64).arenaSize;
+    dp.peakMemory = dp.weightBytes + dp.arenaBytes;
+    cost.setWorkingSet(d, static_cast<double>(dp.peakMemory));
+  }
+  for (size_t i = 0; i < ops.size(); ++i)
+    p.ops[i].cost = cost.op(ops[i], p.ops[i].device);
+
   auto microbatchCost = [&](size_t i) {
     if (mb == 1)
       return p.ops[i].cost.seconds;
@@ -159,51 +207,8 @@ Status predictModule(ModuleOp module, const CostModel &cost,
     bottleneck = std::max(bottleneck, r.busy[res]);
   p.throughput = bottleneck > 0 ? 1.0 / bottleneck : 0;
 
-  // Memory: weights each device reads, and the arena a static plan of its
-  // activations needs (buffers live from their op to their last reader;
-  // inputs and outputs for the whole call, as the emitter plans them).
-  std::vector<std::vector<BufferLifetime>> lifetimes(static_cast<size_t>(numDevices));
-  std::vector<llvm::DenseMap<Operation *, bool>> weightSeen(static_cast<size_t>(numDevices));
-  const int64_t lastStep = static_cast<int64_t>(ops.size());
-  for (BlockArgument arg : body.getArguments())
-    lifetimes[0].push_back({bytesOf(arg), 0, lastStep});
-  Operation *ret = body.getTerminator();
-  for (size_t i = 0; i < ops.size(); ++i) {
-    Operation *op = ops[i];
-    int dev = p.ops[i].device;
-    DevicePrediction &dp = p.devices[static_cast<size_t>(dev)];
-    dp.ops += 1;
-    for (Value v : op->getOperands())
-      if (auto c = v.getDefiningOp<ConstantOp>())
-        if (!weightSeen[static_cast<size_t>(dev)].count(c)) {
-          weightSeen[static_cast<size_t>(dev)][c] = true;
-          dp.weightBytes += bytesOf(v);
-        }
-    for (Value res : op->getResults()) {
-      int64_t last = static_cast<int64_t>(i);
-      for (Operation *user : res.getUsers()) {
-        if (user == ret)
-          last = lastStep;
-        else if (index.count(user))
-          last = std::max<int64_t>(last, index[user]);
-      }
-      lifetimes[static_cast<size_t>(dev)].push_back({bytesOf(res), static_cast<int64_t>(i), last});
-      // A copy received by another device lives there while it is read.
-      std::map<int, std::pair<int64_t, int64_t>> remote;
-      for (Operation *user : res.getUsers())
-        if (index.count(user) && placed[user] != dev) {
-          auto &span = remote.try_emplace(placed[user], index[user], index[user]).first->second;
-          span.first = std::min<int64_t>(span.first, index[user]);
-          span.second = std::max<int64_t>(span.second, index[user]);
-        }
-      for (auto &[d, span] : remote)
-        lifetimes[static_cast<size_t>(d)].push_back({bytesOf(res), span.first, span.second});
-    }
-  }
   for (int d = 0; d < numDevices; ++d) {
     DevicePrediction &dp = p.devices[static_cast<size_t>(d)];
-    dp.arenaBytes = planMemory(lifetimes[static_cast<size_t>(d)], 64).arenaSize;
-    dp.peakMemory = dp.weightBytes + dp.arenaBytes;
     dp.busy = r.busy[static_cast<size_t>(d)];
     dp.utilization = r.makespan > 0 ? dp.busy / r.makespan : 0;
     dp.energy = cost.energy(d, dp.busy, r.makespan);

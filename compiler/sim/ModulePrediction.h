@@ -61,7 +61,8 @@ struct Prediction {
   std::vector<OpPrediction> ops; ///< in program order
 };
 
-Status predictModule(mlir::ModuleOp module, const CostModel &cost,
+/// Sets each device's working set on `cost` (weights + planned arena).
+Status predictModule(mlir::ModuleOp module, CostModel &cost,
                      const PredictOptions &options, Prediction &out);
 
 } // namespace popt

@@ -205,6 +205,7 @@ Device readDevice(const json &j, const std::string &path, std::string &error) {
   }
   d.memoryBandwidth = r.num("memory_bandwidth", true, 0, true);
   d.launchOverhead = r.num("launch_overhead");
+  d.cacheBytes = static_cast<uint64_t>(r.num("cache_bytes", false));
   d.efficiency = readCurves(r, "efficiency", /*fraction=*/true);
   d.throughput = readCurves(r, "throughput", /*fraction=*/false);
   if (const json *p = r.object("power")) {
@@ -365,6 +366,8 @@ std::string toJson(const Description &d) {
                 {"source", dev.power.source}}}};
       if (!dev.model.empty())
         dj["model"] = dev.model;
+      if (dev.cacheBytes)
+        dj["cache_bytes"] = dev.cacheBytes;
       if (!dev.power.note.empty())
         dj["power"]["note"] = dev.power.note;
       if (dev.estimated)

@@ -52,8 +52,12 @@ struct Device {
   std::map<std::string, double> peakFlops; ///< dtype ("f32", ...) -> FLOP/s
   double memoryBandwidth = 0;              ///< bytes/s, streaming
   double launchOverhead = 0;               ///< seconds per op dispatched
-  /// Compute classes ("gemm", "conv", "conv_depthwise"): x = FLOPs of one
-  /// op, y = achieved fraction of peakFlops["f32"].
+  /// Working set up to which data stays in cache (measured from the
+  /// "stream" curve); 0 when unknown.
+  uint64_t cacheBytes = 0;
+  /// Compute classes ("gemm", "conv", "conv_depthwise", and kernels such as
+  /// "linear", "conv1x1"): x = FLOPs of one op, y = achieved fraction of
+  /// peakFlops["f32"]. NAME.cold: the same with weights not in cache.
   std::map<std::string, Curve> efficiency;
   /// Memory-bound classes ("elementwise", "transcendental", "normalization",
   /// "pooling", "reduction", "data_movement"): x = bytes read + written by

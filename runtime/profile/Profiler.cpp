@@ -128,6 +128,7 @@ struct Sample {
   double count = 0;     ///< FLOPs or bytes of the op
   std::string label;
   std::vector<uint8_t> plan;
+  int copies = 1; ///< ops in the plan, run in sequence; the time is per op
 };
 
 uint64_t bytesOf(const std::vector<int64_t> &shape) {
@@ -137,24 +138,30 @@ uint64_t bytesOf(const std::vector<int64_t> &shape) {
   return n;
 }
 
-Sample linearSample(int64_t m, int64_t k, int64_t n) {
+/// `copies` > 1 runs that many linear layers on the same input, each with
+/// its own weights and output: with enough of them the weights come from
+/// memory, as in a model too big for the cache (the ".cold" curves).
+Sample linearSample(int64_t m, int64_t k, int64_t n, int copies = 1) {
   PlanAssembler b;
   uint32_t x = b.activation("x", DType::F32, {m, k});
   b.input("x", x);
-  uint32_t w = b.weightF32("w", {n, k});
-  uint32_t bias = b.weightF32("b", {n}, 2);
-  uint32_t y = b.activation("y", DType::F32, {m, n});
-  b.op(OpKind::Linear, {x, w, bias}, y);
-  b.output("y", y);
+  for (int c = 0; c < copies; ++c) {
+    std::string i = std::to_string(c);
+    uint32_t w = b.weightF32("w" + i, {n, k}, static_cast<uint32_t>(2 * c + 1));
+    uint32_t bias = b.weightF32("b" + i, {n}, static_cast<uint32_t>(2 * c + 2));
+    uint32_t y = b.activation("y" + i, DType::F32, {m, n});
+    b.op(OpKind::Linear, {x, w, bias}, y);
+    b.output("y" + i, y);
+  }
   return {"linear", true, 2.0 * m * k * n,
           "linear " + std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n),
-          b.finish()};
+          b.finish(), copies};
 }
 
 /// A batch-1 linear layer (matrix-vector product): it streams its weights,
 /// so it measures the kernel's memory roof (bytes -> bytes/s).
-Sample gemvSample(int64_t k, int64_t n) {
-  Sample s = linearSample(1, k, n);
+Sample gemvSample(int64_t k, int64_t n, int copies = 1) {
+  Sample s = linearSample(1, k, n, copies);
   s.compute = false;
   s.count = 4.0 * (static_cast<double>(k) * n + k + 2.0 * n);
   s.label = "gemv " + std::to_string(k) + "x" + std::to_string(n);
@@ -179,19 +186,23 @@ Sample matmulSample(int64_t batch, int64_t m, int64_t k, int64_t n) {
 /// A fused conv + bias + relu, as popt-fuse emits them; `depthwise` makes
 /// groups == channels (cout == cin).
 Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
-                  int64_t stride, bool depthwise) {
+                  int64_t stride, bool depthwise, int copies = 1) {
   int64_t groups = depthwise ? cin : 1;
   int64_t pad = kernel / 2;
   int64_t out = (hw + 2 * pad - kernel) / stride + 1;
   PlanAssembler b;
   uint32_t x = b.activation("x", DType::F32, {1, cin, hw, hw});
   b.input("x", x);
-  uint32_t w = b.weightF32("w", {cout, cin / groups, kernel, kernel});
-  uint32_t bias = b.weightF32("b", {cout}, 2);
-  uint32_t y = b.activation("y", DType::F32, {1, cout, out, out});
-  b.op(OpKind::FusedConv2d, {x, w, bias}, y,
-       {stride, stride, pad, pad, 1, 1, groups, /*relu*/ 1}, {0.0, 0.0});
-  b.output("y", y);
+  for (int c = 0; c < copies; ++c) {
+    std::string i = std::to_string(c);
+    uint32_t w = b.weightF32("w" + i, {cout, cin / groups, kernel, kernel},
+                             static_cast<uint32_t>(2 * c + 1));
+    uint32_t bias = b.weightF32("b" + i, {cout}, static_cast<uint32_t>(2 * c + 2));
+    uint32_t y = b.activation("y" + i, DType::F32, {1, cout, out, out});
+    b.op(OpKind::FusedConv2d, {x, w, bias}, y,
+         {stride, stride, pad, pad, 1, 1, groups, /*relu*/ 1}, {0.0, 0.0});
+    b.output("y" + i, y);
+  }
   double flops = 2.0 * cout * out * out * (cin / groups) * kernel * kernel;
   // Pointwise (1x1) convolutions are matrix products with their own
   // efficiency; the "conv" family curve pools every dense convolution.
@@ -199,7 +210,7 @@ Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
           "conv " + std::to_string(cin) + "->" + std::to_string(cout) + " " +
               std::to_string(hw) + "x" + std::to_string(hw) + " k" +
               std::to_string(kernel) + " s" + std::to_string(stride),
-          b.finish()};
+          b.finish(), copies};
 }
 
 /// A memory-bound kernel on a tensor of `n` elements (shape chosen per
@@ -263,27 +274,29 @@ Sample memorySample(const std::string &curve, int64_t n) {
                      (curve == "layer_norm" ? 2 * 256 * 4 : 0);
     return {curve, false, static_cast<double>(moved), curve + " " + std::to_string(n),
             r.finish()};
-  } else if (curve == "max_pool2d" || curve == "adaptive_avg_pool2d") {
-    // 64 channels of a square image.
+  } else if (curve == "max_pool2d" || curve == "max_pool2d_s1" ||
+             curve == "adaptive_avg_pool2d") {
+    // 64 channels of a square image; 3x3 windows at stride 2 (downsampling)
+    // or stride 1 (inception branches), or a global average.
     int64_t side = std::max<int64_t>(2, static_cast<int64_t>(std::sqrt(n / 64.0)));
     std::vector<int64_t> shape{1, 64, side, side};
     PlanAssembler r;
     uint32_t in = r.activation("x", DType::F32, shape);
     r.input("x", in);
-    std::vector<int64_t> outShape{1, 64, 1, 1};
-    if (curve == "max_pool2d")
-      outShape = {1, 64, (side + 2 - 3) / 2 + 1, (side + 2 - 3) / 2 + 1};
+    bool pool = curve != "adaptive_avg_pool2d";
+    int64_t stride = curve == "max_pool2d" ? 2 : 1;
+    int64_t outSide = pool ? (side + 2 - 3) / stride + 1 : 1;
+    std::vector<int64_t> outShape{1, 64, outSide, outSide};
     uint32_t out = r.activation("y", DType::F32, outShape);
-    if (curve == "max_pool2d")
-      r.op(OpKind::MaxPool2d, {in}, out, {3, 3, 2, 2, 1, 1, 1, 1, 0});
+    if (pool)
+      r.op(OpKind::MaxPool2d, {in}, out, {3, 3, stride, stride, 1, 1, 1, 1, 0});
     else
       r.op(OpKind::AdaptiveAvgPool2d, {in}, out, {1, 1});
     r.output("y", out);
     // A window op reads every element of every window (the cost model
     // counts the same): 9 per output for the 3x3 max pool.
-    double moved = curve == "max_pool2d"
-                       ? 10.0 * static_cast<double>(bytesOf(outShape))
-                       : static_cast<double>(bytesOf(shape) + bytesOf(outShape));
+    double moved = pool ? 10.0 * static_cast<double>(bytesOf(outShape))
+                        : static_cast<double>(bytesOf(shape) + bytesOf(outShape));
     return {curve, false, moved, curve + " " + std::to_string(side), r.finish()};
   } else if (curve == "concat") {
     // Four branches joined along channels, as in inception blocks.
@@ -327,23 +340,54 @@ Sample memorySample(const std::string &curve, int64_t n) {
           b.finish()};
 }
 
-/// A chain of `length` relu ops on 16 floats: time per op is the
-/// executor's dispatch overhead.
+/// A chain of `length` tiny ops ([16, 16] floats) cycling through different
+/// kernels, one in eight a oneDNN matrix product: time per op is the
+/// executor's dispatch plus the cost of switching kernels (cold instruction
+/// cache and branch predictors, waking the library's worker threads), which
+/// a model pays on every op and a repeated single op does not.
 std::vector<uint8_t> dispatchPlan(int length) {
   PlanAssembler b;
-  uint32_t prev = b.activation("x", DType::F32, {16});
+  std::vector<int64_t> shape{16, 16};
+  uint32_t prev = b.activation("x", DType::F32, shape);
   b.input("x", prev);
+  uint32_t gamma = b.weightF32("g", {16}), beta = b.weightF32("b", {16}, 2);
+  uint32_t square = b.weightF32("w", {16, 16}, 3);
   for (int i = 0; i < length; ++i) {
-    uint32_t next = b.activation("t" + std::to_string(i), DType::F32, {16});
-    b.op(OpKind::Relu, {prev}, next);
+    uint32_t next = b.activation("t" + std::to_string(i), DType::F32, shape);
+    switch (i % 8) {
+    case 0: b.op(OpKind::Relu, {prev}, next); break;
+    case 1: b.op(OpKind::Add, {prev, prev}, next); break;
+    case 2: b.op(OpKind::Softmax, {prev}, next, {1}); break;
+    case 3: b.op(OpKind::Mul, {prev, prev}, next); break;
+    case 4: b.op(OpKind::LayerNorm, {prev, gamma, beta}, next, {1}, {1e-5}); break;
+    case 5: b.op(OpKind::Permute, {prev}, next, {1, 0}); break;
+    case 6: b.op(OpKind::Sigmoid, {prev}, next); break;
+    default: b.op(OpKind::Linear, {prev, square}, next); break;
+    }
     prev = next;
   }
   b.output("y", prev);
   return b.finish();
 }
 
-std::vector<Sample> computeSamples(bool quick) {
+/// Copies of a sample whose weights (`weightBytes` each) add up to twice
+/// the cache: at most 16 (tiny weights stay partly cached; their time is
+/// dominated by fixed costs anyway).
+int coldCopies(double weightBytes, double cacheBytes) {
+  return static_cast<int>(std::clamp(std::ceil(2 * cacheBytes / weightBytes), 2.0, 16.0));
+}
+
+std::vector<Sample> computeSamples(bool quick, double cacheBytes) {
   std::vector<Sample> s;
+  // Every weighted sample is measured hot (one op, repeated: weights in
+  // cache) and cold (copies with their own weights: weights from memory).
+  auto both = [&](auto make, double weightBytes) {
+    s.push_back(make(1));
+    Sample cold = make(coldCopies(weightBytes, cacheBytes));
+    cold.curve += ".cold";
+    cold.label += " (cold)";
+    s.push_back(std::move(cold));
+  };
   // Linear, compute side (M >= 8 rows); batch-1 rows are memory-bound and
   // measured as the kernel's memory roof (gemvSample).
   std::vector<std::array<int64_t, 3>> lin = {
@@ -353,13 +397,15 @@ std::vector<Sample> computeSamples(bool quick) {
     lin.insert(lin.end(), {{8, 2048, 512}, {32, 128, 128}, {128, 768, 3072},
                            {1024, 1024, 1024}, {32, 64, 256}});
   for (auto [m, k, n] : lin)
-    s.push_back(linearSample(m, k, n));
+    both([&, m = m, k = k, n = n](int c) { return linearSample(m, k, n, c); },
+         4.0 * static_cast<double>(n * k));
   std::vector<std::array<int64_t, 2>> gemv = {
       {64, 64}, {256, 256}, {1024, 1024}, {2048, 2048}, {4096, 4096}};
   if (!quick)
     gemv.insert(gemv.end(), {{512, 512}, {4096, 1024}, {8192, 4096}});
   for (auto [k, n] : gemv)
-    s.push_back(gemvSample(k, n));
+    both([&, k = k, n = n](int c) { return gemvSample(k, n, c); },
+         4.0 * static_cast<double>(n * k));
   // Batched matmul (attention scores and context).
   std::vector<std::array<int64_t, 4>> mm = {
       {4, 16, 16, 16},  {8, 32, 32, 32},   {4, 64, 32, 64},
@@ -374,20 +420,25 @@ std::vector<Sample> computeSamples(bool quick) {
       {256, 256, 14, 3, 1}, {512, 512, 7, 3, 1},  {64, 256, 56, 1, 1},
       {256, 64, 56, 1, 1},  {1024, 256, 14, 1, 1}, {2048, 512, 7, 1, 1},
       {16, 16, 32, 3, 1},   {128, 256, 28, 3, 2}, {64, 128, 56, 1, 2},
-      {256, 512, 28, 1, 2}, {64, 64, 224, 3, 1}, {8, 8, 16, 3, 1}};
+      {256, 512, 28, 1, 2}, {64, 64, 224, 3, 1}, {8, 8, 16, 3, 1},
+      {3, 64, 224, 3, 1},   {3, 32, 224, 3, 2}};
   if (!quick)
     conv.insert(conv.end(), {{64, 128, 112, 3, 1}, {32, 32, 112, 3, 1},
                              {512, 128, 28, 1, 1}, {96, 24, 56, 1, 1},
                              {256, 512, 28, 3, 1}, {832, 384, 7, 1, 1},
-                             {3, 64, 224, 3, 1}, {192, 64, 28, 1, 1}});
+                             {192, 64, 28, 1, 1}});
   for (auto [ci, co, hw, k, st] : conv)
-    s.push_back(convSample(ci, co, hw, k, st, false));
+    both([&, ci = ci, co = co, hw = hw, k = k, st = st](int c) {
+      return convSample(ci, co, hw, k, st, false, c);
+    }, 4.0 * static_cast<double>(ci * co * k * k));
   std::vector<std::array<int64_t, 3>> dw = {
       {32, 112, 1}, {144, 56, 1}, {192, 28, 1}, {576, 14, 1}, {960, 7, 1}};
   if (!quick)
     dw.insert(dw.end(), {{96, 112, 2}, {384, 14, 1}, {144, 56, 2}});
-  for (auto [c, hw, st] : dw)
-    s.push_back(convSample(c, c, hw, 3, st, true));
+  for (auto [ch, hw, st] : dw)
+    both([&, ch = ch, hw = hw, st = st](int c) {
+      return convSample(ch, ch, hw, 3, st, true, c);
+    }, 4.0 * static_cast<double>(ch * 9));
   return s;
 }
 
@@ -395,7 +446,7 @@ std::vector<Sample> memorySamples(bool quick) {
   static const char *kCurves[] = {
       "add",     "mul",        "relu",       "clamp",    "gelu",
       "tanh",    "sigmoid",    "exp",        "softmax",  "layer_norm",
-      "permute", "reduce_mean", "max_pool2d", "adaptive_avg_pool2d", "concat",
+      "permute", "reduce_mean", "max_pool2d", "max_pool2d_s1", "adaptive_avg_pool2d", "concat",
       "where",   "slice"};
   // Elements: from L1/L2-resident to DRAM-sized.
   // Down to a few hundred elements, where fixed per-call costs dominate.
@@ -416,7 +467,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> &classes() {
       {"elementwise", {"add", "mul", "relu", "clamp"}},
       {"transcendental", {"gelu", "tanh", "sigmoid", "exp"}},
       {"normalization", {"softmax", "layer_norm"}},
-      {"pooling", {"max_pool2d", "adaptive_avg_pool2d"}},
+      {"pooling", {"max_pool2d", "max_pool2d_s1", "adaptive_avg_pool2d"}},
       {"reduction", {"reduce_mean"}},
       {"data_movement", {"permute", "concat", "slice", "where"}}};
   return c;
@@ -451,9 +502,11 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   omp_set_num_threads(perDevice);
 
   // Work units for the progress bar: fixed steps plus one per sample.
-  std::vector<Sample> compute = computeSamples(quick);
-  std::vector<Sample> memory = memorySamples(quick);
-  const double total = 4.0 + static_cast<double>(compute.size() + memory.size());
+  std::vector<Sample> compute, memory = memorySamples(quick);
+  // Samples of the weighted kernels depend on the cache size (cold copies);
+  // the progress total counts them at their number of shapes.
+  const double total = 4.0 + static_cast<double>(computeSamples(quick, 1 << 20).size() +
+                                                 memory.size());
   double done = 0;
 
   progress(done / total, "peak FLOP/s");
@@ -469,8 +522,23 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   done += 1;
 
   progress(done / total, "memory bandwidth");
-  dev.memoryBandwidth =
-      measureTriadBandwidth(perDevice, quick ? (32u << 20) : (128u << 20), quick ? 5 : 10);
+  // Triad over working sets from L2-sized to far beyond any cache: the
+  // last is the streaming bandwidth; the largest set still 1.5x faster than
+  // that is the cache the cost model treats as holding a small model.
+  {
+    hw::Curve &stream = dev.throughput["stream"];
+    for (double ws = 256.0 * 1024; ws <= (quick ? 256.0 : 512.0) * (1 << 20); ws *= 4) {
+      double bw = measureTriadBandwidth(perDevice, static_cast<size_t>(ws / 3),
+                                        ws < (16 << 20) ? 20 : (quick ? 4 : 8));
+      stream.points.emplace_back(ws, bw);
+    }
+    stream.normalize();
+    dev.memoryBandwidth = stream.points.back().second;
+    dev.cacheBytes = 0;
+    for (const auto &[ws, bw] : stream.points)
+      if (bw >= 1.5 * dev.memoryBandwidth)
+        dev.cacheBytes = static_cast<uint64_t>(ws);
+  }
   done += 1;
 
   progress(done / total, "dispatch overhead");
@@ -484,12 +552,14 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   done += 1;
 
   TimingBudget budget{quick ? 0.03 : 0.15, quick ? 3 : 5, 500};
+  compute = computeSamples(quick, static_cast<double>(std::max<uint64_t>(dev.cacheBytes, 1 << 20)));
   compute.insert(compute.end(), memory.begin(), memory.end());
   for (const Sample &s : compute) {
     progress(done / total, s.label);
     double seconds = 0;
     if (Status st = timePlan(s.plan, budget, seconds); !st)
       return Status::failure("measuring " + s.label + ": " + st.message());
+    seconds /= s.copies;
     if (s.compute)
       dev.efficiency[s.curve].points.emplace_back(s.count,
                                                   std::min(1.0, s.count / (peak * seconds)));
@@ -503,10 +573,12 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
     c.normalize();
   // Family curves pool their kernels' points: "gemm" (every matrix product
   // the importer makes) and "conv" (every dense convolution).
-  for (const char *member : {"conv1x1", "conv3x3+"})
-    for (const auto &p : dev.efficiency[member].points)
-      dev.efficiency["conv"].points.push_back(p);
-  dev.efficiency["conv"].normalize();
+  for (std::string suffix : {"", ".cold"}) {
+    for (const char *member : {"conv1x1", "conv3x3+"})
+      for (const auto &p : dev.efficiency[member + suffix].points)
+        dev.efficiency["conv" + suffix].points.push_back(p);
+    dev.efficiency["conv" + suffix].normalize();
+  }
   for (const char *member : {"linear", "matmul"})
     for (const auto &p : dev.efficiency[member].points)
       dev.efficiency["gemm"].points.push_back(p);

@@ -114,6 +114,15 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     }
   }
 
+  // The hardware first: a bad --target or --devices fails before the
+  // (longer) import.
+  HardwareModel hardware;
+  if (needsHardware(options))
+    if (Status s = loadHardware(options, hardware); !s) {
+      errs << "popt-compile: error: " << s.message() << "; nothing written\n";
+      return s.exitCode();
+    }
+
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context, errs);
@@ -148,12 +157,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
 
   // Placement is not implemented yet: every op runs on the first selected
   // device. The prediction is of that placement.
-  HardwareModel hardware;
   if (needsHardware(options)) {
-    if (Status s = loadHardware(options, hardware); !s) {
-      errs << "popt-compile: error: " << s.message() << "; nothing written\n";
-      return s.exitCode();
-    }
     if (hardware.numDevices() > 1 && options.printSummary)
       outs << "note: multi-device placement is not implemented yet; every op runs on "
            << hardware.device(0).name << "\n";

@@ -16,3 +16,4 @@ for d in (config.popt_tools_dir, config.llvm_tools_dir):
 config.substitutions.append(("%models", config.popt_models_dir))
 config.substitutions.append(
     ("%expect-exit", "/usr/bin/python3 " + os.path.join(config.test_source_root, "expect_exit.py")))
+config.substitutions.append(("%targets", os.path.join(config.popt_source_dir, "targets")))

@@ -1,0 +1,93 @@
+//===- ModulePredictionTest.cpp - placed modules through the simulator ----===//
+#include "HardwareTestUtil.h"
+#include "compiler/sim/ModulePrediction.h"
+#include "compiler/sim/Report.h"
+#include "popt/PoptDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace popt;
+
+namespace {
+/// relu on `first`, then relu on `second` (empty: unplaced), of a 1 MB
+/// tensor (262144 f32).
+std::string module(const std::string &first, const std::string &second) {
+  auto place = [](const std::string &d) {
+    return d.empty() ? std::string() : " {popt.device = " + d + "}";
+  };
+  return "func.func @forward(%x: tensor<262144xf32>) -> tensor<262144xf32> {\n"
+         "  %a = popt.relu %x" + place(first) + " : (tensor<262144xf32>) -> tensor<262144xf32>\n"
+         "  %b = popt.relu %a" + place(second) + " : (tensor<262144xf32>) -> tensor<262144xf32>\n"
+         "  return %b : tensor<262144xf32>\n}";
+}
+
+struct Setup {
+  mlir::MLIRContext ctx;
+  HardwareModel hw;
+  Setup() {
+    ctx.loadDialect<PoptDialect, mlir::func::FuncDialect>();
+    REQUIRE(HardwareModel::create(testing::roundMachine(), {}, hw).isOk());
+  }
+  Status predict(const std::string &src, Prediction &p) {
+    auto m = mlir::parseSourceString<mlir::ModuleOp>(src, &ctx);
+    REQUIRE(m);
+    CostModel cost(hw);
+    return predictModule(*m, cost, PredictOptions(), p);
+  }
+};
+} // namespace
+
+TEST_CASE("one device: the ops' times add up", "[sim]") {
+  Setup s;
+  Prediction p;
+  REQUIRE(s.predict(module("", ""), p).isOk());
+  REQUIRE(p.ops.size() == 2);
+  // relu of 2 MB moved: above the curve's last point, 8 GB/s; + 1 us.
+  double op = 2.0 * 1048576 / 8e9 + 1e-6;
+  CHECK(p.ops[0].cost.seconds == Approx(op));
+  CHECK(p.executionTime == Approx(2 * op));
+  CHECK(p.throughput == Approx(1 / (2 * op)));
+  CHECK(p.transfers == 0);
+  CHECK(p.devices[0].utilization == Approx(1.0));
+  CHECK(p.devices[1].ops == 0);
+  // Input, %a and %b alive together at most: the input and output for the
+  // whole call, %a between the relus.
+  CHECK(p.devices[0].arenaBytes == 3u * 1048576);
+  // Busy 50 W on cpu:0; idle 10 W on cpu:1 for the whole call.
+  CHECK(p.energy == Approx(50 * 2 * op + 10 * 2 * op));
+
+  nlohmann::json j = nlohmann::json::parse(reportJson(p));
+  for (const char *key : {"predicted_execution_time", "predicted_throughput",
+                          "device_utilization", "peak_memory", "energy"})
+    CHECK(j.contains(key));
+  CHECK(j["device_utilization"]["cpu:0"].get<double>() == Approx(1.0));
+  CHECK(j["peak_memory"]["cpu:0"].get<uint64_t>() == 3u * 1048576);
+}
+
+TEST_CASE("a value crossing devices pays its transfer", "[sim]") {
+  Setup s;
+  Prediction p;
+  REQUIRE(s.predict(module("#popt.device<cpu, 0>", "#popt.device<cpu, 1>"), p).isOk());
+  double op = 2.0 * 1048576 / 8e9 + 1e-6;
+  double transfer = 1e-5 + 1048576 / 1e9;
+  CHECK(p.transfers == 1);
+  CHECK(p.transferSeconds == Approx(transfer));
+  CHECK(p.executionTime == Approx(2 * op + transfer));
+  CHECK(p.devices[1].ops == 1);
+  CHECK(p.devices[1].utilization == Approx(op / (2 * op + transfer)));
+  // The link is the busiest resource: throughput is bounded by it.
+  CHECK(p.throughput == Approx(1 / transfer));
+}
+
+TEST_CASE("an op placed on a device the model lacks is refused", "[sim]") {
+  Setup s;
+  Prediction p;
+  Status st = s.predict(module("#popt.device<cuda, 0>", ""), p);
+  CHECK(st.code() == StatusCode::BadInput);
+  CHECK(st.message().find("cuda:0") != std::string::npos);
+}

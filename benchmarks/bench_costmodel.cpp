@@ -2,8 +2,8 @@
 //
 // For every zoo model of the test manifest: compile it in-process with
 // --report (the cost model and simulator on this machine's profile, or on
-// --target), run the plan with the runtime's Executor on seeded random
-// inputs, and compare the predicted time per call with the measured median.
+// --target), run the plan with popt-run (seeded random inputs, --metrics),
+// and compare the predicted time per call with popt-run's median.
 // Prints a markdown table, the median and worst |predicted/measured - 1|,
 // and with --by-kind the same per op kind summed over all models (what to
 // fix when a model misses).
@@ -14,12 +14,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
-#include "runtime/core/Executor.h"
 #include "runtime/plan/PlanFormat.h"
-#include "runtime/profile/Profiler.h"
 
 #include <nlohmann/json.hpp>
-#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -28,7 +25,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <random>
+#include <filesystem>
 
 namespace {
 using Clock = std::chrono::steady_clock;
@@ -40,23 +37,6 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
-void fillInputs(popt::Executor &ex) {
-  std::mt19937 gen(3);
-  std::normal_distribution<float> normal;
-  for (const popt::IoBinding &b : ex.inputs()) {
-    if (b.view->dtype == popt::plan::DType::F32) {
-      auto *f = static_cast<float *>(b.view->data);
-      for (int64_t i = 0; i < b.view->numel; ++i)
-        f[i] = normal(gen);
-    } else if (b.view->dtype == popt::plan::DType::I64) {
-      auto *v = static_cast<int64_t *>(b.view->data);
-      for (int64_t i = 0; i < b.view->numel; ++i)
-        v[i] = static_cast<int64_t>(gen() % 16);
-    } else {
-      std::memset(b.view->data, 0, b.view->bytes);
-    }
-  }
-}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -82,6 +62,9 @@ int main(int argc, char **argv) {
     else
       dir = a;
   }
+  // popt-run sits next to this program in build/bin.
+  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  std::string popt_run = self.substr(0, self.rfind('/')) + "/popt-run";
   std::ifstream in(dir + "/models.json");
   if (!in) {
     std::cerr << "bench-costmodel: cannot read " << dir << "/models.json\n";
@@ -119,34 +102,23 @@ int main(int argc, char **argv) {
     nlohmann::json report = nlohmann::json::parse(rin);
     double predicted = report["predicted_execution_time"].get<double>();
 
-    std::unique_ptr<popt::plan::LoadedPlan> loaded;
-    std::unique_ptr<popt::Executor> ex;
-    popt::Status st = popt::plan::LoadedPlan::open(planPath, loaded);
-    if (st)
-      st = popt::Executor::create(*loaded, ex);
-    if (!st) {
-      std::cerr << "bench-costmodel: " << key << ": " << st.message() << "\n";
+    // Measured: popt-run itself (its own process, its poisoned arena per
+    // call), the median of N calls after warm-up, per op too.
+    std::string metricsPath = "/tmp/bench-costmodel-" + key + ".metrics.json";
+    std::string cmd = popt_run + " " + planPath + " --warmup " + std::to_string(warmup) +
+                      " --iterations " + std::to_string(iterations) + " --metrics " +
+                      metricsPath + " > /dev/null";
+    if (std::system(cmd.c_str()) != 0) {
+      std::cerr << "bench-costmodel: popt-run failed on " << planPath << "\n";
       return 1;
     }
-    fillInputs(*ex);
-    // Loading LibTorch (in compileModel) may change OpenMP's thread count;
-    // popt-run uses every core the process may run on.
-    omp_set_num_threads(popt::profile::availableCores());
-    for (int i = 0; i < warmup; ++i)
-      (void)ex->run();
-    std::vector<double> times;
-    std::vector<std::vector<double>> perOp(ex->opSeconds().size());
-    for (int i = 0; i < iterations; ++i) {
-      auto t0 = Clock::now();
-      if (popt::Status s = ex->run(); !s) {
-        std::cerr << "bench-costmodel: " << key << ": " << s.message() << "\n";
-        return 1;
-      }
-      times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-      for (size_t k = 0; k < perOp.size(); ++k)
-        perOp[k].push_back(ex->opSeconds()[k]);
-    }
-    double measured = median(times);
+    std::ifstream min(metricsPath);
+    nlohmann::json metrics = nlohmann::json::parse(min);
+    std::remove(metricsPath.c_str());
+    std::vector<double> perOpMedian;
+    for (const auto &o : metrics["ops"])
+      perOpMedian.push_back(o["median_seconds"].get<double>());
+    double measured = metrics["median_execution_time"].get<double>();
     double ratio = predicted / measured;
     errors.push_back(std::fabs(ratio - 1));
     std::string variant = key.substr(key.rfind('.') + 1);
@@ -156,17 +128,17 @@ int main(int argc, char **argv) {
     // Per op kind: the report's ops and the plan's program are in the same
     // order (both skip constants).
     const auto &ops = report["ops"];
-    if (ops.size() == perOp.size())
-      for (size_t k = 0; k < perOp.size(); ++k) {
+    if (ops.size() == perOpMedian.size())
+      for (size_t k = 0; k < perOpMedian.size(); ++k) {
         auto &slot = kinds[ops[k]["op"].get<std::string>() + " (" +
                            ops[k]["curve"].get<std::string>() + ")"];
         slot.first += ops[k]["seconds"].get<double>();
-        slot.second += median(perOp[k]);
+        slot.second += perOpMedian[k];
         if (perOpTable)
           std::printf("    %3zu %-22s %-16s predicted %8.3f ms measured %8.3f ms\n", k,
                       ops[k]["op"].get<std::string>().c_str(),
                       ops[k]["curve"].get<std::string>().c_str(),
-                      ops[k]["seconds"].get<double>() * 1e3, median(perOp[k]) * 1e3);
+                      ops[k]["seconds"].get<double>() * 1e3, perOpMedian[k] * 1e3);
       }
     std::remove(planPath.c_str());
     std::remove(reportPath.c_str());

@@ -11,9 +11,10 @@ if [[ ! -f "$model" ]]; then
   /usr/bin/python3 tests/models/make_models.py "$build/models" --only resnet18
 fi
 
-echo "== 1. compile: popt-compile $model --input-shape 1x3x224x224 -o $out/resnet18.plan"
+echo "== 1. compile for this machine: popt-compile $model --input-shape 1x3x224x224 -o $out/resnet18.plan --explain --report $out/report.json"
+echo "   (the first time, this machine is profiled and the profile cached: about 25 s)"
 "$build/bin/popt-compile" "$model" --input-shape 1x3x224x224 -o "$out/resnet18.plan" \
-  --emit-mlir "fused=$out/resnet18.fused.mlirbc"
+  --emit-mlir "fused=$out/resnet18.fused.mlirbc" --explain --report "$out/report.json"
 echo
 echo "== 2. the plan: popt-run $out/resnet18.plan --inspect"
 "$build/bin/popt-run" "$out/resnet18.plan" --inspect
@@ -22,6 +23,13 @@ echo "== 3. run: popt-run $out/resnet18.plan --warmup 3 --iterations 10 (seeded 
 "$build/bin/popt-run" "$out/resnet18.plan" --warmup 3 --iterations 10 \
   --metrics "$out/metrics.json" --output-dir "$out"
 echo "metrics: $out/metrics.json"
+/usr/bin/python3 - "$out/report.json" "$out/metrics.json" <<'PY'
+import json, sys
+predicted = json.load(open(sys.argv[1]))["predicted_execution_time"]
+measured = json.load(open(sys.argv[2]))["median_execution_time"]
+print(f"predicted {predicted * 1e3:.2f} ms per call, measured median {measured * 1e3:.2f} ms "
+      f"(predicted / measured = {predicted / measured:.2f})")
+PY
 /usr/bin/python3 - "$out/output0.npy" <<'PY'
 import sys
 import numpy as np
@@ -33,5 +41,5 @@ echo
 echo "== 4. against LibTorch (same input, same threads): bench-runtime --only resnet18"
 "$build/bin/bench-runtime" "$build/models" --only resnet18 --iterations 10 2>/dev/null
 echo
-echo "Single CPU device for now: placement over several devices, the cost model and"
-echo "monitoring reports arrive with later issues (see docs/architecture.md)."
+echo "Single CPU device for now: placement over several devices and monitoring reports"
+echo "arrive with later issues (see docs/architecture.md)."

@@ -33,7 +33,15 @@ OpClass classifyOp(Operation *op) {
     c.family = isDepthwise(op) ? "conv_depthwise" : "conv";
     auto w = cast<RankedTensorType>(op->getOperand(1).getType());
     bool pointwise = w.getRank() == 4 && w.getDimSize(2) == 1 && w.getDimSize(3) == 1;
-    c.kernel = c.family == "conv_depthwise" ? c.family : pointwise ? "conv1x1" : "conv3x3+";
+    int64_t inChannels = w.getRank() == 4 ? w.getDimSize(1) : 0;
+    llvm::ArrayRef<int64_t> stride = isa<Conv2dOp>(op) ? cast<Conv2dOp>(op).getStride()
+                                                       : cast<FusedConv2dOp>(op).getStride();
+    bool strided = llvm::any_of(stride, [](int64_t s) { return s > 1; });
+    c.kernel = c.family == "conv_depthwise" ? c.family
+               : pointwise && strided       ? "conv1x1_strided"
+               : pointwise                  ? "conv1x1"
+               : inChannels < 8             ? "conv_stem"
+                                            : "conv3x3+";
     return c;
   }
   if (isa<LinearOp, MatmulOp>(op)) {

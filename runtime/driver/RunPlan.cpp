@@ -163,6 +163,7 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   }
 
   std::vector<double> times;
+  std::vector<std::vector<double>> opTimes; // per op in schedule order
   int total = std::max(0, opt.warmup) + std::max(1, opt.iterations);
   for (int it = 0; it < total; ++it) {
     ex->poison();
@@ -175,8 +176,12 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     double t = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                              start)
                    .count();
-    if (it >= std::max(0, opt.warmup))
+    if (it >= std::max(0, opt.warmup)) {
       times.push_back(t);
+      opTimes.resize(ex->opSeconds().size());
+      for (size_t k = 0; k < opTimes.size(); ++k)
+        opTimes[k].push_back(ex->opSeconds()[k]);
+    }
   }
 
   // POPT_DEBUG=2 and above: time per op kind of the last run, slowest first.
@@ -219,6 +224,18 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     m["iterations"] = times.size();
     m["warmup"] = std::max(0, opt.warmup);
     m["arena_bytes"] = ex->arenaBytes();
+    // Per op, in schedule order: its kind and median seconds.
+    nlohmann::json ops = nlohmann::json::array();
+    const plan::Plan &p = loaded->plan();
+    size_t k = 0;
+    for (const plan::Program *prog : *p.programs())
+      for (uint32_t o : *prog->ops()) {
+        ops.push_back({{"op", o},
+                       {"kind", plan::opInfo(p.ops()->Get(o)->kind())->name},
+                       {"median_seconds", median(opTimes[k])}});
+        ++k;
+      }
+    m["ops"] = ops;
     std::string tmp = opt.metricsPath + ".tmp";
     {
       std::ofstream f(tmp);

@@ -129,6 +129,7 @@ struct Sample {
   std::string label;
   std::vector<uint8_t> plan;
   int copies = 1; ///< ops in the plan, run in sequence; the time is per op
+  double bytes = 0; ///< bytes one op reads and writes (weighted samples)
 };
 
 uint64_t bytesOf(const std::vector<int64_t> &shape) {
@@ -205,12 +206,20 @@ Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
   }
   double flops = 2.0 * cout * out * out * (cin / groups) * kernel * kernel;
   // Pointwise (1x1) convolutions are matrix products with their own
-  // efficiency; the "conv" family curve pools every dense convolution.
-  return {depthwise ? "conv_depthwise" : kernel == 1 ? "conv1x1" : "conv3x3+", true, flops,
+  // efficiency, and so are stems (few input channels, e.g. RGB): the "conv"
+  // family curve pools every dense convolution.
+  std::string curve = depthwise               ? "conv_depthwise"
+                      : kernel == 1 && stride > 1 ? "conv1x1_strided"
+                      : kernel == 1               ? "conv1x1"
+                      : cin < 8                   ? "conv_stem"
+                                                  : "conv3x3+";
+  double moved = 4.0 * static_cast<double>(cin * hw * hw + cout * (cin / groups) * kernel * kernel +
+                                           cout + cout * out * out);
+  return {curve, true, flops,
           "conv " + std::to_string(cin) + "->" + std::to_string(cout) + " " +
               std::to_string(hw) + "x" + std::to_string(hw) + " k" +
               std::to_string(kernel) + " s" + std::to_string(stride),
-          b.finish(), copies};
+          b.finish(), copies, moved};
 }
 
 /// A memory-bound kernel on a tensor of `n` elements (shape chosen per
@@ -370,6 +379,15 @@ std::vector<uint8_t> dispatchPlan(int length) {
   return b.finish();
 }
 
+/// A convolution sample counted by bytes moved (input, weights, bias and
+/// output, as the CostInterface counts them) into its kernel's throughput
+/// curve: the memory roof of that kernel.
+Sample asThroughput(Sample s) {
+  s.compute = false;
+  s.count = s.bytes;
+  return s;
+}
+
 /// Copies of a sample whose weights (`weightBytes` each) add up to twice
 /// the cache: at most 16 (tiny weights stay partly cached; their time is
 /// dominated by fixed costs anyway).
@@ -421,7 +439,8 @@ std::vector<Sample> computeSamples(bool quick, double cacheBytes) {
       {256, 64, 56, 1, 1},  {1024, 256, 14, 1, 1}, {2048, 512, 7, 1, 1},
       {16, 16, 32, 3, 1},   {128, 256, 28, 3, 2}, {64, 128, 56, 1, 2},
       {256, 512, 28, 1, 2}, {64, 64, 224, 3, 1}, {8, 8, 16, 3, 1},
-      {3, 64, 224, 3, 1},   {3, 32, 224, 3, 2}};
+      {3, 64, 224, 3, 1},   {3, 32, 224, 3, 2}, {192, 16, 28, 1, 1},
+      {480, 64, 14, 1, 1},  {832, 128, 7, 1, 1}, {32, 16, 56, 1, 1}};
   if (!quick)
     conv.insert(conv.end(), {{64, 128, 112, 3, 1}, {32, 32, 112, 3, 1},
                              {512, 128, 28, 1, 1}, {96, 24, 56, 1, 1},
@@ -435,10 +454,21 @@ std::vector<Sample> computeSamples(bool quick, double cacheBytes) {
       {32, 112, 1}, {144, 56, 1}, {192, 28, 1}, {576, 14, 1}, {960, 7, 1}};
   if (!quick)
     dw.insert(dw.end(), {{96, 112, 2}, {384, 14, 1}, {144, 56, 2}});
+  // Depthwise convolutions are memory-bound: measured as throughput.
   for (auto [ch, hw, st] : dw)
     both([&, ch = ch, hw = hw, st = st](int c) {
-      return convSample(ch, ch, hw, 3, st, true, c);
+      return asThroughput(convSample(ch, ch, hw, 3, st, true, c));
     }, 4.0 * static_cast<double>(ch * 9));
+  // Pointwise convolutions with few channels over large images are
+  // memory-bound too (the activations dwarf the work): their memory roof.
+  std::vector<std::array<int64_t, 3>> thin = {
+      {16, 96, 112}, {24, 144, 56}, {32, 192, 28}, {96, 24, 56}};
+  if (!quick)
+    thin.insert(thin.end(), {{8, 48, 112}, {64, 384, 14}, {144, 24, 56}});
+  for (auto [ci, co, hw] : thin)
+    both([&, ci = ci, co = co, hw = hw](int c) {
+      return asThroughput(convSample(ci, co, hw, 1, 1, false, c));
+    }, 4.0 * static_cast<double>(ci * co));
   return s;
 }
 
@@ -574,7 +604,7 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   // Family curves pool their kernels' points: "gemm" (every matrix product
   // the importer makes) and "conv" (every dense convolution).
   for (std::string suffix : {"", ".cold"}) {
-    for (const char *member : {"conv1x1", "conv3x3+"})
+    for (const char *member : {"conv1x1", "conv1x1_strided", "conv3x3+", "conv_stem"})
       for (const auto &p : dev.efficiency[member + suffix].points)
         dev.efficiency["conv" + suffix].points.push_back(p);
     dev.efficiency["conv" + suffix].normalize();

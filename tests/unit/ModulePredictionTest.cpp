@@ -33,11 +33,13 @@ struct Setup {
     ctx.loadDialect<PoptDialect, mlir::func::FuncDialect>();
     REQUIRE(HardwareModel::create(testing::roundMachine(), {}, hw).isOk());
   }
-  Status predict(const std::string &src, Prediction &p) {
+  Status predict(const std::string &src, Prediction &p, int microbatches = 1) {
     auto m = mlir::parseSourceString<mlir::ModuleOp>(src, &ctx);
     REQUIRE(m);
     CostModel cost(hw);
-    return predictModule(*m, cost, PredictOptions(), p);
+    PredictOptions o;
+    o.microbatches = microbatches;
+    return predictModule(*m, cost, o, p);
   }
 };
 } // namespace
@@ -90,4 +92,19 @@ TEST_CASE("an op placed on a device the model lacks is refused", "[sim]") {
   Status st = s.predict(module("#popt.device<cuda, 0>", ""), p);
   CHECK(st.code() == StatusCode::BadInput);
   CHECK(st.message().find("cuda:0") != std::string::npos);
+}
+
+TEST_CASE("microbatches pipeline across devices", "[sim]") {
+  Setup s;
+  Prediction p;
+  REQUIRE(s.predict(module("#popt.device<cpu, 0>", "#popt.device<cpu, 1>"), p, 2).isOk());
+  // Each microbatch moves half the bytes: relu 1 MB at 8 GB/s (the curve's
+  // last rate) + 1 us; the transfer 10 us + 0.5 MB at 1 GB/s. The link is
+  // the bottleneck: cpu:0 runs m0, the link carries m0 then m1 back to
+  // back, cpu:1 runs m1 last: 2 relus + 2 transfers.
+  double op = 1048576 / 8e9 + 1e-6, transfer = 1e-5 + 524288 / 1e9;
+  REQUIRE(transfer > op);
+  CHECK(p.microbatches == 2);
+  CHECK(p.transfers == 2);
+  CHECK(p.executionTime == Approx(2 * op + 2 * transfer));
 }

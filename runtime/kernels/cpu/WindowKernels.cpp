@@ -24,31 +24,53 @@ struct Geometry {
         iw(a.in[0]->shape[3]), oh(a.out->shape[2]), ow(a.out->shape[3]) {}
 };
 
+/// Max pooling, one output row at a time: the row is the accumulator, the
+/// window rows and columns that fall inside the image are found once per
+/// row, and the interior columns run without bounds checks (so the inner
+/// loop vectorises). NaN propagates as in PyTorch: a NaN in a window wins.
 template <typename T> Status maxPool(const KernelArgs &a) {
   Geometry g(a);
-  int64_t kh = a.attr(0), kw = a.attr(1), sh = a.attr(2), sw = a.attr(3),
-          ph = a.attr(4), pw = a.attr(5), dh = a.attr(6), dw = a.attr(7);
+  const int64_t kh = a.attr(0), kw = a.attr(1), sh = a.attr(2), sw = a.attr(3),
+                ph = a.attr(4), pw = a.attr(5), dh = a.attr(6), dw = a.attr(7);
   const T *x = a.in[0]->as<T>();
   T *y = a.out->as<T>();
+  // Output columns whose every window column is inside the image.
+  int64_t lo = 0, hi = g.ow;
+  while (lo < g.ow && lo * sw - pw < 0)
+    ++lo;
+  while (hi > lo && (hi - 1) * sw - pw + (kw - 1) * dw >= g.iw)
+    --hi;
+#pragma omp parallel for collapse(2) schedule(static)
   for (int64_t p = 0; p < g.planes; ++p)
-    for (int64_t oy = 0; oy < g.oh; ++oy)
-      for (int64_t ox = 0; ox < g.ow; ++ox) {
-        T best = -std::numeric_limits<T>::infinity();
-        for (int64_t ky = 0; ky < kh; ++ky) {
-          int64_t iy = oy * sh - ph + ky * dh;
-          if (iy < 0 || iy >= g.ih)
-            continue;
-          for (int64_t kx = 0; kx < kw; ++kx) {
-            int64_t ix = ox * sw - pw + kx * dw;
-            if (ix < 0 || ix >= g.iw)
-              continue;
-            T v = x[(p * g.ih + iy) * g.iw + ix];
-            if (v > best || std::isnan(v))
-              best = v;
+    for (int64_t oy = 0; oy < g.oh; ++oy) {
+      T *row = y + (p * g.oh + oy) * g.ow;
+      for (int64_t ox = 0; ox < g.ow; ++ox)
+        row[ox] = -std::numeric_limits<T>::infinity();
+      for (int64_t ky = 0; ky < kh; ++ky) {
+        int64_t iy = oy * sh - ph + ky * dh;
+        if (iy < 0 || iy >= g.ih)
+          continue;
+        const T *in = x + (p * g.ih + iy) * g.iw;
+        for (int64_t kx = 0; kx < kw; ++kx) {
+          const T *col = in - pw + kx * dw;
+          for (int64_t ox = lo; ox < hi; ++ox) {
+            T v = col[ox * sw];
+            row[ox] = (v > row[ox] || v != v) ? v : row[ox];
           }
+          auto border = [&](int64_t from, int64_t to) {
+            for (int64_t ox = from; ox < to; ++ox) {
+              int64_t ix = ox * sw - pw + kx * dw;
+              if (ix < 0 || ix >= g.iw)
+                continue;
+              T v = in[ix];
+              row[ox] = (v > row[ox] || v != v) ? v : row[ox];
+            }
+          };
+          border(0, lo);
+          border(hi, g.ow);
         }
-        y[(p * g.oh + oy) * g.ow + ox] = best;
       }
+    }
   return Status::ok();
 }
 
@@ -60,6 +82,7 @@ template <typename T> Status avgPool(const KernelArgs &a) {
   int64_t divisor = a.attr(8);
   const T *x = a.in[0]->as<T>();
   T *y = a.out->as<T>();
+#pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < g.planes; ++p)
     for (int64_t oy = 0; oy < g.oh; ++oy)
       for (int64_t ox = 0; ox < g.ow; ++ox) {
@@ -86,6 +109,7 @@ template <typename T> Status adaptiveAvgPool(const KernelArgs &a) {
   Geometry g(a);
   const T *x = a.in[0]->as<T>();
   T *y = a.out->as<T>();
+#pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < g.planes; ++p)
     for (int64_t oy = 0; oy < g.oh; ++oy) {
       int64_t y0 = oy * g.ih / g.oh, y1 = ((oy + 1) * g.ih + g.oh - 1) / g.oh;

@@ -2,6 +2,7 @@
 #include "runtime/profile/ProfileCache.h"
 
 #include "runtime/plan/PlanFormat.h"
+#include "runtime/profile/KernelsId.h"
 #include "runtime/profile/Profiler.h"
 
 #include <dnnl.h>
@@ -70,7 +71,7 @@ Fingerprint machineFingerprint(const std::vector<std::string> &devices) {
      << hex64(fnv1a(cpuInfoField("flags"))) << "; cores=" << availableCores()
      << "; " << memTotal << "; gpus=none (no CUDA driver in this build)"
      << "; onednn=" << v->major << "." << v->minor << "." << v->patch
-     << "; popt=" << POPT_VERSION << "; schema=" << hw::kSchemaVersion << "; devices=";
+     << "; popt=" << POPT_VERSION << "; kernels=" << POPT_KERNELS_ID << "; schema=" << hw::kSchemaVersion << "; devices=";
   for (size_t i = 0; i < devices.size(); ++i)
     os << (i ? "," : "") << devices[i];
   std::string d = os.str();

@@ -23,8 +23,9 @@ namespace popt::profile {
 std::string defaultCacheDir();
 
 /// What identifies this machine for profiling: CPU model and features,
-/// usable cores, memory, GPUs, library and popt versions, the hw.json schema
-/// version, and the logical devices.
+/// usable cores, memory, GPUs, library and popt versions, the identity of
+/// the kernel sources measured, the hw.json schema version, and the logical
+/// devices.
 struct Fingerprint {
   std::string key;         ///< 16 hex digits
   std::string description; ///< the inputs, readable

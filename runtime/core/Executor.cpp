@@ -52,6 +52,9 @@ Status Executor::create(const plan::LoadedPlan &loaded,
     for (uint32_t t : *op->inputs())
       args.in.push_back(&ex->tensors_[t]);
     args.out = &ex->tensors_[op->outputs()->Get(0)];
+    for (uint32_t t : *op->inputs())
+      if (p.tensors()->Get(t)->kind() == plan::TensorKind::Weight)
+        loaded.prefetchRange(ex->tensors_[t].data, ex->tensors_[t].bytes);
     std::unique_ptr<cpu::Kernel> k;
     if (Status s = cpu::makeCpuKernel(args, k); !s) {
       std::string where = op->location() && op->location()->size()
@@ -63,14 +66,36 @@ Status Executor::create(const plan::LoadedPlan &loaded,
                         : s);
     }
     ex->kernels_.push_back(std::move(k));
+    // Weights this kernel packed into its own layout are not read again;
+    // those it reads in place come back from the page cache when run.
+    for (uint32_t t : *op->inputs())
+      if (p.tensors()->Get(t)->kind() == plan::TensorKind::Weight)
+        loaded.releaseRange(ex->tensors_[t].data, ex->tensors_[t].bytes);
+  }
+  // One scratch region for every kernel (they run one at a time).
+  size_t scratch = 0;
+  for (const auto &k : ex->kernels_)
+    scratch = std::max(scratch, k->scratchBytes());
+  if (scratch) {
+    ex->scratch_ = std::aligned_alloc(plan::kAlignment, (scratch + 63) / 64 * 64);
+    if (!ex->scratch_)
+      return Status::failure("cannot allocate the " + std::to_string(scratch) +
+                             "-byte kernel scratch region");
+    ex->scratchSize_ = scratch;
+    for (const auto &k : ex->kernels_)
+      if (k->scratchBytes())
+        k->bindScratch(ex->scratch_);
   }
   ex->opSeconds_.assign(ex->kernels_.size(), 0.0);
-  loaded.releaseWeightPages();
   out = std::move(ex);
   return Status::ok();
 }
 
-Executor::~Executor() { std::free(arena_); }
+Executor::~Executor() {
+  kernels_.clear(); // before the scratch region they point into
+  std::free(scratch_);
+  std::free(arena_);
+}
 
 void Executor::poison() { std::memset(arena_, 0xFF, arenaSize_); }
 

@@ -35,6 +35,8 @@ public:
   const std::vector<IoBinding> &inputs() const { return inputs_; }
   const std::vector<IoBinding> &outputs() const { return outputs_; }
   uint64_t arenaBytes() const { return arenaSize_; }
+  /// Bytes of the region kernels share for temporaries (blocked operands).
+  uint64_t scratchBytes() const { return scratchSize_; }
 
   /// Fills the arena with 0xFF bytes (NaN for floats), so that an output
   /// element no kernel writes shows up in a comparison. Inputs are
@@ -50,6 +52,8 @@ private:
   const plan::Plan *plan_ = nullptr;
   void *arena_ = nullptr;
   uint64_t arenaSize_ = 0;
+  void *scratch_ = nullptr;
+  uint64_t scratchSize_ = 0;
   std::vector<TensorView> tensors_;
   std::vector<std::unique_ptr<cpu::Kernel>> kernels_;
   std::vector<uint32_t> schedule_;

@@ -97,14 +97,36 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     err << "popt-run: error: " << s.message() << "\n";
     return s.exitCode();
   };
+  using Clock = std::chrono::steady_clock;
+  auto ms = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+  };
+  auto t0 = Clock::now();
   std::unique_ptr<plan::LoadedPlan> loaded;
   if (Status s = plan::LoadedPlan::open(opt.planPath, loaded); !s)
     return fail(s);
+  auto t1 = Clock::now();
   std::unique_ptr<Executor> ex;
   if (Status s = Executor::create(*loaded, ex); !s)
     return fail(Status(s.code() == StatusCode::BadInput
                            ? Status::badInput(opt.planPath + ": " + s.message())
                            : s));
+  auto t2 = Clock::now();
+  const char *debug = std::getenv("POPT_DEBUG");
+  const int debugLevel = debug ? std::atoi(debug) : 0;
+  // Resident memory now (VmRSS) and at its peak (VmHWM), in MB.
+  auto rss = [] {
+    std::ifstream in("/proc/self/status");
+    std::string line, out;
+    while (std::getline(in, line))
+      if (line.rfind("VmRSS:", 0) == 0 || line.rfind("VmHWM:", 0) == 0)
+        out += " " + line.substr(0, 5) + " " +
+               std::to_string(std::atol(line.c_str() + 6) / 1024) + " MB";
+    return out;
+  };
+  if (debugLevel >= 2)
+    err << "popt-run: map + verify " << ms(t0, t1) << " ms, prepare kernels " << ms(t1, t2)
+        << " ms; scratch " << ex->scratchBytes() / 1024 << " KB;" << rss() << "\n";
   if (opt.inspect) {
     inspect(*loaded, *ex, out);
     return 0;
@@ -185,7 +207,8 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   }
 
   // POPT_DEBUG=2 and above: time per op kind of the last run, slowest first.
-  if (const char *dbg = std::getenv("POPT_DEBUG"); dbg && std::atoi(dbg) >= 2) {
+  if (debugLevel >= 2) {
+    err << "popt-run: after the runs:" << rss() << "\n";
     std::map<std::string, std::pair<double, int>> byKind;
     const plan::Plan &p = loaded->plan();
     size_t i = 0;

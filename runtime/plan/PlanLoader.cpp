@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/plan/PlanLoader.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -72,7 +73,9 @@ Status LoadedPlan::open(const std::string &path,
     ::close(fd);
     return Status::badInput(path + ": empty file, not a popt plan");
   }
-  void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // Populated in one go: the checksums read every page anyway, and bulk
+  // population is several times cheaper than one fault per page.
+  void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED)
     return Status::failure(path + ": cannot map plan: " + std::strerror(errno));
@@ -84,6 +87,10 @@ Status LoadedPlan::open(const std::string &path,
                       : Status::failure(path + ": " + s.message()));
   }
   out.reset(new LoadedPlan(data, size, /*owned=*/false));
+  // The checksum read every weight page; kernels fault back in what they
+  // use, one weight at a time, so the whole section is never resident
+  // next to the kernels' packed copies.
+  out->releaseWeightPages();
   return Status::ok();
 }
 
@@ -113,12 +120,36 @@ LoadedPlan::~LoadedPlan() {
 }
 
 void LoadedPlan::releaseWeightPages() const {
+  releaseRange(weights(), header().weightsSize);
+}
+
+void LoadedPlan::prefetchRange(const void *data, size_t bytes) const {
+  if (owned_)
+    return;
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = reinterpret_cast<uintptr_t>(data) / page * page;
+  uintptr_t end = reinterpret_cast<uintptr_t>(data) + bytes;
+#ifdef MADV_POPULATE_READ
+  // Best effort: older kernels refuse it, and the pages then fault in.
+  if (end > begin)
+    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_POPULATE_READ);
+#else
+  (void)begin, (void)end;
+#endif
+}
+
+void LoadedPlan::releaseRange(const void *data, size_t bytes) const {
   if (owned_)
     return; // heap memory: dropping its pages would zero the weights
   uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  uintptr_t begin = reinterpret_cast<uintptr_t>(weights());
-  uintptr_t end = begin + header().weightsSize;
+  uintptr_t lo = reinterpret_cast<uintptr_t>(weights());
+  uintptr_t hi = lo + header().weightsSize;
+  uintptr_t begin = std::max(lo, reinterpret_cast<uintptr_t>(data));
+  uintptr_t end = std::min(hi, reinterpret_cast<uintptr_t>(data) + bytes);
   begin = (begin + page - 1) / page * page;
+  end = end / page * page;
+  // A private read-only mapping: dropped pages come back from the page
+  // cache, unchanged, when read again.
   if (end > begin)
     madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
 }

@@ -49,6 +49,12 @@ public:
   /// for the checksum and by one-time weight packing); pages still used are
   /// faulted back in from the page cache on their next use.
   void releaseWeightPages() const;
+  /// Maps the pages of [data, data + bytes) in one go before a kernel reads
+  /// them all (cheaper than a fault per page); a hint, never an error.
+  void prefetchRange(const void *data, size_t bytes) const;
+  /// The same for the pages wholly inside [data, data + bytes) of the
+  /// weight section (a weight a kernel has just packed into its own layout).
+  void releaseRange(const void *data, size_t bytes) const;
 
 private:
   LoadedPlan(const uint8_t *data, size_t size, bool owned)

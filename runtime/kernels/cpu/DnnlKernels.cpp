@@ -48,6 +48,22 @@ public:
     s.wait();
     return Status::ok();
   }
+  /// The blocked source and destination live in the executor's shared
+  /// scratch region: source at 0, destination after it.
+  size_t scratchBytes() const override {
+    return blockedBytes(srcBlocked) + blockedBytes(dstBlocked);
+  }
+  void bindScratch(void *base) override {
+    auto *b = static_cast<uint8_t *>(base);
+    if (srcBlocked)
+      srcBlocked.set_data_handle(b);
+    if (dstBlocked)
+      dstBlocked.set_data_handle(b + blockedBytes(srcBlocked));
+  }
+  static size_t blockedBytes(const memory &m) {
+    return m ? (m.get_desc().get_size() + 63) / 64 * 64 : 0;
+  }
+
   /// Convolutions run in the blocked layout oneDNN prefers; until layouts
   /// are chosen at compile time, plain tensors are reordered around them.
   dnnl::reorder srcReorder, dstReorder, residualReorder;
@@ -147,11 +163,11 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     k->srcPlain = memory(src, d.engine, a.in[0]->data);
     k->dstPlain = memory(dst, d.engine, a.out->data);
     if (srcUsed != src) {
-      k->srcBlocked = memory(srcUsed, d.engine);
+      k->srcBlocked = memory(srcUsed, d.engine, DNNL_MEMORY_NONE);
       k->srcReorder = dnnl::reorder(k->srcPlain, k->srcBlocked);
     }
     if (dstUsed != dst) {
-      k->dstBlocked = memory(dstUsed, d.engine);
+      k->dstBlocked = memory(dstUsed, d.engine, DNNL_MEMORY_NONE);
       k->dstReorder = dnnl::reorder(k->dstBlocked, k->dstPlain);
       if (hasResidual) {
         k->residualPlain = memory(dst, d.engine, a.in[3]->data);

@@ -36,6 +36,13 @@ public:
   /// Runs the op; a failure (e.g. an embedding index out of range) is a
   /// runtime failure of this call.
   virtual Status run() = 0;
+  /// Bytes of temporary memory the kernel needs while it runs (e.g. blocked
+  /// copies of its operands). Kernels run one at a time, so the executor
+  /// gives all of them one shared region, as large as the largest need.
+  virtual size_t scratchBytes() const { return 0; }
+  /// Called once, before the first run, with a 64-byte-aligned region of
+  /// scratchBytes() (only when that is not zero).
+  virtual void bindScratch(void *) {}
 };
 
 /// A kernel that is a function of its arguments.

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/emit/PlanEmitter.h"
 
+#include "compiler/emit/LayoutAssignment.h"
 #include "compiler/emit/MemoryPlanner.h"
 #include "popt/PoptDialect.h"
 #include "runtime/plan/PlanFormat.h"
@@ -80,6 +81,7 @@ struct TensorEntry {
   plan::TensorKind kind;
   uint64_t offset = 0;
   int64_t firstStep = -1, lastStep = -1;
+  plan::Layout layout = plan::Layout::Plain;
 };
 
 struct OpEntry {
@@ -94,6 +96,7 @@ struct OpEntry {
 class Emitter {
 public:
   LogicalResult run(func::FuncOp func) {
+    channelsLast = channelsLastValues(func);
     for (BlockArgument arg : func.getArguments()) {
       auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                     "popt.name");
@@ -133,6 +136,8 @@ private:
     uint32_t id = static_cast<uint32_t>(tensors.size());
     tensors.push_back({std::move(name), cast<RankedTensorType>(v.getType()),
                        kind});
+    if (channelsLast.contains(v))
+      tensors.back().layout = plan::Layout::ChannelsLast;
     ids[v] = id;
     return id;
   }
@@ -164,6 +169,7 @@ private:
   std::vector<OpEntry> ops;
   std::vector<std::pair<std::string, uint32_t>> inputs, outputs;
   llvm::DenseMap<Value, uint32_t> ids;
+  llvm::DenseSet<Value> channelsLast; ///< LayoutAssignment's choice
   llvm::DenseMap<Attribute, uint32_t> weightIds;
   std::vector<std::pair<uint64_t, std::vector<char>>> weightData;
   uint64_t weightSize = 0;
@@ -372,7 +378,7 @@ LogicalResult Emitter::write(const std::string &path,
                                t.type.getShape().end());
     tensorOffs.push_back(plan::CreateTensorDirect(
         fbb, t.name.c_str(), *toPlanDType(t.type.getElementType()), &shape,
-        t.kind, 0, t.offset, bytesOf(t.type)));
+        t.kind, 0, t.offset, bytesOf(t.type), t.layout));
   }
   std::vector<fb::Offset<plan::Op>> opOffs;
   std::vector<uint32_t> schedule;

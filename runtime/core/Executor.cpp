@@ -30,6 +30,7 @@ Status Executor::create(const plan::LoadedPlan &loaded,
     for (int64_t d : v.shape)
       v.numel *= d;
     v.bytes = t->size();
+    v.layout = t->layout();
     v.name = t->name() ? t->name()->str() : "";
     const uint8_t *base = t->kind() == plan::TensorKind::Weight
                               ? loaded.weights()

@@ -22,6 +22,8 @@ struct TensorView {
   std::vector<int64_t> shape;
   int64_t numel = 1;
   size_t bytes = 0;
+  /// Memory order of a 4-D activation (plan.fbs Layout).
+  plan::Layout layout = plan::Layout::Plain;
   std::string name;
 
   int64_t rank() const { return static_cast<int64_t>(shape.size()); }

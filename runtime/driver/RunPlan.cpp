@@ -49,6 +49,11 @@ void inspect(const plan::LoadedPlan &loaded, const Executor &ex,
       << ex.arenaBytes() << " B = "
       << (activations ? 100.0 * ex.arenaBytes() / activations : 0.0)
       << "% of that)\n";
+  int channelsLast = 0;
+  for (const plan::Tensor *t : *p.tensors())
+    channelsLast += t->layout() == plan::Layout::ChannelsLast;
+  out << "layouts: " << channelsLast << " activations channels-last (chosen at compile time), "
+      << "kernel scratch " << ex.scratchBytes() << " B\n";
   std::map<std::string, int> counts;
   for (const plan::Op *op : *p.ops())
     ++counts[plan::opInfo(op->kind())->name];

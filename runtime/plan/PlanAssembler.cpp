@@ -46,11 +46,11 @@ uint32_t PlanAssembler::weightF32(const std::string &name,
 }
 
 uint32_t PlanAssembler::activation(const std::string &name, DType dtype,
-                                 std::vector<int64_t> shape) {
+                                   std::vector<int64_t> shape, Layout layout) {
   uint64_t size = byteSize(dtype, shape);
   uint64_t offset = arena_;
   arena_ = alignUp(arena_ + size);
-  return add({name, dtype, std::move(shape), TensorKind::Activation, offset, size});
+  return add({name, dtype, std::move(shape), TensorKind::Activation, offset, size, layout});
 }
 
 uint32_t PlanAssembler::op(OpKind kind, std::vector<uint32_t> inputs,
@@ -73,7 +73,7 @@ std::vector<uint8_t> PlanAssembler::finish(const std::string &producer) const {
   std::vector<flatbuffers::Offset<Tensor>> tensors;
   for (const TensorSpec &t : tensors_)
     tensors.push_back(CreateTensorDirect(fbb, t.name.c_str(), t.dtype, &t.shape,
-                                         t.kind, 0, t.offset, t.size));
+                                         t.kind, 0, t.offset, t.size, t.layout));
   std::vector<flatbuffers::Offset<Op>> ops;
   std::vector<uint32_t> schedule;
   for (const OpSpec &o : ops_) {

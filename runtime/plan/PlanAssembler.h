@@ -28,7 +28,7 @@ public:
                      uint32_t seed = 1);
   /// An activation with its own place in the arena.
   uint32_t activation(const std::string &name, DType dtype,
-                      std::vector<int64_t> shape);
+                      std::vector<int64_t> shape, Layout layout = Layout::Plain);
   /// An op with one output; returns its index.
   uint32_t op(OpKind kind, std::vector<uint32_t> inputs, uint32_t output,
               std::vector<int64_t> ints = {}, std::vector<double> floats = {});
@@ -45,6 +45,7 @@ private:
     std::vector<int64_t> shape;
     TensorKind kind;
     uint64_t offset, size;
+    Layout layout = Layout::Plain;
   };
   struct OpSpec {
     OpKind kind;

@@ -18,7 +18,8 @@
 namespace popt::plan {
 
 /// Bumped whenever a reader of the old format could misread the new one.
-constexpr uint32_t kFormatVersion = 1;
+/// 2: tensors carry a layout (channels-last activations).
+constexpr uint32_t kFormatVersion = 2;
 constexpr char kMagic[8] = {'P', 'O', 'P', 'T', 'P', 'L', 'A', 'N'};
 /// Alignment of the weight section and of every weight and arena offset.
 constexpr uint64_t kAlignment = 64;

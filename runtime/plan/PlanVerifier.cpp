@@ -294,6 +294,37 @@ private:
 
 } // namespace
 
+/// Which ops take channels-last operands: convolutions (input, residual and
+/// output, each either way: the kernel reorders what oneDNN does not take),
+/// max pooling (input and output alike), adaptive average pooling (input
+/// either way, plain output). Every other op works on plain tensors only.
+static std::string checkLayouts(const Plan &plan, const Op &op) {
+  auto layout = [&](uint32_t t) { return plan.tensors()->Get(t)->layout(); };
+  uint32_t out = op.outputs()->Get(0);
+  switch (op.kind()) {
+  case OpKind::Conv2d:
+  case OpKind::FusedConv2d:
+    for (size_t i = 0; i < op.inputs()->size(); ++i)
+      if ((i == 1 || i == 2) && layout(op.inputs()->Get(i)) != Layout::Plain)
+        return "convolution weights and bias must be plain";
+    if (op.kind() == OpKind::Conv2d && op.ints()->Get(7) != 0 &&
+        (layout(op.inputs()->Get(0)) != Layout::Plain || layout(out) != Layout::Plain))
+      return "a transposed convolution works on plain tensors";
+    return "";
+  case OpKind::MaxPool2d:
+    return layout(op.inputs()->Get(0)) == layout(out)
+               ? ""
+               : "max pooling keeps its input's layout";
+  case OpKind::AdaptiveAvgPool2d:
+    return layout(out) == Layout::Plain ? "" : "adaptive pooling writes a plain tensor";
+  default:
+    for (uint32_t t : *op.inputs())
+      if (layout(t) != Layout::Plain)
+        return "this op reads plain tensors only";
+    return layout(out) == Layout::Plain ? "" : "this op writes plain tensors only";
+  }
+}
+
 Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
   auto bad = [](const std::string &m) { return Status::badInput("invalid plan: " + m); };
   if (!plan.devices() || plan.devices()->size() == 0 || !plan.tensors() ||
@@ -333,6 +364,11 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
                          : devices.Get(t->device())->arena_size();
     if (t->kind() != TensorKind::Weight && t->kind() != TensorKind::Activation)
       return bad(name + " has an unknown kind");
+    if (t->layout() != Layout::Plain &&
+        (t->layout() != Layout::ChannelsLast || t->kind() != TensorKind::Activation ||
+         t->shape()->size() != 4))
+      return bad(name + " has a layout other than plain, or channels-last on a "
+                 "tensor that is not a 4-D activation");
     if (t->offset() > limit || t->size() > limit - t->offset())
       return bad(name + " lies outside its " +
                  (t->kind() == TensorKind::Weight ? "weight section"
@@ -364,6 +400,8 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
       return bad(name + " has the wrong number of attributes");
     if (std::string err = OpChecker(plan, *op).check(); !err.empty())
       return bad(name + ": " + err);
+    if (std::string err = checkLayouts(plan, *op); !err.empty())
+      return bad(name + ": " + err);
   }
 
   std::vector<int> scheduled(ops.size(), 0);
@@ -388,6 +426,10 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
   for (const Binding *b : *plan.inputs())
     if (tensors.Get(b->tensor())->kind() != TensorKind::Activation)
       return bad("input '" + b->name()->str() + "' is not an activation");
+  for (const auto *list : {plan.inputs(), plan.outputs()})
+    for (const Binding *b : *list)
+      if (tensors.Get(b->tensor())->layout() != Layout::Plain)
+        return bad("binding '" + b->name()->str() + "' is not in plain layout");
   return Status::ok();
 }
 

@@ -38,10 +38,15 @@ public:
     dnnl::stream &s = Dnnl::get().stream;
     if (srcReorder)
       srcReorder.execute(s, srcPlain, srcBlocked);
-    if (residualReorder)
-      residualReorder.execute(s, residualPlain, dstBlocked);
-    else if (residual && residual != dst)
-      std::memcpy(dst, residual, residualBytes);
+    // The residual goes into the destination first (the sum post-op adds
+    // the convolution to it).
+    if (residualReorder) {
+      residualReorder.execute(s, residualPlain, dstReorder ? dstBlocked : dstPlain);
+    } else if (residual) {
+      void *into = (dstReorder ? dstBlocked : dstPlain).get_data_handle();
+      if (into != residual)
+        std::memcpy(into, residual, residualBytes);
+    }
     primitive.execute(s, args);
     if (dstReorder)
       dstReorder.execute(s, dstBlocked, dstPlain);
@@ -72,9 +77,9 @@ public:
   std::unordered_map<int, memory> args;
   /// Weights reordered into the primitive's layout (owned).
   memory packedWeights;
-  /// fused_conv2d with a residual: copied into dst before each run.
+  /// fused_conv2d with a residual in the destination's layout: copied into
+  /// the destination before each run (else residualReorder).
   const void *residual = nullptr;
-  void *dst = nullptr;
   size_t residualBytes = 0;
 };
 
@@ -132,20 +137,40 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
                        : memory::dims{w[1], w[0], w[2], w[3]};
     wTag = groups > 1 ? tag::giohw : tag::iohw;
   }
-  memory::desc src(dims(x), dt::f32, tag::nchw), dst(dims(y), dt::f32, tag::nchw);
+  // The tensors' own layouts (chosen at compile time).
+  auto userTag = [](const TensorView *t) {
+    return t->layout == plan::Layout::ChannelsLast ? tag::nhwc : tag::nchw;
+  };
+  memory::desc src(dims(x), dt::f32, userTag(a.in[0]));
+  memory::desc dst(dims(y), dt::f32, userTag(a.out));
   memory::desc srcAny(dims(x), dt::f32, tag::any), dstAny(dims(y), dt::f32, tag::any);
   memory::desc wUser(wDims, dt::f32, wTag), wAny(wDims, dt::f32, tag::any);
   bool hasBias = a.in.size() >= 3;
   memory::desc bias = hasBias ? memory::desc({y[1]}, dt::f32, tag::x) : memory::desc();
+  bool channelsLast = a.in[0]->layout == plan::Layout::ChannelsLast ||
+                      a.out->layout == plan::Layout::ChannelsLast;
   auto k = std::make_unique<DnnlKernel>();
   memory::desc srcUsed = src, dstUsed = dst;
   try {
     memory::desc wantW;
     if (!transposed) {
-      dnnl::convolution_forward::desc desc(
-          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-          srcAny, wAny, bias, dstAny, strides, dil, padL, padR);
-      dnnl::convolution_forward::primitive_desc pd(desc, attr, d.engine);
+      auto make = [&](const memory::desc &s, const memory::desc &o) {
+        dnnl::convolution_forward::desc desc(
+            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, s, wAny,
+            bias, o, strides, dil, padL, padR);
+        return dnnl::convolution_forward::primitive_desc(desc, attr, d.engine);
+      };
+      // Channels-last tensors are taken as they are when oneDNN has an
+      // optimised kernel for them; otherwise (and for plain tensors) oneDNN
+      // picks its layout and the kernel reorders around the call.
+      dnnl::convolution_forward::primitive_desc pd;
+      bool direct = false;
+      if (channelsLast) {
+        pd = make(src, dst);
+        direct = std::string(pd.impl_info_str()).find("ref") == std::string::npos;
+      }
+      if (!direct)
+        pd = make(srcAny, dstAny);
       k->primitive = dnnl::convolution_forward(pd);
       wantW = pd.weights_desc();
       srcUsed = pd.src_desc();
@@ -169,10 +194,13 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     if (dstUsed != dst) {
       k->dstBlocked = memory(dstUsed, d.engine, DNNL_MEMORY_NONE);
       k->dstReorder = dnnl::reorder(k->dstBlocked, k->dstPlain);
-      if (hasResidual) {
-        k->residualPlain = memory(dst, d.engine, a.in[3]->data);
-        k->residualReorder = dnnl::reorder(k->residualPlain, k->dstBlocked);
-      }
+    }
+    if (hasResidual) {
+      memory::desc res(dims(y), dt::f32, userTag(a.in[3]));
+      k->residualPlain = memory(res, d.engine, a.in[3]->data);
+      if (res != dstUsed)
+        k->residualReorder = dnnl::reorder(k->residualPlain, k->dstReorder ? k->dstBlocked
+                                                                           : k->dstPlain);
     }
   } catch (const dnnl::error &e) {
     return Status::badInput(std::string("oneDNN cannot make this convolution: ") +
@@ -186,7 +214,6 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   if (hasResidual) {
     k->residual = a.in[3]->data;
     k->residualBytes = a.in[3]->bytes;
-    k->dst = a.out->data;
   }
   out = std::move(k);
   return Status::ok();

@@ -74,6 +74,43 @@ template <typename T> Status maxPool(const KernelArgs &a) {
   return Status::ok();
 }
 
+/// Max pooling of a channels-last tensor (N, H, W, C in memory) into one:
+/// each output pixel is the running maximum of its window's pixels, a
+/// contiguous run of C values (the loop the compiler vectorises).
+template <typename T> Status maxPoolChannelsLast(const KernelArgs &a) {
+  const auto &in = a.in[0]->shape, &outShape = a.out->shape;
+  const int64_t n = in[0], c = in[1], ih = in[2], iw = in[3], oh = outShape[2],
+                ow = outShape[3];
+  const int64_t kh = a.attr(0), kw = a.attr(1), sh = a.attr(2), sw = a.attr(3),
+                ph = a.attr(4), pw = a.attr(5), dh = a.attr(6), dw = a.attr(7);
+  const T *x = a.in[0]->as<T>();
+  T *y = a.out->as<T>();
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        T *acc = y + ((b * oh + oy) * ow + ox) * c;
+        for (int64_t ch = 0; ch < c; ++ch)
+          acc[ch] = -std::numeric_limits<T>::infinity();
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          int64_t iy = oy * sh - ph + ky * dh;
+          if (iy < 0 || iy >= ih)
+            continue;
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            int64_t ix = ox * sw - pw + kx * dw;
+            if (ix < 0 || ix >= iw)
+              continue;
+            const T *px = x + ((b * ih + iy) * iw + ix) * c;
+            for (int64_t ch = 0; ch < c; ++ch) {
+              T v = px[ch];
+              acc[ch] = (v > acc[ch] || v != v) ? v : acc[ch];
+            }
+          }
+        }
+      }
+  return Status::ok();
+}
+
 template <typename T> Status avgPool(const KernelArgs &a) {
   Geometry g(a);
   int64_t kh = a.attr(0), kw = a.attr(1), sh = a.attr(2), sw = a.attr(3),
@@ -121,6 +158,41 @@ template <typename T> Status adaptiveAvgPool(const KernelArgs &a) {
             sum += x[(p * g.ih + iy) * g.iw + ix];
         y[(p * g.oh + oy) * g.ow + ox] =
             static_cast<T>(sum / double((y1 - y0) * (x1 - x0)));
+      }
+    }
+  return Status::ok();
+}
+
+/// Adaptive average pooling of a channels-last input into a plain output:
+/// channels are summed in blocks of 64 (fixed stack storage, nothing
+/// allocated per call), each window pixel a contiguous run.
+template <typename T> Status adaptiveAvgPoolChannelsLast(const KernelArgs &a) {
+  const auto &in = a.in[0]->shape, &outShape = a.out->shape;
+  const int64_t n = in[0], c = in[1], ih = in[2], iw = in[3], oh = outShape[2],
+                ow = outShape[3];
+  const T *x = a.in[0]->as<T>();
+  T *y = a.out->as<T>();
+  constexpr int64_t kBlock = 64;
+  const int64_t blocks = (c + kBlock - 1) / kBlock;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      int64_t c0 = blk * kBlock, c1 = std::min(c, c0 + kBlock);
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        int64_t y0 = oy * ih / oh, y1 = ((oy + 1) * ih + oh - 1) / oh;
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          int64_t x0 = ox * iw / ow, x1 = ((ox + 1) * iw + ow - 1) / ow;
+          double sum[kBlock] = {};
+          for (int64_t iy = y0; iy < y1; ++iy)
+            for (int64_t ix = x0; ix < x1; ++ix) {
+              const T *px = x + ((b * ih + iy) * iw + ix) * c;
+              for (int64_t ch = c0; ch < c1; ++ch)
+                sum[ch - c0] += px[ch];
+            }
+          double count = double((y1 - y0) * (x1 - x0));
+          for (int64_t ch = c0; ch < c1; ++ch)
+            y[((b * c + ch) * oh + oy) * ow + ox] = static_cast<T>(sum[ch - c0] / count);
+        }
       }
     }
   return Status::ok();
@@ -189,10 +261,13 @@ bool makeWindowKernel(const KernelArgs &args, Status &status,
                               plan::opInfo(kind)->name + "' yet");
     return true;
   }
-  FunctionKernel::Fn fn = kind == K::MaxPool2d   ? maxPool<float>
-                          : kind == K::AvgPool2d ? avgPool<float>
-                          : kind == K::Resize    ? resize<float>
-                                                 : adaptiveAvgPool<float>;
+  bool channelsLast = args.in[0]->layout == plan::Layout::ChannelsLast;
+  FunctionKernel::Fn fn =
+      kind == K::MaxPool2d   ? (channelsLast ? maxPoolChannelsLast<float> : maxPool<float>)
+      : kind == K::AvgPool2d ? avgPool<float>
+      : kind == K::Resize    ? resize<float>
+      : channelsLast         ? adaptiveAvgPoolChannelsLast<float>
+                             : adaptiveAvgPool<float>;
   out = std::make_unique<FunctionKernel>(args, fn);
   return true;
 }

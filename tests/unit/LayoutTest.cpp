@@ -1,0 +1,158 @@
+//===- LayoutTest.cpp - channels-last tensors: verifier and kernels --------===//
+//
+// The same computation as one plan with plain tensors and one with
+// channels-last activations must give the same numbers; the verifier refuses
+// layouts an op cannot take.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/core/Executor.h"
+#include "runtime/plan/PlanAssembler.h"
+#include "runtime/plan/PlanLoader.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace popt;
+using namespace popt::plan;
+
+namespace {
+constexpr Layout P = Layout::Plain, CL = Layout::ChannelsLast;
+
+std::vector<float> random(size_t n, uint32_t seed) {
+  std::vector<float> v(n);
+  for (float &f : v) {
+    seed = seed * 1664525u + 1013904223u;
+    f = static_cast<float>(seed >> 8) / static_cast<float>(1 << 24) - 0.5f;
+  }
+  return v;
+}
+
+/// conv3x3(x) -> max pool -> conv1x1 (+ residual of the pool) -> adaptive
+/// pool, the inner tensors in `inner` layout; returns the final [1, 8, 1, 1].
+std::vector<float> run(Layout inner) {
+  PlanAssembler b;
+  uint32_t x = b.activation("x", DType::F32, {1, 4, 10, 10});
+  uint32_t w1 = b.weightF32("w1", {8, 4, 3, 3}, 1), b1 = b.weightF32("b1", {8}, 2);
+  uint32_t w2 = b.weightF32("w2", {8, 8, 1, 1}, 3), b2 = b.weightF32("b2", {8}, 4);
+  uint32_t c1 = b.activation("c1", DType::F32, {1, 8, 10, 10}, inner);
+  uint32_t p1 = b.activation("p1", DType::F32, {1, 8, 5, 5}, inner);
+  uint32_t c2 = b.activation("c2", DType::F32, {1, 8, 5, 5}, inner);
+  uint32_t y = b.activation("y", DType::F32, {1, 8, 1, 1});
+  b.op(OpKind::FusedConv2d, {x, w1, b1}, c1, {1, 1, 1, 1, 1, 1, 1, 1}, {0.0, 0.0});
+  b.op(OpKind::MaxPool2d, {c1}, p1, {3, 3, 2, 2, 1, 1, 1, 1, 0});
+  b.op(OpKind::FusedConv2d, {p1, w2, b2, p1}, c2, {1, 1, 0, 0, 1, 1, 1, 0}, {0.0, 0.0});
+  b.op(OpKind::AdaptiveAvgPool2d, {c2}, y, {1, 1});
+  b.input("x", x);
+  b.output("y", y);
+  std::unique_ptr<LoadedPlan> loaded;
+  REQUIRE(LoadedPlan::fromBytes(b.finish(), loaded).isOk());
+  std::unique_ptr<Executor> ex;
+  REQUIRE(Executor::create(*loaded, ex).isOk());
+  std::vector<float> in = random(400, 9);
+  std::memcpy(ex->inputs()[0].view->data, in.data(), in.size() * sizeof(float));
+  REQUIRE(ex->run().isOk());
+  const float *out = ex->outputs()[0].view->as<float>();
+  return std::vector<float>(out, out + 8);
+}
+
+/// A plan whose one op reads `in` and writes `out` in the given layouts.
+Status verifyOne(OpKind kind, Layout in, Layout out, std::vector<int64_t> ints = {},
+                 std::vector<double> floats = {}, std::vector<int64_t> outShape = {1, 2, 4, 4}) {
+  PlanAssembler b;
+  uint32_t x = b.activation("x", DType::F32, {1, 2, 4, 4}, in);
+  uint32_t y = b.activation("y", DType::F32, outShape, out);
+  // Adaptive pooling reads either layout: the consumer never objects.
+  uint32_t z = b.activation("z", DType::F32, {1, 2, 1, 1});
+  b.op(kind, {x}, y, std::move(ints), std::move(floats));
+  b.op(OpKind::AdaptiveAvgPool2d, {y}, z, {1, 1});
+  b.output("z", z);
+  std::unique_ptr<LoadedPlan> loaded;
+  return LoadedPlan::fromBytes(b.finish(), loaded);
+}
+} // namespace
+
+TEST_CASE("channels-last plans compute what plain plans do", "[layout][kernels]") {
+  std::vector<float> plain = run(P), last = run(CL);
+  for (size_t i = 0; i < plain.size(); ++i)
+    CHECK(last[i] == Approx(plain[i]).margin(1e-6));
+}
+
+TEST_CASE("channels-last max pool and adaptive pool match plain ones", "[layout][kernels]") {
+  // x -> identity 1x1 conv (writes the layout under test) -> 3x3/2 max pool
+  // -> adaptive pool to the same size (an identity that writes plain), with
+  // a NaN that must win its windows in both layouts.
+  auto pool = [](Layout l) {
+    PlanAssembler b;
+    uint32_t x = b.activation("x", DType::F32, {2, 3, 7, 7});
+    std::vector<float> eye{1, 0, 0, 0, 1, 0, 0, 0, 1}, zero(3, 0.0f);
+    std::vector<uint8_t> eyeBytes(36), zeroBytes(12);
+    std::memcpy(eyeBytes.data(), eye.data(), 36);
+    std::memcpy(zeroBytes.data(), zero.data(), 12);
+    uint32_t w = b.weight("w", DType::F32, {3, 3, 1, 1}, eyeBytes);
+    uint32_t bias = b.weight("b", DType::F32, {3}, zeroBytes);
+    uint32_t c = b.activation("c", DType::F32, {2, 3, 7, 7}, l);
+    uint32_t m = b.activation("m", DType::F32, {2, 3, 4, 4}, l);
+    uint32_t y = b.activation("y", DType::F32, {2, 3, 4, 4});
+    b.op(OpKind::FusedConv2d, {x, w, bias}, c, {1, 1, 0, 0, 1, 1, 1, 0}, {0.0, 0.0});
+    b.op(OpKind::MaxPool2d, {c}, m, {3, 3, 2, 2, 1, 1, 1, 1, 0});
+    b.op(OpKind::AdaptiveAvgPool2d, {m}, y, {4, 4});
+    b.input("x", x);
+    b.output("y", y);
+    std::unique_ptr<LoadedPlan> loaded;
+    REQUIRE(LoadedPlan::fromBytes(b.finish(), loaded).isOk());
+    std::unique_ptr<Executor> ex;
+    REQUIRE(Executor::create(*loaded, ex).isOk());
+    std::vector<float> in = random(2 * 3 * 7 * 7, 5);
+    in[60] = std::nanf("");
+    std::memcpy(ex->inputs()[0].view->data, in.data(), in.size() * sizeof(float));
+    REQUIRE(ex->run().isOk());
+    const float *out = ex->outputs()[0].view->as<float>();
+    return std::vector<float>(out, out + 2 * 3 * 4 * 4);
+  };
+  std::vector<float> plain = pool(P), last = pool(CL);
+  int nans = 0;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    if (std::isnan(plain[i])) {
+      ++nans;
+      CHECK(std::isnan(last[i]));
+    } else {
+      CHECK(last[i] == plain[i]);
+    }
+  }
+  CHECK(nans > 0);
+}
+
+TEST_CASE("the verifier refuses layouts an op cannot take", "[layout][plan]") {
+  std::vector<int64_t> pool{3, 3, 1, 1, 1, 1, 1, 1, 0};
+  CHECK(verifyOne(OpKind::MaxPool2d, CL, CL, pool).isOk());
+  CHECK(verifyOne(OpKind::MaxPool2d, P, P, pool).isOk());
+  Status mixed = verifyOne(OpKind::MaxPool2d, CL, P, pool);
+  CHECK(mixed.code() == StatusCode::BadInput);
+  CHECK(mixed.message().find("keeps its input's layout") != std::string::npos);
+  // relu reads plain tensors only.
+  Status relu = verifyOne(OpKind::Relu, CL, P);
+  CHECK(relu.message().find("plain tensors only") != std::string::npos);
+  CHECK(verifyOne(OpKind::AdaptiveAvgPool2d, CL, P, {1, 1}, {}, {1, 2, 1, 1}).isOk());
+  CHECK(verifyOne(OpKind::AdaptiveAvgPool2d, CL, CL, {1, 1}, {}, {1, 2, 1, 1}).code() ==
+        StatusCode::BadInput);
+
+  // Channels-last only on 4-D activations, never on bindings.
+  PlanAssembler b;
+  uint32_t x = b.activation("x", DType::F32, {2, 8}, CL);
+  uint32_t y = b.activation("y", DType::F32, {2, 8});
+  b.op(OpKind::Relu, {x}, y);
+  b.output("y", y);
+  std::unique_ptr<LoadedPlan> loaded;
+  Status s = LoadedPlan::fromBytes(b.finish(), loaded);
+  CHECK(s.message().find("not a 4-D activation") != std::string::npos);
+
+  PlanAssembler c;
+  uint32_t in = c.activation("x", DType::F32, {1, 2, 4, 4}, CL);
+  uint32_t out = c.activation("y", DType::F32, {1, 2, 4, 4}, CL);
+  c.op(OpKind::MaxPool2d, {in}, out, pool);
+  c.input("x", in);
+  c.output("y", out);
+  CHECK(LoadedPlan::fromBytes(c.finish(), loaded).message().find("not in plain layout") !=
+        std::string::npos);
+}

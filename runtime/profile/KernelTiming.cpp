@@ -24,7 +24,7 @@ double median(std::vector<double> &v) {
 }
 
 Status timePlan(const std::vector<uint8_t> &planBytes, const TimingBudget &budget,
-                double &seconds) {
+                double &seconds, const std::vector<size_t> *ops) {
   std::unique_ptr<plan::LoadedPlan> loaded;
   if (Status s = plan::LoadedPlan::fromBytes(planBytes, loaded); !s)
     return s;
@@ -49,6 +49,7 @@ Status timePlan(const std::vector<uint8_t> &planBytes, const TimingBudget &budge
     if (Status s = ex->run(); !s)
       return s;
   std::vector<double> runs;
+  std::vector<std::vector<double>> opRuns(ops ? ops->size() : 0);
   double spent = 0;
   while (static_cast<int>(runs.size()) < budget.maxRuns &&
          (static_cast<int>(runs.size()) < budget.minRuns || spent < budget.minSeconds)) {
@@ -58,8 +59,16 @@ Status timePlan(const std::vector<uint8_t> &planBytes, const TimingBudget &budge
     double t = std::chrono::duration<double>(Clock::now() - start).count();
     runs.push_back(t);
     spent += t;
+    for (size_t i = 0; i < opRuns.size(); ++i)
+      opRuns[i].push_back(ex->opSeconds().at((*ops)[i]));
   }
-  seconds = median(runs);
+  if (!ops) {
+    seconds = median(runs);
+  } else {
+    seconds = 0;
+    for (auto &r : opRuns)
+      seconds += median(r);
+  }
   return Status::ok();
 }
 

@@ -23,9 +23,10 @@ struct TimingBudget {
 };
 
 /// Median seconds of one run of the plan in `planBytes` (after two warm-up
-/// runs), with deterministic finite inputs.
+/// runs), with deterministic finite inputs; with `ops`, the sum of those
+/// ops' median times instead (indices in schedule order).
 Status timePlan(const std::vector<uint8_t> &planBytes, const TimingBudget &budget,
-                double &seconds);
+                double &seconds, const std::vector<size_t> *ops = nullptr);
 
 /// Median of a sample (which it reorders).
 double median(std::vector<double> &v);

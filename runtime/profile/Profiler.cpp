@@ -130,6 +130,8 @@ struct Sample {
   std::vector<uint8_t> plan;
   int copies = 1; ///< ops in the plan, run in sequence; the time is per op
   double bytes = 0; ///< bytes one op reads and writes (weighted samples)
+  /// Ops (in schedule order) whose time is measured; empty: the whole plan.
+  std::vector<size_t> timedOps;
 };
 
 uint64_t bytesOf(const std::vector<int64_t> &shape) {
@@ -191,18 +193,35 @@ Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
   int64_t groups = depthwise ? cin : 1;
   int64_t pad = kernel / 2;
   int64_t out = (hw + 2 * pad - kernel) / stride + 1;
+  // As in a model: the convolution reads and writes channels-last tensors
+  // (a stem reads the plain input), made by a 1x1 convolution before it and
+  // read by a global pool after it; only the convolution itself is timed.
   PlanAssembler b;
   uint32_t x = b.activation("x", DType::F32, {1, cin, hw, hw});
   b.input("x", x);
+  std::vector<size_t> timed;
+  size_t ops = 0;
+  if (cin >= 8) {
+    uint32_t w = b.weightF32("lead.w", {cin, cin, 1, 1}, 99);
+    uint32_t bias = b.weightF32("lead.b", {cin}, 98);
+    uint32_t lead = b.activation("lead", DType::F32, {1, cin, hw, hw}, Layout::ChannelsLast);
+    b.op(OpKind::FusedConv2d, {x, w, bias}, lead, {1, 1, 0, 0, 1, 1, 1, 0}, {0.0, 0.0});
+    x = lead;
+    ++ops;
+  }
   for (int c = 0; c < copies; ++c) {
     std::string i = std::to_string(c);
     uint32_t w = b.weightF32("w" + i, {cout, cin / groups, kernel, kernel},
                              static_cast<uint32_t>(2 * c + 1));
     uint32_t bias = b.weightF32("b" + i, {cout}, static_cast<uint32_t>(2 * c + 2));
-    uint32_t y = b.activation("y" + i, DType::F32, {1, cout, out, out});
+    uint32_t y = b.activation("y" + i, DType::F32, {1, cout, out, out}, Layout::ChannelsLast);
     b.op(OpKind::FusedConv2d, {x, w, bias}, y,
          {stride, stride, pad, pad, 1, 1, groups, /*relu*/ 1}, {0.0, 0.0});
-    b.output("y" + i, y);
+    timed.push_back(ops++);
+    uint32_t pooled = b.activation("p" + i, DType::F32, {1, cout, 1, 1});
+    b.op(OpKind::AdaptiveAvgPool2d, {y}, pooled, {1, 1});
+    ++ops;
+    b.output("p" + i, pooled);
   }
   double flops = 2.0 * cout * out * out * (cin / groups) * kernel * kernel;
   // Pointwise (1x1) convolutions are matrix products with their own
@@ -219,7 +238,7 @@ Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
           "conv " + std::to_string(cin) + "->" + std::to_string(cout) + " " +
               std::to_string(hw) + "x" + std::to_string(hw) + " k" +
               std::to_string(kernel) + " s" + std::to_string(stride),
-          b.finish(), copies, moved};
+          b.finish(), copies, moved, timed};
 }
 
 /// A memory-bound kernel on a tensor of `n` elements (shape chosen per
@@ -587,7 +606,8 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   for (const Sample &s : compute) {
     progress(done / total, s.label);
     double seconds = 0;
-    if (Status st = timePlan(s.plan, budget, seconds); !st)
+    if (Status st = timePlan(s.plan, budget, seconds, s.timedOps.empty() ? nullptr : &s.timedOps);
+        !st)
       return Status::failure("measuring " + s.label + ": " + st.message());
     seconds /= s.copies;
     if (s.compute)

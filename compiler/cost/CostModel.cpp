@@ -79,7 +79,10 @@ OpCost CostModel::priced(const OpCounts &counts, const std::string &kernel,
     c.compute = counts.flops / (d.peakFlops.at("f32") * efficiency);
     // The memory roof: the kernel's own measured streaming rate where the
     // profile has one (batch-1 linear layers), else the device's bandwidth.
-    const hw::Curve *roof = findCurve(d.throughput, {kernel}, nullptr);
+    std::string roofName;
+    const hw::Curve *roof = findCurve(d.throughput, {kernel}, &roofName);
+    if (c.curve.empty())
+      c.curve = roofName;
     const hw::Curve *coldRoof = roof ? findCurve(d.throughput, {kernel + ".cold"}, nullptr)
                                      : nullptr;
     double rate = roof ? blended(roof, coldRoof, cold, bytes) : bandwidth;

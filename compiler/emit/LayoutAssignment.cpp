@@ -1,9 +1,16 @@
 //===- LayoutAssignment.cpp - channels-last tensors, chosen at compile time ===//
+//
+// A fixpoint over candidates: every 4-D f32 value made by an op that can
+// write channels-last (a convolution, a max pool, a concatenation along
+// channels) starts in the set; a value leaves it when it is a result of the
+// function, when one of its readers cannot take it channels-last, or when
+// it is a pool or concatenation whose inputs are not all in the set (those
+// ops keep one layout). Removals only shrink the set, so it terminates.
+//
+//===----------------------------------------------------------------------===//
 #include "compiler/emit/LayoutAssignment.h"
 
 #include "popt/PoptDialect.h"
-
-#include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
 
@@ -17,64 +24,55 @@ bool isPlainConv(Operation *op) {
   return isa<FusedConv2dOp>(op);
 }
 
-class Assigner {
-public:
-  /// Every reader of `v` takes it channels-last.
-  bool readersTakeIt(Value v) {
-    auto [it, inserted] = readersOk.try_emplace(v, false);
-    if (!inserted)
-      return it->second;
-    bool ok = !v.use_empty();
-    for (OpOperand &use : v.getUses()) {
-      Operation *user = use.getOwner();
-      unsigned n = use.getOperandNumber();
-      if (isPlainConv(user) && (n == 0 || (isa<FusedConv2dOp>(user) && n == 3)))
-        continue;
-      if (isa<AdaptiveAvgPool2dOp>(user))
-        continue;
-      if (isa<MaxPool2dOp>(user) && readersTakeIt(user->getResult(0)))
-        continue;
-      ok = false;
-      break;
-    }
-    readersOk[v] = ok;
-    return ok;
-  }
+bool isChannelConcat(Operation *op) {
+  auto c = dyn_cast<ConcatOp>(op);
+  return c && c.getDim() == 1;
+}
 
-  /// `v` is made by an op that can write it channels-last.
-  bool madeChannelsLast(Value v) {
-    Operation *def = v.getDefiningOp();
-    if (!def)
-      return false;
-    if (isPlainConv(def))
-      return true;
-    if (isa<MaxPool2dOp>(def))
-      return channelsLast(def->getOperand(0));
-    return false;
-  }
+/// Ops whose result keeps their inputs' layout.
+bool keepsLayout(Operation *op) { return isa<MaxPool2dOp>(op) || isChannelConcat(op); }
 
-  bool channelsLast(Value v) {
-    auto t = dyn_cast<RankedTensorType>(v.getType());
-    if (!t || t.getRank() != 4 || !t.getElementType().isF32())
-      return false;
-    return madeChannelsLast(v) && readersTakeIt(v);
-  }
-
-private:
-  llvm::DenseMap<Value, bool> readersOk;
-};
+bool canWriteChannelsLast(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  Operation *def = v.getDefiningOp();
+  return t && t.getRank() == 4 && t.getElementType().isF32() && def &&
+         (isPlainConv(def) || keepsLayout(def));
+}
 
 } // namespace
 
 llvm::DenseSet<Value> channelsLastValues(func::FuncOp func) {
-  Assigner a;
-  llvm::DenseSet<Value> out;
+  llvm::DenseSet<Value> set;
   func.walk([&](Operation *op) {
     for (Value r : op->getResults())
-      if (a.channelsLast(r))
-        out.insert(r);
+      if (canWriteChannelsLast(r))
+        set.insert(r);
   });
-  return out;
+  auto readerTakes = [&](OpOperand &use) {
+    Operation *user = use.getOwner();
+    unsigned n = use.getOperandNumber();
+    if (isPlainConv(user))
+      return n == 0 || (isa<FusedConv2dOp>(user) && n == 3);
+    if (isa<AdaptiveAvgPool2dOp>(user))
+      return true;
+    if (keepsLayout(user))
+      return set.contains(user->getResult(0));
+    return false; // including func.return
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Value v : llvm::to_vector(set)) {
+      bool keep = !v.use_empty() && llvm::all_of(v.getUses(), readerTakes);
+      Operation *def = v.getDefiningOp();
+      if (keep && keepsLayout(def))
+        keep = llvm::all_of(def->getOperands(), [&](Value in) { return set.contains(in); });
+      if (!keep) {
+        set.erase(v);
+        changed = true;
+      }
+    }
+  }
+  return set;
 }
 
 } // namespace popt

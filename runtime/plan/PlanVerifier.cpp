@@ -297,7 +297,8 @@ private:
 /// Which ops take channels-last operands: convolutions (input, residual and
 /// output, each either way: the kernel reorders what oneDNN does not take),
 /// max pooling (input and output alike), adaptive average pooling (input
-/// either way, plain output). Every other op works on plain tensors only.
+/// either way, plain output), concatenation along channels (all alike).
+/// Every other op works on plain tensors only.
 static std::string checkLayouts(const Plan &plan, const Op &op) {
   auto layout = [&](uint32_t t) { return plan.tensors()->Get(t)->layout(); };
   uint32_t out = op.outputs()->Get(0);
@@ -317,6 +318,13 @@ static std::string checkLayouts(const Plan &plan, const Op &op) {
                : "max pooling keeps its input's layout";
   case OpKind::AdaptiveAvgPool2d:
     return layout(out) == Layout::Plain ? "" : "adaptive pooling writes a plain tensor";
+  case OpKind::Concat:
+    for (uint32_t t : *op.inputs())
+      if (layout(t) != layout(out))
+        return "a concatenation keeps one layout for all its tensors";
+    return layout(out) == Layout::Plain || op.ints()->Get(0) == 1
+               ? ""
+               : "channels-last tensors are concatenated along channels only";
   default:
     for (uint32_t t : *op.inputs())
       if (layout(t) != Layout::Plain)

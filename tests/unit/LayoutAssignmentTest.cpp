@@ -65,3 +65,22 @@ TEST_CASE("a reader that needs plain keeps its producer plain", "[layout]") {
                "\n  return %s : " + kT)
             .empty());
 }
+
+TEST_CASE("channel concatenations of channels-last tensors stay channels-last", "[layout]") {
+  std::string cat = std::string("  %k = popt.concat %c, %d {dim = 1 : i64} : (") + kT + ", " + kT +
+                    ") -> tensor<1x8x8x8xf32>\n";
+  std::string pooled = "  %g = popt.adaptive_avg_pool2d %k {output_size = array<i64: 8, 8>} : "
+                       "(tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>\n";
+  // Two convs joined and pooled: all three channels-last.
+  CHECK(chosen(conv("%c", "%x") + conv("%d", "%x") + cat + pooled +
+               "  %r = popt.slice %g {dim = 1 : i64, end = 4 : i64, start = 0 : i64, "
+               "step = 1 : i64} : (tensor<1x8x8x8xf32>) -> " + kT + "\n  return %r : " + kT) ==
+        "fused_conv2d fused_conv2d concat ");
+  // One input comes from a relu (plain): the concatenation and both convs
+  // feeding it stay plain.
+  CHECK(chosen(conv("%c0", "%x") + "  %c = popt.relu %c0 : (" + kT + ") -> " + kT + "\n" +
+               conv("%d", "%x") + cat + pooled +
+               "  %r = popt.slice %g {dim = 1 : i64, end = 4 : i64, start = 0 : i64, "
+               "step = 1 : i64} : (tensor<1x8x8x8xf32>) -> " + kT + "\n  return %r : " + kT)
+            .empty());
+}

@@ -123,6 +123,39 @@ TEST_CASE("channels-last max pool and adaptive pool match plain ones", "[layout]
   CHECK(nans > 0);
 }
 
+TEST_CASE("channels-last concatenation joins channels", "[layout][kernels]") {
+  // Two convolutions of x joined along channels, then an identity adaptive
+  // pool writing plain: the same numbers in both layouts.
+  auto joined = [](Layout l) {
+    PlanAssembler b;
+    uint32_t x = b.activation("x", DType::F32, {1, 4, 5, 5});
+    uint32_t wa = b.weightF32("wa", {3, 4, 1, 1}, 1), ba = b.weightF32("ba", {3}, 2);
+    uint32_t wb = b.weightF32("wb", {2, 4, 3, 3}, 3), bb = b.weightF32("bb", {2}, 4);
+    uint32_t a = b.activation("a", DType::F32, {1, 3, 5, 5}, l);
+    uint32_t c = b.activation("c", DType::F32, {1, 2, 5, 5}, l);
+    uint32_t k = b.activation("k", DType::F32, {1, 5, 5, 5}, l);
+    uint32_t y = b.activation("y", DType::F32, {1, 5, 5, 5});
+    b.op(OpKind::FusedConv2d, {x, wa, ba}, a, {1, 1, 0, 0, 1, 1, 1, 0}, {0.0, 0.0});
+    b.op(OpKind::FusedConv2d, {x, wb, bb}, c, {1, 1, 1, 1, 1, 1, 1, 0}, {0.0, 0.0});
+    b.op(OpKind::Concat, {a, c}, k, {1});
+    b.op(OpKind::AdaptiveAvgPool2d, {k}, y, {5, 5});
+    b.input("x", x);
+    b.output("y", y);
+    std::unique_ptr<LoadedPlan> loaded;
+    REQUIRE(LoadedPlan::fromBytes(b.finish(), loaded).isOk());
+    std::unique_ptr<Executor> ex;
+    REQUIRE(Executor::create(*loaded, ex).isOk());
+    std::vector<float> in = random(100, 11);
+    std::memcpy(ex->inputs()[0].view->data, in.data(), in.size() * sizeof(float));
+    REQUIRE(ex->run().isOk());
+    const float *out = ex->outputs()[0].view->as<float>();
+    return std::vector<float>(out, out + 125);
+  };
+  std::vector<float> plain = joined(P), last = joined(CL);
+  for (size_t i = 0; i < plain.size(); ++i)
+    CHECK(last[i] == Approx(plain[i]).margin(1e-6));
+}
+
 TEST_CASE("the verifier refuses layouts an op cannot take", "[layout][plan]") {
   std::vector<int64_t> pool{3, 3, 1, 1, 1, 1, 1, 1, 0};
   CHECK(verifyOne(OpKind::MaxPool2d, CL, CL, pool).isOk());
@@ -136,6 +169,10 @@ TEST_CASE("the verifier refuses layouts an op cannot take", "[layout][plan]") {
   CHECK(verifyOne(OpKind::AdaptiveAvgPool2d, CL, P, {1, 1}, {}, {1, 2, 1, 1}).isOk());
   CHECK(verifyOne(OpKind::AdaptiveAvgPool2d, CL, CL, {1, 1}, {}, {1, 2, 1, 1}).code() ==
         StatusCode::BadInput);
+  CHECK(verifyOne(OpKind::Concat, CL, CL, {1}).isOk());
+  CHECK(verifyOne(OpKind::Concat, CL, P, {1}).message().find("one layout") != std::string::npos);
+  CHECK(verifyOne(OpKind::Concat, CL, CL, {2}).message().find("along channels only") !=
+        std::string::npos);
 
   // Channels-last only on 4-D activations, never on bindings.
   PlanAssembler b;

@@ -87,17 +87,34 @@ bool makeShapeKernel(const KernelArgs &args, Status &status,
     return true;
   }
   case K::Concat: {
-    size_t dim = static_cast<size_t>(args.attr(0));
-    int64_t outer = product(args.out->shape, 0, dim);
-    out = std::make_unique<FunctionKernel>(args, [dim, outer, es](const KernelArgs &a) {
+    // In memory order: channels-last tensors joined along channels are
+    // [N, H, W, C] joined along their last dimension.
+    auto memoryShape = [](const TensorView *t) {
+      const auto &d = t->shape;
+      return t->layout == plan::Layout::ChannelsLast
+                 ? std::vector<int64_t>{d[0], d[2], d[3], d[1]}
+                 : d;
+    };
+    size_t dim = args.out->layout == plan::Layout::ChannelsLast
+                     ? 3
+                     : static_cast<size_t>(args.attr(0));
+    std::vector<int64_t> outShape = memoryShape(args.out);
+    std::vector<std::vector<int64_t>> inShapes;
+    for (const TensorView *t : args.in)
+      inShapes.push_back(memoryShape(t));
+    int64_t outer = product(outShape, 0, dim);
+    int64_t outRow = product(outShape, dim, outShape.size()) * es;
+    std::vector<int64_t> rows;
+    for (const auto &shape : inShapes)
+      rows.push_back(product(shape, dim, shape.size()) * es);
+    out = std::make_unique<FunctionKernel>(args, [outer, outRow, rows](const KernelArgs &a) {
       char *dst = a.out->as<char>();
-      int64_t outRow = product(a.out->shape, dim, a.out->shape.size()) * es;
       int64_t at = 0;
-      for (const TensorView *t : a.in) {
-        int64_t row = product(t->shape, dim, t->shape.size()) * es;
+      for (size_t i = 0; i < a.in.size(); ++i) {
+        const char *src = a.in[i]->as<char>();
         for (int64_t o = 0; o < outer; ++o)
-          std::memcpy(dst + o * outRow + at, t->as<char>() + o * row, row);
-        at += row;
+          std::memcpy(dst + o * outRow + at, src + o * rows[i], rows[i]);
+        at += rows[i];
       }
       return Status::ok();
     });

@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
 
 namespace popt::profile {
@@ -15,6 +17,15 @@ ProgressPrinter::ProgressPrinter(std::ostream &os)
 
 void ProgressPrinter::operator()(double fraction, const std::string &what) {
   int percent = static_cast<int>(fraction * 100);
+  // POPT_DEBUG=2: every step with the time since the first, for finding
+  // where a profile spends its time.
+  static const bool debug = std::getenv("POPT_DEBUG") && std::atoi(std::getenv("POPT_DEBUG")) >= 2;
+  if (debug) {
+    static const auto start = std::chrono::steady_clock::now();
+    os_ << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+        << " s  " << what << "\n";
+    return;
+  }
   if (terminal_) {
     int filled = percent * 30 / 100;
     os_ << "\r[" << std::string(static_cast<size_t>(filled), '#')

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -428,16 +429,28 @@ int coldCopies(double weightBytes, double cacheBytes) {
   return static_cast<int>(std::clamp(std::ceil(2 * cacheBytes / weightBytes), 2.0, 16.0));
 }
 
-std::vector<Sample> computeSamples(bool quick, double cacheBytes) {
-  std::vector<Sample> s;
+/// Samples are made when they are measured (cold ones hold up to a few
+/// hundred MB of weights): each entry builds one.
+using SampleMaker = std::function<Sample()>;
+
+std::vector<SampleMaker> computeSamples(bool quick, double cacheBytes) {
+  std::vector<SampleMaker> s;
   // Every weighted sample is measured hot (one op, repeated: weights in
   // cache) and cold (copies with their own weights: weights from memory).
-  auto both = [&](auto make, double weightBytes) {
-    s.push_back(make(1));
-    Sample cold = make(coldCopies(weightBytes, cacheBytes));
-    cold.curve += ".cold";
-    cold.label += " (cold)";
-    s.push_back(std::move(cold));
+  // `flops`: the op's work when compute-bound (0 for memory-bound samples).
+  auto both = [&](auto make, double weightBytes, double flops) {
+    s.push_back([make] { return make(1); });
+    int copies = coldCopies(weightBytes, cacheBytes);
+    // Big kernels are compute-bound either way: a couple of copies keep the
+    // profile short (about 2 GFLOP per run at most).
+    if (flops > 0)
+      copies = std::min(copies, std::max(2, static_cast<int>(2e9 / flops)));
+    s.push_back([make, copies] {
+      Sample cold = make(copies);
+      cold.curve += ".cold";
+      cold.label += " (cold)";
+      return cold;
+    });
   };
   // Linear, compute side (M >= 8 rows); batch-1 rows are memory-bound and
   // measured as the kernel's memory roof (gemvSample).
@@ -448,15 +461,15 @@ std::vector<Sample> computeSamples(bool quick, double cacheBytes) {
     lin.insert(lin.end(), {{8, 2048, 512}, {32, 128, 128}, {128, 768, 3072},
                            {1024, 1024, 1024}, {32, 64, 256}});
   for (auto [m, k, n] : lin)
-    both([&, m = m, k = k, n = n](int c) { return linearSample(m, k, n, c); },
-         4.0 * static_cast<double>(n * k));
+    both([m = m, k = k, n = n](int c) { return linearSample(m, k, n, c); },
+         4.0 * static_cast<double>(n * k), 2.0 * m * k * n);
   std::vector<std::array<int64_t, 2>> gemv = {
       {64, 64}, {256, 256}, {1024, 1024}, {2048, 2048}, {4096, 4096}};
   if (!quick)
     gemv.insert(gemv.end(), {{512, 512}, {4096, 1024}, {8192, 4096}});
   for (auto [k, n] : gemv)
-    both([&, k = k, n = n](int c) { return gemvSample(k, n, c); },
-         4.0 * static_cast<double>(n * k));
+    both([k = k, n = n](int c) { return gemvSample(k, n, c); },
+         4.0 * static_cast<double>(n * k), 0.0);
   // Batched matmul (attention scores and context).
   std::vector<std::array<int64_t, 4>> mm = {
       {4, 16, 16, 16},  {8, 32, 32, 32},   {4, 64, 32, 64},
@@ -464,7 +477,7 @@ std::vector<Sample> computeSamples(bool quick, double cacheBytes) {
   if (!quick)
     mm.insert(mm.end(), {{12, 128, 64, 128}, {4, 512, 64, 512}, {1, 512, 512, 512}});
   for (auto [bt, m, k, n] : mm)
-    s.push_back(matmulSample(bt, m, k, n));
+    s.push_back([bt = bt, m = m, k = k, n = n] { return matmulSample(bt, m, k, n); });
   // Convolutions: cin, cout, size, kernel, stride.
   std::vector<std::array<int64_t, 5>> conv = {
       {3, 64, 224, 7, 2},   {64, 64, 56, 3, 1},   {128, 128, 28, 3, 1},
@@ -480,18 +493,19 @@ std::vector<Sample> computeSamples(bool quick, double cacheBytes) {
                              {256, 512, 28, 3, 1}, {832, 384, 7, 1, 1},
                              {192, 64, 28, 1, 1}});
   for (auto [ci, co, hw, k, st] : conv)
-    both([&, ci = ci, co = co, hw = hw, k = k, st = st](int c) {
+    both([ci = ci, co = co, hw = hw, k = k, st = st](int c) {
       return convSample(ci, co, hw, k, st, false, c);
-    }, 4.0 * static_cast<double>(ci * co * k * k));
+    }, 4.0 * static_cast<double>(ci * co * k * k),
+         2.0 * co * ci * k * k * static_cast<double>(hw * hw) / static_cast<double>(st * st));
   std::vector<std::array<int64_t, 3>> dw = {
       {32, 112, 1}, {144, 56, 1}, {192, 28, 1}, {576, 14, 1}, {960, 7, 1}};
   if (!quick)
     dw.insert(dw.end(), {{96, 112, 2}, {384, 14, 1}, {144, 56, 2}});
   // Depthwise convolutions are memory-bound: measured as throughput.
   for (auto [ch, hw, st] : dw)
-    both([&, ch = ch, hw = hw, st = st](int c) {
+    both([ch = ch, hw = hw, st = st](int c) {
       return asThroughput(convSample(ch, ch, hw, 3, st, true, c));
-    }, 4.0 * static_cast<double>(ch * 9));
+    }, 4.0 * static_cast<double>(ch * 9), 0.0);
   // Pointwise convolutions with few channels over large images are
   // memory-bound too (the activations dwarf the work): their memory roof.
   std::vector<std::array<int64_t, 3>> thin = {
@@ -499,13 +513,13 @@ std::vector<Sample> computeSamples(bool quick, double cacheBytes) {
   if (!quick)
     thin.insert(thin.end(), {{8, 48, 112}, {64, 384, 14}, {144, 24, 56}});
   for (auto [ci, co, hw] : thin)
-    both([&, ci = ci, co = co, hw = hw](int c) {
+    both([ci = ci, co = co, hw = hw](int c) {
       return asThroughput(convSample(ci, co, hw, 1, 1, false, c));
-    }, 4.0 * static_cast<double>(ci * co));
+    }, 4.0 * static_cast<double>(ci * co), 0.0);
   return s;
 }
 
-std::vector<Sample> memorySamples(bool quick) {
+std::vector<SampleMaker> memorySamples(bool quick) {
   static const char *kCurves[] = {
       "add",     "mul",        "relu",       "clamp",    "gelu",
       "tanh",    "sigmoid",    "exp",        "softmax",  "layer_norm",
@@ -516,10 +530,10 @@ std::vector<Sample> memorySamples(bool quick) {
   std::vector<int64_t> sizes = quick ? std::vector<int64_t>{512, 4096, 65536, 1 << 20, 1 << 22}
                                      : std::vector<int64_t>{512, 1024, 4096, 16384, 65536,
                                                             262144, 1 << 20, 1 << 22, 1 << 24};
-  std::vector<Sample> s;
+  std::vector<SampleMaker> s;
   for (const char *c : kCurves)
     for (int64_t n : sizes)
-      s.push_back(memorySample(c, n));
+      s.push_back([c = std::string(c), n = n] { return memorySample(c, n); });
   return s;
 }
 
@@ -565,9 +579,9 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   omp_set_num_threads(perDevice);
 
   // Work units for the progress bar: fixed steps plus one per sample.
-  std::vector<Sample> compute, memory = memorySamples(quick);
-  // Samples of the weighted kernels depend on the cache size (cold copies);
-  // the progress total counts them at their number of shapes.
+  std::vector<SampleMaker> compute, memory = memorySamples(quick);
+  // The weighted samples depend on the cache size (cold copies); their
+  // number does not.
   const double total = 4.0 + static_cast<double>(computeSamples(quick, 1 << 20).size() +
                                                  memory.size());
   double done = 0;
@@ -617,7 +631,8 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   TimingBudget budget{quick ? 0.03 : 0.15, quick ? 3 : 5, 500};
   compute = computeSamples(quick, static_cast<double>(std::max<uint64_t>(dev.cacheBytes, 1 << 20)));
   compute.insert(compute.end(), memory.begin(), memory.end());
-  for (const Sample &s : compute) {
+  for (const SampleMaker &make : compute) {
+    Sample s = make();
     progress(done / total, s.label);
     double seconds = 0;
     if (Status st = timePlan(s.plan, budget, seconds, s.timedOps.empty() ? nullptr : &s.timedOps);

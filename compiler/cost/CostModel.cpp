@@ -65,7 +65,8 @@ OpCost CostModel::priced(const OpCounts &counts, const std::string &kernel,
                          const std::string &family, bool compute, int device) const {
   const hw::Device &d = *hw_.device(device).desc;
   OpCost c;
-  c.overhead = d.launchOverhead;
+  // Matrix products and convolutions are library calls.
+  c.overhead = compute && d.libraryOverhead > 0 ? d.libraryOverhead : d.launchOverhead;
   double bandwidth = d.memoryBandwidth;
   double flops = std::max(counts.flops, 1.0), bytes = std::max(counts.bytes, 1.0);
   if (compute) {

@@ -205,6 +205,7 @@ Device readDevice(const json &j, const std::string &path, std::string &error) {
   }
   d.memoryBandwidth = r.num("memory_bandwidth", true, 0, true);
   d.launchOverhead = r.num("launch_overhead");
+  d.libraryOverhead = r.num("library_overhead", false);
   d.cacheBytes = static_cast<uint64_t>(r.num("cache_bytes", false));
   d.efficiency = readCurves(r, "efficiency", /*fraction=*/true);
   d.throughput = readCurves(r, "throughput", /*fraction=*/false);
@@ -368,6 +369,8 @@ std::string toJson(const Description &d) {
         dj["model"] = dev.model;
       if (dev.cacheBytes)
         dj["cache_bytes"] = dev.cacheBytes;
+      if (dev.libraryOverhead > 0)
+        dj["library_overhead"] = dev.libraryOverhead;
       if (!dev.power.note.empty())
         dj["power"]["note"] = dev.power.note;
       if (dev.estimated)

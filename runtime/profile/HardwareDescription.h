@@ -52,6 +52,9 @@ struct Device {
   std::map<std::string, double> peakFlops; ///< dtype ("f32", ...) -> FLOP/s
   double memoryBandwidth = 0;              ///< bytes/s, streaming
   double launchOverhead = 0;               ///< seconds per op dispatched
+  /// Seconds per library (oneDNN, cuBLAS, ...) call in a model, when they
+  /// differ from launchOverhead; 0: launchOverhead applies.
+  double libraryOverhead = 0;
   /// Working set up to which data stays in cache (measured from the
   /// "stream" curve); 0 when unknown.
   uint64_t cacheBytes = 0;

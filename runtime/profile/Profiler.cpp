@@ -383,18 +383,18 @@ Sample memorySample(const std::string &curve, int64_t n) {
           b.finish()};
 }
 
-/// A chain of `length` tiny ops ([16, 16] floats) cycling through different
-/// kernels, one in eight a oneDNN matrix product: time per op is the
+/// A chain of `length` tiny ops ([16, 16] floats) cycling through 8
+/// different kernels (with `withLibrary`, plus a oneDNN matrix product on a
+/// side branch every 8 ops): time per op is the
 /// executor's dispatch plus the cost of switching kernels (cold instruction
 /// cache and branch predictors, waking the library's worker threads), which
 /// a model pays on every op and a repeated single op does not.
-std::vector<uint8_t> dispatchPlan(int length) {
+std::vector<uint8_t> dispatchPlan(int length, bool withLibrary) {
   PlanAssembler b;
   std::vector<int64_t> shape{16, 16};
   uint32_t prev = b.activation("x", DType::F32, shape);
   b.input("x", prev);
   uint32_t gamma = b.weightF32("g", {16}), beta = b.weightF32("b", {16}, 2);
-  uint32_t square = b.weightF32("w", {16, 16}, 3);
   for (int i = 0; i < length; ++i) {
     uint32_t next = b.activation("t" + std::to_string(i), DType::F32, shape);
     switch (i % 8) {
@@ -405,7 +405,16 @@ std::vector<uint8_t> dispatchPlan(int length) {
     case 4: b.op(OpKind::LayerNorm, {prev, gamma, beta}, next, {1}, {1e-5}); break;
     case 5: b.op(OpKind::Permute, {prev}, next, {1, 0}); break;
     case 6: b.op(OpKind::Sigmoid, {prev}, next); break;
-    default: b.op(OpKind::Linear, {prev, square}, next); break;
+    default: b.op(OpKind::Clamp, {prev}, next, {}, {-1.0, 1.0}); break;
+    }
+    if (withLibrary && i % 8 == 7) {
+      // A side branch: a oneDNN linear layer of its own output width (8
+      // widths: 8 distinct kernels), read by nothing but the plan's outputs.
+      int64_t width = 16 + 8 * ((i / 8) % 8);
+      uint32_t w = b.weightF32("w" + std::to_string(i), {width, 16}, 3);
+      uint32_t side = b.activation("s" + std::to_string(i), DType::F32, {16, width});
+      b.op(OpKind::Linear, {prev, w}, side);
+      b.output("s" + std::to_string(i), side);
     }
     prev = next;
   }
@@ -620,11 +629,17 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
 
   progress(done / total, "dispatch overhead");
   {
-    const int length = 256;
-    double seconds = 0;
-    if (Status s = timePlan(dispatchPlan(length), {quick ? 0.05 : 0.2, 5, 2000}, seconds); !s)
+    // Our kernels alone, then with one in eight a oneDNN primitive: what a
+    // primitive call costs beyond that in a model is the library overhead.
+    const int length = 256, libraryCalls = length / 8;
+    TimingBudget chain{quick ? 0.05 : 0.2, 5, 2000};
+    double own = 0, mixed = 0;
+    if (Status s = timePlan(dispatchPlan(length, false), chain, own); !s)
       return s;
-    dev.launchOverhead = seconds / length;
+    if (Status s = timePlan(dispatchPlan(length, true), chain, mixed); !s)
+      return s;
+    dev.launchOverhead = own / length;
+    dev.libraryOverhead = std::max(0.0, (mixed - own) / libraryCalls);
   }
   done += 1;
 

@@ -36,7 +36,8 @@ void printSummary(const hw::Description &d, std::ostream &os) {
       os << std::fixed << std::setprecision(1) << "  " << dev.id() << ": "
          << dev.cores << " core(s), peak f32 " << dev.peakFlops.at("f32") / 1e9
          << " GFLOP/s, stream " << dev.memoryBandwidth / 1e9 << " GB/s, dispatch "
-         << std::setprecision(2) << dev.launchOverhead * 1e6 << " us/op";
+         << std::setprecision(2) << dev.launchOverhead * 1e6 << " us/op ("
+         << dev.libraryOverhead * 1e6 << " per oneDNN call)";
       auto best = [&](const char *curve) {
         double b = 0;
         auto it = dev.efficiency.find(curve);

@@ -5,6 +5,7 @@
 // layouts an op cannot take.
 //
 //===----------------------------------------------------------------------===//
+#include "PlanRunUtil.h"
 #include "runtime/core/Executor.h"
 #include "runtime/plan/PlanAssembler.h"
 #include "runtime/plan/PlanLoader.h"
@@ -45,15 +46,7 @@ std::vector<float> run(Layout inner) {
   b.op(OpKind::AdaptiveAvgPool2d, {c2}, y, {1, 1});
   b.input("x", x);
   b.output("y", y);
-  std::unique_ptr<LoadedPlan> loaded;
-  REQUIRE(LoadedPlan::fromBytes(b.finish(), loaded).isOk());
-  std::unique_ptr<Executor> ex;
-  REQUIRE(Executor::create(*loaded, ex).isOk());
-  std::vector<float> in = random(400, 9);
-  std::memcpy(ex->inputs()[0].view->data, in.data(), in.size() * sizeof(float));
-  REQUIRE(ex->run().isOk());
-  const float *out = ex->outputs()[0].view->as<float>();
-  return std::vector<float>(out, out + 8);
+  return testing::runF32(b.finish(), random(400, 9));
 }
 
 /// A plan whose one op reads `in` and writes `out` in the given layouts.
@@ -99,16 +92,9 @@ TEST_CASE("channels-last max pool and adaptive pool match plain ones", "[layout]
     b.op(OpKind::AdaptiveAvgPool2d, {m}, y, {4, 4});
     b.input("x", x);
     b.output("y", y);
-    std::unique_ptr<LoadedPlan> loaded;
-    REQUIRE(LoadedPlan::fromBytes(b.finish(), loaded).isOk());
-    std::unique_ptr<Executor> ex;
-    REQUIRE(Executor::create(*loaded, ex).isOk());
     std::vector<float> in = random(2 * 3 * 7 * 7, 5);
     in[60] = std::nanf("");
-    std::memcpy(ex->inputs()[0].view->data, in.data(), in.size() * sizeof(float));
-    REQUIRE(ex->run().isOk());
-    const float *out = ex->outputs()[0].view->as<float>();
-    return std::vector<float>(out, out + 2 * 3 * 4 * 4);
+    return testing::runF32(b.finish(), in);
   };
   std::vector<float> plain = pool(P), last = pool(CL);
   int nans = 0;
@@ -141,15 +127,7 @@ TEST_CASE("channels-last concatenation joins channels", "[layout][kernels]") {
     b.op(OpKind::AdaptiveAvgPool2d, {k}, y, {5, 5});
     b.input("x", x);
     b.output("y", y);
-    std::unique_ptr<LoadedPlan> loaded;
-    REQUIRE(LoadedPlan::fromBytes(b.finish(), loaded).isOk());
-    std::unique_ptr<Executor> ex;
-    REQUIRE(Executor::create(*loaded, ex).isOk());
-    std::vector<float> in = random(100, 11);
-    std::memcpy(ex->inputs()[0].view->data, in.data(), in.size() * sizeof(float));
-    REQUIRE(ex->run().isOk());
-    const float *out = ex->outputs()[0].view->as<float>();
-    return std::vector<float>(out, out + 125);
+    return testing::runF32(b.finish(), random(100, 11));
   };
   std::vector<float> plain = joined(P), last = joined(CL);
   for (size_t i = 0; i < plain.size(); ++i)

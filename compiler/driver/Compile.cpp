@@ -117,11 +117,18 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
   // The hardware first: a bad --target or --devices fails before the
   // (longer) import.
   HardwareModel hardware;
-  if (needsHardware(options))
+  if (needsHardware(options)) {
     if (Status s = loadHardware(options, hardware); !s) {
       errs << "popt-compile: error: " << s.message() << "; nothing written\n";
       return s.exitCode();
     }
+    if (!options.outputPlan.empty() && hardware.device(0).desc->kind != "cpu") {
+      errs << "popt-compile: error: plans for " << hardware.device(0).name
+           << " need the CUDA runtime driver, which does not exist yet; use --report "
+              "or --explain without -o to see predictions; nothing written\n";
+      return kExitBadInput;
+    }
+  }
 
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
@@ -161,12 +168,6 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     if (hardware.numDevices() > 1 && options.printSummary)
       outs << "note: multi-device placement is not implemented yet; every op runs on "
            << hardware.device(0).name << "\n";
-    if (!options.outputPlan.empty() && hardware.device(0).desc->kind != "cpu") {
-      errs << "popt-compile: error: plans for " << hardware.device(0).name
-           << " need the CUDA runtime driver, which does not exist yet; use --report "
-              "or --explain without -o to see predictions; nothing written\n";
-      return kExitBadInput;
-    }
   }
   if (!options.reportPath.empty() || options.explain) {
     CostModel cost(hardware);

@@ -44,9 +44,11 @@ OpClass classifyOp(Operation *op) {
                                             : "conv3x3+";
     return c;
   }
-  if (isa<LinearOp, MatmulOp>(op)) {
+  if (isa<LinearOp, FusedLinearOp, MatmulOp>(op)) {
     c.compute = true;
     c.family = "gemm";
+    if (isa<FusedLinearOp>(op))
+      c.kernel = "linear";
     return c;
   }
   c.family = llvm::StringSwitch<std::string>(name)

@@ -208,6 +208,11 @@ LogicalResult Emitter::addOp(Operation &op, int64_t step) {
             return K::FusedConv2d;
           })
           .Case([&](LinearOp) { return K::Linear; })
+          .Case([&](FusedLinearOp o) {
+            e.ints = {int64_t(static_cast<uint32_t>(o.getActivation()))};
+            e.floats = {o.getClampMin().convertToDouble(), o.getClampMax().convertToDouble()};
+            return K::FusedLinear;
+          })
           .Case([&](MatmulOp) { return K::Matmul; })
           .Case([&](BatchNormOp o) {
             e.floats = {o.getEpsilon().convertToDouble()};

@@ -68,6 +68,7 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
     getOperation().walk([&](func::FuncOp f) {
       foldBatchNorms(f);
       fuseEpilogues(f);
+      fuseLinearActivations(f);
       // Constants the folding replaced are dead now.
       SmallVector<ConstantOp> dead;
       f.walk([&](ConstantOp c) {
@@ -121,6 +122,36 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
       bn.replaceAllUsesWith(folded.getResult());
       bn.erase();
       conv.erase();
+    }
+  }
+
+  /// linear -> relu / clamp (its single user) becomes a fused_linear.
+  void fuseLinearActivations(func::FuncOp f) {
+    SmallVector<LinearOp> linears;
+    f.walk([&](LinearOp l) { linears.push_back(l); });
+    for (LinearOp linear : linears) {
+      if (!linear->hasOneUse())
+        continue;
+      Operation *user = *linear->getUsers().begin();
+      Activation act;
+      double lo = 0, hi = 0;
+      if (isa<ReluOp>(user)) {
+        act = Activation::relu;
+      } else if (auto clamp = dyn_cast<ClampOp>(user)) {
+        act = Activation::clamp;
+        lo = clamp.getMin().convertToDouble();
+        hi = clamp.getMax().convertToDouble();
+      } else {
+        continue;
+      }
+      OpBuilder b(user);
+      auto fused = b.create<FusedLinearOp>(
+          linear.getLoc(), user->getResult(0).getType(), linear.getInput(),
+          linear.getWeight(), linear.getBias(), ActivationAttr::get(&getContext(), act),
+          b.getF64FloatAttr(lo), b.getF64FloatAttr(hi));
+      user->getResult(0).replaceAllUsesWith(fused.getResult());
+      user->erase();
+      linear.erase();
     }
   }
 

@@ -23,6 +23,8 @@ def PoptFuse : Pass<"popt-fuse", "mlir::ModuleOp"> {
        (the residual) and/or a `relu` or `clamp`, each the single user of the
        previous, becomes one `fused_conv2d` placed at the last op of the
        chain. What oneDNN runs as post-ops no longer costs a pass over memory.
+    3. A `linear` whose single user is a `relu` or `clamp` becomes one
+       `fused_linear`.
   }];
   let dependentDialects = ["::popt::PoptDialect"];
 }

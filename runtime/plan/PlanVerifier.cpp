@@ -163,6 +163,10 @@ private:
           want.push_back(1);
       return expectOut(want, in[0]->dtype());
     }
+    case OpKind::FusedLinear:
+      if (I(0) < 0 || I(0) > 2)
+        return "unknown activation";
+      [[fallthrough]];
     case OpKind::Linear: {
       Dims w = dimsOf(*in[1]);
       if (x.empty() || w.size() != 2 || x.back() != w[1])

@@ -68,6 +68,13 @@ int64_t LinearOp::getFlops() {
   return 2 * outElems * k + (getBias() ? outElems : 0);
 }
 
+int64_t FusedLinearOp::getFlops() {
+  int64_t outElems = numel(getResult());
+  int64_t k = getWeight().getType().getDimSize(1);
+  return 2 * outElems * k + (getBias() ? outElems : 0) +
+         (getActivation() != Activation::none ? outElems : 0);
+}
+
 int64_t MatmulOp::getFlops() {
   int64_t k = getLhs().getType().getShape().back();
   return 2 * numel(getResult()) * k;

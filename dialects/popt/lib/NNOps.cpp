@@ -121,11 +121,11 @@ LogicalResult FusedConv2dOp::inferReturnTypes(MLIRContext *,
 // linear and matmul
 //===----------------------------------------------------------------------===//
 
-LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &out) {
-  auto in = ranked(adaptor.getInput());
-  auto w = ranked(adaptor.getWeight());
+/// linear and fused_linear: [..., K] x [N, K]^T (+ [N]) -> [..., N].
+static LogicalResult inferLinear(std::optional<Location> loc, Value input, Value weight,
+                                 Value bias, SmallVectorImpl<Type> &out) {
+  auto in = ranked(input);
+  auto w = ranked(weight);
   if (!in || !w || in.getRank() < 1 || w.getRank() != 2)
     return fail(loc, "linear expects an input of rank >= 1 and a [N, K] weight");
   if (in.getElementType() != w.getElementType())
@@ -135,13 +135,25 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     return fail(loc, "linear input has " + Twine(k) +
                          " features but the weight expects " +
                          Twine(w.getDimSize(1)));
-  if (auto b = ranked(adaptor.getBias()))
+  if (auto b = ranked(bias))
     if (b.getRank() != 1 || b.getDimSize(0) != w.getDimSize(0) ||
         b.getElementType() != in.getElementType())
       return fail(loc, "linear bias must be [" + Twine(w.getDimSize(0)) + "]");
   SmallVector<int64_t> shape(in.getShape());
   shape.back() = w.getDimSize(0);
   return push(out, shape, in.getElementType());
+}
+
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &out) {
+  return inferLinear(loc, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(), out);
+}
+
+LogicalResult FusedLinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &out) {
+  return inferLinear(loc, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(), out);
 }
 
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,

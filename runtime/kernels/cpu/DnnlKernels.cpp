@@ -229,7 +229,7 @@ memory::dims plainStrides(const memory::dims &d) {
 
 Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   Dnnl &d = Dnnl::get();
-  bool linear = a.op->kind() == K::Linear;
+  bool linear = a.op->kind() == K::Linear || a.op->kind() == K::FusedLinear;
   memory::dims srcD, wD, dstD, wStrides;
   if (linear) {
     // [..., K] x [N, K]^T: a 2-D matmul with the weight read transposed.
@@ -259,8 +259,18 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
                               : memory::desc();
   auto k = std::make_unique<DnnlKernel>();
   try {
+    dnnl::primitive_attr attr;
+    if (a.op->kind() == K::FusedLinear) {
+      dnnl::post_ops ops;
+      if (a.attr(0) == 1)
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+      else if (a.attr(0) == 2)
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip,
+                           static_cast<float>(a.fattr(0)), static_cast<float>(a.fattr(1)));
+      attr.set_post_ops(ops);
+    }
     dnnl::matmul::desc desc(src, wei, bias, dst);
-    dnnl::matmul::primitive_desc pd(desc, d.engine);
+    dnnl::matmul::primitive_desc pd(desc, attr, d.engine);
     k->primitive = dnnl::matmul(pd);
   } catch (const dnnl::error &e) {
     return Status::badInput(std::string("oneDNN cannot make this matmul: ") +
@@ -280,7 +290,7 @@ bool makeDnnlKernel(const KernelArgs &args, Status &status,
                     std::unique_ptr<Kernel> &out) {
   K kind = args.op->kind();
   if (kind != K::Conv2d && kind != K::FusedConv2d && kind != K::Matmul &&
-      kind != K::Linear)
+      kind != K::Linear && kind != K::FusedLinear)
     return false;
   for (const TensorView *t : args.in)
     if (t->dtype != plan::DType::F32) {

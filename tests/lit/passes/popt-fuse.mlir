@@ -49,3 +49,28 @@ func.func @shared_result(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x1x1xf32>) -> (t
   %2 = popt.add %0, %0 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
   return %1, %2 : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// linear -> relu and linear -> clamp become fused_linear; a linear read by
+// two ops stays as it is.
+// CHECK-LABEL: func @mlp
+// CHECK: %[[H:.*]] = popt.fused_linear %arg0, %{{.*}}, %{{.*}} {activation = #popt<activation relu>, clamp_max = 0.000000e+00 : f64, clamp_min = 0.000000e+00 : f64} : (tensor<2x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+// CHECK: %[[C:.*]] = popt.fused_linear %[[H]], %{{.*}} {activation = #popt<activation clamp>, clamp_max = 6.000000e+00 : f64, clamp_min = 0.000000e+00 : f64} : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<2x3xf32>
+// CHECK: %[[L:.*]] = popt.linear %[[C]]
+// CHECK: popt.relu %[[L]]
+// CHECK: popt.add
+// CHECK-NOT: popt.clamp
+func.func @mlp(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
+  %w = popt.constant dense<0.5> : tensor<3x4xf32>
+  %b = popt.constant dense<0.1> : tensor<3xf32>
+  %w2 = popt.constant dense<0.25> : tensor<3x3xf32>
+  %0 = popt.linear %x, %w, %b : (tensor<2x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %1 = popt.relu %0 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %2 = popt.linear %1, %w2 : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<2x3xf32>
+  %3 = popt.clamp %2 {min = 0.0 : f64, max = 6.0 : f64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %4 = popt.linear %3, %w2 : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<2x3xf32>
+  %5 = popt.relu %4 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %6 = popt.add %4, %5 : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %6 : tensor<2x3xf32>
+}

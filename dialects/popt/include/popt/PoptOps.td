@@ -193,6 +193,25 @@ def Popt_LinearOp : Popt_TensorOp<"linear"> {
                        Optional<AnyRankedTensor>:$bias);
 }
 
+def Popt_FusedLinearOp : Popt_TensorOp<"fused_linear"> {
+  let summary = "linear with its activation fused";
+  let description = [{
+    `activation(linear(input, weight, bias))`, produced by the `popt-fuse`
+    pass from a linear followed by a relu or clamp (oneDNN's eltwise
+    post-op). `clamp_min`/`clamp_max` apply to `activation = clamp` only.
+
+    ```mlir
+    %y = popt.fused_linear %x, %w, %b {activation = #popt<activation relu>,
+           clamp_max = 0.0 : f64, clamp_min = 0.0 : f64}
+         : (tensor<8x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<8x128xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       Optional<AnyRankedTensor>:$bias,
+                       Popt_ActivationAttr:$activation, F64Attr:$clamp_min,
+                       F64Attr:$clamp_max);
+}
+
 def Popt_MatmulOp : Popt_TensorOp<"matmul"> {
   let summary = "batched matrix product with broadcast batch dimensions";
   let description = [{

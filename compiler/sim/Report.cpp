@@ -47,6 +47,18 @@ std::string reportJson(const Prediction &p) {
   return j.dump(2) + "\n";
 }
 
+/// `loc("aten::conv2d"("/usr/lib/.../conv.py":459:15))` -> `conv.py:459`.
+static std::string shortLocation(const std::string &loc) {
+  size_t quote = loc.rfind("\":");
+  if (quote == std::string::npos)
+    return loc;
+  size_t open = loc.rfind('"', quote - 1);
+  std::string file = loc.substr(open + 1, quote - open - 1);
+  file = file.substr(file.rfind('/') + 1);
+  size_t lineEnd = loc.find(':', quote + 2);
+  return file + ":" + loc.substr(quote + 2, lineEnd - quote - 2);
+}
+
 void printExplain(const Prediction &p, llvm::raw_ostream &os, size_t topOps) {
   os << "predicted on " << p.hardware << " (" << p.hardwareSource << "):\n"
      << llvm::format("  time per call %.3f ms, throughput %.1f calls/s, energy %.3f J per call\n",
@@ -68,13 +80,11 @@ void printExplain(const Prediction &p, llvm::raw_ostream &os, size_t topOps) {
     order.resize(topOps);
   if (order.empty())
     return;
-  os << "  most expensive ops:\n";
+  os << "  most expensive ops (# in program order, priced by curve, source):\n";
   for (size_t i : order) {
     const OpPrediction &o = p.ops[i];
-    std::string where = o.location.size() > 48 ? "..." + o.location.substr(o.location.size() - 45)
-                                               : o.location;
-    os << llvm::format("    %8.3f ms  %-20s %-16s %s\n", o.cost.seconds * 1e3, o.op.c_str(),
-                       o.cost.curve.c_str(), where.c_str());
+    os << llvm::format("    %8.3f ms  #%-4zu %-20s %-16s %s\n", o.cost.seconds * 1e3, i,
+                       o.op.c_str(), o.cost.curve.c_str(), shortLocation(o.location).c_str());
   }
 }
 

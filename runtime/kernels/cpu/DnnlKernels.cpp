@@ -3,7 +3,10 @@
 // Primitives are created once, when the plan is loaded: their memory objects
 // point straight at the arena and weight-section buffers (fixed for the life
 // of the executor), and weights are reordered once into the layout the
-// primitive prefers. A call only executes the primitive.
+// primitive prefers. Activations are taken in the layout the plan chose
+// (channels-last between convolutions); only where oneDNN has no optimised
+// kernel for it does a call reorder them, into the executor's shared
+// scratch region. A call otherwise only executes the primitive.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cpu/Kernel.h"
@@ -69,8 +72,8 @@ public:
     return m ? (m.get_desc().get_size() + 63) / 64 * 64 : 0;
   }
 
-  /// Convolutions run in the blocked layout oneDNN prefers; until layouts
-  /// are chosen at compile time, plain tensors are reordered around them.
+  /// Where an operand's layout (chosen at compile time) is not the one the
+  /// primitive runs in, it is reordered around the call.
   dnnl::reorder srcReorder, dstReorder, residualReorder;
   memory srcPlain, srcBlocked, dstPlain, dstBlocked, residualPlain;
   dnnl::primitive primitive;
@@ -166,8 +169,12 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       dnnl::convolution_forward::primitive_desc pd;
       bool direct = false;
       if (channelsLast) {
-        pd = make(src, dst);
-        direct = std::string(pd.impl_info_str()).find("ref") == std::string::npos;
+        try {
+          pd = make(src, dst);
+          direct = std::string(pd.impl_info_str()).find("ref") == std::string::npos;
+        } catch (const dnnl::error &) {
+          direct = false; // no kernel for these layouts at all: fall back
+        }
       }
       if (!direct)
         pd = make(srcAny, dstAny);

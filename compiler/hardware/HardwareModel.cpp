@@ -72,16 +72,9 @@ Status HardwareModel::create(hw::Description d, const std::vector<std::string> &
       add(host, *found);
     }
   }
+  // Moving keeps the hosts' and devices' storage, so the DeviceRefs stay
+  // valid in `out`.
   out = std::move(m);
-  // The DeviceRefs point into out.desc_, not into the moved-from copy.
-  for (DeviceRef &r : out.devices_) {
-    int host;
-    std::string local;
-    parseDeviceName(r.name, host, local);
-    for (const hw::Device &dev : out.desc_.hosts[static_cast<size_t>(host)].devices)
-      if (dev.id() == local)
-        r.desc = &dev;
-  }
   return Status::ok();
 }
 

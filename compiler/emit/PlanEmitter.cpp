@@ -75,6 +75,12 @@ std::vector<char> constantBytes(ElementsAttr attr) {
   return out;
 }
 
+/// The body of a region op: its ops in schedule order, the tensors the
+/// region op writes before running it, and those it yields.
+struct BlockEntry {
+  std::vector<uint32_t> ops, args, yields;
+};
+
 struct TensorEntry {
   std::string name;
   RankedTensorType type;
@@ -87,7 +93,7 @@ struct TensorEntry {
 struct OpEntry {
   plan::OpKind kind;
   std::vector<uint32_t> inputs;
-  uint32_t output;
+  std::vector<uint32_t> outputs;
   std::vector<int64_t> ints;
   std::vector<double> floats;
   std::string location;
@@ -109,23 +115,8 @@ public:
       inputs.push_back({n, t});
     }
     int64_t step = 0;
-    for (Operation &op : func.getBody().front()) {
-      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-        for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-          uint32_t t = tensorOf(v);
-          tensors[t].lastStep = std::numeric_limits<int64_t>::max();
-          outputs.push_back({"output" + std::to_string(i), t});
-        }
-        continue;
-      }
-      if (auto c = dyn_cast<ConstantOp>(op)) {
-        addWeight(c);
-        continue;
-      }
-      if (failed(addOp(op, step++)))
-        return failure();
-    }
-    return success();
+    std::vector<uint32_t> unused;
+    return emitOps(func.getBody().front(), step, program, unused);
   }
 
   LogicalResult write(const std::string &path, const EmitOptions &options,
@@ -163,10 +154,34 @@ private:
     weightIds[key] = t;
   }
 
+  /// Emits `block`'s ops in order into `list`, numbering steps for the
+  /// memory plan; the operands of its terminator go to `yields` (popt.yield)
+  /// or become the plan's outputs (func.return).
+  LogicalResult emitOps(mlir::Block &block, int64_t &step,
+                        std::vector<uint32_t> &list,
+                        std::vector<uint32_t> &yields);
   LogicalResult addOp(Operation &op, int64_t step);
+  LogicalResult addIf(IfOp op, int64_t &step, std::vector<uint32_t> &list);
+  LogicalResult addLoop(LoopOp op, int64_t &step, std::vector<uint32_t> &list);
+  /// Reads `v` at `step`: extends its lifetime.
+  uint32_t use(Value v, int64_t step) {
+    uint32_t t = tensorOf(v);
+    tensors[t].lastStep = std::max(tensors[t].lastStep, step);
+    return t;
+  }
+  /// A new activation for `v` written at `step`.
+  uint32_t define(Value v, int64_t step) {
+    uint32_t t = addTensor(v, "t" + std::to_string(tensors.size()),
+                           plan::TensorKind::Activation);
+    tensors[t].firstStep = step;
+    tensors[t].lastStep = std::max(tensors[t].lastStep, step);
+    return t;
+  }
 
   std::vector<TensorEntry> tensors;
   std::vector<OpEntry> ops;
+  std::vector<BlockEntry> blocks;
+  std::vector<uint32_t> program; ///< top-level ops in schedule order
   std::vector<std::pair<std::string, uint32_t>> inputs, outputs;
   llvm::DenseMap<Value, uint32_t> ids;
   llvm::DenseSet<Value> channelsLast; ///< LayoutAssignment's choice
@@ -334,22 +349,120 @@ LogicalResult Emitter::addOp(Operation &op, int64_t step) {
           .Default([](Operation *) { return std::nullopt; });
   if (!kind)
     return op.emitError("cannot be written to a plan yet (") << op.getName()
-           << "); plans of --dynamic-aware models are not supported";
+           << ")";
   for (Type t : op.getResultTypes())
     if (!toPlanDType(cast<RankedTensorType>(t).getElementType()))
       return op.emitError("result element type has no plan dtype");
   e.kind = *kind;
-  for (Value v : op.getOperands()) {
-    uint32_t t = tensorOf(v);
-    e.inputs.push_back(t);
-    tensors[t].lastStep = std::max(tensors[t].lastStep, step);
-  }
-  e.output = addTensor(op.getResult(0), "t" + std::to_string(tensors.size()),
-                       plan::TensorKind::Activation);
-  tensors[e.output].firstStep = step;
-  tensors[e.output].lastStep = std::max(tensors[e.output].lastStep, step);
+  for (Value v : op.getOperands())
+    e.inputs.push_back(use(v, step));
+  e.outputs = {define(op.getResult(0), step)};
   e.location = locationString(op.getLoc());
   ops.push_back(std::move(e));
+  return success();
+}
+
+LogicalResult Emitter::emitOps(mlir::Block &block, int64_t &step,
+                               std::vector<uint32_t> &list,
+                               std::vector<uint32_t> &yields) {
+  for (Operation &op : block) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+        uint32_t t = use(v, std::numeric_limits<int64_t>::max());
+        outputs.push_back({"output" + std::to_string(i), t});
+      }
+      continue;
+    }
+    if (auto y = dyn_cast<YieldOp>(op)) {
+      for (Value v : y.getOperands())
+        yields.push_back(tensorOf(v)); // read when the region op ends
+      continue;
+    }
+    if (auto c = dyn_cast<ConstantOp>(op)) {
+      addWeight(c);
+      continue;
+    }
+    LogicalResult ok = success();
+    if (auto i = dyn_cast<IfOp>(op)) {
+      ok = addIf(i, step, list);
+    } else if (auto l = dyn_cast<LoopOp>(op)) {
+      ok = addLoop(l, step, list);
+    } else {
+      list.push_back(static_cast<uint32_t>(ops.size()));
+      ok = addOp(op, step++);
+    }
+    if (failed(ok))
+      return failure();
+  }
+  return success();
+}
+
+// Steps of a region op: S (reads its operands), its blocks' ops, E (copies
+// the yields into the results). Yields are read at E; a loop's results and
+// block arguments are written from S to E; and a loop body reads every value
+// made before the loop on every iteration, so those stay live until E.
+
+LogicalResult Emitter::addIf(IfOp op, int64_t &step,
+                             std::vector<uint32_t> &list) {
+  int64_t start = step++;
+  uint32_t index = static_cast<uint32_t>(ops.size());
+  list.push_back(index);
+  OpEntry e;
+  e.kind = plan::OpKind::If;
+  e.inputs = {use(op.getCondition(), start)};
+  e.location = locationString(op.getLoc());
+  ops.push_back(std::move(e));
+  for (Region *r : {&op.getThenRegion(), &op.getElseRegion()}) {
+    BlockEntry b;
+    if (failed(emitOps(r->front(), step, b.ops, b.yields)))
+      return failure();
+    ops[index].ints.push_back(static_cast<int64_t>(blocks.size()));
+    blocks.push_back(std::move(b));
+  }
+  int64_t end = step++;
+  for (size_t k = ops[index].ints.size(); k-- > 0;)
+    for (uint32_t t : blocks[ops[index].ints[k]].yields)
+      tensors[t].lastStep = std::max(tensors[t].lastStep, end);
+  for (Value r : op.getResults())
+    ops[index].outputs.push_back(define(r, end));
+  return success();
+}
+
+LogicalResult Emitter::addLoop(LoopOp op, int64_t &step,
+                               std::vector<uint32_t> &list) {
+  int64_t start = step++;
+  uint32_t index = static_cast<uint32_t>(ops.size());
+  list.push_back(index);
+  OpEntry e;
+  e.kind = plan::OpKind::Loop;
+  for (Value v : op.getOperands())
+    e.inputs.push_back(use(v, start));
+  for (Value r : op.getResults())
+    e.outputs.push_back(define(r, start));
+  e.location = locationString(op.getLoc());
+  e.ints = {static_cast<int64_t>(blocks.size())};
+  ops.push_back(std::move(e));
+  blocks.emplace_back();
+  size_t bodyIndex = blocks.size() - 1;
+
+  mlir::Block &body = op.getBody().front();
+  BlockEntry b;
+  for (BlockArgument arg : body.getArguments())
+    b.args.push_back(define(arg, start));
+  if (failed(emitOps(body, step, b.ops, b.yields)))
+    return failure();
+  int64_t end = step++;
+  for (uint32_t t : b.args)
+    tensors[t].lastStep = end;
+  for (uint32_t t : b.yields)
+    tensors[t].lastStep = std::max(tensors[t].lastStep, end);
+  for (uint32_t t : ops[index].outputs)
+    tensors[t].lastStep = std::max(tensors[t].lastStep, end);
+  for (TensorEntry &t : tensors)
+    if (t.kind == plan::TensorKind::Activation && t.firstStep < start &&
+        t.lastStep >= start)
+      t.lastStep = std::max(t.lastStep, end);
+  blocks[bodyIndex] = std::move(b);
   return success();
 }
 
@@ -386,14 +499,14 @@ LogicalResult Emitter::write(const std::string &path,
         t.kind, 0, t.offset, bytesOf(t.type), t.layout));
   }
   std::vector<fb::Offset<plan::Op>> opOffs;
-  std::vector<uint32_t> schedule;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const OpEntry &o = ops[i];
-    std::vector<uint32_t> out{o.output};
-    opOffs.push_back(plan::CreateOpDirect(fbb, o.kind, &o.inputs, &out, &o.ints,
-                                          &o.floats, o.location.c_str()));
-    schedule.push_back(static_cast<uint32_t>(i));
-  }
+  for (const OpEntry &o : ops)
+    opOffs.push_back(plan::CreateOpDirect(fbb, o.kind, &o.inputs, &o.outputs,
+                                          &o.ints, &o.floats,
+                                          o.location.c_str()));
+  std::vector<fb::Offset<plan::Block>> blockOffs;
+  for (const BlockEntry &b : blocks)
+    blockOffs.push_back(
+        plan::CreateBlockDirect(fbb, &b.ops, &b.args, &b.yields));
   auto bindings = [&](auto &list) {
     std::vector<fb::Offset<plan::Binding>> v;
     for (auto &[name, t] : list)
@@ -405,13 +518,14 @@ LogicalResult Emitter::write(const std::string &path,
   std::vector<fb::Offset<plan::Device>> devices{
       plan::CreateDevice(fbb, plan::DeviceKind::Cpu, 0, 0, mem.arenaSize)};
   std::vector<fb::Offset<plan::Program>> programs{
-      plan::CreateProgramDirect(fbb, 0, &schedule)};
+      plan::CreateProgramDirect(fbb, 0, &program)};
   auto root = plan::CreatePlan(
       fbb, fbb.CreateString(options.producer), fbb.CreateVector(devices),
       fbb.CreateVector(tensorOffs), fbb.CreateVector(opOffs),
       fbb.CreateVector(programs), inputVec, outputVec,
       fbb.CreateString(options.modelFingerprint),
-      fbb.CreateString(options.optionsFingerprint));
+      fbb.CreateString(options.optionsFingerprint),
+      blocks.empty() ? 0 : fbb.CreateVector(blockOffs));
   plan::FinishPlanBuffer(fbb, root);
 
   // Layout: header | metadata at kMetaOffset | weights at the next 64-byte

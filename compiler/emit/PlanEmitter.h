@@ -30,8 +30,9 @@ struct EmitStats {
   uint64_t ops = 0;
 };
 
-/// Emits `module`'s @forward to `path`. Reports unsupported constructs (today:
-/// popt.if / popt.loop) as errors at their location.
+/// Emits `module`'s @forward to `path`; popt.if / popt.loop become region
+/// ops with blocks (format version 3). Reports ops with no plan kind as
+/// errors at their location.
 mlir::LogicalResult emitPlan(mlir::ModuleOp module, const std::string &path,
                              const EmitOptions &options,
                              EmitStats *stats = nullptr);

@@ -53,6 +53,49 @@ Status deviceOf(Operation *op, const HardwareModel &hw, int &device) {
                           ", which the hardware model does not select");
 }
 
+/// A region op's price on `device`: an if at its costlier branch, a loop at
+/// one iteration of its body (trip counts are known only at run time; the
+/// report lists this as an assumption). Nested region ops likewise.
+OpCost regionCost(Operation *op, int device, CostModel &cost) {
+  auto blockCost = [&](Block &b) {
+    OpCost sum;
+    for (Operation &o : b.without_terminator()) {
+      if (isa<ConstantOp>(o))
+        continue;
+      OpCost c = isa<IfOp, LoopOp>(o) ? regionCost(&o, device, cost)
+                                      : cost.op(&o, device);
+      sum.seconds += c.seconds;
+      sum.compute += c.compute;
+      sum.memory += c.memory;
+      sum.overhead += c.overhead;
+    }
+    return sum;
+  };
+  OpCost best;
+  for (Region &r : op->getRegions()) {
+    OpCost c = blockCost(r.front());
+    if (c.seconds >= best.seconds)
+      best = c;
+  }
+  best.curve = isa<IfOp>(op) ? "costlier branch" : "one iteration";
+  return best;
+}
+
+/// Values made inside a region op (block arguments and nested results).
+void nestedValues(Operation *op, std::vector<Value> &out) {
+  for (Region &r : op->getRegions())
+    for (Block &b : r) {
+      for (BlockArgument a : b.getArguments())
+        out.push_back(a);
+      for (Operation &o : b.without_terminator())
+        if (!isa<ConstantOp>(o)) {
+          for (Value v : o.getResults())
+            out.push_back(v);
+          nestedValues(&o, out);
+        }
+    }
+}
+
 } // namespace
 
 Status predictModule(ModuleOp module, CostModel &cost,
@@ -127,6 +170,22 @@ Status predictModule(ModuleOp module, CostModel &cost,
         lifetimes[static_cast<size_t>(d)].push_back({bytesOf(res), span.first, span.second});
     }
   }
+  // Inside a region op, every value it makes is counted live at its step
+  // (no reuse inside the region: an upper bound of what the emitter plans).
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (isa<IfOp, LoopOp>(ops[i])) {
+      std::vector<Value> inner;
+      nestedValues(ops[i], inner);
+      for (Value v : inner)
+        lifetimes[static_cast<size_t>(p.ops[i].device)].push_back(
+            {bytesOf(v), static_cast<int64_t>(i), static_cast<int64_t>(i)});
+      p.assumptions.emplace_back(
+          locationOf(ops[i]), ops[i]->getName().getStringRef().str() +
+          (isa<IfOp>(ops[i]) ? " priced at its costlier branch (the branch is "
+                               "chosen at run time)"
+                             : " priced at one iteration of its body (the trip "
+                               "count is known only at run time)"));
+    }
   for (int d = 0; d < numDevices; ++d) {
     DevicePrediction &dp = p.devices[static_cast<size_t>(d)];
     dp.arenaBytes = planMemory(lifetimes[static_cast<size_t>(d)], 64).arenaSize;
@@ -134,12 +193,14 @@ Status predictModule(ModuleOp module, CostModel &cost,
     cost.setWorkingSet(d, static_cast<double>(dp.peakMemory));
   }
   for (size_t i = 0; i < ops.size(); ++i)
-    p.ops[i].cost = cost.op(ops[i], p.ops[i].device);
+    p.ops[i].cost = isa<IfOp, LoopOp>(ops[i])
+                        ? regionCost(ops[i], p.ops[i].device, cost)
+                        : cost.op(ops[i], p.ops[i].device);
 
   auto microbatchCost = [&](size_t i) {
-    if (mb == 1)
-      return p.ops[i].cost.seconds;
     Operation *op = ops[i];
+    if (mb == 1 || isa<IfOp, LoopOp>(op))
+      return p.ops[i].cost.seconds / (mb == 1 ? 1 : mb);
     OpClass cls = classifyOp(op);
     OpCounts counts;
     if (auto c = dyn_cast<CostInterface>(op)) {

@@ -59,6 +59,9 @@ struct Prediction {
   int microbatches = 1;
   std::vector<DevicePrediction> devices;
   std::vector<OpPrediction> ops; ///< in program order
+  /// What the prediction had to assume (region ops: branch and trip count):
+  /// source location, then what.
+  std::vector<std::pair<std::string, std::string>> assumptions;
 };
 
 /// Sets each device's working set on `cost` (weights + planned arena).

@@ -43,6 +43,10 @@ std::string reportJson(const Prediction &p) {
   j["ops"] = ops;
   j["transfers"] = {{"count", p.transfers}, {"seconds", p.transferSeconds}};
   j["microbatches"] = p.microbatches;
+  nlohmann::json assumed = nlohmann::json::array();
+  for (const auto &[loc, what] : p.assumptions)
+    assumed.push_back({{"location", loc}, {"assumption", what}});
+  j["assumptions"] = assumed;
   j["hardware"] = {{"name", p.hardware}, {"source", p.hardwareSource}};
   return j.dump(2) + "\n";
 }
@@ -78,6 +82,8 @@ void printExplain(const Prediction &p, llvm::raw_ostream &os, size_t topOps) {
   });
   if (order.size() > topOps)
     order.resize(topOps);
+  for (const auto &[loc, what] : p.assumptions)
+    os << "  assumed: " << shortLocation(loc) << ": " << what << "\n";
   if (order.empty())
     return;
   os << "  most expensive ops (# in program order, priced by curve, source):\n";

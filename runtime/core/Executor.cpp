@@ -1,6 +1,8 @@
 //===- Executor.cpp - runs a verified plan on the CPU ---------------------===//
 #include "runtime/core/Executor.h"
 
+#include "runtime/plan/RegionVerifier.h"
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -43,11 +45,14 @@ Status Executor::create(const plan::LoadedPlan &loaded,
   for (const plan::Binding *b : *p.outputs())
     ex->outputs_.push_back({b->name()->str(), &ex->tensors_[b->tensor()]});
 
-  for (const plan::Program *prog : *p.programs())
-    for (uint32_t o : *prog->ops())
-      ex->schedule_.push_back(o);
-  for (uint32_t o : ex->schedule_) {
+  if (p.programs()->size() != 1)
+    return Status::badInput("a single-device plan has exactly one program");
+  ex->program_ = p.programs()->Get(0)->ops();
+  ex->kernels_.resize(p.ops()->size());
+  for (uint32_t o = 0; o < p.ops()->size(); ++o) {
     const plan::Op *op = p.ops()->Get(o);
+    if (plan::isRegionOp(op->kind()))
+      continue; // run by the host
     cpu::KernelArgs args;
     args.op = op;
     for (uint32_t t : *op->inputs())
@@ -56,17 +61,8 @@ Status Executor::create(const plan::LoadedPlan &loaded,
     for (uint32_t t : *op->inputs())
       if (p.tensors()->Get(t)->kind() == plan::TensorKind::Weight)
         loaded.prefetchRange(ex->tensors_[t].data, ex->tensors_[t].bytes);
-    std::unique_ptr<cpu::Kernel> k;
-    if (Status s = cpu::makeCpuKernel(args, k); !s) {
-      std::string where = op->location() && op->location()->size()
-                              ? " (" + op->location()->str() + ")"
-                              : "";
-      return Status(s.code() == StatusCode::BadInput
-                        ? Status::badInput("op " + std::to_string(o) + where +
-                                           ": " + s.message())
-                        : s);
-    }
-    ex->kernels_.push_back(std::move(k));
+    if (Status s = cpu::makeCpuKernel(args, ex->kernels_[o]); !s)
+      return s.code() == StatusCode::BadInput ? ex->opError(o, s) : s;
     // Weights this kernel packed into its own layout are not read again;
     // those it reads in place come back from the page cache when run.
     for (uint32_t t : *op->inputs())
@@ -76,7 +72,8 @@ Status Executor::create(const plan::LoadedPlan &loaded,
   // One scratch region for every kernel (they run one at a time).
   size_t scratch = 0;
   for (const auto &k : ex->kernels_)
-    scratch = std::max(scratch, k->scratchBytes());
+    if (k)
+      scratch = std::max(scratch, k->scratchBytes());
   if (scratch) {
     ex->scratch_ = std::aligned_alloc(plan::kAlignment, (scratch + 63) / 64 * 64);
     if (!ex->scratch_)
@@ -84,10 +81,10 @@ Status Executor::create(const plan::LoadedPlan &loaded,
                              "-byte kernel scratch region");
     ex->scratchSize_ = scratch;
     for (const auto &k : ex->kernels_)
-      if (k->scratchBytes())
+      if (k && k->scratchBytes())
         k->bindScratch(ex->scratch_);
   }
-  ex->opSeconds_.assign(ex->kernels_.size(), 0.0);
+  ex->opSeconds_.assign(p.ops()->size(), 0.0);
   out = std::move(ex);
   return Status::ok();
 }
@@ -101,22 +98,52 @@ Executor::~Executor() {
 void Executor::poison() { std::memset(arena_, 0xFF, arenaSize_); }
 
 Status Executor::run() {
-  using Clock = std::chrono::steady_clock;
-  for (size_t i = 0; i < kernels_.size(); ++i) {
-    auto start = Clock::now();
-    if (Status s = kernels_[i]->run(); !s) {
-      const plan::Op *op = plan_->ops()->Get(schedule_[i]);
-      std::string where = op->location() && op->location()->size()
-                              ? " (" + op->location()->str() + ")"
-                              : "";
-      return Status::failure("op " + std::to_string(schedule_[i]) + " " +
-                             plan::opInfo(op->kind())->name + where + ": " +
-                             s.message());
-    }
-    opSeconds_[i] =
-        std::chrono::duration<double>(Clock::now() - start).count();
-  }
+  std::fill(opSeconds_.begin(), opSeconds_.end(), 0.0);
+  accountedSeconds_ = 0;
+  return runOps(program_);
+}
+
+Status Executor::runOps(const OpList *ops) {
+  if (ops)
+    for (uint32_t o : *ops)
+      if (Status s = runOp(o); !s)
+        return s;
   return Status::ok();
+}
+
+Status Executor::runOp(uint32_t o) {
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  if (!kernels_[o]) {
+    // A region op: its own time is what remains after its blocks' ops.
+    double before = accountedSeconds_;
+    const plan::Op &op = *plan_->ops()->Get(o);
+    Status s = op.kind() == plan::OpKind::If ? runIf(op) : runLoop(op);
+    if (!s)
+      return s;
+    double own = std::chrono::duration<double>(Clock::now() - start).count() -
+                 (accountedSeconds_ - before);
+    opSeconds_[o] += own;
+    accountedSeconds_ += own;
+    return Status::ok();
+  }
+  if (Status s = kernels_[o]->run(); !s)
+    return Status::failure(opError(o, s).message());
+  double t = std::chrono::duration<double>(Clock::now() - start).count();
+  opSeconds_[o] += t;
+  accountedSeconds_ += t;
+  return Status::ok();
+}
+
+Status Executor::opError(uint32_t o, const Status &s) const {
+  const plan::Op *op = plan_->ops()->Get(o);
+  std::string where = op->location() && op->location()->size()
+                          ? " (" + op->location()->str() + ")"
+                          : "";
+  std::string m = "op " + std::to_string(o) + " " +
+                  plan::opInfo(op->kind())->name + where + ": " + s.message();
+  return s.code() == StatusCode::BadInput ? Status::badInput(m)
+                                          : Status::failure(m);
 }
 
 } // namespace popt

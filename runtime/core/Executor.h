@@ -3,7 +3,9 @@
 // Made once per loaded plan: allocates the device arena (size from the
 // compile-time memory plan), points every tensor at its arena offset or its
 // place in the mapped weight section, and prepares one kernel per op. run()
-// then executes the program in schedule order with no allocation.
+// then executes the program in schedule order with no allocation. Region
+// ops (If, Loop) run on the host (RegionOps.cpp): they read their condition
+// or trip count, run a block's ops and copy the values it yields.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_RUNTIME_CORE_EXECUTOR_H
@@ -44,20 +46,33 @@ public:
   void poison();
   /// Runs every op in schedule order.
   Status run();
-  /// Seconds each op took in the last run() (same order as the program).
+  /// Seconds each op took in the last run(), by op index (summed over loop
+  /// iterations; a region op counts only its own work: conditions and
+  /// copies). Ops of a block that did not run read 0.
   const std::vector<double> &opSeconds() const { return opSeconds_; }
 
 private:
+  using OpList = flatbuffers::Vector<uint32_t>;
   Executor() = default;
+  Status runOps(const OpList *ops);
+  Status runOp(uint32_t o);
+  Status runIf(const plan::Op &op);
+  Status runLoop(const plan::Op &op);
+  /// Copies tensor from[i + fromSkip] into to[i + toSkip] for every i.
+  void copyTensors(const OpList *from, size_t fromSkip, const OpList *to,
+                   size_t toSkip);
+  Status opError(uint32_t o, const Status &s) const;
+
   const plan::Plan *plan_ = nullptr;
   void *arena_ = nullptr;
   uint64_t arenaSize_ = 0;
   void *scratch_ = nullptr;
   uint64_t scratchSize_ = 0;
   std::vector<TensorView> tensors_;
-  std::vector<std::unique_ptr<cpu::Kernel>> kernels_;
-  std::vector<uint32_t> schedule_;
+  std::vector<std::unique_ptr<cpu::Kernel>> kernels_; ///< by op; null: region op
+  const OpList *program_ = nullptr;
   std::vector<double> opSeconds_;
+  double accountedSeconds_ = 0; ///< sum of opSeconds_ in this run
   std::vector<IoBinding> inputs_, outputs_;
 };
 

@@ -190,7 +190,7 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   }
 
   std::vector<double> times;
-  std::vector<std::vector<double>> opTimes; // per op in schedule order
+  std::vector<std::vector<double>> opTimes; // by op index
   int total = std::max(0, opt.warmup) + std::max(1, opt.iterations);
   for (int it = 0; it < total; ++it) {
     ex->poison();
@@ -216,13 +216,11 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     err << "popt-run: after the runs:" << rss() << "\n";
     std::map<std::string, std::pair<double, int>> byKind;
     const plan::Plan &p = loaded->plan();
-    size_t i = 0;
-    for (const plan::Program *prog : *p.programs())
-      for (uint32_t o : *prog->ops()) {
-        auto &e = byKind[plan::opInfo(p.ops()->Get(o)->kind())->name];
-        e.first += ex->opSeconds()[i++];
-        ++e.second;
-      }
+    for (uint32_t o = 0; o < p.ops()->size(); ++o) {
+      auto &e = byKind[plan::opInfo(p.ops()->Get(o)->kind())->name];
+      e.first += ex->opSeconds()[o];
+      ++e.second;
+    }
     std::vector<std::pair<double, std::string>> rows;
     for (auto &[k, v] : byKind)
       rows.push_back({v.first, k + " x" + std::to_string(v.second)});
@@ -252,17 +250,14 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     m["iterations"] = times.size();
     m["warmup"] = std::max(0, opt.warmup);
     m["arena_bytes"] = ex->arenaBytes();
-    // Per op, in schedule order: its kind and median seconds.
+    // Per op, by index: its kind and median seconds per call (summed over
+    // loop iterations; a region op's own work only).
     nlohmann::json ops = nlohmann::json::array();
     const plan::Plan &p = loaded->plan();
-    size_t k = 0;
-    for (const plan::Program *prog : *p.programs())
-      for (uint32_t o : *prog->ops()) {
-        ops.push_back({{"op", o},
-                       {"kind", plan::opInfo(p.ops()->Get(o)->kind())->name},
-                       {"median_seconds", median(opTimes[k])}});
-        ++k;
-      }
+    for (uint32_t o = 0; o < p.ops()->size(); ++o)
+      ops.push_back({{"op", o},
+                     {"kind", plan::opInfo(p.ops()->Get(o)->kind())->name},
+                     {"median_seconds", median(opTimes[o])}});
     m["ops"] = ops;
     std::string tmp = opt.metricsPath + ".tmp";
     {

@@ -56,9 +56,26 @@ uint32_t PlanAssembler::activation(const std::string &name, DType dtype,
 uint32_t PlanAssembler::op(OpKind kind, std::vector<uint32_t> inputs,
                          uint32_t output, std::vector<int64_t> ints,
                          std::vector<double> floats) {
-  ops_.push_back({kind, std::move(inputs), output, std::move(ints),
+  ops_.push_back({kind, std::move(inputs), {output}, std::move(ints),
                   std::move(floats)});
   return static_cast<uint32_t>(ops_.size() - 1);
+}
+
+uint32_t PlanAssembler::regionOp(OpKind kind, std::vector<uint32_t> inputs,
+                                 std::vector<uint32_t> outputs,
+                                 std::vector<int64_t> ints) {
+  ops_.push_back({kind, std::move(inputs), std::move(outputs), std::move(ints), {}});
+  return static_cast<uint32_t>(ops_.size() - 1);
+}
+
+uint32_t PlanAssembler::block(std::vector<uint32_t> ops,
+                              std::vector<uint32_t> args,
+                              std::vector<uint32_t> yields) {
+  for (uint32_t o : ops)
+    if (o < ops_.size())
+      ops_[o].nested = true;
+  blocks_.push_back({std::move(ops), std::move(args), std::move(yields)});
+  return static_cast<uint32_t>(blocks_.size() - 1);
 }
 
 void PlanAssembler::input(const std::string &name, uint32_t tensor) {
@@ -76,13 +93,17 @@ std::vector<uint8_t> PlanAssembler::finish(const std::string &producer) const {
                                          t.kind, 0, t.offset, t.size, t.layout));
   std::vector<flatbuffers::Offset<Op>> ops;
   std::vector<uint32_t> schedule;
-  for (const OpSpec &o : ops_) {
-    std::vector<uint32_t> outs{o.output};
-    ops.push_back(CreateOpDirect(fbb, o.kind, &o.inputs, &outs,
+  for (uint32_t i = 0; i < ops_.size(); ++i) {
+    const OpSpec &o = ops_[i];
+    ops.push_back(CreateOpDirect(fbb, o.kind, &o.inputs, &o.outputs,
                                  o.ints.empty() ? nullptr : &o.ints,
                                  o.floats.empty() ? nullptr : &o.floats));
-    schedule.push_back(static_cast<uint32_t>(schedule.size()));
+    if (!o.nested)
+      schedule.push_back(i);
   }
+  std::vector<flatbuffers::Offset<Block>> blocks;
+  for (const BlockSpec &b : blocks_)
+    blocks.push_back(CreateBlockDirect(fbb, &b.ops, &b.args, &b.yields));
   std::vector<flatbuffers::Offset<Device>> devices{
       CreateDevice(fbb, DeviceKind::Cpu, 0, 0, std::max<uint64_t>(arena_, kAlignment))};
   std::vector<flatbuffers::Offset<Program>> programs{
@@ -95,7 +116,8 @@ std::vector<uint8_t> PlanAssembler::finish(const std::string &producer) const {
   };
   auto ins = bindings(inputs_), outs = bindings(outputs_);
   auto root = CreatePlanDirect(fbb, producer.c_str(), &devices, &tensors, &ops,
-                               &programs, &ins, &outs);
+                               &programs, &ins, &outs, nullptr, nullptr,
+                               blocks_.empty() ? nullptr : &blocks);
   FinishPlanBuffer(fbb, root);
 
   FileHeader h = makeFileHeader(producer, fbb.GetSize(),

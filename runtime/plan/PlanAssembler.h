@@ -32,6 +32,13 @@ public:
   /// An op with one output; returns its index.
   uint32_t op(OpKind kind, std::vector<uint32_t> inputs, uint32_t output,
               std::vector<int64_t> ints = {}, std::vector<double> floats = {});
+  /// A region op (If, Loop) with any number of outputs; returns its index.
+  uint32_t regionOp(OpKind kind, std::vector<uint32_t> inputs,
+                    std::vector<uint32_t> outputs, std::vector<int64_t> ints);
+  /// A block of the given ops (taken out of the top-level program); returns
+  /// its index, which region ops name in their `ints`.
+  uint32_t block(std::vector<uint32_t> ops, std::vector<uint32_t> args = {},
+                 std::vector<uint32_t> yields = {});
   void input(const std::string &name, uint32_t tensor);
   void output(const std::string &name, uint32_t tensor);
 
@@ -50,10 +57,15 @@ private:
   struct OpSpec {
     OpKind kind;
     std::vector<uint32_t> inputs;
-    uint32_t output;
+    std::vector<uint32_t> outputs;
     std::vector<int64_t> ints;
     std::vector<double> floats;
+    bool nested = false; ///< in a block, not the top-level program
   };
+  struct BlockSpec {
+    std::vector<uint32_t> ops, args, yields;
+  };
+  std::vector<BlockSpec> blocks_;
   uint32_t add(TensorSpec t);
   std::vector<TensorSpec> tensors_;
   std::vector<OpSpec> ops_;

@@ -141,6 +141,8 @@ const OpInfo *opInfo(OpKind kind) {
       {"slice", 1, 1, 4, 0},             // dim start end step
       {"fused_conv2d", 3, 4, 8, 2},      // x w b residual?; stride[2] pad[2] dil[2] groups activation; clamp min max
       {"fused_linear", 2, 3, 1, 2},      // x w b?; activation; clamp min max
+      {"if", 1, 1, 2, 0},                // cond; then block, else block
+      {"loop", 2, -1, 1, 0},             // trip cond inits...; body block
   };
   static_assert(sizeof(table) / sizeof(table[0]) ==
                     static_cast<size_t>(OpKind::MAX) + 1,

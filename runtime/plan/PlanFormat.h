@@ -19,7 +19,10 @@ namespace popt::plan {
 
 /// Bumped whenever a reader of the old format could misread the new one.
 /// 2: tensors carry a layout (channels-last activations).
-constexpr uint32_t kFormatVersion = 2;
+/// 3: region ops (If, Loop) and their blocks. A version-2 plan is a valid
+///    version-3 plan without them, so both are read.
+constexpr uint32_t kFormatVersion = 3;
+constexpr uint32_t kOldestReadableVersion = 2;
 constexpr char kMagic[8] = {'P', 'O', 'P', 'T', 'P', 'L', 'A', 'N'};
 /// Alignment of the weight section and of every weight and arena offset.
 constexpr uint64_t kAlignment = 64;

@@ -25,10 +25,12 @@ Status verifyPlanFile(const uint8_t *data, size_t size) {
   std::memcpy(&h, data, sizeof h);
   if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0)
     return Status::badInput("not a popt plan (bad magic)");
-  if (h.formatVersion != kFormatVersion)
+  if (h.formatVersion < kOldestReadableVersion ||
+      h.formatVersion > kFormatVersion)
     return Status::badInput(
         "plan format version " + std::to_string(h.formatVersion) +
-        " is not supported by this runtime (it reads version " +
+        " is not supported by this runtime (it reads versions " +
+        std::to_string(kOldestReadableVersion) + " to " +
         std::to_string(kFormatVersion) + "); recompile the model with the "
         "matching popt-compile");
   if (h.headerSize != sizeof(FileHeader))

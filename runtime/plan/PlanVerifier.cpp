@@ -4,13 +4,15 @@
 // size and attribute the runtime will use is checked here: devices, tensors
 // (dtype, shape, byte size, placement inside the weight section or the
 // device arena), ops (kind, operand counts, attribute counts, and operand
-// and result shapes consistent with the kind), programs (each op scheduled
-// exactly once) and bindings. A plan from an untrusted source can make the
+// and result shapes consistent with the kind; region ops against their
+// blocks), programs and blocks (each op scheduled exactly once) and
+// bindings. A plan from an untrusted source can make the
 // runtime refuse it, never crash it.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/core/ShapeMath.h"
 #include "runtime/plan/PlanLoader.h"
+#include "runtime/plan/RegionVerifier.h"
 
 #include <algorithm>
 #include <set>
@@ -247,6 +249,8 @@ private:
           (numFloats() != 0 && numFloats() != 2))
         return "needs an NCHW input, a size, a mode and 0 or 2 scales";
       return expectOut({x[0], x[1], I(0), I(1)}, in[0]->dtype());
+    case OpKind::If: case OpKind::Loop:
+      return "region op checked as an op"; // RegionVerifier checks these
     }
     return "unknown op kind";
   }
@@ -393,7 +397,9 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
     if (!info)
       return bad("op " + std::to_string(i) + " has an unknown kind");
     std::string name = opName(*op, i);
-    if (!op->inputs() || !op->outputs() || op->outputs()->size() != 1)
+    bool region = isRegionOp(op->kind());
+    if (!op->inputs() || !op->outputs() ||
+        (!region && op->outputs()->size() != 1))
       return bad(name + " needs inputs and exactly one output");
     int nIn = static_cast<int>(op->inputs()->size());
     if (nIn < info->minInputs || (info->maxInputs >= 0 && nIn > info->maxInputs))
@@ -401,35 +407,28 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
     for (uint32_t t : *op->inputs())
       if (t >= tensors.size())
         return bad(name + " reads a tensor that does not exist");
-    uint32_t outT = op->outputs()->Get(0);
-    if (outT >= tensors.size() ||
-        tensors.Get(outT)->kind() != TensorKind::Activation)
-      return bad(name + " must write an activation tensor");
+    for (uint32_t outT : *op->outputs())
+      if (outT >= tensors.size() ||
+          tensors.Get(outT)->kind() != TensorKind::Activation)
+        return bad(name + " must write activation tensors");
     size_t nInts = op->ints() ? op->ints()->size() : 0;
     size_t nFloats = op->floats() ? op->floats()->size() : 0;
     if ((info->ints >= 0 && nInts != size_t(info->ints)) ||
         (info->floats >= 0 && nFloats != size_t(info->floats)))
       return bad(name + " has the wrong number of attributes");
+    if (region) {
+      if (std::string err = checkRegionOp(plan, *op); !err.empty())
+        return bad(name + ": " + err);
+      continue;
+    }
     if (std::string err = OpChecker(plan, *op).check(); !err.empty())
       return bad(name + ": " + err);
     if (std::string err = checkLayouts(plan, *op); !err.empty())
       return bad(name + ": " + err);
   }
 
-  std::vector<int> scheduled(ops.size(), 0);
-  for (const Program *p : *plan.programs()) {
-    if (p->device() >= devices.size() || !p->ops())
-      return bad("a program names a device that does not exist");
-    for (uint32_t o : *p->ops()) {
-      if (o >= ops.size())
-        return bad("a program runs an op that does not exist");
-      ++scheduled[o];
-    }
-  }
-  for (size_t i = 0; i < ops.size(); ++i)
-    if (scheduled[i] != 1)
-      return bad(opName(*ops.Get(i), i) + " is scheduled " +
-                 std::to_string(scheduled[i]) + " times");
+  if (std::string err = checkSchedule(plan); !err.empty())
+    return bad(err);
 
   for (const auto *list : {plan.inputs(), plan.outputs()})
     for (const Binding *b : *list)

@@ -24,7 +24,7 @@ struct TimingBudget {
 
 /// Median seconds of one run of the plan in `planBytes` (after two warm-up
 /// runs), with deterministic finite inputs; with `ops`, the sum of those
-/// ops' median times instead (indices in schedule order).
+/// ops' median times instead (op indices).
 Status timePlan(const std::vector<uint8_t> &planBytes, const TimingBudget &budget,
                 double &seconds, const std::vector<size_t> *ops = nullptr);
 

@@ -4,7 +4,9 @@
 Usage: check_e2e.py BIN_DIR MODELS_DIR OUT_DIR [NAME ...]
 
 For each "ok" entry of the manifest (zoo and per-op models, scripted and
-traced): seeded inputs are written as .npy, LibTorch (Debian's python3-torch,
+traced) and each "dynamic" one (compiled with --dynamic-aware, run on its
+seeded inputs scaled by 1, -1, 3, 0.01 and 20 so that branches and trip
+counts differ from run to run): seeded inputs are written as .npy, LibTorch (Debian's python3-torch,
 the same 1.13 as the importer) computes the reference outputs, popt-compile
 writes a plan, popt-run executes it (its arena is poisoned before the run, so
 an unwritten element is NaN) and its outputs are compared: norm-wise relative
@@ -49,20 +51,40 @@ def compare(name, ref, got):
     return f"{name}: relative error {err:.3g} > {TOLERANCE}" if err > TOLERANCE else None
 
 
+SCALES = (1.0, -1.0, 3.0, 0.01, 20.0)
+
+
 def check(key, e):
     work = os.path.join(OUT, key)
     os.makedirs(work, exist_ok=True)
     model = torch.jit.load(os.path.join(MODELS, e["file"])).eval()
-    xs = make_inputs(e["inputs"], seed=7)
-    with torch.no_grad():
-        refs = [t.numpy() for t in flatten(model(*xs))]
+    dynamic = e["expect"] == "dynamic"
     plan = os.path.join(work, "model.plan")
     args = [os.path.join(BIN, "popt-compile"), os.path.join(MODELS, e["file"]), "--quiet", "-o", plan]
     for s in e["inputs"]:
         args += ["--input-shape", s]
+    if dynamic:
+        args.append("--dynamic-aware")
     r = subprocess.run(args, capture_output=True, text=True)
     if r.returncode:
         return f"popt-compile failed: {r.stderr.strip()[:600]}"
+    errors = []
+    for scale in SCALES if dynamic else (1.0,):
+        xs = make_inputs(e["inputs"], seed=7)
+        xs = tuple(x * scale if x.is_floating_point() else x for x in xs)
+        err = run_and_compare(model, plan, work, xs)
+        if err:
+            errors.append(err if not dynamic else f"inputs x{scale}: {err}")
+    return "; ".join(errors) or None
+
+
+def run_and_compare(model, plan, work, xs):
+    with torch.no_grad():
+        refs = [t.numpy() for t in flatten(model(*xs))]
+    for i in range(len(refs) + 1):
+        path = os.path.join(work, f"output{i}.npy")
+        if os.path.exists(path):
+            os.remove(path)
     run = [os.path.join(BIN, "popt-run"), plan, "--output-dir", work]
     for i, x in enumerate(xs):
         path = os.path.join(work, f"input{i}.npy")
@@ -89,7 +111,7 @@ def main():
     torch.set_num_threads(1)
     manifest = json.load(open(os.path.join(MODELS, "models.json")))
     entries = {k: e for k, e in sorted(manifest.items())
-               if e["expect"] == "ok" and (not ONLY or e["model"] in ONLY or k in ONLY)}
+               if e["expect"] in ("ok", "dynamic") and (not ONLY or e["model"] in ONLY or k in ONLY)}
     run_checks(entries, check)
 
 

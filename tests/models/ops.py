@@ -2,7 +2,7 @@
 
 Each entry maps a name to (module class, [input specs], expectation). The
 expectation is "ok", "unsupported" (refused: unsupported ops) or "dynamic"
-(refused without --dynamic-aware, imported with it).
+(refused without --dynamic-aware, imported, compiled and run with it).
 """
 import torch
 import torch.nn as nn
@@ -215,6 +215,57 @@ class DataDependentLoop(nn.Module):
         return y
 
 
+class DynamicDepth(nn.Module):
+    """A conv net whose depth depends on the data: a while loop with a branch
+    inside (a convolution on one side), a counter and the feature map
+    carried, three outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.body = nn.Conv2d(8, 8, 3, padding=1)
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, x):
+        h = torch.relu(self.stem(x))
+        n = torch.zeros([], dtype=torch.int64)
+        while bool(h.abs().mean() > 0.05):
+            if bool(h.mean() > 0):
+                h = torch.tanh(self.body(h)) * 0.5
+            else:
+                h = h * 0.25
+            n = n + 1
+        return self.head(h.mean(dim=[2, 3])), h, n
+
+
+class DynamicSwap(nn.Module):
+    """Carried values that trade places every iteration."""
+
+    def forward(self, x, y):
+        a, b = x, y
+        while bool((a - b).abs().sum() > 1.0):
+            a, b = b, (a + b) * 0.5
+        return a, b
+
+
+class EarlyExit(nn.Module):
+    """A classifier that runs a second layer only when the first is unsure."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(16, 16)
+        self.l2 = nn.Linear(16, 16)
+        self.out = nn.Linear(16, 4)
+
+    def forward(self, x):
+        h = torch.relu(self.l1(x))
+        p = torch.softmax(self.out(h), dim=-1)
+        if bool(p.amax(dim=-1).mean() < 0.5):
+            h = torch.relu(self.l2(h))
+            p = torch.softmax(self.out(h), dim=-1)
+        return p
+
+
 class Unsupported(nn.Module):
     def forward(self, x):
         a = torch.cumsum(x, dim=1)
@@ -243,5 +294,8 @@ OPS = {
     "op_attention": (Attention, ["2x10x32"], "ok"),
     "refuse_branch": (DataDependentBranch, ["4x4"], "dynamic"),
     "refuse_loop": (DataDependentLoop, ["4x4"], "dynamic"),
+    "dyn_depth": (DynamicDepth, ["1x3x8x8"], "dynamic"),
+    "dyn_swap": (DynamicSwap, ["3x4", "3x4"], "dynamic"),
+    "dyn_exit": (EarlyExit, ["2x16"], "dynamic"),
     "refuse_unsupported": (Unsupported, ["3x4"], "unsupported"),
 }

@@ -1,4 +1,4 @@
-//===- DnnlKernels.cpp - convolution, matmul and linear with oneDNN -------===//
+//===- DnnlKernels.cpp - convolution, matmul, linear, softmax, layer norm ===//
 //
 // Primitives are created once, when the plan is loaded: their memory objects
 // point straight at the arena and weight-section buffers (fixed for the life
@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cpu/Kernel.h"
+#include "runtime/kernels/cpu/ThreadLimit.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -38,6 +39,7 @@ memory::dims dims(const std::vector<int64_t> &s) { return {s.begin(), s.end()}; 
 class DnnlKernel : public Kernel {
 public:
   Status run() override {
+    ThreadLimit limit(threads);
     dnnl::stream &s = Dnnl::get().stream;
     if (srcReorder)
       srcReorder.execute(s, srcPlain, srcBlocked);
@@ -84,7 +86,12 @@ public:
   /// the destination before each run (else residualReorder).
   const void *residual = nullptr;
   size_t residualBytes = 0;
+  /// OpenMP threads for this primitive (0: all), fixed when it is made.
+  int threads = 0;
 };
+
+/// One thread for primitives smaller than kSmallWorkFlops, else all.
+int threadsFor(double flops) { return flops < kSmallWorkFlops ? 1 : 0; }
 
 /// `user` (plain, pointing at `data`) reordered once into `want` if they
 /// differ; returns the memory the primitive should read.
@@ -153,6 +160,12 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   bool channelsLast = a.in[0]->layout == plan::Layout::ChannelsLast ||
                       a.out->layout == plan::Layout::ChannelsLast;
   auto k = std::make_unique<DnnlKernel>();
+  // Multiply-adds: each output (input, when transposed) element with a
+  // window of one group's channels.
+  double macs = double(transposed ? a.in[0]->numel : a.out->numel) *
+                double(w[1] * w[2] * w[3]);
+  k->threads = threadsFor(2 * macs);
+  ThreadLimit limit(k->threads);
   memory::desc srcUsed = src, dstUsed = dst;
   try {
     memory::desc wantW;
@@ -265,6 +278,8 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   memory::desc bias = hasBias ? memory::desc({1, dstD[1]}, dt::f32, memory::dims{dstD[1], 1})
                               : memory::desc();
   auto k = std::make_unique<DnnlKernel>();
+  k->threads = threadsFor(2.0 * double(a.out->numel) * double(srcD.back()));
+  ThreadLimit limit(k->threads);
   try {
     dnnl::primitive_attr attr;
     if (a.op->kind() == K::FusedLinear) {
@@ -291,11 +306,66 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   out = std::move(k);
   return Status::ok();
 }
+/// Softmax, log-softmax (along one dim) and layer normalisation (over the
+/// last dims, flattened into one) of f32 tensors of rank >= 1.
+Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
+  Dnnl &d = Dnnl::get();
+  auto k = std::make_unique<DnnlKernel>();
+  // About ten operations per element (exp or square root amortised).
+  k->threads = threadsFor(10.0 * double(a.out->numel));
+  ThreadLimit limit(k->threads);
+  try {
+    if (a.op->kind() == K::LayerNorm) {
+      const auto &s = a.in[0]->shape;
+      int64_t size = 1;
+      for (size_t i = s.size() - static_cast<size_t>(a.attr(0)); i < s.size(); ++i)
+        size *= s[i];
+      memory::desc data({a.in[0]->numel / std::max<int64_t>(size, 1), size}, dt::f32, tag::ab);
+      memory::desc param({size}, dt::f32, tag::x);
+      dnnl::layer_normalization_forward::desc desc(
+          dnnl::prop_kind::forward_inference, data, static_cast<float>(a.fattr(0)),
+          dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift);
+      dnnl::layer_normalization_forward::primitive_desc pd(desc, d.engine);
+      k->primitive = dnnl::layer_normalization_forward(pd);
+      k->args[DNNL_ARG_SRC] = memory(data, d.engine, a.in[0]->data);
+      k->args[DNNL_ARG_DST] = memory(data, d.engine, a.out->data);
+      k->args[DNNL_ARG_SCALE] = memory(param, d.engine, a.in[1]->data);
+      k->args[DNNL_ARG_SHIFT] = memory(param, d.engine, a.in[2]->data);
+    } else {
+      memory::dims shape = dims(a.in[0]->shape);
+      memory::desc data(shape, dt::f32, plainStrides(shape));
+      int axis = static_cast<int>(a.attr(0));
+      if (a.op->kind() == K::Softmax) {
+        dnnl::softmax_forward::desc desc(dnnl::prop_kind::forward_inference, data, axis);
+        k->primitive = dnnl::softmax_forward(
+            dnnl::softmax_forward::primitive_desc(desc, d.engine));
+      } else {
+        dnnl::logsoftmax_forward::desc desc(dnnl::prop_kind::forward_inference, data, axis);
+        k->primitive = dnnl::logsoftmax_forward(
+            dnnl::logsoftmax_forward::primitive_desc(desc, d.engine));
+      }
+      k->args[DNNL_ARG_SRC] = memory(data, d.engine, a.in[0]->data);
+      k->args[DNNL_ARG_DST] = memory(data, d.engine, a.out->data);
+    }
+  } catch (const dnnl::error &e) {
+    return Status::badInput(std::string("oneDNN cannot make this ") +
+                            plan::opInfo(a.op->kind())->name + ": " + e.what());
+  }
+  out = std::move(k);
+  return Status::ok();
+}
 } // namespace
 
 bool makeDnnlKernel(const KernelArgs &args, Status &status,
                     std::unique_ptr<Kernel> &out) {
   K kind = args.op->kind();
+  if (kind == K::Softmax || kind == K::LogSoftmax || kind == K::LayerNorm) {
+    // f64 and rank-0 tensors take the reference kernels.
+    if (args.in[0]->dtype != plan::DType::F32 || args.in[0]->shape.empty())
+      return false;
+    status = makeNormalization(args, out);
+    return true;
+  }
   if (kind != K::Conv2d && kind != K::FusedConv2d && kind != K::Matmul &&
       kind != K::Linear && kind != K::FusedLinear)
     return false;

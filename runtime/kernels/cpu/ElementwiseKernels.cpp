@@ -110,6 +110,63 @@ template <typename T> T binaryOp(K kind, T a, T b) {
   }
 }
 
+/// Calls make(op) with `kind`'s arithmetic as a function object (the kind
+/// a constant inside it, so each loop is compiled for one op).
+template <typename T, typename M> void withBinary(K kind, M make) {
+  switch (kind) {
+  case K::Add: return make([](T a, T b) { return binaryOp<T>(K::Add, a, b); });
+  case K::Sub: return make([](T a, T b) { return binaryOp<T>(K::Sub, a, b); });
+  case K::Mul: return make([](T a, T b) { return binaryOp<T>(K::Mul, a, b); });
+  case K::Div: return make([](T a, T b) { return binaryOp<T>(K::Div, a, b); });
+  case K::Pow: return make([](T a, T b) { return binaryOp<T>(K::Pow, a, b); });
+  case K::Maximum: return make([](T a, T b) { return binaryOp<T>(K::Maximum, a, b); });
+  case K::Minimum: return make([](T a, T b) { return binaryOp<T>(K::Minimum, a, b); });
+  default: return;
+  }
+}
+
+/// z = op(x, y) with broadcasting: one flat loop when neither operand is
+/// broadcast or one is a single element, else row by row.
+template <typename T, typename Op>
+void binaryLoop(const BroadcastWalk &walk, const KernelArgs &a, Op op) {
+  const T *x = a.in[0]->as<T>(), *y = a.in[1]->as<T>();
+  T *z = a.out->as<T>();
+  int64_t n = a.out->numel, nx = a.in[0]->numel, ny = a.in[1]->numel;
+  if (nx == n && ny == n) {
+    for (int64_t i = 0; i < n; ++i)
+      z[i] = op(x[i], y[i]);
+    return;
+  }
+  if (nx == n && ny == 1) {
+    T b = y[0];
+    for (int64_t i = 0; i < n; ++i)
+      z[i] = op(x[i], b);
+    return;
+  }
+  if (nx == 1 && ny == n) {
+    T b = x[0];
+    for (int64_t i = 0; i < n; ++i)
+      z[i] = op(b, y[i]);
+    return;
+  }
+  int64_t len = walk.rowLength();
+  walk.forEachRow([&](int64_t o, const int64_t *offs, const int64_t *inner) {
+    const T *xr = x + offs[0], *yr = y + offs[1];
+    T *zr = z + o;
+    if (inner[0] == 1 && inner[1] == 1) {
+      for (int64_t i = 0; i < len; ++i)
+        zr[i] = op(xr[i], yr[i]);
+    } else if (inner[0] == 1 && inner[1] == 0) {
+      T b = yr[0];
+      for (int64_t i = 0; i < len; ++i)
+        zr[i] = op(xr[i], b);
+    } else {
+      for (int64_t i = 0; i < len; ++i)
+        zr[i] = op(xr[i * inner[0]], yr[i * inner[1]]);
+    }
+  });
+}
+
 template <typename T> bool compareOp(K kind, T a, T b) {
   switch (kind) {
   case K::Eq: return a == b;
@@ -166,32 +223,38 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
     });
     return ok && out ? true : unsupported();
   }
-  if (isBinary(kind) || isCompare(kind)) {
+  if (isBinary(kind)) {
     auto walk = std::make_shared<BroadcastWalk>(
         args.out->shape,
         std::vector<std::vector<int64_t>>{args.in[0]->shape, args.in[1]->shape});
-    bool compare = isCompare(kind);
     bool ok = dispatchDType(dtype, [&](auto tag) {
       using T = decltype(tag);
-      out = std::make_unique<FunctionKernel>(
-          args, [kind, walk, compare](const KernelArgs &a) {
-            const T *x = a.in[0]->as<T>(), *y = a.in[1]->as<T>();
-            int64_t len = walk->rowLength();
-            walk->forEachRow([&](int64_t o, const int64_t *offs,
-                                 const int64_t *inner) {
-              const T *xr = x + offs[0], *yr = y + offs[1];
-              if (compare) {
-                bool *z = a.out->as<bool>() + o;
-                for (int64_t i = 0; i < len; ++i)
-                  z[i] = compareOp<T>(kind, xr[i * inner[0]], yr[i * inner[1]]);
-              } else {
-                T *z = a.out->as<T>() + o;
-                for (int64_t i = 0; i < len; ++i)
-                  z[i] = binaryOp<T>(kind, xr[i * inner[0]], yr[i * inner[1]]);
-              }
-            });
-            return Status::ok();
-          });
+      withBinary<T>(kind, [&](auto op) {
+        out = std::make_unique<FunctionKernel>(args, [walk, op](const KernelArgs &a) {
+          binaryLoop<T>(*walk, a, op);
+          return Status::ok();
+        });
+      });
+    });
+    return ok && out ? true : unsupported();
+  }
+  if (isCompare(kind)) {
+    auto walk = std::make_shared<BroadcastWalk>(
+        args.out->shape,
+        std::vector<std::vector<int64_t>>{args.in[0]->shape, args.in[1]->shape});
+    bool ok = dispatchDType(dtype, [&](auto tag) {
+      using T = decltype(tag);
+      out = std::make_unique<FunctionKernel>(args, [kind, walk](const KernelArgs &a) {
+        const T *x = a.in[0]->as<T>(), *y = a.in[1]->as<T>();
+        int64_t len = walk->rowLength();
+        walk->forEachRow([&](int64_t o, const int64_t *offs, const int64_t *inner) {
+          const T *xr = x + offs[0], *yr = y + offs[1];
+          bool *z = a.out->as<bool>() + o;
+          for (int64_t i = 0; i < len; ++i)
+            z[i] = compareOp<T>(kind, xr[i * inner[0]], yr[i * inner[1]]);
+        });
+        return Status::ok();
+      });
     });
     return ok ? true : unsupported();
   }

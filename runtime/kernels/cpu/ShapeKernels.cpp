@@ -18,25 +18,66 @@ namespace popt::cpu {
 namespace {
 using K = plan::OpKind;
 
-Status permute(const KernelArgs &a, const std::vector<int64_t> &inStrides,
-               std::vector<int64_t> &idx) {
-  size_t es = plan::elementSize(a.out->dtype);
-  const auto &shape = a.out->shape;
-  size_t r = shape.size();
-  std::fill(idx.begin(), idx.end(), 0);
-  const char *src = a.in[0]->as<char>();
-  char *dst = a.out->as<char>();
-  int64_t off = 0;
-  for (int64_t o = 0; o < a.out->numel; ++o) {
-    std::memcpy(dst + o * es, src + off * es, es);
-    for (int64_t d = int64_t(r) - 1; d >= 0; --d) {
-      ++idx[d];
-      off += inStrides[d];
-      if (idx[d] < shape[d])
-        break;
-      off -= inStrides[d] * shape[d];
-      idx[d] = 0;
+/// A permutation as a strided copy: output dims (merged where they are
+/// contiguous in the input too, size-1 dims dropped) with their input
+/// strides in elements. The last dim is the inner loop.
+struct PermuteWalk {
+  std::vector<int64_t> shape, inStrides;
+  mutable std::vector<int64_t> idx; ///< scratch, sized once
+
+  PermuteWalk(const std::vector<int64_t> &outShape,
+              const std::vector<int64_t> &strides) {
+    for (size_t d = 0; d < outShape.size(); ++d) {
+      if (outShape[d] == 1)
+        continue;
+      if (!shape.empty() && inStrides.back() == strides[d] * outShape[d]) {
+        shape.back() *= outShape[d]; // contiguous with the previous dim
+        inStrides.back() = strides[d];
+        continue;
+      }
+      shape.push_back(outShape[d]);
+      inStrides.push_back(strides[d]);
     }
+    if (shape.empty()) {
+      shape = {1};
+      inStrides = {1};
+    }
+    idx.assign(shape.size(), 0);
+  }
+
+  template <typename T> void copy(const T *src, T *dst) const {
+    size_t r = shape.size();
+    int64_t len = shape.back(), stride = inStrides.back();
+    int64_t rows = 1;
+    for (size_t d = 0; d + 1 < r; ++d)
+      rows *= shape[d];
+    std::fill(idx.begin(), idx.end(), 0);
+    int64_t off = 0;
+    for (int64_t row = 0; row < rows; ++row, dst += len) {
+      if (stride == 1)
+        std::memcpy(dst, src + off, len * sizeof(T));
+      else
+        for (int64_t i = 0; i < len; ++i)
+          dst[i] = src[off + i * stride];
+      for (int64_t d = int64_t(r) - 2; d >= 0; --d) {
+        off += inStrides[d];
+        if (++idx[d] < shape[d])
+          break;
+        off -= inStrides[d] * shape[d];
+        idx[d] = 0;
+      }
+    }
+  }
+};
+
+Status permute(const KernelArgs &a, const PermuteWalk &walk) {
+  const void *src = a.in[0]->data;
+  void *dst = a.out->data;
+  switch (plan::elementSize(a.out->dtype)) {
+  case 1: walk.copy(static_cast<const uint8_t *>(src), static_cast<uint8_t *>(dst)); break;
+  case 2: walk.copy(static_cast<const uint16_t *>(src), static_cast<uint16_t *>(dst)); break;
+  case 4: walk.copy(static_cast<const uint32_t *>(src), static_cast<uint32_t *>(dst)); break;
+  default: walk.copy(static_cast<const uint64_t *>(src), static_cast<uint64_t *>(dst)); break;
   }
   return Status::ok();
 }
@@ -65,9 +106,9 @@ bool makeShapeKernel(const KernelArgs &args, Status &status,
     }
     for (size_t i = 0; i < args.numAttrs(); ++i)
       permuted.push_back(inStrides[args.attr(i)]);
-    auto idx = std::make_shared<std::vector<int64_t>>(in.size(), 0);
-    out = std::make_unique<FunctionKernel>(args, [permuted, idx](const KernelArgs &a) {
-      return permute(a, permuted, *idx);
+    auto walk = std::make_shared<PermuteWalk>(args.out->shape, permuted);
+    out = std::make_unique<FunctionKernel>(args, [walk](const KernelArgs &a) {
+      return permute(a, *walk);
     });
     return true;
   }
@@ -131,6 +172,12 @@ bool makeShapeKernel(const KernelArgs &args, Status &status,
         args, [=](const KernelArgs &a) {
           const char *src = a.in[0]->as<char>();
           char *dst = a.out->as<char>();
+          if (step == 1) { // one contiguous run per outer index
+            for (int64_t o = 0; o < outer; ++o)
+              std::memcpy(dst + o * outDim * inner,
+                          src + (o * inDim + start) * inner, outDim * inner);
+            return Status::ok();
+          }
           for (int64_t o = 0; o < outer; ++o)
             for (int64_t j = 0; j < outDim; ++j)
               std::memcpy(dst + (o * outDim + j) * inner,

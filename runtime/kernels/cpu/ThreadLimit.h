@@ -1,0 +1,43 @@
+//===- ThreadLimit.h - run small kernels on one thread ----------*- C++ -*-===//
+//
+// Starting a parallel region costs a few microseconds (measured 5 us per
+// oneDNN call on the 2-core CI machine): more than a small matrix product
+// takes on one core. Kernels below kSmallWorkFlops are made and run inside
+// a ThreadLimit of one thread, so oneDNN sizes them for one thread and runs
+// them without a parallel region. Measurements: docs/performance.md.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_RUNTIME_KERNELS_CPU_THREADLIMIT_H
+#define POPT_RUNTIME_KERNELS_CPU_THREADLIMIT_H
+
+#include <omp.h>
+
+namespace popt::cpu {
+
+/// Below this many floating-point operations a oneDNN primitive runs on one
+/// thread (a linear layer with 2 cores broke even at 4.2 MFLOP).
+constexpr double kSmallWorkFlops = 4e6;
+
+/// Limits OpenMP to `threads` (when > 0) until destroyed.
+class ThreadLimit {
+public:
+  explicit ThreadLimit(int threads) {
+    if (threads > 0) {
+      previous_ = omp_get_max_threads();
+      omp_set_num_threads(threads);
+    }
+  }
+  ~ThreadLimit() {
+    if (previous_ > 0)
+      omp_set_num_threads(previous_);
+  }
+  ThreadLimit(const ThreadLimit &) = delete;
+  ThreadLimit &operator=(const ThreadLimit &) = delete;
+
+private:
+  int previous_ = 0;
+};
+
+} // namespace popt::cpu
+
+#endif // POPT_RUNTIME_KERNELS_CPU_THREADLIMIT_H

@@ -196,6 +196,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     for (const InputSpec &spec : options.import.inputs)
       opts += spec.str() + ";";
     emit.optionsFingerprint = opts;
+    emit.packWeights = options.packWeights;
     EmitStats emitStats;
     if (failed(emitPlan(*module, options.outputPlan, emit, &emitStats))) {
       errs << "popt-compile: error: cannot write the plan; nothing written\n";
@@ -206,7 +207,9 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
                std::to_string(emitStats.weightBytes) + " B, arena " +
                std::to_string(emitStats.arenaSize) +
                " B (activations without reuse: " +
-               std::to_string(emitStats.activationBytes) + " B)\n";
+               std::to_string(emitStats.activationBytes) + " B), " +
+               std::to_string(emitStats.packedWeights) +
+               " weights packed for this machine's kernels\n";
   }
   if (options.printSummary) {
     ModuleSummary fused = summarize(*module);

@@ -40,6 +40,9 @@ struct CompileOptions {
   bool explain = false;
   /// --microbatches (0: chosen by the compiler; today 1).
   int microbatches = 0;
+  /// --no-pack-weights clears it: convolution weights are stored in the
+  /// layouts this machine's kernels read.
+  bool packWeights = true;
 };
 
 /// The stages --emit-mlir accepts in this build.

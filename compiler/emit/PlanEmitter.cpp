@@ -15,6 +15,7 @@
 
 #include "compiler/emit/LayoutAssignment.h"
 #include "compiler/emit/MemoryPlanner.h"
+#include "compiler/emit/WeightPacking.h"
 #include "popt/PoptDialect.h"
 #include "runtime/plan/PlanFormat.h"
 
@@ -88,6 +89,8 @@ struct TensorEntry {
   uint64_t offset = 0;
   int64_t firstStep = -1, lastStep = -1;
   plan::Layout layout = plan::Layout::Plain;
+  size_t weightSlot = 0; ///< weights: index in weightData
+  std::optional<cpu::PackedWeight> packed; ///< stored in a kernel's layout
 };
 
 struct OpEntry {
@@ -121,6 +124,11 @@ public:
 
   LogicalResult write(const std::string &path, const EmitOptions &options,
                       EmitStats *stats);
+  /// The whole plan file as the entries stand.
+  std::vector<uint8_t> serialize(const EmitOptions &options,
+                                 uint64_t arenaSize) const;
+  /// Stores the given weights packed and lays the weight section out again.
+  void applyPacking(std::vector<PackedTensor> &packed);
 
 private:
   uint32_t addTensor(Value v, std::string name, plan::TensorKind kind) {
@@ -150,7 +158,9 @@ private:
                  plan::kAlignment;
     tensors[t].offset = weightSize;
     weightSize += bytes.size();
+    tensors[t].weightSlot = weightData.size();
     weightData.push_back({tensors[t].offset, std::move(bytes)});
+    weightTensors.push_back(t);
     weightIds[key] = t;
   }
 
@@ -187,6 +197,7 @@ private:
   llvm::DenseSet<Value> channelsLast; ///< LayoutAssignment's choice
   llvm::DenseMap<Attribute, uint32_t> weightIds;
   std::vector<std::pair<uint64_t, std::vector<char>>> weightData;
+  std::vector<uint32_t> weightTensors; ///< per weightData slot
   uint64_t weightSize = 0;
 };
 
@@ -471,32 +482,24 @@ uint64_t bytesOf(RankedTensorType t) {
          plan::elementSize(*toPlanDType(t.getElementType()));
 }
 
-LogicalResult Emitter::write(const std::string &path,
-                             const EmitOptions &options, EmitStats *stats) {
-  // Memory plan over the activations.
-  std::vector<BufferLifetime> lifetimes;
-  std::vector<uint32_t> activation;
-  uint64_t activationBytes = 0;
-  for (uint32_t i = 0; i < tensors.size(); ++i)
-    if (tensors[i].kind == plan::TensorKind::Activation) {
-      TensorEntry &t = tensors[i];
-      int64_t last = std::max(t.lastStep, t.firstStep);
-      lifetimes.push_back({bytesOf(t.type), t.firstStep, last});
-      activation.push_back(i);
-      activationBytes += bytesOf(t.type);
-    }
-  MemoryPlan mem = planMemory(lifetimes, plan::kAlignment);
-  for (size_t k = 0; k < activation.size(); ++k)
-    tensors[activation[k]].offset = mem.offsets[k];
-
+std::vector<uint8_t> Emitter::serialize(const EmitOptions &options,
+                                        uint64_t arenaSize) const {
   fb::FlatBufferBuilder fbb(1 << 16);
   std::vector<fb::Offset<plan::Tensor>> tensorOffs;
   for (const TensorEntry &t : tensors) {
     std::vector<int64_t> shape(t.type.getShape().begin(),
                                t.type.getShape().end());
+    fb::Offset<plan::BlockedLayout> packed = 0;
+    uint64_t size = bytesOf(t.type);
+    if (t.packed) {
+      const cpu::PackedWeight &w = *t.packed;
+      packed = plan::CreateBlockedLayoutDirect(fbb, &w.dims, &w.paddedDims, &w.strides,
+                                               &w.innerBlocks, &w.innerIndices);
+      size = w.bytes;
+    }
     tensorOffs.push_back(plan::CreateTensorDirect(
         fbb, t.name.c_str(), *toPlanDType(t.type.getElementType()), &shape,
-        t.kind, 0, t.offset, bytesOf(t.type), t.layout));
+        t.kind, 0, t.offset, size, t.layout, packed));
   }
   std::vector<fb::Offset<plan::Op>> opOffs;
   for (const OpEntry &o : ops)
@@ -516,7 +519,7 @@ LogicalResult Emitter::write(const std::string &path,
   auto inputVec = bindings(inputs);
   auto outputVec = bindings(outputs);
   std::vector<fb::Offset<plan::Device>> devices{
-      plan::CreateDevice(fbb, plan::DeviceKind::Cpu, 0, 0, mem.arenaSize)};
+      plan::CreateDevice(fbb, plan::DeviceKind::Cpu, 0, 0, arenaSize)};
   std::vector<fb::Offset<plan::Program>> programs{
       plan::CreateProgramDirect(fbb, 0, &program)};
   auto root = plan::CreatePlan(
@@ -529,31 +532,68 @@ LogicalResult Emitter::write(const std::string &path,
   plan::FinishPlanBuffer(fbb, root);
 
   // Layout: header | metadata at kMetaOffset | weights at the next 64-byte
-  // boundary. The weight section, padding included, is checksummed piece
-  // by piece.
-  static const char zeros[plan::kAlignment] = {};
-  uint32_t crc = 0;
-  uint64_t pos = 0;
-  for (auto &[offset, bytes] : weightData) {
-    crc = plan::crc32c(zeros, offset - pos, crc);
-    crc = plan::crc32c(bytes.data(), bytes.size(), crc);
-    pos = offset + bytes.size();
-  }
+  // boundary (each weight at its 64-byte aligned offset, zeros between).
   plan::FileHeader h = plan::makeFileHeader(
       options.producer, fbb.GetSize(),
-      plan::crc32c(fbb.GetBufferPointer(), fbb.GetSize()), weightSize, crc);
+      plan::crc32c(fbb.GetBufferPointer(), fbb.GetSize()), weightSize, 0);
+  std::vector<uint8_t> file(h.weightsOffset + weightSize, 0);
+  std::memcpy(file.data() + h.metaOffset, fbb.GetBufferPointer(), h.metaSize);
+  for (auto &[offset, bytes] : weightData)
+    std::memcpy(file.data() + h.weightsOffset + offset, bytes.data(), bytes.size());
+  h = plan::makeFileHeader(options.producer, fbb.GetSize(), h.metaCrc, weightSize,
+                           plan::crc32c(file.data() + h.weightsOffset, weightSize));
+  std::memcpy(file.data(), &h, sizeof h);
+  return file;
+}
+
+void Emitter::applyPacking(std::vector<PackedTensor> &packed) {
+  for (PackedTensor &p : packed) {
+    TensorEntry &t = tensors[p.tensor];
+    t.packed = p.layout;
+    weightData[t.weightSlot].second.assign(p.bytes.begin(), p.bytes.end());
+  }
+  // Sizes changed: lay the weight section out again.
+  weightSize = 0;
+  for (size_t slot = 0; slot < weightData.size(); ++slot) {
+    weightSize = (weightSize + plan::kAlignment - 1) / plan::kAlignment * plan::kAlignment;
+    weightData[slot].first = weightSize;
+    tensors[weightTensors[slot]].offset = weightSize;
+    weightSize += weightData[slot].second.size();
+  }
+}
+
+LogicalResult Emitter::write(const std::string &path,
+                             const EmitOptions &options, EmitStats *stats) {
+  // Memory plan over the activations.
+  std::vector<BufferLifetime> lifetimes;
+  std::vector<uint32_t> activation;
+  uint64_t activationBytes = 0;
+  for (uint32_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].kind == plan::TensorKind::Activation) {
+      TensorEntry &t = tensors[i];
+      int64_t last = std::max(t.lastStep, t.firstStep);
+      lifetimes.push_back({bytesOf(t.type), t.firstStep, last});
+      activation.push_back(i);
+      activationBytes += bytesOf(t.type);
+    }
+  MemoryPlan mem = planMemory(lifetimes, plan::kAlignment);
+  for (size_t k = 0; k < activation.size(); ++k)
+    tensors[activation[k]].offset = mem.offsets[k];
+
+  std::vector<uint8_t> file = serialize(options, mem.arenaSize);
+  uint64_t packedCount = 0;
+  if (options.packWeights) {
+    // A plan this machine's runtime cannot prepare is written unpacked.
+    std::vector<PackedTensor> packed;
+    if (packedWeightsOf(file, packed).isOk() && !packed.empty()) {
+      packedCount = packed.size();
+      applyPacking(packed);
+      file = serialize(options, mem.arenaSize);
+    }
+  }
 
   llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
-    os.write(reinterpret_cast<const char *>(&h), sizeof h);
-    os.write_zeros(h.metaOffset - sizeof h);
-    os.write(reinterpret_cast<const char *>(fbb.GetBufferPointer()), h.metaSize);
-    os.write_zeros(h.weightsOffset - h.metaOffset - h.metaSize);
-    uint64_t at = 0;
-    for (auto &[offset, bytes] : weightData) {
-      os.write_zeros(offset - at);
-      os.write(bytes.data(), bytes.size());
-      at = offset + bytes.size();
-    }
+    os.write(reinterpret_cast<const char *>(file.data()), file.size());
     return llvm::Error::success();
   });
   if (err) {
@@ -565,8 +605,9 @@ LogicalResult Emitter::write(const std::string &path,
     stats->arenaSize = mem.arenaSize;
     stats->activationBytes = activationBytes;
     stats->weightBytes = weightSize;
-    stats->fileSize = h.weightsOffset + h.weightsSize;
+    stats->fileSize = file.size();
     stats->ops = ops.size();
+    stats->packedWeights = packedCount;
   }
   return success();
 }

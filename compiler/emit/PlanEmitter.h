@@ -20,6 +20,9 @@ struct EmitOptions {
   std::string producer = "popt-compile " POPT_VERSION;
   std::string modelFingerprint;
   std::string optionsFingerprint;
+  /// Store convolution weights in the layouts this machine's kernels read
+  /// (compiler/emit/WeightPacking.h).
+  bool packWeights = true;
 };
 
 struct EmitStats {
@@ -28,6 +31,7 @@ struct EmitStats {
   uint64_t weightBytes = 0;
   uint64_t fileSize = 0;
   uint64_t ops = 0;
+  uint64_t packedWeights = 0;     ///< weights stored in a kernel's layout
 };
 
 /// Emits `module`'s @forward to `path`; popt.if / popt.loop become region

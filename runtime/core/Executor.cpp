@@ -20,10 +20,13 @@ Status Executor::create(const plan::LoadedPlan &loaded,
                             "(multi-device and GPU plans arrive later)");
   ex->arenaSize_ = p.devices()->Get(0)->arena_size();
   uint64_t bytes = std::max<uint64_t>(ex->arenaSize_, plan::kAlignment);
-  ex->arena_ = std::aligned_alloc(plan::kAlignment, bytes);
-  if (!ex->arena_)
+  if (!ex->arena_.reserve(bytes))
     return Status::failure("cannot allocate the " + std::to_string(bytes) +
                            "-byte arena");
+  // Packed weights: at most a little more than the weights (padding to
+  // oneDNN's blocks); what is not used is never touched.
+  if (!ex->packed_.reserve(loaded.header().weightsSize / 4 * 5 + (4 << 20)))
+    return Status::failure("cannot reserve memory for packed weights");
 
   for (const plan::Tensor *t : *p.tensors()) {
     TensorView v;
@@ -33,10 +36,11 @@ Status Executor::create(const plan::LoadedPlan &loaded,
       v.numel *= d;
     v.bytes = t->size();
     v.layout = t->layout();
+    v.packed = t->packed();
     v.name = t->name() ? t->name()->str() : "";
     const uint8_t *base = t->kind() == plan::TensorKind::Weight
                               ? loaded.weights()
-                              : static_cast<const uint8_t *>(ex->arena_);
+                              : static_cast<const uint8_t *>(ex->arena_.data());
     v.data = const_cast<uint8_t *>(base + t->offset());
     ex->tensors_.push_back(std::move(v));
   }
@@ -55,6 +59,7 @@ Status Executor::create(const plan::LoadedPlan &loaded,
       continue; // run by the host
     cpu::KernelArgs args;
     args.op = op;
+    args.packed = &ex->packed_;
     for (uint32_t t : *op->inputs())
       args.in.push_back(&ex->tensors_[t]);
     args.out = &ex->tensors_[op->outputs()->Get(0)];
@@ -63,11 +68,11 @@ Status Executor::create(const plan::LoadedPlan &loaded,
         loaded.prefetchRange(ex->tensors_[t].data, ex->tensors_[t].bytes);
     if (Status s = cpu::makeCpuKernel(args, ex->kernels_[o]); !s)
       return s.code() == StatusCode::BadInput ? ex->opError(o, s) : s;
-    // Weights this kernel packed into its own layout are not read again;
-    // those it reads in place come back from the page cache when run.
-    for (uint32_t t : *op->inputs())
-      if (p.tensors()->Get(t)->kind() == plan::TensorKind::Weight)
-        loaded.releaseRange(ex->tensors_[t].data, ex->tensors_[t].bytes);
+    // Weights this kernel copied into its own layout are not read again.
+    if (ex->kernels_[o]->copiedWeights())
+      for (uint32_t t : *op->inputs())
+        if (p.tensors()->Get(t)->kind() == plan::TensorKind::Weight)
+          loaded.releaseRange(ex->tensors_[t].data, ex->tensors_[t].bytes);
   }
   // One scratch region for every kernel (they run one at a time).
   size_t scratch = 0;
@@ -75,14 +80,13 @@ Status Executor::create(const plan::LoadedPlan &loaded,
     if (k)
       scratch = std::max(scratch, k->scratchBytes());
   if (scratch) {
-    ex->scratch_ = std::aligned_alloc(plan::kAlignment, (scratch + 63) / 64 * 64);
-    if (!ex->scratch_)
+    if (!ex->scratch_.reserve(scratch))
       return Status::failure("cannot allocate the " + std::to_string(scratch) +
                              "-byte kernel scratch region");
     ex->scratchSize_ = scratch;
     for (const auto &k : ex->kernels_)
       if (k && k->scratchBytes())
-        k->bindScratch(ex->scratch_);
+        k->bindScratch(ex->scratch_.data());
   }
   ex->opSeconds_.assign(p.ops()->size(), 0.0);
   out = std::move(ex);
@@ -90,12 +94,10 @@ Status Executor::create(const plan::LoadedPlan &loaded,
 }
 
 Executor::~Executor() {
-  kernels_.clear(); // before the scratch region they point into
-  std::free(scratch_);
-  std::free(arena_);
+  kernels_.clear(); // before the regions they point into
 }
 
-void Executor::poison() { std::memset(arena_, 0xFF, arenaSize_); }
+void Executor::poison() { std::memset(arena_.data(), 0xFF, arenaSize_); }
 
 Status Executor::run() {
   std::fill(opSeconds_.begin(), opSeconds_.end(), 0.0);

@@ -11,6 +11,7 @@
 #ifndef POPT_RUNTIME_CORE_EXECUTOR_H
 #define POPT_RUNTIME_CORE_EXECUTOR_H
 
+#include "runtime/core/LargeRegion.h"
 #include "runtime/core/Status.h"
 #include "runtime/core/TensorView.h"
 #include "runtime/kernels/cpu/Kernel.h"
@@ -50,6 +51,8 @@ public:
   /// iterations; a region op counts only its own work: conditions and
   /// copies). Ops of a block that did not run read 0.
   const std::vector<double> &opSeconds() const { return opSeconds_; }
+  /// The prepared kernel of op `o` (null for region ops).
+  const cpu::Kernel *kernel(uint32_t o) const { return kernels_.at(o).get(); }
 
 private:
   using OpList = flatbuffers::Vector<uint32_t>;
@@ -64,10 +67,11 @@ private:
   Status opError(uint32_t o, const Status &s) const;
 
   const plan::Plan *plan_ = nullptr;
-  void *arena_ = nullptr;
+  LargeRegion arena_;
   uint64_t arenaSize_ = 0;
-  void *scratch_ = nullptr;
+  LargeRegion scratch_;
   uint64_t scratchSize_ = 0;
+  LargeRegion packed_; ///< weights kernels packed into their own layouts
   std::vector<TensorView> tensors_;
   std::vector<std::unique_ptr<cpu::Kernel>> kernels_; ///< by op; null: region op
   const OpList *program_ = nullptr;

@@ -24,6 +24,9 @@ struct TensorView {
   size_t bytes = 0;
   /// Memory order of a 4-D activation (plan.fbs Layout).
   plan::Layout layout = plan::Layout::Plain;
+  /// A weight stored in a kernel's blocked layout (plan.fbs BlockedLayout);
+  /// `bytes` is then the blocked size.
+  const plan::BlockedLayout *packed = nullptr;
   std::string name;
 
   int64_t rank() const { return static_cast<int64_t>(shape.size()); }

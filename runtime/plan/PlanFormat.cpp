@@ -6,8 +6,11 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/plan/PlanFormat.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>
@@ -52,7 +55,72 @@ __attribute__((target("sse4.2"))) uint32_t crcHardware(const unsigned char *p,
   return c32;
 }
 #endif
+/// A 32x32 matrix over GF(2) (one column per bit) times a vector.
+uint32_t gf2Times(const uint32_t *matrix, uint32_t vector) {
+  uint32_t sum = 0;
+  for (; vector; vector >>= 1, ++matrix)
+    if (vector & 1)
+      sum ^= *matrix;
+  return sum;
+}
+
+void gf2Square(uint32_t *square, const uint32_t *matrix) {
+  for (int n = 0; n < 32; ++n)
+    square[n] = gf2Times(matrix, matrix[n]);
+}
 } // namespace
+
+uint32_t crc32cCombine(uint32_t crcA, uint32_t crcB, uint64_t lengthB) {
+  // The CRC register after lengthB more zero bytes is a linear map of the
+  // register before: the operator for one zero bit is squared up to the
+  // bytes of lengthB's binary digits. The conditioning (inversions) of the
+  // two CRCs cancels in the final XOR.
+  if (lengthB == 0)
+    return crcA;
+  uint32_t even[32], odd[32];
+  odd[0] = 0x82F63B78u; // one zero bit: shift, XOR the polynomial on carry
+  for (int n = 1; n < 32; ++n)
+    odd[n] = uint32_t(1) << (n - 1);
+  gf2Square(even, odd); // two zero bits
+  gf2Square(odd, even); // four
+  do {
+    gf2Square(even, odd); // one zero byte, then 4, 16, ...
+    if (lengthB & 1)
+      crcA = gf2Times(even, crcA);
+    lengthB >>= 1;
+    if (!lengthB)
+      break;
+    gf2Square(odd, even);
+    if (lengthB & 1)
+      crcA = gf2Times(odd, crcA);
+    lengthB >>= 1;
+  } while (lengthB);
+  return crcA ^ crcB;
+}
+
+uint32_t crc32cParallel(const void *data, size_t size) {
+  constexpr size_t kMinPart = size_t(8) << 20;
+  size_t threads = std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()),
+                                     8, size / kMinPart});
+  if (threads < 2)
+    return crc32c(data, size);
+  const auto *p = static_cast<const unsigned char *>(data);
+  size_t part = size / threads / 4096 * 4096;
+  std::vector<uint32_t> crcs(threads);
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      size_t len = t + 1 == threads ? size - t * part : part;
+      crcs[t] = crc32c(p + t * part, len);
+    });
+  crcs[0] = crc32c(p, part);
+  for (std::thread &w : workers)
+    w.join();
+  uint32_t crc = crcs[0];
+  for (size_t t = 1; t < threads; ++t)
+    crc = crc32cCombine(crc, crcs[t], t + 1 == threads ? size - t * part : part);
+  return crc;
+}
 
 uint32_t crc32c(const void *data, size_t size, uint32_t crc) {
   const auto *p = static_cast<const unsigned char *>(data);

@@ -57,6 +57,13 @@ FileHeader makeFileHeader(const std::string &producer, uint64_t metaSize,
 /// start). Uses the SSE4.2 instruction where the CPU has it.
 uint32_t crc32c(const void *data, size_t size, uint32_t crc = 0);
 
+/// The CRC-32C of A followed by B, from the CRCs of A and B and B's length.
+uint32_t crc32cCombine(uint32_t crcA, uint32_t crcB, uint64_t lengthB);
+
+/// crc32c(data, size) computed by several threads over parts of the data
+/// (one thread below 16 MB), combined with crc32cCombine.
+uint32_t crc32cParallel(const void *data, size_t size);
+
 /// Bytes of one element of `dtype` (Bool is one byte); 0 if invalid.
 size_t elementSize(DType dtype);
 

@@ -49,7 +49,7 @@ Status verifyPlanFile(const uint8_t *data, size_t size) {
                             "misaligned");
   if (crc32c(data + h.metaOffset, h.metaSize) != h.metaCrc)
     return Status::badInput("corrupt plan: metadata checksum mismatch");
-  if (crc32c(data + h.weightsOffset, h.weightsSize) != h.weightsCrc)
+  if (crc32cParallel(data + h.weightsOffset, h.weightsSize) != h.weightsCrc)
     return Status::badInput("corrupt plan: weight checksum mismatch");
 
   flatbuffers::Verifier verifier(data + h.metaOffset, h.metaSize);

@@ -341,6 +341,47 @@ static std::string checkLayouts(const Plan &plan, const Op &op) {
   }
 }
 
+/// A weight in a blocked layout: consistent dims, blocks and strides, and
+/// `size` covering every element the layout addresses.
+static std::string checkBlockedLayout(const Tensor &t, int64_t numel, size_t esize) {
+  const BlockedLayout &b = *t.packed();
+  if (t.kind() != TensorKind::Weight || t.dtype() != DType::F32 ||
+      t.layout() != Layout::Plain)
+    return "only f32 weights can be packed";
+  if (!b.dims() || !b.padded_dims() || !b.strides() || !b.inner_blocks() ||
+      !b.inner_indices())
+    return "packed layout misses a field";
+  size_t n = b.dims()->size();
+  if (n < 1 || n > 12 || b.padded_dims()->size() != n || b.strides()->size() != n ||
+      b.inner_blocks()->size() != b.inner_indices()->size() || b.inner_blocks()->size() > 12)
+    return "packed layout fields disagree in length";
+  std::vector<int64_t> block(n, 1);
+  int64_t innerProduct = 1;
+  for (size_t k = 0; k < b.inner_blocks()->size(); ++k) {
+    int64_t blk = b.inner_blocks()->Get(k), idx = b.inner_indices()->Get(k);
+    if (blk < 1 || blk > 4096 || idx < 0 || idx >= int64_t(n))
+      return "packed layout has a bad inner block";
+    block[idx] *= blk;
+    innerProduct *= blk;
+  }
+  int64_t logical = 1;
+  uint64_t need = uint64_t(innerProduct);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t d = b.dims()->Get(i), p = b.padded_dims()->Get(i), st = b.strides()->Get(i);
+    if (d < 1 || p < d || p > kMaxElements || p % block[i] || st < 1 || st > kMaxElements)
+      return "packed layout has bad dims, padding or strides";
+    logical *= d;
+    if (logical > kMaxElements)
+      return "packed layout is too large";
+    need = std::max(need, uint64_t(p / block[i]) * uint64_t(st));
+  }
+  if (logical != numel)
+    return "packed layout holds another number of elements than the shape";
+  if (need > uint64_t(kMaxElements) || t.size() < need * esize)
+    return "packed layout addresses bytes beyond the tensor's size";
+  return "";
+}
+
 Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
   auto bad = [](const std::string &m) { return Status::badInput("invalid plan: " + m); };
   if (!plan.devices() || plan.devices()->size() == 0 || !plan.tensors() ||
@@ -368,9 +409,13 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
         return bad(name + " has a negative or too large dimension");
       numel *= d;
     }
-    if (t->size() != uint64_t(numel) * esize)
+    if (t->packed()) {
+      if (std::string err = checkBlockedLayout(*t, numel, esize); !err.empty())
+        return bad(name + ": " + err);
+    } else if (t->size() != uint64_t(numel) * esize) {
       return bad(name + " declares " + std::to_string(t->size()) +
                  " bytes for " + std::to_string(numel) + " elements");
+    }
     if (t->device() >= devices.size())
       return bad(name + " names a device that does not exist");
     if (t->offset() % kAlignment)
@@ -407,6 +452,10 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
     for (uint32_t t : *op->inputs())
       if (t >= tensors.size())
         return bad(name + " reads a tensor that does not exist");
+    for (size_t i = 0; i < op->inputs()->size(); ++i)
+      if (tensors.Get(op->inputs()->Get(i))->packed() &&
+          !((op->kind() == OpKind::Conv2d || op->kind() == OpKind::FusedConv2d) && i == 1))
+        return bad(name + " reads a packed weight (only convolution weights are packed)");
     for (uint32_t outT : *op->outputs())
       if (outT >= tensors.size() ||
           tensors.Get(outT)->kind() != TensorKind::Activation)

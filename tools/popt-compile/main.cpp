@@ -36,6 +36,8 @@ int main(int argc, char **argv) {
   app.add_flag("--explain", opt.explain, "print the predictions per device and the costliest ops");
   app.add_option("--microbatches", opt.microbatches, "microbatches per call (default 1)")
       ->check(CLI::Range(1, 4096));
+  app.add_flag("--no-pack-weights", [&](int64_t) { opt.packWeights = false; },
+               "store weights plain instead of in this machine's kernel layouts");
   app.add_flag("--quiet", [&](int64_t) { opt.printSummary = false; },
                "do not print the module summary");
   try {

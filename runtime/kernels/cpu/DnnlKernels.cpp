@@ -88,20 +88,70 @@ public:
   size_t residualBytes = 0;
   /// OpenMP threads for this primitive (0: all), fixed when it is made.
   int threads = 0;
+  /// Weights reordered into a copy; the copy described for popt-compile.
+  bool copied = false, hasExport = false;
+  PackedWeight exported;
+  const PackedWeight *packedWeight() const override {
+    return hasExport ? &exported : nullptr;
+  }
+  bool copiedWeights() const override { return copied; }
 };
 
 /// One thread for primitives smaller than kSmallWorkFlops, else all.
 int threadsFor(double flops) { return flops < kSmallWorkFlops ? 1 : 0; }
 
-/// `user` (plain, pointing at `data`) reordered once into `want` if they
-/// differ; returns the memory the primitive should read.
+/// The oneDNN description of a weight the plan stores packed.
+memory::desc blockedDesc(const plan::BlockedLayout &b) {
+  dnnl_memory_desc_t md{};
+  md.ndims = static_cast<int>(b.dims()->size());
+  md.data_type = dnnl_f32;
+  md.format_kind = dnnl_blocked;
+  for (int i = 0; i < md.ndims; ++i) {
+    md.dims[i] = b.dims()->Get(i);
+    md.padded_dims[i] = b.padded_dims()->Get(i);
+    md.format_desc.blocking.strides[i] = b.strides()->Get(i);
+  }
+  md.format_desc.blocking.inner_nblks = static_cast<int>(b.inner_blocks()->size());
+  for (int i = 0; i < md.format_desc.blocking.inner_nblks; ++i) {
+    md.format_desc.blocking.inner_blks[i] = b.inner_blocks()->Get(i);
+    md.format_desc.blocking.inner_idxs[i] = b.inner_indices()->Get(i);
+  }
+  return memory::desc(md);
+}
+
+/// `m` as a plan BlockedLayout, when it is plain blocked memory (no offsets,
+/// no extra flags); false otherwise.
+bool describeBlocked(const memory::desc &m, PackedWeight &out) {
+  const dnnl_memory_desc_t &md = m.data;
+  if (md.format_kind != dnnl_blocked || md.offset0 != 0 || md.extra.flags != 0 ||
+      md.data_type != dnnl_f32)
+    return false;
+  const dnnl_blocking_desc_t &bd = md.format_desc.blocking;
+  for (int i = 0; i < md.ndims; ++i) {
+    if (md.padded_offsets[i] != 0)
+      return false;
+    out.dims.push_back(md.dims[i]);
+    out.paddedDims.push_back(md.padded_dims[i]);
+    out.strides.push_back(bd.strides[i]);
+  }
+  for (int i = 0; i < bd.inner_nblks; ++i) {
+    out.innerBlocks.push_back(bd.inner_blks[i]);
+    out.innerIndices.push_back(bd.inner_idxs[i]);
+  }
+  out.bytes = m.get_size();
+  return true;
+}
+
+/// `user` (as the plan stores it, pointing at `data`) reordered once into
+/// `want` if they differ; returns the memory the primitive should read.
 memory prepareWeights(const memory::desc &user, void *data,
-                      const memory::desc &want) {
+                      const memory::desc &want, LargeRegion *region) {
   Dnnl &d = Dnnl::get();
   memory src(user, d.engine, data);
   if (user == want)
     return src;
-  memory packed(want, d.engine);
+  void *into = region ? region->take(want.get_size()) : nullptr;
+  memory packed = into ? memory(want, d.engine, into) : memory(want, d.engine);
   dnnl::reorder(src, packed).execute(d.stream, src, packed);
   d.stream.wait();
   return packed;
@@ -204,7 +254,21 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       k->primitive = dnnl::deconvolution_forward(pd);
       wantW = pd.weights_desc();
     }
-    k->packedWeights = prepareWeights(wUser, a.in[1]->data, wantW);
+    // A weight the plan stores packed is read in place when the primitive
+    // wants that layout (popt-compile packed it on a machine like this).
+    memory::desc wSource = wUser;
+    if (a.in[1]->packed) {
+      wSource = blockedDesc(*a.in[1]->packed);
+      if (wSource.dims() != wDims || wSource.get_size() > a.in[1]->bytes)
+        return Status::badInput("the packed weight does not fit this convolution");
+    }
+    k->packedWeights = prepareWeights(wSource, a.in[1]->data, wantW, a.packed);
+    k->copied = wSource != wantW;
+    if (k->copied && !a.in[1]->packed && describeBlocked(wantW, k->exported)) {
+      k->exported.input = 1;
+      k->exported.data = k->packedWeights.get_data_handle();
+      k->hasExport = true;
+    }
     k->srcPlain = memory(src, d.engine, a.in[0]->data);
     k->dstPlain = memory(dst, d.engine, a.out->data);
     if (srcUsed != src) {

@@ -8,6 +8,7 @@
 #ifndef POPT_RUNTIME_KERNELS_CPU_KERNEL_H
 #define POPT_RUNTIME_KERNELS_CPU_KERNEL_H
 
+#include "runtime/core/LargeRegion.h"
 #include "runtime/core/Status.h"
 #include "runtime/core/TensorView.h"
 #include "runtime/plan/PlanFormat.h"
@@ -23,11 +24,24 @@ struct KernelArgs {
   const plan::Op *op = nullptr;
   std::vector<const TensorView *> in;
   TensorView *out = nullptr;
+  /// Where a kernel puts weights it packs into its own layout (it falls
+  /// back to its own allocation when full or null).
+  LargeRegion *packed = nullptr;
 
   int64_t attr(size_t i) const { return op->ints()->Get(i); }
   size_t numAttrs() const { return op->ints() ? op->ints()->size() : 0; }
   double fattr(size_t i) const { return op->floats()->Get(i); }
   size_t numFattrs() const { return op->floats() ? op->floats()->size() : 0; }
+};
+
+/// A weight a kernel reads in a blocked layout of its own (plan.fbs
+/// BlockedLayout): what popt-compile stores in the plan so that a later load
+/// reads it in place instead of reordering it.
+struct PackedWeight {
+  uint32_t input = 0; ///< which operand of the op
+  std::vector<int64_t> dims, paddedDims, strides, innerBlocks, innerIndices;
+  const void *data = nullptr;
+  size_t bytes = 0;
 };
 
 class Kernel {
@@ -43,6 +57,11 @@ public:
   /// Called once, before the first run, with a 64-byte-aligned region of
   /// scratchBytes() (only when that is not zero).
   virtual void bindScratch(void *) {}
+  /// The weight this kernel reordered into a blocked layout, if any.
+  virtual const PackedWeight *packedWeight() const { return nullptr; }
+  /// Whether the kernel copied its weights (so the plan's pages for them
+  /// are not read again).
+  virtual bool copiedWeights() const { return false; }
 };
 
 /// A kernel that is a function of its arguments.

@@ -35,7 +35,10 @@ bool LargeRegion::reserve(size_t bytes) {
   size_ = size;
   used_ = 0;
 #ifdef MADV_HUGEPAGE
-  madvise(base_, size_, MADV_HUGEPAGE); // advice only: 4 KB pages otherwise
+  // Advice only (4 KB pages otherwise). Not for small buffers: touching one
+  // byte of a huge page takes the whole 2 MB.
+  if (bytes >= kHugePage)
+    madvise(base_, size_, MADV_HUGEPAGE);
 #endif
   return true;
 }

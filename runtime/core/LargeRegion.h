@@ -23,7 +23,8 @@ public:
   LargeRegion(const LargeRegion &) = delete;
   LargeRegion &operator=(const LargeRegion &) = delete;
 
-  /// Maps `bytes` (rounded up to 2 MB) of zeroed memory; false on failure.
+  /// Maps `bytes` (rounded up to 2 MB, on huge pages from 2 MB) of zeroed
+  /// memory; false on failure.
   bool reserve(size_t bytes);
   void *data() const { return base_; }
   size_t size() const { return size_; }

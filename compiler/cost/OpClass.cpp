@@ -66,6 +66,21 @@ OpClass classifyOp(Operation *op) {
                  .Default("elementwise");
   if (name == "log_softmax")
     c.kernel = "softmax";
+  // Copies of contiguous runs read like the slice curve (runs of 128
+  // floats): a reshape is one run, a permute that keeps at least 16
+  // trailing elements together copies runs of that length. Other permutes
+  // gather element by element, like the transpose the permute curve times.
+  if (isa<ReshapeOp>(op))
+    c.kernel = "slice";
+  if (auto p = dyn_cast<PermuteOp>(op)) {
+    auto in = cast<RankedTensorType>(p.getInput().getType());
+    llvm::ArrayRef<int64_t> perm = p.getPerm();
+    int64_t run = 1;
+    for (int64_t d = static_cast<int64_t>(perm.size()) - 1; d >= 0 && perm[d] == d; --d)
+      run *= in.getDimSize(d);
+    if (run >= 16)
+      c.kernel = "slice";
+  }
   // Overlapping windows (stride 1) reuse what they read: their own curve.
   if (auto pool = dyn_cast<MaxPool2dOp>(op))
     if (pool.getStride()[0] == 1 && pool.getStride()[1] == 1)

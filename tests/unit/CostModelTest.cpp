@@ -137,8 +137,21 @@ TEST_CASE("ops are priced from their CostInterface counts", "[cost]") {
   // output written; the 'pooling' family has no curve: bandwidth.
   OpCost pool = cost.op(p.ops[4], 0);
   CHECK(pool.memory == Approx((8.0 * 16 * 16 * 4 + 8.0 * 16 * 16) * 4 / 10e9));
-  // reshape: the runtime copies its bytes.
+  // reshape: the runtime copies its bytes, one contiguous run (the slice
+  // curve's kind of copy).
   CHECK(cost.op(p.ops[5], 0).memory > 0);
+  CHECK(classifyOp(p.ops[5]).kernel == "slice");
+}
+
+TEST_CASE("permutes are priced by how much of a row stays contiguous", "[cost]") {
+  Ops p("%x: tensor<2x16x4x16xf32>",
+        R"(
+  %heads = popt.permute %x {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x16x4x16xf32>) -> tensor<2x4x16x16xf32>
+  %t = popt.permute %x {perm = array<i64: 0, 1, 3, 2>} : (tensor<2x16x4x16xf32>) -> tensor<2x16x16x4xf32>)");
+  REQUIRE(p.ops.size() == 2);
+  CHECK(classifyOp(p.ops[0]).kernel == "slice");   // runs of 16 floats
+  CHECK(classifyOp(p.ops[1]).kernel == "permute"); // element by element
+  CHECK(classifyOp(p.ops[1]).family == "data_movement");
 }
 
 TEST_CASE("transfers, collectives and energy", "[cost]") {

@@ -125,7 +125,7 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
     }
   }
 
-  /// linear -> relu / clamp (its single user) becomes a fused_linear.
+  /// linear -> relu / clamp / gelu (its single user) becomes a fused_linear.
   void fuseLinearActivations(func::FuncOp f) {
     SmallVector<LinearOp> linears;
     f.walk([&](LinearOp l) { linears.push_back(l); });
@@ -141,6 +141,9 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
         act = Activation::clamp;
         lo = clamp.getMin().convertToDouble();
         hi = clamp.getMax().convertToDouble();
+      } else if (auto gelu = dyn_cast<GeluOp>(user)) {
+        act = gelu.getApproximate() == GeluApproximation::tanh ? Activation::gelu_tanh
+                                                                : Activation::gelu_erf;
       } else {
         continue;
       }

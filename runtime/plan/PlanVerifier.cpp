@@ -166,7 +166,7 @@ private:
       return expectOut(want, in[0]->dtype());
     }
     case OpKind::FusedLinear:
-      if (I(0) < 0 || I(0) > 2)
+      if (I(0) < 0 || I(0) > 4)
         return "unknown activation";
       [[fallthrough]];
     case OpKind::Linear: {
@@ -193,7 +193,7 @@ private:
     }
     case OpKind::Conv2d: return checkConv(false);
     case OpKind::FusedConv2d:
-      if (I(7) < 0 || I(7) > 2)
+      if (I(7) < 0 || I(7) > 4)
         return "unknown activation";
       if (in.size() == 4 && !sameType(in[3], out))
         return "residual must have the result's type";

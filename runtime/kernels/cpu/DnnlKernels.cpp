@@ -97,6 +97,21 @@ public:
   bool copiedWeights() const override { return copied; }
 };
 
+/// Appends the fused activation (plan encoding: 0 none, 1 relu, 2 clamp to
+/// [lo, hi], 3 exact gelu, 4 tanh gelu) as an eltwise post-op.
+void appendActivation(dnnl::post_ops &ops, int64_t activation, double lo, double hi) {
+  using A = dnnl::algorithm;
+  switch (activation) {
+  case 1: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
+  case 2:
+    ops.append_eltwise(1.0f, A::eltwise_clip, static_cast<float>(lo), static_cast<float>(hi));
+    break;
+  case 3: ops.append_eltwise(1.0f, A::eltwise_gelu_erf, 0.0f, 0.0f); break;
+  case 4: ops.append_eltwise(1.0f, A::eltwise_gelu_tanh, 0.0f, 0.0f); break;
+  default: break;
+  }
+}
+
 /// One thread for primitives smaller than kSmallWorkFlops, else all.
 int threadsFor(double flops) { return flops < kSmallWorkFlops ? 1 : 0; }
 
@@ -177,12 +192,7 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     // plain layouts falls back to a slow reference kernel).
     if (hasResidual)
       ops.append_sum(1.0f);
-    if (a.attr(7) == 1)
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-    else if (a.attr(7) == 2)
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip,
-                         static_cast<float>(a.fattr(0)),
-                         static_cast<float>(a.fattr(1)));
+    appendActivation(ops, a.attr(7), a.fattr(0), a.fattr(1));
     attr.set_post_ops(ops);
   }
   // popt weights: [O, I/G, kh, kw], or transposed [I, O/G, kh, kw].
@@ -348,11 +358,7 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     dnnl::primitive_attr attr;
     if (a.op->kind() == K::FusedLinear) {
       dnnl::post_ops ops;
-      if (a.attr(0) == 1)
-        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-      else if (a.attr(0) == 2)
-        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip,
-                           static_cast<float>(a.fattr(0)), static_cast<float>(a.fattr(1)));
+      appendActivation(ops, a.attr(0), a.fattr(0), a.fattr(1));
       attr.set_post_ops(ops);
     }
     dnnl::matmul::desc desc(src, wei, bias, dst);

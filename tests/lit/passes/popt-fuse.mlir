@@ -74,3 +74,20 @@ func.func @mlp(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
   %6 = popt.add %4, %5 : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   return %6 : tensor<2x3xf32>
 }
+
+// -----
+
+// linear -> gelu (exact or tanh) becomes fused_linear with a gelu epilogue.
+// CHECK-LABEL: func @ffn
+// CHECK: popt.fused_linear %arg0, %{{.*}}, %{{.*}} {activation = #popt<activation gelu_erf>
+// CHECK: popt.fused_linear %{{.*}}, %{{.*}}, %{{.*}} {activation = #popt<activation gelu_tanh>
+// CHECK-NOT: popt.gelu
+func.func @ffn(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w = popt.constant dense<0.5> : tensor<4x4xf32>
+  %b = popt.constant dense<0.1> : tensor<4xf32>
+  %0 = popt.linear %x, %w, %b : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  %1 = popt.gelu %0 {approximate = #popt<gelu_approximation none>} : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  %2 = popt.linear %1, %w, %b : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  %3 = popt.gelu %2 {approximate = #popt<gelu_approximation tanh>} : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %3 : tensor<2x4xf32>
+}

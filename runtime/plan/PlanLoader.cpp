@@ -89,10 +89,10 @@ Status LoadedPlan::open(const std::string &path,
                       : Status::failure(path + ": " + s.message()));
   }
   out.reset(new LoadedPlan(data, size, /*owned=*/false));
-  // The checksum read every weight page; kernels fault back in what they
-  // use, one weight at a time, so the whole section is never resident
-  // next to the kernels' packed copies.
-  out->releaseWeightPages();
+  // The weight pages stay mapped: kernels read weights stored in their
+  // layouts in place, and a kernel that copies a weight into its own
+  // layout releases that weight's pages (Executor), so the mapped section
+  // and the copies are not resident together.
   return Status::ok();
 }
 
@@ -119,10 +119,6 @@ LoadedPlan::~LoadedPlan() {
     std::free(const_cast<uint8_t *>(data_));
   else
     munmap(const_cast<uint8_t *>(data_), size_);
-}
-
-void LoadedPlan::releaseWeightPages() const {
-  releaseRange(weights(), header().weightsSize);
 }
 
 void LoadedPlan::prefetchRange(const void *data, size_t bytes) const {

@@ -45,10 +45,6 @@ public:
   const Plan &plan() const;
   const uint8_t *weights() const { return data_ + header().weightsOffset; }
   uint64_t fileSize() const { return size_; }
-  /// Tells the kernel the mapped weight pages may be dropped (they were read
-  /// for the checksum and by one-time weight packing); pages still used are
-  /// faulted back in from the page cache on their next use.
-  void releaseWeightPages() const;
   /// Maps the pages of [data, data + bytes) in one go before a kernel reads
   /// them all (cheaper than a fault per page); a hint, never an error.
   void prefetchRange(const void *data, size_t bytes) const;

@@ -54,6 +54,25 @@ void inspect(const plan::LoadedPlan &loaded, const Executor &ex,
     channelsLast += t->layout() == plan::Layout::ChannelsLast;
   out << "layouts: " << channelsLast << " activations channels-last (chosen at compile time), "
       << "kernel scratch " << ex.scratchBytes() << " B\n";
+  int packed = 0, readInPlace = 0, weightOps = 0;
+  for (uint32_t o = 0; o < p.ops()->size(); ++o) {
+    for (uint32_t t : *p.ops()->Get(o)->inputs())
+      packed += p.tensors()->Get(t)->packed() != nullptr;
+    const cpu::Kernel *k = ex.kernel(o);
+    if (!k)
+      continue;
+    if (k->packedWeight() || k->copiedWeights()) {
+      ++weightOps;
+      continue;
+    }
+    for (uint32_t t : *p.ops()->Get(o)->inputs())
+      if (p.tensors()->Get(t)->packed()) {
+        ++readInPlace;
+        break;
+      }
+  }
+  out << "weights: " << packed << " stored in kernel layouts (" << readInPlace
+      << " read in place), " << weightOps << " reordered into a copy at load\n";
   std::map<std::string, int> counts;
   for (const plan::Op *op : *p.ops())
     ++counts[plan::opInfo(op->kind())->name];

@@ -2,19 +2,24 @@
 //
 //   1. Number the tensors: @forward's arguments (activations bound as
 //      inputs), constants (weights, deduplicated, 64-byte aligned in the
-//      weight section), op results (activations).
+//      weight section), op results (activations). popt.if / popt.loop
+//      become region ops whose regions are blocks of ops.
 //   2. Translate each op into its plan OpKind with the attribute layout of
-//      runtime/plan/PlanFormat.cpp's op table.
+//      runtime/plan/PlanFormat.cpp's op table (OpTranslation.cpp).
 //   3. Plan the arena: lifetimes from the schedule (inputs live for the whole
-//      call, outputs to the end), offsets from planMemory().
-//   4. Serialise the FlatBuffers section, checksum both sections, write the
-//      header, the metadata and the weights through a temporary file.
+//      call, outputs to the end; see addIf/addLoop for regions), offsets
+//      from planMemory().
+//   4. Serialise the FlatBuffers section and checksum both sections; with
+//      packing, prepare that plan with the CPU runtime, store the weights
+//      its kernels reordered in their layouts and serialise again
+//      (WeightPacking.h); write through a temporary file.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/emit/PlanEmitter.h"
 
 #include "compiler/emit/LayoutAssignment.h"
 #include "compiler/emit/MemoryPlanner.h"
+#include "compiler/emit/OpTranslation.h"
 #include "compiler/emit/WeightPacking.h"
 #include "popt/PoptDialect.h"
 #include "runtime/plan/PlanFormat.h"
@@ -22,7 +27,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -209,155 +213,10 @@ std::string locationString(Location loc) {
   return s;
 }
 
-std::vector<int64_t> ints(ArrayRef<int64_t> a) { return {a.begin(), a.end()}; }
-
 LogicalResult Emitter::addOp(Operation &op, int64_t step) {
   using K = plan::OpKind;
   OpEntry e;
-  std::optional<K> kind =
-      llvm::TypeSwitch<Operation *, std::optional<K>>(&op)
-          .Case([&](Conv2dOp o) {
-            auto s = o.getStride(), p = o.getPadding(), d = o.getDilation(),
-                 op_ = o.getOutputPadding();
-            e.ints = {s[0], s[1], p[0], p[1], d[0], d[1],
-                      int64_t(o.getGroups()), o.getTransposed() ? 1 : 0,
-                      op_[0], op_[1]};
-            return K::Conv2d;
-          })
-          .Case([&](FusedConv2dOp o) {
-            auto s = o.getStride(), p = o.getPadding(), d = o.getDilation();
-            e.ints = {s[0], s[1], p[0], p[1], d[0], d[1],
-                      int64_t(o.getGroups()),
-                      int64_t(static_cast<uint32_t>(o.getActivation()))};
-            e.floats = {o.getClampMin().convertToDouble(),
-                        o.getClampMax().convertToDouble()};
-            return K::FusedConv2d;
-          })
-          .Case([&](LinearOp) { return K::Linear; })
-          .Case([&](FusedLinearOp o) {
-            e.ints = {int64_t(static_cast<uint32_t>(o.getActivation()))};
-            e.floats = {o.getClampMin().convertToDouble(), o.getClampMax().convertToDouble()};
-            return K::FusedLinear;
-          })
-          .Case([&](MatmulOp) { return K::Matmul; })
-          .Case([&](BatchNormOp o) {
-            e.floats = {o.getEpsilon().convertToDouble()};
-            return K::BatchNorm;
-          })
-          .Case([&](LayerNormOp o) {
-            e.ints = {int64_t(o.getNormalizedRank())};
-            e.floats = {o.getEpsilon().convertToDouble()};
-            return K::LayerNorm;
-          })
-          .Case([&](GroupNormOp o) {
-            e.ints = {int64_t(o.getNumGroups())};
-            e.floats = {o.getEpsilon().convertToDouble()};
-            return K::GroupNorm;
-          })
-          .Case<SoftmaxOp, LogSoftmaxOp>([&](auto o) {
-            e.ints = {int64_t(o.getDim())};
-            return std::is_same_v<decltype(o), SoftmaxOp> ? K::Softmax
-                                                          : K::LogSoftmax;
-          })
-          .Case([&](MaxPool2dOp o) {
-            auto k = o.getKernel(), s = o.getStride(), p = o.getPadding(),
-                 d = o.getDilation();
-            e.ints = {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1],
-                      o.getCeilMode() ? 1 : 0};
-            return K::MaxPool2d;
-          })
-          .Case([&](AvgPool2dOp o) {
-            auto k = o.getKernel(), s = o.getStride(), p = o.getPadding();
-            e.ints = {k[0], k[1], s[0], s[1], p[0], p[1],
-                      o.getCeilMode() ? 1 : 0, o.getCountIncludePad() ? 1 : 0,
-                      int64_t(o.getDivisorOverride())};
-            return K::AvgPool2d;
-          })
-          .Case([&](AdaptiveAvgPool2dOp o) {
-            e.ints = ints(o.getOutputSize());
-            return K::AdaptiveAvgPool2d;
-          })
-          .Case([&](EmbeddingOp) { return K::Embedding; })
-          .Case([&](ResizeOp o) {
-            auto s = o.getSize();
-            e.ints = {s[0], s[1], o.getMode() == ResizeMode::bilinear ? 1 : 0,
-                      o.getAlignCorners() ? 1 : 0};
-            e.floats = {o.getScales().begin(), o.getScales().end()};
-            return K::Resize;
-          })
-          .Case([&](ReluOp) { return K::Relu; })
-          .Case([&](SigmoidOp) { return K::Sigmoid; })
-          .Case([&](TanhOp) { return K::Tanh; })
-          .Case([&](SiluOp) { return K::Silu; })
-          .Case([&](HardswishOp) { return K::Hardswish; })
-          .Case([&](HardsigmoidOp) { return K::Hardsigmoid; })
-          .Case([&](SqrtOp) { return K::Sqrt; })
-          .Case([&](RsqrtOp) { return K::Rsqrt; })
-          .Case([&](ExpOp) { return K::Exp; })
-          .Case([&](LogOp) { return K::Log; })
-          .Case([&](ErfOp) { return K::Erf; })
-          .Case([&](NegOp) { return K::Neg; })
-          .Case([&](AbsOp) { return K::Abs; })
-          .Case([&](GeluOp o) {
-            e.ints = {o.getApproximate() == GeluApproximation::tanh ? 1 : 0};
-            return K::Gelu;
-          })
-          .Case([&](ClampOp o) {
-            e.floats = {o.getMin().convertToDouble(),
-                        o.getMax().convertToDouble()};
-            return K::Clamp;
-          })
-          .Case([&](LeakyReluOp o) {
-            e.floats = {o.getNegativeSlope().convertToDouble()};
-            return K::LeakyRelu;
-          })
-          .Case([&](AddOp) { return K::Add; })
-          .Case([&](SubOp) { return K::Sub; })
-          .Case([&](MulOp) { return K::Mul; })
-          .Case([&](DivOp) { return K::Div; })
-          .Case([&](PowOp) { return K::Pow; })
-          .Case([&](MaximumOp) { return K::Maximum; })
-          .Case([&](MinimumOp) { return K::Minimum; })
-          .Case([&](EqOp) { return K::Eq; })
-          .Case([&](NeOp) { return K::Ne; })
-          .Case([&](GtOp) { return K::Gt; })
-          .Case([&](LtOp) { return K::Lt; })
-          .Case([&](GeOp) { return K::Ge; })
-          .Case([&](LeOp) { return K::Le; })
-          .Case([&](WhereOp) { return K::Where; })
-          .Case([&](CastOp) { return K::Cast; })
-          .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>([&](auto o) {
-            using T = decltype(o);
-            e.ints = {o.getKeepdim() ? 1 : 0};
-            llvm::append_range(e.ints, o.getDims());
-            return std::is_same_v<T, ReduceSumOp>    ? K::ReduceSum
-                   : std::is_same_v<T, ReduceMeanOp> ? K::ReduceMean
-                                                     : K::ReduceMax;
-          })
-          .Case([&](TrilOp o) {
-            e.ints = {int64_t(o.getDiagonal())};
-            return K::Tril;
-          })
-          .Case([&](TriuOp o) {
-            e.ints = {int64_t(o.getDiagonal())};
-            return K::Triu;
-          })
-          .Case([&](ReshapeOp) { return K::Reshape; })
-          .Case([&](PermuteOp o) {
-            e.ints = ints(o.getPerm());
-            return K::Permute;
-          })
-          .Case([&](BroadcastToOp) { return K::BroadcastTo; })
-          .Case([&](ConcatOp o) {
-            e.ints = {int64_t(o.getDim())};
-            return K::Concat;
-          })
-          .Case([&](SliceOp o) {
-            e.ints = {int64_t(o.getDim()), int64_t(o.getStart()),
-                      int64_t(o.getEnd()), int64_t(o.getStep())};
-            return K::Slice;
-          })
-          .Default([](Operation *) { return std::nullopt; });
+  std::optional<K> kind = translateOp(op, e.ints, e.floats);
   if (!kind)
     return op.emitError("cannot be written to a plan yet (") << op.getName()
            << ")";

@@ -68,7 +68,7 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
     getOperation().walk([&](func::FuncOp f) {
       foldBatchNorms(f);
       fuseEpilogues(f);
-      fuseLinearActivations(f);
+      fuseLinearEpilogues(f);
       // Constants the folding replaced are dead now.
       SmallVector<ConstantOp> dead;
       f.walk([&](ConstantOp c) {
@@ -125,36 +125,60 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
     }
   }
 
-  /// linear -> relu / clamp / gelu (its single user) becomes a fused_linear.
-  void fuseLinearActivations(func::FuncOp f) {
+  /// linear [-> add of a tensor of its type] [-> relu / clamp / gelu], each
+  /// the single user of the one before, becomes a fused_linear (at least
+  /// one of the two epilogues). A linear without bias gets a zero one.
+  void fuseLinearEpilogues(func::FuncOp f) {
     SmallVector<LinearOp> linears;
     f.walk([&](LinearOp l) { linears.push_back(l); });
     for (LinearOp linear : linears) {
-      if (!linear->hasOneUse())
-        continue;
-      Operation *user = *linear->getUsers().begin();
-      Activation act;
+      SmallVector<Operation *> chain{linear};
+      Operation *last = linear;
+      Value residual;
+      if (last->hasOneUse())
+        if (auto add = dyn_cast<AddOp>(*last->getUsers().begin())) {
+          Value other = add.getLhs() == linear.getResult() ? add.getRhs() : add.getLhs();
+          if (other != linear.getResult() && other.getType() == linear.getType()) {
+            residual = other;
+            last = add;
+            chain.push_back(add);
+          }
+        }
+      Activation act = Activation::none;
       double lo = 0, hi = 0;
-      if (isa<ReluOp>(user)) {
+      Operation *user = last->hasOneUse() ? *last->getUsers().begin() : nullptr;
+      if (user && isa<ReluOp>(user)) {
         act = Activation::relu;
-      } else if (auto clamp = dyn_cast<ClampOp>(user)) {
+      } else if (auto clamp = dyn_cast_or_null<ClampOp>(user)) {
         act = Activation::clamp;
         lo = clamp.getMin().convertToDouble();
         hi = clamp.getMax().convertToDouble();
-      } else if (auto gelu = dyn_cast<GeluOp>(user)) {
+      } else if (auto gelu = dyn_cast_or_null<GeluOp>(user)) {
         act = gelu.getApproximate() == GeluApproximation::tanh ? Activation::gelu_tanh
                                                                 : Activation::gelu_erf;
-      } else {
-        continue;
       }
-      OpBuilder b(user);
+      if (act != Activation::none) {
+        last = user;
+        chain.push_back(user);
+      } else if (!residual) {
+        continue; // nothing to fuse
+      }
+      OpBuilder b(last);
+      Value bias = linear.getBias();
+      if (!bias) {
+        auto type = RankedTensorType::get({linear.getWeight().getType().getDimSize(0)},
+                                          linear.getType().getElementType());
+        bias = makeConstant(b, linear.getLoc(), type,
+                            std::vector<double>(type.getNumElements(), 0.0), "zero_bias");
+      }
       auto fused = b.create<FusedLinearOp>(
-          linear.getLoc(), user->getResult(0).getType(), linear.getInput(),
-          linear.getWeight(), linear.getBias(), ActivationAttr::get(&getContext(), act),
-          b.getF64FloatAttr(lo), b.getF64FloatAttr(hi));
-      user->getResult(0).replaceAllUsesWith(fused.getResult());
-      user->erase();
-      linear.erase();
+          linear.getLoc(), last->getResult(0).getType(), linear.getInput(), linear.getWeight(),
+          bias, residual, ActivationAttr::get(&getContext(), act), b.getF64FloatAttr(lo),
+          b.getF64FloatAttr(hi));
+      last->getResult(0).replaceAllUsesWith(fused.getResult());
+      // From the end: each op's only user is the next.
+      for (Operation *op : llvm::reverse(chain))
+        op->erase();
     }
   }
 

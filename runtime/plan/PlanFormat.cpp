@@ -208,7 +208,7 @@ const OpInfo *opInfo(OpKind kind) {
       {"concat", 1, -1, 1, 0},           // dim
       {"slice", 1, 1, 4, 0},             // dim start end step
       {"fused_conv2d", 3, 4, 8, 2},      // x w b residual?; stride[2] pad[2] dil[2] groups activation; clamp min max
-      {"fused_linear", 2, 3, 1, 2},      // x w b?; activation; clamp min max
+      {"fused_linear", 2, 4, 1, 2},      // x w b? residual? (residual needs b); activation; clamp min max
       {"if", 1, 1, 2, 0},                // cond; then block, else block
       {"loop", 2, -1, 1, 0},             // trip cond inits...; body block
   };

@@ -168,12 +168,14 @@ private:
     case OpKind::FusedLinear:
       if (I(0) < 0 || I(0) > 4)
         return "unknown activation";
+      if (in.size() == 4 && !sameType(in[3], out))
+        return "residual must have the result's type";
       [[fallthrough]];
     case OpKind::Linear: {
       Dims w = dimsOf(*in[1]);
       if (x.empty() || w.size() != 2 || x.back() != w[1])
         return "input features do not match the weight";
-      if (in.size() == 3 && dimsOf(*in[2]) != Dims{w[0]})
+      if (in.size() >= 3 && dimsOf(*in[2]) != Dims{w[0]})
         return "bias must be [N]";
       Dims want = x;
       want.back() = w[0];

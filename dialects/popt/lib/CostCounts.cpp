@@ -71,7 +71,7 @@ int64_t LinearOp::getFlops() {
 int64_t FusedLinearOp::getFlops() {
   int64_t outElems = numel(getResult());
   int64_t k = getWeight().getType().getDimSize(1);
-  return 2 * outElems * k + (getBias() ? outElems : 0) +
+  return 2 * outElems * k + outElems + (getResidual() ? outElems : 0) +
          (getActivation() != Activation::none ? outElems : 0);
 }
 

@@ -153,7 +153,11 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 LogicalResult FusedLinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                               Adaptor adaptor,
                                               SmallVectorImpl<Type> &out) {
-  return inferLinear(loc, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(), out);
+  if (failed(inferLinear(loc, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(), out)))
+    return failure();
+  if (Value r = adaptor.getResidual(); r && r.getType() != out.front())
+    return fail(loc, "fused_linear residual must have the result's type");
+  return success();
 }
 
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,

@@ -348,7 +348,7 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   memory::desc src(srcD, dt::f32, plainStrides(srcD));
   memory::desc wei(wD, dt::f32, wStrides);
   memory::desc dst(dstD, dt::f32, plainStrides(dstD));
-  bool hasBias = linear && a.in.size() == 3;
+  bool hasBias = linear && a.in.size() >= 3;
   memory::desc bias = hasBias ? memory::desc({1, dstD[1]}, dt::f32, memory::dims{dstD[1], 1})
                               : memory::desc();
   auto k = std::make_unique<DnnlKernel>();
@@ -357,7 +357,11 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   try {
     dnnl::primitive_attr attr;
     if (a.op->kind() == K::FusedLinear) {
+      // A residual is copied into the destination before each call; the
+      // sum post-op adds the product to it, then the activation.
       dnnl::post_ops ops;
+      if (a.in.size() == 4)
+        ops.append_sum(1.0f);
       appendActivation(ops, a.attr(0), a.fattr(0), a.fattr(1));
       attr.set_post_ops(ops);
     }
@@ -372,7 +376,12 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   k->args[DNNL_ARG_WEIGHTS] = memory(wei, d.engine, a.in[1]->data);
   if (hasBias)
     k->args[DNNL_ARG_BIAS] = memory(bias, d.engine, a.in[2]->data);
-  k->args[DNNL_ARG_DST] = memory(dst, d.engine, a.out->data);
+  k->dstPlain = memory(dst, d.engine, a.out->data);
+  k->args[DNNL_ARG_DST] = k->dstPlain;
+  if (a.op->kind() == K::FusedLinear && a.in.size() == 4) {
+    k->residual = a.in[3]->data;
+    k->residualBytes = a.in[3]->bytes;
+  }
   out = std::move(k);
   return Status::ok();
 }

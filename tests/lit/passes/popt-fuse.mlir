@@ -52,11 +52,12 @@ func.func @shared_result(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x1x1xf32>) -> (t
 
 // -----
 
-// linear -> relu and linear -> clamp become fused_linear; a linear read by
-// two ops stays as it is.
+// linear -> relu and linear -> clamp become fused_linear (a linear without
+// bias gets a zero one); a linear read by two ops stays as it is.
 // CHECK-LABEL: func @mlp
 // CHECK: %[[H:.*]] = popt.fused_linear %arg0, %{{.*}}, %{{.*}} {activation = #popt<activation relu>, clamp_max = 0.000000e+00 : f64, clamp_min = 0.000000e+00 : f64} : (tensor<2x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<2x3xf32>
-// CHECK: %[[C:.*]] = popt.fused_linear %[[H]], %{{.*}} {activation = #popt<activation clamp>, clamp_max = 6.000000e+00 : f64, clamp_min = 0.000000e+00 : f64} : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<2x3xf32>
+// CHECK: %[[Z:.*]] = popt.constant dense_resource<zero_bias> : tensor<3xf32>
+// CHECK: %[[C:.*]] = popt.fused_linear %[[H]], %{{.*}}, %[[Z]] {activation = #popt<activation clamp>, clamp_max = 6.000000e+00 : f64, clamp_min = 0.000000e+00 : f64} : (tensor<2x3xf32>, tensor<3x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
 // CHECK: %[[L:.*]] = popt.linear %[[C]]
 // CHECK: popt.relu %[[L]]
 // CHECK: popt.add
@@ -90,4 +91,25 @@ func.func @ffn(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %2 = popt.linear %1, %w, %b : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   %3 = popt.gelu %2 {approximate = #popt<gelu_approximation tanh>} : (tensor<2x4xf32>) -> tensor<2x4xf32>
   return %3 : tensor<2x4xf32>
+}
+
+// -----
+
+// A residual add after a linear (either operand order), with or without an
+// activation after it, becomes the fused_linear's residual operand.
+// CHECK-LABEL: func @residual
+// CHECK: %[[A:.*]] = popt.fused_linear %arg0, %{{.*}}, %{{.*}}, %arg0 {activation = #popt<activation none>
+// CHECK: %[[B:.*]] = popt.fused_linear %[[A]], %{{.*}}, %{{.*}}, %arg0 {activation = #popt<activation relu>
+// CHECK-NOT: popt.add
+// CHECK-NOT: popt.relu
+// CHECK: return %[[B]]
+func.func @residual(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w = popt.constant dense<0.5> : tensor<4x4xf32>
+  %b = popt.constant dense<0.1> : tensor<4xf32>
+  %0 = popt.linear %x, %w, %b : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  %1 = popt.add %x, %0 : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  %2 = popt.linear %1, %w, %b : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  %3 = popt.add %2, %x : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  %4 = popt.relu %3 : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %4 : tensor<2x4xf32>
 }

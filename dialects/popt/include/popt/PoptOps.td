@@ -194,11 +194,14 @@ def Popt_LinearOp : Popt_TensorOp<"linear"> {
 }
 
 def Popt_FusedLinearOp : Popt_TensorOp<"fused_linear"> {
-  let summary = "linear with its activation fused";
+  let summary = "linear with its residual add and activation fused";
   let description = [{
-    `activation(linear(input, weight, bias))`, produced by the `popt-fuse`
-    pass from a linear followed by a relu or clamp (oneDNN's eltwise
-    post-op). `clamp_min`/`clamp_max` apply to `activation = clamp` only.
+    `activation(linear(input, weight, bias) + residual)`, produced by the
+    `popt-fuse` pass from a linear followed by an add of another tensor of
+    its type and/or a relu, clamp or gelu (oneDNN's sum and eltwise
+    post-ops). The bias is required (the pass makes a zero bias for a
+    linear without one); `clamp_min`/`clamp_max` apply to
+    `activation = clamp` only.
 
     ```mlir
     %y = popt.fused_linear %x, %w, %b {activation = #popt<activation relu>,
@@ -207,7 +210,8 @@ def Popt_FusedLinearOp : Popt_TensorOp<"fused_linear"> {
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
-                       Optional<AnyRankedTensor>:$bias,
+                       AnyRankedTensor:$bias,
+                       Optional<AnyRankedTensor>:$residual,
                        Popt_ActivationAttr:$activation, F64Attr:$clamp_min,
                        F64Attr:$clamp_max);
 }

@@ -28,6 +28,15 @@ func.func @linear_features(%x: tensor<2x3xf32>, %w: tensor<4x5xf32>) {
 
 // -----
 
+func.func @fused_linear_residual(%x: tensor<2x3xf32>, %w: tensor<4x3xf32>, %b: tensor<4xf32>, %r: tensor<2x3xf32>) {
+  // expected-error @+2 {{fused_linear residual must have the result's type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = popt.fused_linear %x, %w, %b, %r {activation = #popt<activation none>, clamp_max = 0.0 : f64, clamp_min = 0.0 : f64} : (tensor<2x3xf32>, tensor<4x3xf32>, tensor<4xf32>, tensor<2x3xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
 func.func @matmul_inner(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
   // expected-error @+2 {{matmul inner dimensions differ: 3 and 4}}
   // expected-error @+1 {{failed to infer returned types}}

@@ -47,6 +47,9 @@ public:
   void poison();
   /// Runs every op in schedule order.
   Status run();
+  /// A loop that would run more iterations than this in one run fails the
+  /// call (0, the default: no limit, as in LibTorch).
+  void setMaxLoopIterations(int64_t n) { maxLoopIterations_ = n; }
   /// Seconds each op took in the last run(), by op index (summed over loop
   /// iterations; a region op counts only its own work: conditions and
   /// copies). Ops of a block that did not run read 0.
@@ -77,6 +80,7 @@ private:
   const OpList *program_ = nullptr;
   std::vector<double> opSeconds_;
   double accountedSeconds_ = 0; ///< sum of opSeconds_ in this run
+  int64_t maxLoopIterations_ = 0;
   std::vector<IoBinding> inputs_, outputs_;
 };
 

@@ -50,6 +50,13 @@ Status Executor::runLoop(const plan::Op &op) {
   TensorView &iteration = tensors_[body->args()->Get(0)];
   const TensorView &next = tensors_[body->yields()->Get(0)];
   for (int64_t i = 0; cond && i < trip; ++i) {
+    if (maxLoopIterations_ > 0 && i == maxLoopIterations_)
+      return Status::failure("a data-dependent loop" +
+                             (op.location() && op.location()->size()
+                                  ? " (" + op.location()->str() + ")"
+                                  : std::string()) +
+                             " ran " + std::to_string(i) +
+                             " iterations, the limit set by --max-loop-iterations");
     std::memcpy(iteration.data, &i, sizeof i);
     copyTensors(op.outputs(), 0, body->args(), 1);
     if (Status s = runOps(body->ops()); !s)

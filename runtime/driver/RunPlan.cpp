@@ -135,6 +135,7 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     return fail(Status(s.code() == StatusCode::BadInput
                            ? Status::badInput(opt.planPath + ": " + s.message())
                            : s));
+  ex->setMaxLoopIterations(opt.maxLoopIterations);
   auto t2 = Clock::now();
   const char *debug = std::getenv("POPT_DEBUG");
   const int debugLevel = debug ? std::atoi(debug) : 0;

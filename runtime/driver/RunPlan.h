@@ -17,6 +17,9 @@ struct RunOptions {
   std::string metricsPath;
   bool inspect = false;
   unsigned seed = 0;
+  /// Iterations any one run of a loop may take before the call fails (0:
+  /// no limit, as in LibTorch).
+  int64_t maxLoopIterations = 0;
 };
 
 /// Loads, verifies and runs a plan; returns the exit code (docs/cli.md).

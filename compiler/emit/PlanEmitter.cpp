@@ -9,10 +9,10 @@
 //   3. Plan the arena: lifetimes from the schedule (inputs live for the whole
 //      call, outputs to the end; see addIf/addLoop for regions), offsets
 //      from planMemory().
-//   4. Serialise the FlatBuffers section and checksum both sections; with
-//      packing, prepare that plan with the CPU runtime, store the weights
-//      its kernels reordered in their layouts and serialise again
-//      (WeightPacking.h); write through a temporary file.
+//   4. With packing, ask the CPU runtime how each convolution stores its
+//      weight and store the reordered ones that way (WeightPacking.h).
+//   5. Serialise the FlatBuffers section, checksum both sections, write
+//      through a temporary file.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/emit/PlanEmitter.h"
@@ -131,6 +131,9 @@ public:
   /// The whole plan file as the entries stand.
   std::vector<uint8_t> serialize(const EmitOptions &options,
                                  uint64_t arenaSize) const;
+  /// The convolution weights (each read by one op) that the runtime on this
+  /// machine reorders, in the layouts it reorders them to.
+  std::vector<PackedTensor> packableWeights() const;
   /// Stores the given weights packed and lays the weight section out again.
   void applyPacking(std::vector<PackedTensor> &packed);
 
@@ -405,6 +408,42 @@ std::vector<uint8_t> Emitter::serialize(const EmitOptions &options,
   return file;
 }
 
+std::vector<PackedTensor> Emitter::packableWeights() const {
+  std::vector<int> readers(tensors.size(), 0);
+  for (const OpEntry &o : ops)
+    for (uint32_t t : o.inputs)
+      ++readers[t];
+  auto described = [&](uint32_t t) {
+    const TensorEntry &e = tensors[t];
+    PackingTensor p;
+    p.dtype = *toPlanDType(e.type.getElementType());
+    p.shape.assign(e.type.getShape().begin(), e.type.getShape().end());
+    p.layout = e.layout;
+    if (e.kind == plan::TensorKind::Weight)
+      p.weight = &weightData[e.weightSlot].second;
+    return p;
+  };
+  std::vector<PackedTensor> out;
+  for (const OpEntry &o : ops) {
+    if (o.kind != plan::OpKind::Conv2d && o.kind != plan::OpKind::FusedConv2d)
+      continue;
+    uint32_t w = o.inputs[1];
+    if (tensors[w].kind != plan::TensorKind::Weight || readers[w] != 1)
+      continue;
+    std::vector<PackingTensor> in;
+    for (uint32_t t : o.inputs)
+      in.push_back(described(t));
+    std::optional<PackedTensor> p;
+    // An op this machine's runtime cannot prepare keeps its weight plain.
+    if (packedWeightOf(o.kind, in, described(o.outputs[0]), o.ints, o.floats, p).isOk() && p &&
+        p->layout.input == 1) {
+      p->tensor = w;
+      out.push_back(std::move(*p));
+    }
+  }
+  return out;
+}
+
 void Emitter::applyPacking(std::vector<PackedTensor> &packed) {
   for (PackedTensor &p : packed) {
     TensorEntry &t = tensors[p.tensor];
@@ -439,17 +478,13 @@ LogicalResult Emitter::write(const std::string &path,
   for (size_t k = 0; k < activation.size(); ++k)
     tensors[activation[k]].offset = mem.offsets[k];
 
-  std::vector<uint8_t> file = serialize(options, mem.arenaSize);
   uint64_t packedCount = 0;
   if (options.packWeights) {
-    // A plan this machine's runtime cannot prepare is written unpacked.
-    std::vector<PackedTensor> packed;
-    if (packedWeightsOf(file, packed).isOk() && !packed.empty()) {
-      packedCount = packed.size();
-      applyPacking(packed);
-      file = serialize(options, mem.arenaSize);
-    }
+    std::vector<PackedTensor> packed = packableWeights();
+    packedCount = packed.size();
+    applyPacking(packed);
   }
+  std::vector<uint8_t> file = serialize(options, mem.arenaSize);
 
   llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
     os.write(reinterpret_cast<const char *>(file.data()), file.size());

@@ -2,40 +2,43 @@
 #include "compiler/emit/WeightPacking.h"
 
 #include "runtime/core/Executor.h"
+#include "runtime/plan/PlanAssembler.h"
 #include "runtime/plan/PlanLoader.h"
-#include "runtime/plan/RegionVerifier.h"
 
 namespace popt {
 
-Status packedWeightsOf(const std::vector<uint8_t> &file,
-                       std::vector<PackedTensor> &out) {
+Status packedWeightOf(plan::OpKind kind, const std::vector<PackingTensor> &inputs,
+                      const PackingTensor &output, const std::vector<int64_t> &ints,
+                      const std::vector<double> &floats, std::optional<PackedTensor> &out) {
+  out.reset();
+  // The op alone, with no bindings: its activations are never read here,
+  // only its kernel is made.
+  plan::PlanAssembler b;
+  std::vector<uint32_t> in;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const PackingTensor &t = inputs[i];
+    std::string name = "t" + std::to_string(i);
+    in.push_back(t.weight ? b.weight(name, t.dtype, t.shape,
+                                     std::vector<uint8_t>(t.weight->begin(), t.weight->end()))
+                          : b.activation(name, t.dtype, t.shape, t.layout));
+  }
+  uint32_t result = b.activation("out", output.dtype, output.shape, output.layout);
+  b.op(kind, in, result, ints, floats);
   std::unique_ptr<plan::LoadedPlan> loaded;
-  if (Status s = plan::LoadedPlan::fromBytes(file, loaded); !s)
+  if (Status s = plan::LoadedPlan::fromBytes(b.finish("popt-compile packing"), loaded); !s)
     return s;
   std::unique_ptr<Executor> ex;
   if (Status s = Executor::create(*loaded, ex); !s)
     return s;
-  const plan::Plan &p = loaded->plan();
-  std::vector<int> readers(p.tensors()->size(), 0);
-  for (const plan::Op *op : *p.ops())
-    for (uint32_t t : *op->inputs())
-      ++readers[t];
-  for (uint32_t o = 0; o < p.ops()->size(); ++o) {
-    const cpu::Kernel *k = ex->kernel(o);
-    const cpu::PackedWeight *w = k ? k->packedWeight() : nullptr;
-    if (!w)
-      continue;
-    uint32_t t = p.ops()->Get(o)->inputs()->Get(w->input);
-    if (readers[t] != 1)
-      continue;
-    PackedTensor pt;
-    pt.tensor = t;
-    pt.layout = *w;
-    const char *data = static_cast<const char *>(w->data);
-    pt.bytes.assign(data, data + w->bytes);
-    pt.layout.data = nullptr;
-    out.push_back(std::move(pt));
-  }
+  const cpu::PackedWeight *w = ex->kernel(0)->packedWeight();
+  if (!w)
+    return Status::ok();
+  PackedTensor p;
+  p.layout = *w;
+  const char *data = static_cast<const char *>(w->data);
+  p.bytes.assign(data, data + w->bytes);
+  p.layout.data = nullptr;
+  out = std::move(p);
   return Status::ok();
 }
 

@@ -1,10 +1,11 @@
 //===- WeightPacking.h - weights stored in the kernels' layouts -*- C++ -*-===//
 //
-// popt-compile prepares the plan it is about to write with the CPU runtime
-// on this machine, once: every convolution's oneDNN primitive picks its
-// weight layout, and the weights it reorders are written to the plan in that
-// layout (plan.fbs BlockedLayout). popt-run then reads them in place,
-// without the reorders and without fresh memory for the copies (ResNet-50:
+// popt-compile asks the CPU runtime on this machine how each convolution
+// would store its weight: a one-op plan with the convolution's shapes,
+// attributes and activation layouts is prepared as popt-run would prepare
+// it, and a weight the oneDNN primitive reorders is written to the plan in
+// that layout (plan.fbs BlockedLayout). popt-run then reads it in place,
+// without the reorder and without fresh memory for the copy (ResNet-50:
 // docs/performance.md). A machine whose primitive wants another layout
 // reorders from the stored one, so a packed plan stays portable.
 //
@@ -16,21 +17,32 @@
 #include "runtime/kernels/cpu/Kernel.h"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace popt {
 
+/// One operand or result of the op to pack for: a weight carries its bytes.
+struct PackingTensor {
+  plan::DType dtype = plan::DType::F32;
+  std::vector<int64_t> shape;
+  plan::Layout layout = plan::Layout::Plain;
+  const std::vector<char> *weight = nullptr;
+};
+
 struct PackedTensor {
-  uint32_t tensor = 0;     ///< plan tensor index
-  cpu::PackedWeight layout; ///< data/bytes refer to `bytes` below
+  uint32_t tensor = 0;      ///< plan tensor index (set by the caller)
+  cpu::PackedWeight layout; ///< `data` is not kept; the bytes are below
   std::vector<char> bytes;
 };
 
-/// Loads the plan file in `file` with the CPU runtime and returns the
-/// weights its kernels packed, each read by exactly one op (a weight shared
-/// by several ops stays plain).
-Status packedWeightsOf(const std::vector<uint8_t> &file,
-                       std::vector<PackedTensor> &out);
+/// How the runtime's kernel for this op stores its weights: the weight it
+/// reorders into a blocked layout (operand index in `layout.input`), or
+/// nullopt when it reads them as they are. A failure means the runtime
+/// cannot prepare the op on this machine (then nothing is packed).
+Status packedWeightOf(plan::OpKind kind, const std::vector<PackingTensor> &inputs,
+                      const PackingTensor &output, const std::vector<int64_t> &ints,
+                      const std::vector<double> &floats, std::optional<PackedTensor> &out);
 
 } // namespace popt
 

@@ -31,6 +31,11 @@ std::string defaultCacheDir() {
 }
 
 namespace {
+/// Bumped when the profiler measures differently with the same kernels, so
+/// cached profiles from before are measured again. 2: curves exclude the
+/// per-call overhead the cost model adds.
+constexpr int kProfilerRevision = 2;
+
 std::string cpuInfoField(const std::string &field) {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -71,7 +76,8 @@ Fingerprint machineFingerprint(const std::vector<std::string> &devices) {
      << hex64(fnv1a(cpuInfoField("flags"))) << "; cores=" << availableCores()
      << "; " << memTotal << "; gpus=none (no CUDA driver in this build)"
      << "; onednn=" << v->major << "." << v->minor << "." << v->patch
-     << "; popt=" << POPT_VERSION << "; kernels=" << POPT_KERNELS_ID << "; schema=" << hw::kSchemaVersion << "; devices=";
+     << "; popt=" << POPT_VERSION << "; kernels=" << POPT_KERNELS_ID << "; schema=" << hw::kSchemaVersion
+     << "; profiler=" << kProfilerRevision << "; devices=";
   for (size_t i = 0; i < devices.size(); ++i)
     os << (i ? "," : "") << devices[i];
   std::string d = os.str();

@@ -226,6 +226,13 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
         !st)
       return Status::failure("measuring " + s.label + ": " + st.message());
     seconds /= s.copies;
+    // The cost model adds the per-call overhead to every op (dispatch, and
+    // for oneDNN calls the library's): the curves hold what remains, so a
+    // small op does not pay it twice. A floor keeps noise from driving a
+    // point to zero.
+    double callOverhead = s.compute && dev.libraryOverhead > 0 ? dev.libraryOverhead
+                                                               : dev.launchOverhead;
+    seconds = std::max(seconds - callOverhead, 0.2 * seconds);
     if (s.compute)
       dev.efficiency[s.curve].points.emplace_back(s.count,
                                                   std::min(1.0, s.count / (peak * seconds)));

@@ -263,22 +263,30 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
         args.out->shape,
         std::vector<std::vector<int64_t>>{args.in[0]->shape, args.in[1]->shape,
                                           args.in[2]->shape});
-    size_t es = plan::elementSize(args.out->dtype);
-    out = std::make_unique<FunctionKernel>(args, [walk, es](const KernelArgs &a) {
-      const bool *c = a.in[0]->as<bool>();
-      const char *t = a.in[1]->as<char>(), *f = a.in[2]->as<char>();
-      char *z = a.out->as<char>();
-      int64_t len = walk->rowLength();
-      walk->forEachRow([&](int64_t o, const int64_t *offs, const int64_t *inner) {
-        for (int64_t i = 0; i < len; ++i) {
-          bool take = c[offs[0] + i * inner[0]];
-          const char *src = take ? t + (offs[1] + i * inner[1]) * es
-                                 : f + (offs[2] + i * inner[2]) * es;
-          std::memcpy(z + (o + i) * es, src, es);
-        }
+    // Copied as unsigned integers of the element's size: one loop per size.
+    auto make = [&](auto tag) {
+      using U = decltype(tag);
+      out = std::make_unique<FunctionKernel>(args, [walk](const KernelArgs &a) {
+        const bool *c = a.in[0]->as<bool>();
+        const U *t = a.in[1]->as<U>(), *f = a.in[2]->as<U>();
+        U *z = a.out->as<U>();
+        int64_t len = walk->rowLength();
+        walk->forEachRow([&](int64_t o, const int64_t *offs, const int64_t *inner) {
+          const bool *cr = c + offs[0];
+          const U *tr = t + offs[1], *fr = f + offs[2];
+          U *zr = z + o;
+          for (int64_t i = 0; i < len; ++i)
+            zr[i] = cr[i * inner[0]] ? tr[i * inner[1]] : fr[i * inner[2]];
+        });
+        return Status::ok();
       });
-      return Status::ok();
-    });
+    };
+    switch (plan::elementSize(args.out->dtype)) {
+    case 1: make(uint8_t{}); break;
+    case 2: make(uint16_t{}); break;
+    case 4: make(uint32_t{}); break;
+    default: make(uint64_t{}); break;
+    }
     return true;
   }
   if (kind == K::Cast) {

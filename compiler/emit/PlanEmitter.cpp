@@ -178,6 +178,10 @@ private:
                         std::vector<uint32_t> &list,
                         std::vector<uint32_t> &yields);
   LogicalResult addOp(Operation &op, int64_t step);
+  /// Appends region op `op` (operands read at `start`) to `ops` and `list`;
+  /// returns its index.
+  uint32_t beginRegionOp(Operation *op, plan::OpKind kind, int64_t start,
+                         std::vector<uint32_t> &list);
   LogicalResult addIf(IfOp op, int64_t &step, std::vector<uint32_t> &list);
   LogicalResult addLoop(LoopOp op, int64_t &step, std::vector<uint32_t> &list);
   /// Reads `v` at `step`: extends its lifetime.
@@ -275,16 +279,23 @@ LogicalResult Emitter::emitOps(mlir::Block &block, int64_t &step,
 // block arguments are written from S to E; and a loop body reads every value
 // made before the loop on every iteration, so those stay live until E.
 
-LogicalResult Emitter::addIf(IfOp op, int64_t &step,
-                             std::vector<uint32_t> &list) {
-  int64_t start = step++;
+uint32_t Emitter::beginRegionOp(Operation *op, plan::OpKind kind, int64_t start,
+                                std::vector<uint32_t> &list) {
   uint32_t index = static_cast<uint32_t>(ops.size());
   list.push_back(index);
   OpEntry e;
-  e.kind = plan::OpKind::If;
-  e.inputs = {use(op.getCondition(), start)};
-  e.location = locationString(op.getLoc());
+  e.kind = kind;
+  for (Value v : op->getOperands())
+    e.inputs.push_back(use(v, start));
+  e.location = locationString(op->getLoc());
   ops.push_back(std::move(e));
+  return index;
+}
+
+LogicalResult Emitter::addIf(IfOp op, int64_t &step,
+                             std::vector<uint32_t> &list) {
+  int64_t start = step++;
+  uint32_t index = beginRegionOp(op, plan::OpKind::If, start, list);
   for (Region *r : {&op.getThenRegion(), &op.getElseRegion()}) {
     BlockEntry b;
     if (failed(emitOps(r->front(), step, b.ops, b.yields)))
@@ -293,8 +304,8 @@ LogicalResult Emitter::addIf(IfOp op, int64_t &step,
     blocks.push_back(std::move(b));
   }
   int64_t end = step++;
-  for (size_t k = ops[index].ints.size(); k-- > 0;)
-    for (uint32_t t : blocks[ops[index].ints[k]].yields)
+  for (int64_t b : ops[index].ints)
+    for (uint32_t t : blocks[b].yields)
       tensors[t].lastStep = std::max(tensors[t].lastStep, end);
   for (Value r : op.getResults())
     ops[index].outputs.push_back(define(r, end));
@@ -304,17 +315,11 @@ LogicalResult Emitter::addIf(IfOp op, int64_t &step,
 LogicalResult Emitter::addLoop(LoopOp op, int64_t &step,
                                std::vector<uint32_t> &list) {
   int64_t start = step++;
-  uint32_t index = static_cast<uint32_t>(ops.size());
-  list.push_back(index);
-  OpEntry e;
-  e.kind = plan::OpKind::Loop;
-  for (Value v : op.getOperands())
-    e.inputs.push_back(use(v, start));
+  uint32_t index = beginRegionOp(op, plan::OpKind::Loop, start, list);
   for (Value r : op.getResults())
-    e.outputs.push_back(define(r, start));
-  e.location = locationString(op.getLoc());
-  e.ints = {static_cast<int64_t>(blocks.size())};
-  ops.push_back(std::move(e));
+    ops[index].outputs.push_back(define(r, start));
+  // The body's place in `blocks` is fixed before nested regions add theirs.
+  ops[index].ints = {static_cast<int64_t>(blocks.size())};
   blocks.emplace_back();
   size_t bodyIndex = blocks.size() - 1;
 

@@ -63,11 +63,67 @@ Value makeConstant(OpBuilder &b, Location loc, RankedTensorType type,
   return b.create<ConstantOp>(loc, type, attr);
 }
 
+/// What follows a producer (a convolution or linear) that oneDNN post-ops
+/// can do: an add of another tensor of its type (the residual), then a
+/// relu / clamp (or gelu, where allowed), each the single user of the op
+/// before. `chain` runs from the producer to `last`.
+struct Epilogue {
+  SmallVector<Operation *> chain;
+  Operation *last = nullptr;
+  Value residual;
+  Activation act = Activation::none;
+  double lo = 0, hi = 0;
+
+  bool empty() const { return chain.size() == 1; }
+};
+
+Epilogue matchEpilogue(Operation *producer, bool allowGelu) {
+  Epilogue e;
+  e.chain.push_back(producer);
+  e.last = producer;
+  Value result = producer->getResult(0);
+  if (producer->hasOneUse())
+    if (auto add = dyn_cast<AddOp>(*producer->getUsers().begin())) {
+      Value other = add.getLhs() == result ? add.getRhs() : add.getLhs();
+      if (other != result && other.getType() == result.getType()) {
+        e.residual = other;
+        e.last = add;
+        e.chain.push_back(add);
+      }
+    }
+  if (!e.last->hasOneUse())
+    return e;
+  Operation *user = *e.last->getUsers().begin();
+  if (isa<ReluOp>(user)) {
+    e.act = Activation::relu;
+  } else if (auto clamp = dyn_cast<ClampOp>(user)) {
+    e.act = Activation::clamp;
+    e.lo = clamp.getMin().convertToDouble();
+    e.hi = clamp.getMax().convertToDouble();
+  } else if (auto gelu = dyn_cast<GeluOp>(user); gelu && allowGelu) {
+    e.act = gelu.getApproximate() == GeluApproximation::tanh ? Activation::gelu_tanh
+                                                            : Activation::gelu_erf;
+  }
+  if (e.act != Activation::none) {
+    e.last = user;
+    e.chain.push_back(user);
+  }
+  return e;
+}
+
+/// Replaces the epilogue's last result with `fused` and erases the chain
+/// from its end (each op's only user is the next).
+void replaceChain(Epilogue &e, Operation *fused) {
+  e.last->getResult(0).replaceAllUsesWith(fused->getResult(0));
+  for (Operation *op : llvm::reverse(e.chain))
+    op->erase();
+}
+
 struct FusePass : popt::impl::PoptFuseBase<FusePass> {
   void runOnOperation() override {
     getOperation().walk([&](func::FuncOp f) {
       foldBatchNorms(f);
-      fuseEpilogues(f);
+      fuseConvEpilogues(f);
       fuseLinearEpilogues(f);
       // Constants the folding replaced are dead now.
       SmallVector<ConstantOp> dead;
@@ -132,38 +188,10 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
     SmallVector<LinearOp> linears;
     f.walk([&](LinearOp l) { linears.push_back(l); });
     for (LinearOp linear : linears) {
-      SmallVector<Operation *> chain{linear};
-      Operation *last = linear;
-      Value residual;
-      if (last->hasOneUse())
-        if (auto add = dyn_cast<AddOp>(*last->getUsers().begin())) {
-          Value other = add.getLhs() == linear.getResult() ? add.getRhs() : add.getLhs();
-          if (other != linear.getResult() && other.getType() == linear.getType()) {
-            residual = other;
-            last = add;
-            chain.push_back(add);
-          }
-        }
-      Activation act = Activation::none;
-      double lo = 0, hi = 0;
-      Operation *user = last->hasOneUse() ? *last->getUsers().begin() : nullptr;
-      if (user && isa<ReluOp>(user)) {
-        act = Activation::relu;
-      } else if (auto clamp = dyn_cast_or_null<ClampOp>(user)) {
-        act = Activation::clamp;
-        lo = clamp.getMin().convertToDouble();
-        hi = clamp.getMax().convertToDouble();
-      } else if (auto gelu = dyn_cast_or_null<GeluOp>(user)) {
-        act = gelu.getApproximate() == GeluApproximation::tanh ? Activation::gelu_tanh
-                                                                : Activation::gelu_erf;
-      }
-      if (act != Activation::none) {
-        last = user;
-        chain.push_back(user);
-      } else if (!residual) {
+      Epilogue e = matchEpilogue(linear, /*allowGelu=*/true);
+      if (e.empty())
         continue; // nothing to fuse
-      }
-      OpBuilder b(last);
+      OpBuilder b(e.last);
       Value bias = linear.getBias();
       if (!bias) {
         auto type = RankedTensorType::get({linear.getWeight().getType().getDimSize(0)},
@@ -172,55 +200,24 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
                             std::vector<double>(type.getNumElements(), 0.0), "zero_bias");
       }
       auto fused = b.create<FusedLinearOp>(
-          linear.getLoc(), last->getResult(0).getType(), linear.getInput(), linear.getWeight(),
-          bias, residual, ActivationAttr::get(&getContext(), act), b.getF64FloatAttr(lo),
-          b.getF64FloatAttr(hi));
-      last->getResult(0).replaceAllUsesWith(fused.getResult());
-      // From the end: each op's only user is the next.
-      for (Operation *op : llvm::reverse(chain))
-        op->erase();
+          linear.getLoc(), e.last->getResult(0).getType(), linear.getInput(),
+          linear.getWeight(), bias, e.residual, ActivationAttr::get(&getContext(), e.act),
+          b.getF64FloatAttr(e.lo), b.getF64FloatAttr(e.hi));
+      replaceChain(e, fused);
     }
   }
 
-  void fuseEpilogues(func::FuncOp f) {
+  void fuseConvEpilogues(func::FuncOp f) {
     SmallVector<Conv2dOp> convs;
     f.walk([&](Conv2dOp c) {
       if (!c.getTransposed())
         convs.push_back(c);
     });
     for (Conv2dOp conv : convs) {
-      SmallVector<Operation *> chain{conv};
-      Operation *last = conv;
-      Value residual;
-      if (conv->hasOneUse())
-        if (auto add = dyn_cast<AddOp>(*conv->getUsers().begin())) {
-          Value other = add.getLhs() == conv.getResult() ? add.getRhs()
-                                                         : add.getLhs();
-          if (other != conv.getResult() && other.getType() == conv.getType()) {
-            residual = other;
-            last = add;
-            chain.push_back(add);
-          }
-        }
-      Activation act = Activation::none;
-      double lo = 0, hi = 0;
-      if (last->hasOneUse()) {
-        Operation *user = *last->getUsers().begin();
-        if (isa<ReluOp>(user)) {
-          act = Activation::relu;
-          last = user;
-          chain.push_back(user);
-        } else if (auto clamp = dyn_cast<ClampOp>(user)) {
-          act = Activation::clamp;
-          lo = clamp.getMin().convertToDouble();
-          hi = clamp.getMax().convertToDouble();
-          last = user;
-          chain.push_back(user);
-        }
-      }
-      if (last == conv.getOperation())
+      Epilogue e = matchEpilogue(conv, /*allowGelu=*/false);
+      if (e.empty())
         continue;
-      OpBuilder b(last);
+      OpBuilder b(e.last);
       Value bias = conv.getBias();
       if (!bias) {
         int64_t outC = conv.getType().getDimSize(1);
@@ -230,14 +227,11 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
       }
       auto fused = b.create<FusedConv2dOp>(
           conv.getLoc(), conv.getType(), conv.getInput(), conv.getWeight(),
-          bias, residual, conv.getStrideAttr(), conv.getPaddingAttr(),
+          bias, e.residual, conv.getStrideAttr(), conv.getPaddingAttr(),
           conv.getDilationAttr(), conv.getGroupsAttr(),
-          ActivationAttr::get(&getContext(), act), b.getF64FloatAttr(lo),
-          b.getF64FloatAttr(hi));
-      last->getResult(0).replaceAllUsesWith(fused.getResult());
-      // Erase the chain from its end back to the convolution.
-      for (Operation *op : llvm::reverse(chain))
-        op->erase();
+          ActivationAttr::get(&getContext(), e.act), b.getF64FloatAttr(e.lo),
+          b.getF64FloatAttr(e.hi));
+      replaceChain(e, fused);
     }
   }
 };

@@ -167,6 +167,14 @@ void binaryLoop(const BroadcastWalk &walk, const KernelArgs &a, Op op) {
   });
 }
 
+/// The broadcast walk of the op's output over all its operands.
+std::shared_ptr<BroadcastWalk> operandWalk(const KernelArgs &args) {
+  std::vector<std::vector<int64_t>> shapes;
+  for (const TensorView *t : args.in)
+    shapes.push_back(t->shape);
+  return std::make_shared<BroadcastWalk>(args.out->shape, shapes);
+}
+
 template <typename T> bool compareOp(K kind, T a, T b) {
   switch (kind) {
   case K::Eq: return a == b;
@@ -224,9 +232,7 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
     return ok && out ? true : unsupported();
   }
   if (isBinary(kind)) {
-    auto walk = std::make_shared<BroadcastWalk>(
-        args.out->shape,
-        std::vector<std::vector<int64_t>>{args.in[0]->shape, args.in[1]->shape});
+    auto walk = operandWalk(args);
     bool ok = dispatchDType(dtype, [&](auto tag) {
       using T = decltype(tag);
       withBinary<T>(kind, [&](auto op) {
@@ -239,9 +245,7 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
     return ok && out ? true : unsupported();
   }
   if (isCompare(kind)) {
-    auto walk = std::make_shared<BroadcastWalk>(
-        args.out->shape,
-        std::vector<std::vector<int64_t>>{args.in[0]->shape, args.in[1]->shape});
+    auto walk = operandWalk(args);
     bool ok = dispatchDType(dtype, [&](auto tag) {
       using T = decltype(tag);
       out = std::make_unique<FunctionKernel>(args, [kind, walk](const KernelArgs &a) {
@@ -259,10 +263,7 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
     return ok ? true : unsupported();
   }
   if (kind == K::Where) {
-    auto walk = std::make_shared<BroadcastWalk>(
-        args.out->shape,
-        std::vector<std::vector<int64_t>>{args.in[0]->shape, args.in[1]->shape,
-                                          args.in[2]->shape});
+    auto walk = operandWalk(args);
     // Copied as unsigned integers of the element's size: one loop per size.
     auto make = [&](auto tag) {
       using U = decltype(tag);

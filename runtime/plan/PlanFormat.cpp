@@ -38,17 +38,47 @@ uint32_t crcSoftware(const unsigned char *p, size_t n, uint32_t crc) {
 }
 
 #if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint64_t crcWords(const unsigned char *p,
+                                                     size_t words, uint64_t c) {
+  for (; words; --words, p += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+  }
+  return c;
+}
+
 __attribute__((target("sse4.2"))) uint32_t crcHardware(const unsigned char *p,
                                                         size_t n,
                                                         uint32_t crc) {
   uint64_t c = crc;
-  while (n >= 8) {
-    uint64_t word;
-    std::memcpy(&word, p, 8);
-    c = _mm_crc32_u64(c, word);
-    p += 8;
-    n -= 8;
+  // The crc32 instruction has a latency of three cycles and a throughput of
+  // one: three independent streams over the thirds of a large buffer keep
+  // it busy, and the registers are joined as crc32cCombine joins CRCs (the
+  // shift by zero bytes is linear, so it applies to raw registers alike).
+  constexpr size_t kStreamWords = 1024;
+  if (n >= 3 * 8 * kStreamWords) {
+    size_t third = n / 24; // words per stream
+    const unsigned char *q = p + third * 8, *r = q + third * 8;
+    uint64_t c1 = 0, c2 = 0;
+    for (size_t w = 0; w < third; ++w) {
+      uint64_t a, b, d;
+      std::memcpy(&a, p + w * 8, 8);
+      std::memcpy(&b, q + w * 8, 8);
+      std::memcpy(&d, r + w * 8, 8);
+      c = _mm_crc32_u64(c, a);
+      c1 = _mm_crc32_u64(c1, b);
+      c2 = _mm_crc32_u64(c2, d);
+    }
+    uint32_t joined = crc32cCombine(static_cast<uint32_t>(c),
+                                    static_cast<uint32_t>(c1), third * 8);
+    c = crc32cCombine(joined, static_cast<uint32_t>(c2), third * 8);
+    p += third * 24;
+    n -= third * 24;
   }
+  c = crcWords(p, n / 8, c);
+  p += n / 8 * 8;
+  n %= 8;
   uint32_t c32 = static_cast<uint32_t>(c);
   while (n--)
     c32 = _mm_crc32_u8(c32, *p++);

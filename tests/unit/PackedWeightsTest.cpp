@@ -3,8 +3,7 @@
 // A convolution is emitted plain and packed: both plans give the same
 // output, the packed one stores its weight blocked and reads it in place.
 // Plans with broken blocked layouts (assembled by hand, valid checksums)
-// are refused by the verifier. The weight checksum's parallel form agrees
-// with the serial one.
+// are refused by the verifier.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/emit/PlanEmitter.h"
@@ -19,7 +18,6 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
-#include <random>
 
 using namespace popt;
 namespace fb = flatbuffers;
@@ -155,18 +153,4 @@ TEST_CASE("broken blocked layouts are refused", "[plan][packing]") {
   PackedConvPlan wrongReader;
   wrongReader.reluReadsWeight = true;
   CHECK_THAT(wrongReader.verify().message(), Contains("reads a packed weight"));
-}
-
-TEST_CASE("the weight checksum splits across threads", "[plan]") {
-  std::vector<uint8_t> data((size_t(40) << 20) + 12345);
-  std::mt19937 rng(3);
-  for (auto &b : data)
-    b = static_cast<uint8_t>(rng());
-  CHECK(plan::crc32cParallel(data.data(), data.size()) ==
-        plan::crc32c(data.data(), data.size()));
-  for (size_t split : {size_t(0), size_t(1), size_t(4096), size_t(1000003)}) {
-    uint32_t a = plan::crc32c(data.data(), split);
-    uint32_t b = plan::crc32c(data.data() + split, 2000000);
-    CHECK(plan::crc32cCombine(a, b, 2000000) == plan::crc32c(data.data(), split + 2000000));
-  }
 }

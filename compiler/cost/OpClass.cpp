@@ -44,7 +44,7 @@ OpClass classifyOp(Operation *op) {
                                             : "conv3x3+";
     return c;
   }
-  if (isa<LinearOp, FusedLinearOp, MatmulOp>(op)) {
+  if (isa<LinearOp, FusedLinearOp, MatmulOp, FusedMatmulOp>(op)) {
     c.compute = true;
     c.family = "gemm";
     if (isa<FusedLinearOp>(op))

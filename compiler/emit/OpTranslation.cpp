@@ -42,6 +42,12 @@ std::optional<plan::OpKind> translateOp(Operation &op, std::vector<int64_t> &int
         return K::FusedLinear;
       })
       .Case([&](MatmulOp) { return K::Matmul; })
+      .Case([&](FusedMatmulOp o) {
+        ints = {int64_t(static_cast<uint32_t>(o.getActivation()))};
+        floats = {o.getClampMin().convertToDouble(), o.getClampMax().convertToDouble(),
+                  o.getScale().convertToDouble()};
+        return K::FusedMatmul;
+      })
       .Case([&](BatchNormOp o) {
         floats = {o.getEpsilon().convertToDouble()};
         return K::BatchNorm;

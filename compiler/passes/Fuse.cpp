@@ -4,7 +4,9 @@
 //   1. batch_norm(conv2d(x, W, b)) -> conv2d(x, W * s, (b - mean) * s + beta)
 //      with s = gamma / sqrt(var + eps) per output channel;
 //   2. conv2d -> [add residual] -> [relu | clamp] -> fused_conv2d, each link
-//      the single user of the previous one.
+//      the single user of the previous one; linear likewise (gelu too) into
+//      fused_linear, and matmul -> [add bias] -> [scale] -> [add residual] ->
+//      [activation] into fused_matmul.
 // New weights are dense_resource blobs owned by the context.
 //
 //===----------------------------------------------------------------------===//
@@ -70,29 +72,44 @@ Value makeConstant(OpBuilder &b, Location loc, RankedTensorType type,
 struct Epilogue {
   SmallVector<Operation *> chain;
   Operation *last = nullptr;
+  Value bias;         ///< matmul only: a [N] add before the scale
+  double scale = 1.0; ///< matmul only: a multiply by a constant scalar
   Value residual;
   Activation act = Activation::none;
   double lo = 0, hi = 0;
 
+  explicit Epilogue(Operation *producer) : chain{producer}, last(producer) {}
   bool empty() const { return chain.size() == 1; }
+  void append(Operation *op) {
+    chain.push_back(op);
+    last = op;
+  }
+  /// The single user of the chain's end, when it is an `Op`.
+  template <typename Op> Op next() const {
+    return last->hasOneUse() ? dyn_cast<Op>(*last->getUsers().begin()) : Op();
+  }
 };
 
-Epilogue matchEpilogue(Operation *producer, bool allowGelu) {
-  Epilogue e;
-  e.chain.push_back(producer);
-  e.last = producer;
-  Value result = producer->getResult(0);
-  if (producer->hasOneUse())
-    if (auto add = dyn_cast<AddOp>(*producer->getUsers().begin())) {
-      Value other = add.getLhs() == result ? add.getRhs() : add.getLhs();
-      if (other != result && other.getType() == result.getType()) {
-        e.residual = other;
-        e.last = add;
-        e.chain.push_back(add);
-      }
+/// The value of a constant f32 tensor of one element (any rank).
+std::optional<double> scalarConstant(Value v) {
+  auto values = constantValues(v);
+  if (!values || values->size() != 1)
+    return std::nullopt;
+  return values->front();
+}
+
+/// Extends `e` by a residual add and then an activation, where present.
+void matchResidualAndActivation(Epilogue &e, bool allowGelu) {
+  Value result = e.last->getResult(0);
+  if (auto add = e.next<AddOp>()) {
+    Value other = add.getLhs() == result ? add.getRhs() : add.getLhs();
+    if (other != result && other.getType() == result.getType()) {
+      e.residual = other;
+      e.append(add);
     }
+  }
   if (!e.last->hasOneUse())
-    return e;
+    return;
   Operation *user = *e.last->getUsers().begin();
   if (isa<ReluOp>(user)) {
     e.act = Activation::relu;
@@ -104,11 +121,54 @@ Epilogue matchEpilogue(Operation *producer, bool allowGelu) {
     e.act = gelu.getApproximate() == GeluApproximation::tanh ? Activation::gelu_tanh
                                                             : Activation::gelu_erf;
   }
-  if (e.act != Activation::none) {
-    e.last = user;
-    e.chain.push_back(user);
-  }
+  if (e.act != Activation::none)
+    e.append(user);
+}
+
+Epilogue matchEpilogue(Operation *producer, bool allowGelu) {
+  Epilogue e(producer);
+  matchResidualAndActivation(e, allowGelu);
   return e;
+}
+
+/// matmul [-> add of a [N] bias] [-> multiply or divide by a constant
+/// scalar] [-> residual add] [-> relu / clamp / gelu]: the order oneDNN's
+/// matmul applies them in (bias, then post-ops). A bias added after the
+/// scale would be scaled too, so it ends the chain there.
+Epilogue matchMatmulEpilogue(MatmulOp matmul) {
+  Epilogue e(matmul);
+  auto type = matmul.getType();
+  auto sameType = [&](Operation *op) { return op->getResult(0).getType() == type; };
+  if (auto add = e.next<AddOp>(); add && sameType(add)) {
+    Value other = add.getLhs() == matmul.getResult() ? add.getRhs() : add.getLhs();
+    auto t = dyn_cast<RankedTensorType>(other.getType());
+    if (t && t.getRank() == 1 && t.getDimSize(0) == type.getShape().back() &&
+        t.getElementType() == type.getElementType()) {
+      e.bias = other;
+      e.append(add);
+    }
+  }
+  Value result = e.last->getResult(0);
+  if (auto mul = e.next<MulOp>(); mul && sameType(mul)) {
+    Value other = mul.getLhs() == result ? mul.getRhs() : mul.getLhs();
+    if (auto c = scalarConstant(other); c && other != result) {
+      e.scale = *c;
+      e.append(mul);
+    }
+  } else if (auto div = e.next<DivOp>(); div && sameType(div) && div.getLhs() == result) {
+    if (auto c = scalarConstant(div.getRhs()); c && *c != 0.0) {
+      e.scale = 1.0 / *c;
+      e.append(div);
+    }
+  }
+  matchResidualAndActivation(e, /*allowGelu=*/true);
+  return e;
+}
+
+/// A zero [n] bias for a fused op whose producer had none.
+Value zeroBias(OpBuilder &b, Location loc, int64_t n, Type elementType) {
+  auto type = RankedTensorType::get({n}, elementType);
+  return makeConstant(b, loc, type, std::vector<double>(n, 0.0), "zero_bias");
 }
 
 /// Replaces the epilogue's last result with `fused` and erases the chain
@@ -125,6 +185,7 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
       foldBatchNorms(f);
       fuseConvEpilogues(f);
       fuseLinearEpilogues(f);
+      fuseMatmulEpilogues(f);
       // Constants the folding replaced are dead now.
       SmallVector<ConstantOp> dead;
       f.walk([&](ConstantOp c) {
@@ -193,15 +254,36 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
         continue; // nothing to fuse
       OpBuilder b(e.last);
       Value bias = linear.getBias();
-      if (!bias) {
-        auto type = RankedTensorType::get({linear.getWeight().getType().getDimSize(0)},
-                                          linear.getType().getElementType());
-        bias = makeConstant(b, linear.getLoc(), type,
-                            std::vector<double>(type.getNumElements(), 0.0), "zero_bias");
-      }
+      if (!bias)
+        bias = zeroBias(b, linear.getLoc(), linear.getWeight().getType().getDimSize(0),
+                        linear.getType().getElementType());
       auto fused = b.create<FusedLinearOp>(
           linear.getLoc(), e.last->getResult(0).getType(), linear.getInput(),
           linear.getWeight(), bias, e.residual, ActivationAttr::get(&getContext(), e.act),
+          b.getF64FloatAttr(e.lo), b.getF64FloatAttr(e.hi));
+      replaceChain(e, fused);
+    }
+  }
+
+  /// matmul with a bias, scale, residual and/or activation after it (see
+  /// matchMatmulEpilogue) becomes a fused_matmul.
+  void fuseMatmulEpilogues(func::FuncOp f) {
+    SmallVector<MatmulOp> matmuls;
+    f.walk([&](MatmulOp m) { matmuls.push_back(m); });
+    for (MatmulOp matmul : matmuls) {
+      auto type = matmul.getType();
+      if (!type.getElementType().isF32())
+        continue;
+      Epilogue e = matchMatmulEpilogue(matmul);
+      if (e.empty())
+        continue;
+      OpBuilder b(e.last);
+      Value bias = e.bias ? e.bias
+                          : zeroBias(b, matmul.getLoc(), type.getShape().back(),
+                                     type.getElementType());
+      auto fused = b.create<FusedMatmulOp>(
+          matmul.getLoc(), type, matmul.getLhs(), matmul.getRhs(), bias, e.residual,
+          b.getF64FloatAttr(e.scale), ActivationAttr::get(&getContext(), e.act),
           b.getF64FloatAttr(e.lo), b.getF64FloatAttr(e.hi));
       replaceChain(e, fused);
     }

@@ -14,7 +14,7 @@ include "mlir/Pass/PassBase.td"
 //===----------------------------------------------------------------------===//
 
 def PoptFuse : Pass<"popt-fuse", "mlir::ModuleOp"> {
-  let summary = "Fold batch norms into convolutions and fuse conv epilogues";
+  let summary = "Fold batch norms into convolutions; fuse conv, linear and matmul epilogues";
   let description = [{
     1. A `batch_norm` whose input is a direct `conv2d` used only by it, with
        constant weights and statistics, is folded into the convolution's
@@ -23,8 +23,11 @@ def PoptFuse : Pass<"popt-fuse", "mlir::ModuleOp"> {
        (the residual) and/or a `relu` or `clamp`, each the single user of the
        previous, becomes one `fused_conv2d` placed at the last op of the
        chain. What oneDNN runs as post-ops no longer costs a pass over memory.
-    3. A `linear` whose single user is a `relu` or `clamp` becomes one
-       `fused_linear`.
+    3. A `linear` followed by a residual add and/or a `relu`, `clamp` or
+       `gelu` becomes one `fused_linear` (a zero bias when it had none).
+    4. A `matmul` followed by an add of a `[N]` bias, a multiply or divide
+       by a constant scalar, a residual add and/or an activation, in that
+       order, becomes one `fused_matmul`.
   }];
   let dependentDialects = ["::popt::PoptDialect"];
 }

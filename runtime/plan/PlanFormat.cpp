@@ -241,6 +241,7 @@ const OpInfo *opInfo(OpKind kind) {
       {"fused_linear", 2, 4, 1, 2},      // x w b? residual? (residual needs b); activation; clamp min max
       {"if", 1, 1, 2, 0},                // cond; then block, else block
       {"loop", 2, -1, 1, 0},             // trip cond inits...; body block
+      {"fused_matmul", 3, 4, 1, 3},      // a b bias residual?; activation; clamp min max, scale
   };
   static_assert(sizeof(table) / sizeof(table[0]) ==
                     static_cast<size_t>(OpKind::MAX) + 1,

@@ -21,7 +21,8 @@ namespace popt::plan {
 /// 2: tensors carry a layout (channels-last activations).
 /// 3: region ops (If, Loop) and their blocks. A version-2 plan is a valid
 ///    version-3 plan without them, so both are read.
-constexpr uint32_t kFormatVersion = 3;
+/// 4: fused_matmul; versions 2 and 3 are read unchanged.
+constexpr uint32_t kFormatVersion = 4;
 constexpr uint32_t kOldestReadableVersion = 2;
 constexpr char kMagic[8] = {'P', 'O', 'P', 'T', 'P', 'L', 'A', 'N'};
 /// Alignment of the weight section and of every weight and arena offset.

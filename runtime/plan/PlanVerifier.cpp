@@ -181,6 +181,14 @@ private:
       want.back() = w[0];
       return expectOut(want, in[0]->dtype());
     }
+    case OpKind::FusedMatmul:
+      if (I(0) < 0 || I(0) > 4)
+        return "unknown activation";
+      if (in.size() == 4 && !sameType(in[3], out))
+        return "residual must have the result's type";
+      if (o.empty() || dimsOf(*in[2]) != Dims{o.back()} || in[2]->dtype() != out->dtype())
+        return "bias must be [N] of the result's dtype";
+      [[fallthrough]];
     case OpKind::Matmul: {
       Dims b = dimsOf(*in[1]);
       if (x.size() < 2 || b.size() < 2 || x.back() != b[b.size() - 2])

@@ -143,6 +143,29 @@ class Matmul(nn.Module):
         return m.sum() + n.sum() + mv.sum() + vm.sum() + w.sum() + (a @ b[0]).sum()
 
 
+class MatmulEpilogue(nn.Module):
+    """Each chain popt-fuse folds into fused_matmul (bias, scale, residual,
+    activation), and a bias added after the scale, which it must not. Each
+    product has its own weight (TorchScript would merge equal products into
+    one matmul with several users, which is not fused)."""
+
+    def __init__(self):
+        super().__init__()
+        g = torch.Generator().manual_seed(5)
+        self.w = nn.Parameter(torch.randn(5, 8, 6, generator=g) * 0.3)
+        self.b = nn.Parameter(torch.randn(6, generator=g) * 0.1)
+
+    def forward(self, x, r):
+        y1 = torch.relu(x @ self.w[0] + self.b)
+        y2 = (self.b + x @ self.w[1]) * 0.5 + r
+        y3 = torch.nn.functional.gelu((x @ self.w[2]) / 4.0 + r)
+        y4 = (x @ self.w[3]) * 0.5 + self.b
+        y5 = torch.clamp(x @ self.w[4], -0.2, 0.3)
+        q = x.view(2, 5, 2, 4).transpose(1, 2)
+        s = torch.softmax(q @ q.transpose(-1, -2) * 0.5, dim=-1)
+        return y1, y2, y3, y4, y5, s
+
+
 class Embedding(nn.Module):
     def __init__(self):
         super().__init__()
@@ -286,6 +309,7 @@ OPS = {
     "op_shapes": (Shapes, ["2x3x4x4"], "ok"),
     "op_cat_split": (CatSplit, ["2x4x6"], "ok"),
     "op_matmul": (Matmul, ["2x3x4", "2x4x5"], "ok"),
+    "op_matmul_epilogue": (MatmulEpilogue, ["2x5x8", "2x5x6"], "ok"),
     "op_embedding": (Embedding, ["2x7:i64"], "ok"),
     "op_mask_where": (MaskWhere, ["3x5", "3x5"], "ok"),
     "op_tril_const": (TrilConst, ["2x6x6"], "ok"),

@@ -6,6 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstring>
+
 using namespace popt;
 using namespace popt::plan;
 
@@ -48,4 +51,59 @@ TEST_CASE("an assembled plan verifies, runs and is timed", "[plan][profile]") {
   // A corrupted copy is refused like a corrupt file.
   bytes[bytes.size() / 2] ^= 0xFF;
   CHECK(LoadedPlan::fromBytes(bytes, loaded).code() == StatusCode::BadInput);
+}
+
+namespace {
+std::vector<uint8_t> floatBytes(const std::vector<float> &v) {
+  std::vector<uint8_t> bytes(v.size() * 4);
+  std::memcpy(bytes.data(), v.data(), bytes.size());
+  return bytes;
+}
+
+/// fused_matmul of a [2, 2, 3] by a [3, 2] weight with a bias, scale,
+/// residual and clamp; `biasLength` and `activation` may break it.
+std::vector<uint8_t> fusedMatmulPlan(int64_t biasLength = 2, int64_t activation = 2) {
+  PlanAssembler b;
+  uint32_t x = b.activation("x", DType::F32, {2, 2, 3});
+  uint32_t w = b.weight("w", DType::F32, {3, 2}, floatBytes({1, 0, 0, 1, 1, 1}));
+  uint32_t bias = b.weight("bias", DType::F32, {biasLength},
+                           floatBytes(std::vector<float>(biasLength, 0.5f)));
+  uint32_t r = b.activation("r", DType::F32, {2, 2, 2});
+  uint32_t y = b.activation("y", DType::F32, {2, 2, 2});
+  // clamp(0.5 * (x @ w + 0.5) + r, -1, 4)
+  b.op(OpKind::FusedMatmul, {x, w, bias, r}, y, {activation}, {-1.0, 4.0, 0.5});
+  b.input("x", x);
+  b.input("r", r);
+  b.output("y", y);
+  return b.finish();
+}
+} // namespace
+
+TEST_CASE("fused_matmul applies bias, scale, residual and activation in order",
+          "[plan][fusion]") {
+  std::unique_ptr<LoadedPlan> loaded;
+  REQUIRE(LoadedPlan::fromBytes(fusedMatmulPlan(), loaded).isOk());
+  std::unique_ptr<Executor> ex;
+  REQUIRE(Executor::create(*loaded, ex).isOk());
+  float x[12] = {1, 2, 3, -1, 0, 4, 2, 2, 2, 0, 0, -9};
+  float r[8] = {0, 1, 0, 1, 0, 1, 0, 1};
+  std::memcpy(ex->inputs()[0].view->data, x, sizeof x);
+  std::memcpy(ex->inputs()[1].view->data, r, sizeof r);
+  REQUIRE(ex->run().isOk());
+  const float *y = ex->outputs()[0].view->as<float>();
+  // Row (x0, x1, x2) @ w = (x0 + x2, x1 + x2).
+  for (int row = 0; row < 4; ++row)
+    for (int col = 0; col < 2; ++col) {
+      float dot = x[row * 3 + col] + x[row * 3 + 2];
+      float want = std::clamp(0.5f * (dot + 0.5f) + r[row * 2 + col], -1.0f, 4.0f);
+      INFO("row " << row << " col " << col);
+      CHECK(y[row * 2 + col] == Approx(want));
+    }
+
+  auto refusal = [](const std::vector<uint8_t> &bytes) {
+    std::unique_ptr<LoadedPlan> l;
+    return LoadedPlan::fromBytes(bytes, l).message();
+  };
+  CHECK_THAT(refusal(fusedMatmulPlan(3)), Catch::Contains("bias must be [N]"));
+  CHECK_THAT(refusal(fusedMatmulPlan(2, 9)), Catch::Contains("unknown activation"));
 }

@@ -253,7 +253,7 @@ TEST_CASE("the verifier refuses malformed region ops", "[plan][regions]") {
   }
 }
 
-TEST_CASE("plans of format version 2 still load; later ones are refused", "[plan]") {
+TEST_CASE("plans of format versions 2 and 3 still load; later ones are refused", "[plan]") {
   PlanAssembler b;
   uint32_t x = b.activation("x", DType::F32, {2});
   uint32_t y = b.activation("y", DType::F32, {2});
@@ -272,7 +272,8 @@ TEST_CASE("plans of format version 2 still load; later ones are refused", "[plan
   };
   std::unique_ptr<LoadedPlan> loaded;
   CHECK(LoadedPlan::fromBytes(withVersion(2), loaded).isOk());
+  CHECK(LoadedPlan::fromBytes(withVersion(3), loaded).isOk());
   CHECK_THAT(refusal(withVersion(kFormatVersion + 1)),
-             Catch::Matchers::Contains("reads versions 2 to 3"));
+             Catch::Matchers::Contains("reads versions 2 to 4"));
   CHECK_THAT(refusal(withVersion(1)), Catch::Matchers::Contains("not supported"));
 }

@@ -80,6 +80,14 @@ int64_t MatmulOp::getFlops() {
   return 2 * numel(getResult()) * k;
 }
 
+int64_t FusedMatmulOp::getFlops() {
+  int64_t outElems = numel(getResult());
+  int64_t k = getLhs().getType().getShape().back();
+  return 2 * outElems * k + outElems + (getScale().convertToDouble() != 1.0 ? outElems : 0) +
+         (getResidual() ? outElems : 0) +
+         (getActivation() != Activation::none ? outElems : 0);
+}
+
 // Inference batch norm folds to one multiply-add per element.
 int64_t BatchNormOp::getFlops() { return 2 * numel(getResult()); }
 // mean (1), variance (2), normalise and scale-shift (2) per element.

@@ -160,11 +160,11 @@ LogicalResult FusedLinearOp::inferReturnTypes(MLIRContext *, std::optional<Locat
   return success();
 }
 
-LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &out) {
-  auto a = ranked(adaptor.getLhs());
-  auto b = ranked(adaptor.getRhs());
+/// matmul and fused_matmul: [..., M, K] x [..., K, N] -> [..., M, N].
+static LogicalResult inferMatmul(std::optional<Location> loc, Value lhs, Value rhs,
+                                 SmallVectorImpl<Type> &out) {
+  auto a = ranked(lhs);
+  auto b = ranked(rhs);
   if (!a || !b || a.getRank() < 2 || b.getRank() < 2)
     return fail(loc, "matmul operands need rank >= 2");
   if (a.getElementType() != b.getElementType())
@@ -180,6 +180,28 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   shape.push_back(sa[sa.size() - 2]);
   shape.push_back(sb.back());
   return push(out, shape, a.getElementType());
+}
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &out) {
+  return inferMatmul(loc, adaptor.getLhs(), adaptor.getRhs(), out);
+}
+
+LogicalResult FusedMatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &out) {
+  if (failed(inferMatmul(loc, adaptor.getLhs(), adaptor.getRhs(), out)))
+    return failure();
+  auto result = cast<RankedTensorType>(out.front());
+  auto bias = ranked(adaptor.getBias());
+  int64_t n = result.getShape().back();
+  if (!bias || bias.getRank() != 1 || bias.getDimSize(0) != n ||
+      bias.getElementType() != result.getElementType())
+    return fail(loc, "fused_matmul bias must be [" + Twine(n) + "]");
+  if (Value r = adaptor.getResidual(); r && r.getType() != result)
+    return fail(loc, "fused_matmul residual must have the result's type");
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -321,9 +321,15 @@ memory::dims plainStrides(const memory::dims &d) {
   return s;
 }
 
+/// linear, fused_linear, matmul and fused_matmul as oneDNN matmuls. The
+/// fused ones add their bias in the primitive, then run as post-ops: the
+/// scale (fused_matmul), the sum with a residual copied into the
+/// destination before each call, and the activation.
 Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   Dnnl &d = Dnnl::get();
-  bool linear = a.op->kind() == K::Linear || a.op->kind() == K::FusedLinear;
+  K kind = a.op->kind();
+  bool linear = kind == K::Linear || kind == K::FusedLinear;
+  bool fused = kind == K::FusedLinear || kind == K::FusedMatmul;
   memory::dims srcD, wD, dstD, wStrides;
   if (linear) {
     // [..., K] x [N, K]^T: a 2-D matmul with the weight read transposed.
@@ -348,19 +354,24 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   memory::desc src(srcD, dt::f32, plainStrides(srcD));
   memory::desc wei(wD, dt::f32, wStrides);
   memory::desc dst(dstD, dt::f32, plainStrides(dstD));
-  bool hasBias = linear && a.in.size() >= 3;
-  memory::desc bias = hasBias ? memory::desc({1, dstD[1]}, dt::f32, memory::dims{dstD[1], 1})
+  // The bias [N] broadcasts over every other dimension of the destination.
+  bool hasBias = a.in.size() >= 3;
+  memory::dims biasD(dstD.size(), 1);
+  biasD.back() = dstD.back();
+  memory::desc bias = hasBias ? memory::desc(biasD, dt::f32, plainStrides(biasD))
                               : memory::desc();
+  bool hasResidual = fused && a.in.size() == 4;
   auto k = std::make_unique<DnnlKernel>();
   k->threads = threadsFor(2.0 * double(a.out->numel) * double(srcD.back()));
   ThreadLimit limit(k->threads);
   try {
     dnnl::primitive_attr attr;
-    if (a.op->kind() == K::FusedLinear) {
-      // A residual is copied into the destination before each call; the
-      // sum post-op adds the product to it, then the activation.
+    if (fused) {
       dnnl::post_ops ops;
-      if (a.in.size() == 4)
+      if (kind == K::FusedMatmul && a.fattr(2) != 1.0)
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear,
+                           static_cast<float>(a.fattr(2)), 0.0f);
+      if (hasResidual)
         ops.append_sum(1.0f);
       appendActivation(ops, a.attr(0), a.fattr(0), a.fattr(1));
       attr.set_post_ops(ops);
@@ -369,8 +380,8 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     dnnl::matmul::primitive_desc pd(desc, attr, d.engine);
     k->primitive = dnnl::matmul(pd);
   } catch (const dnnl::error &e) {
-    return Status::badInput(std::string("oneDNN cannot make this matmul: ") +
-                            e.what());
+    return Status::badInput(std::string("oneDNN cannot make this ") +
+                            plan::opInfo(kind)->name + ": " + e.what());
   }
   k->args[DNNL_ARG_SRC] = memory(src, d.engine, a.in[0]->data);
   k->args[DNNL_ARG_WEIGHTS] = memory(wei, d.engine, a.in[1]->data);
@@ -378,7 +389,7 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     k->args[DNNL_ARG_BIAS] = memory(bias, d.engine, a.in[2]->data);
   k->dstPlain = memory(dst, d.engine, a.out->data);
   k->args[DNNL_ARG_DST] = k->dstPlain;
-  if (a.op->kind() == K::FusedLinear && a.in.size() == 4) {
+  if (hasResidual) {
     k->residual = a.in[3]->data;
     k->residualBytes = a.in[3]->bytes;
   }
@@ -446,7 +457,7 @@ bool makeDnnlKernel(const KernelArgs &args, Status &status,
     return true;
   }
   if (kind != K::Conv2d && kind != K::FusedConv2d && kind != K::Matmul &&
-      kind != K::Linear && kind != K::FusedLinear)
+      kind != K::FusedMatmul && kind != K::Linear && kind != K::FusedLinear)
     return false;
   for (const TensorView *t : args.in)
     if (t->dtype != plan::DType::F32) {

@@ -37,6 +37,24 @@ func.func @fused_linear_residual(%x: tensor<2x3xf32>, %w: tensor<4x3xf32>, %b: t
 
 // -----
 
+func.func @fused_matmul_bias(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %bias: tensor<3xf32>) {
+  // expected-error @+2 {{fused_matmul bias must be [4]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = popt.fused_matmul %a, %b, %bias {activation = #popt<activation none>, clamp_max = 0.0 : f64, clamp_min = 0.0 : f64, scale = 1.0 : f64} : (tensor<2x3xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @fused_matmul_residual(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %bias: tensor<4xf32>, %r: tensor<2x3xf32>) {
+  // expected-error @+2 {{fused_matmul residual must have the result's type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = popt.fused_matmul %a, %b, %bias, %r {activation = #popt<activation none>, clamp_max = 0.0 : f64, clamp_min = 0.0 : f64, scale = 1.0 : f64} : (tensor<2x3xf32>, tensor<3x4xf32>, tensor<4xf32>, tensor<2x3xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
 func.func @matmul_inner(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
   // expected-error @+2 {{matmul inner dimensions differ: 3 and 4}}
   // expected-error @+1 {{failed to infer returned types}}

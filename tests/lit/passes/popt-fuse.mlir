@@ -113,3 +113,37 @@ func.func @residual(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %4 = popt.relu %3 : (tensor<2x4xf32>) -> tensor<2x4xf32>
   return %4 : tensor<2x4xf32>
 }
+
+// -----
+
+// matmul epilogues, in oneDNN's order: a [N] bias (either operand order),
+// a multiply or divide by a constant scalar, a residual add, an activation.
+// A matmul without bias gets a zero one. A [N] add after the scale is not a
+// bias (it would be scaled): it stays an add. A matmul read twice and a
+// multiply by a non-constant stay as they are.
+// CHECK-LABEL: func @matmul_epilogues
+// CHECK: %[[A:.*]] = popt.fused_matmul %arg0, %{{.*}}, %[[B:[^ ]*]], %arg2 {activation = #popt<activation relu>, clamp_max = 0.000000e+00 : f64, clamp_min = 0.000000e+00 : f64, scale = 5.000000e-01 : f64}
+// CHECK: %[[Z:.*]] = popt.constant dense_resource<zero_bias> : tensor<6xf32>
+// CHECK: %[[S:.*]] = popt.fused_matmul %[[A]], %{{.*}}, %[[Z]] {activation = #popt<activation gelu_tanh>, clamp_max = 0.000000e+00 : f64, clamp_min = 0.000000e+00 : f64, scale = 2.500000e-01 : f64}
+// CHECK: %[[T:.*]] = popt.add %[[S]], %[[B]]
+// CHECK: %[[M:.*]] = popt.matmul %[[T]], %arg1
+// CHECK: %[[N:.*]] = popt.mul %[[M]], %arg3
+// CHECK: popt.add %[[M]], %[[N]]
+func.func @matmul_epilogues(%x: tensor<2x4x6xf32>, %w: tensor<6x6xf32>, %r: tensor<2x4x6xf32>, %k: tensor<f32>) -> tensor<2x4x6xf32> {
+  %b = popt.constant dense<0.1> : tensor<6xf32>
+  %half = popt.constant dense<0.5> : tensor<f32>
+  %four = popt.constant dense<4.0> : tensor<f32>
+  %0 = popt.matmul %x, %w : (tensor<2x4x6xf32>, tensor<6x6xf32>) -> tensor<2x4x6xf32>
+  %1 = popt.add %b, %0 : (tensor<6xf32>, tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %2 = popt.mul %half, %1 : (tensor<f32>, tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %3 = popt.add %2, %r : (tensor<2x4x6xf32>, tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %4 = popt.relu %3 : (tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %5 = popt.matmul %4, %w : (tensor<2x4x6xf32>, tensor<6x6xf32>) -> tensor<2x4x6xf32>
+  %6 = popt.div %5, %four : (tensor<2x4x6xf32>, tensor<f32>) -> tensor<2x4x6xf32>
+  %7 = popt.gelu %6 {approximate = #popt<gelu_approximation tanh>} : (tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %8 = popt.add %7, %b : (tensor<2x4x6xf32>, tensor<6xf32>) -> tensor<2x4x6xf32>
+  %9 = popt.matmul %8, %w : (tensor<2x4x6xf32>, tensor<6x6xf32>) -> tensor<2x4x6xf32>
+  %10 = popt.mul %9, %k : (tensor<2x4x6xf32>, tensor<f32>) -> tensor<2x4x6xf32>
+  %11 = popt.add %9, %10 : (tensor<2x4x6xf32>, tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  return %11 : tensor<2x4x6xf32>
+}

@@ -230,6 +230,30 @@ def Popt_MatmulOp : Popt_TensorOp<"matmul"> {
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
 }
 
+def Popt_FusedMatmulOp : Popt_TensorOp<"fused_matmul"> {
+  let summary = "matmul with its bias, scale, residual add and activation fused";
+  let description = [{
+    `activation(scale * (lhs @ rhs + bias) + residual)`, produced by the
+    `popt-fuse` pass from a matmul followed by any of: an add of a `[N]`
+    bias (broadcast along the last dimension), a multiply or divide by a
+    constant scalar (attention's `1/sqrt(d)`), an add of another tensor of
+    its type, and a relu, clamp or gelu. The bias is required (a zero bias
+    when the model has none); `clamp_min`/`clamp_max` apply to
+    `activation = clamp` only. The order is oneDNN's: bias, then post-ops.
+
+    ```mlir
+    %s = popt.fused_matmul %q, %k, %zero {activation = #popt<activation none>,
+           clamp_max = 0.0 : f64, clamp_min = 0.0 : f64, scale = 2.5e-01 : f64}
+         : (tensor<1x4x16x8xf32>, tensor<1x4x8x16xf32>, tensor<16xf32>) -> tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
+                       AnyRankedTensor:$bias,
+                       Optional<AnyRankedTensor>:$residual, F64Attr:$scale,
+                       Popt_ActivationAttr:$activation, F64Attr:$clamp_min,
+                       F64Attr:$clamp_max);
+}
+
 def Popt_BatchNormOp : Popt_TensorOp<"batch_norm"> {
   let summary = "batch normalisation with running statistics (inference)";
   let description = [{

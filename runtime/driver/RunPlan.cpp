@@ -54,6 +54,23 @@ void inspect(const plan::LoadedPlan &loaded, const Executor &ex,
     channelsLast += t->layout() == plan::Layout::ChannelsLast;
   out << "layouts: " << channelsLast << " activations channels-last (chosen at compile time), "
       << "kernel scratch " << ex.scratchBytes() << " B\n";
+  // Layout conversions that happen on every call (the compile-time layout
+  // choice could not give the kernel what it reads or writes).
+  std::string reorders;
+  int reorderOps = 0;
+  for (uint32_t o = 0; o < p.ops()->size(); ++o) {
+    const cpu::Kernel *k = ex.kernel(o);
+    std::vector<const char *> which = k ? k->reordersPerCall() : std::vector<const char *>{};
+    if (which.empty())
+      continue;
+    ++reorderOps;
+    reorders += std::string(reorderOps > 1 ? "; " : "") + "op " + std::to_string(o) + " " +
+                plan::opInfo(p.ops()->Get(o)->kind())->name;
+    for (size_t i = 0; i < which.size(); ++i)
+      reorders += std::string(i ? ", " : " ") + which[i];
+  }
+  out << "per-call layout conversions: " << reorderOps << " op(s)"
+      << (reorderOps ? " (" + reorders + ")" : "") << "\n";
   int packed = 0, readInPlace = 0, weightOps = 0;
   for (uint32_t o = 0; o < p.ops()->size(); ++o) {
     for (uint32_t t : *p.ops()->Get(o)->inputs())

@@ -58,6 +58,16 @@ public:
     s.wait();
     return Status::ok();
   }
+  std::vector<const char *> reordersPerCall() const override {
+    std::vector<const char *> r;
+    if (srcReorder)
+      r.push_back("source");
+    if (dstReorder)
+      r.push_back("destination");
+    if (residualReorder)
+      r.push_back("residual");
+    return r;
+  }
   /// The blocked source and destination live in the executor's shared
   /// scratch region: source at 0, destination after it.
   size_t scratchBytes() const override {

@@ -62,6 +62,10 @@ public:
   /// Whether the kernel copied its weights (so the plan's pages for them
   /// are not read again).
   virtual bool copiedWeights() const { return false; }
+  /// Which of the op's activations the kernel converts between the plan's
+  /// layout and its own on every call ("source", "destination",
+  /// "residual"); empty when it reads and writes them as they are.
+  virtual std::vector<const char *> reordersPerCall() const { return {}; }
 };
 
 /// A kernel that is a function of its arguments.

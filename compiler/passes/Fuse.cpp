@@ -19,6 +19,7 @@
 #include "mlir/IR/BuiltinDialect.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace popt {
 #define GEN_PASS_DEF_POPTFUSE
@@ -30,13 +31,15 @@ using namespace popt;
 
 namespace {
 
-/// The f32 values of a constant op's value, or nullopt.
+/// The values of a constant op of a float type (f32, f16, bf16, f64), or
+/// nullopt.
 std::optional<std::vector<double>> constantValues(Value v) {
   auto c = v.getDefiningOp<ConstantOp>();
   if (!c)
     return std::nullopt;
   auto type = cast<RankedTensorType>(c.getType());
-  if (!type.getElementType().isF32())
+  auto ft = dyn_cast<FloatType>(type.getElementType());
+  if (!ft)
     return std::nullopt;
   std::vector<double> out;
   out.reserve(type.getNumElements());
@@ -45,22 +48,40 @@ std::optional<std::vector<double>> constantValues(Value v) {
     if (!blob)
       return std::nullopt;
     ArrayRef<char> d = blob->getData();
-    const float *f = reinterpret_cast<const float *>(d.data());
-    out.assign(f, f + type.getNumElements());
+    size_t width = ft.getWidth() / 8;
+    if (d.size() != size_t(type.getNumElements()) * width)
+      return std::nullopt;
+    for (int64_t i = 0; i < type.getNumElements(); ++i) {
+      uint64_t bits = 0;
+      std::memcpy(&bits, d.data() + i * width, width); // little-endian
+      llvm::APFloat f(ft.getFloatSemantics(), llvm::APInt(ft.getWidth(), bits));
+      out.push_back(f.convertToDouble());
+    }
     return out;
   }
   auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
   if (!dense)
     return std::nullopt;
-  for (float f : dense.getValues<float>())
-    out.push_back(f);
+  for (const llvm::APFloat &f : dense.getValues<llvm::APFloat>())
+    out.push_back(f.convertToDouble());
   return out;
 }
 
+/// A constant of `type` (any float element type: each value rounded to it,
+/// nearest even) held in a resource blob.
 Value makeConstant(OpBuilder &b, Location loc, RankedTensorType type,
                    const std::vector<double> &values, StringRef name) {
-  std::vector<float> f(values.begin(), values.end());
-  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(f));
+  auto ft = cast<FloatType>(type.getElementType());
+  size_t width = ft.getWidth() / 8;
+  std::vector<char> bytes(values.size() * width);
+  for (size_t i = 0; i < values.size(); ++i) {
+    llvm::APFloat f(values[i]);
+    bool lost = false;
+    f.convert(ft.getFloatSemantics(), llvm::APFloat::rmNearestTiesToEven, &lost);
+    uint64_t bits = f.bitcastToAPInt().getZExtValue();
+    std::memcpy(bytes.data() + i * width, &bits, width); // little-endian
+  }
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(bytes), width);
   auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
   return b.create<ConstantOp>(loc, type, attr);
 }
@@ -230,7 +251,7 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
       Value nw = makeConstant(b, loc, conv.getWeight().getType(), *w,
                               "folded_weight");
       Value nbv = makeConstant(
-          b, loc, RankedTensorType::get({outC}, b.getF32Type()), nb,
+          b, loc, RankedTensorType::get({outC}, conv.getType().getElementType()), nb,
           "folded_bias");
       auto folded = b.create<Conv2dOp>(
           loc, conv.getType(), conv.getInput(), nw, nbv, conv.getStrideAttr(),
@@ -272,7 +293,7 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
     f.walk([&](MatmulOp m) { matmuls.push_back(m); });
     for (MatmulOp matmul : matmuls) {
       auto type = matmul.getType();
-      if (!type.getElementType().isF32())
+      if (!isa<FloatType>(type.getElementType()))
         continue;
       Epilogue e = matchMatmulEpilogue(matmul);
       if (e.empty())
@@ -301,12 +322,9 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
         continue;
       OpBuilder b(e.last);
       Value bias = conv.getBias();
-      if (!bias) {
-        int64_t outC = conv.getType().getDimSize(1);
-        auto type = RankedTensorType::get({outC}, b.getF32Type());
-        bias = b.create<ConstantOp>(conv.getLoc(), type,
-                                    DenseElementsAttr::get(type, 0.0f));
-      }
+      if (!bias)
+        bias = zeroBias(b, conv.getLoc(), conv.getType().getDimSize(1),
+                        conv.getType().getElementType());
       auto fused = b.create<FusedConv2dOp>(
           conv.getLoc(), conv.getType(), conv.getInput(), conv.getWeight(),
           bias, e.residual, conv.getStrideAttr(), conv.getPaddingAttr(),

@@ -1,6 +1,8 @@
 //===- Npy.cpp - NumPy .npy files in and out ------------------------------===//
 #include "runtime/core/Npy.h"
 
+#include "runtime/core/HalfTypes.h"
+
 #include "runtime/plan/PlanFormat.h"
 
 #include <cstdio>
@@ -93,6 +95,18 @@ Status readNpy(const std::string &path, NpyArray &out) {
 }
 
 Status writeNpy(const std::string &path, const TensorView &view) {
+  if (view.dtype == plan::DType::BF16) {
+    // NumPy has no bfloat16: written as f32, which holds every value exactly.
+    std::vector<float> wide(size_t(view.numel));
+    const auto *src = static_cast<const BFloat16 *>(view.data);
+    for (int64_t i = 0; i < view.numel; ++i)
+      wide[i] = src[i];
+    TensorView f32 = view;
+    f32.dtype = plan::DType::F32;
+    f32.data = wide.data();
+    f32.bytes = wide.size() * sizeof(float);
+    return writeNpy(path, f32);
+  }
   const char *descr = nullptr;
   for (const Descr &d : kDescrs)
     if (d.dtype == view.dtype)

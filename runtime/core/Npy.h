@@ -26,7 +26,8 @@ struct NpyArray {
 /// .npy file of a supported dtype.
 Status readNpy(const std::string &path, NpyArray &out);
 
-/// Writes `view` to `path` through a temporary file and a rename.
+/// Writes `view` to `path` through a temporary file and a rename; bf16
+/// (which NumPy lacks) is written as f32, exactly.
 Status writeNpy(const std::string &path, const TensorView &view);
 
 } // namespace popt

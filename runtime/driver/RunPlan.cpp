@@ -14,6 +14,7 @@
 #include "runtime/driver/RunPlan.h"
 
 #include "runtime/core/Executor.h"
+#include "runtime/core/HalfTypes.h"
 #include "runtime/core/Npy.h"
 
 #include <nlohmann/json.hpp>
@@ -117,12 +118,28 @@ void randomFill(TensorView &v, std::mt19937 &rng) {
     switch (v.dtype) {
     case plan::DType::F32: v.as<float>()[i] = uni(rng); break;
     case plan::DType::F64: v.as<double>()[i] = uni(rng); break;
+    case plan::DType::BF16: v.as<BFloat16>()[i] = uni(rng); break;
+    case plan::DType::F16: v.as<Half>()[i] = uni(rng); break;
     case plan::DType::I64: v.as<int64_t>()[i] = small(rng); break;
     case plan::DType::I32: v.as<int32_t>()[i] = small(rng); break;
     case plan::DType::Bool: v.as<bool>()[i] = small(rng) & 1; break;
     default: static_cast<uint8_t *>(v.data)[i] = uint8_t(small(rng)); break;
     }
   }
+}
+
+/// An f32 array rounded to bf16 (nearest, ties to even), in place.
+void roundToBFloat16(NpyArray &a) {
+  size_t n = a.data.size() / sizeof(float);
+  std::vector<char> out(n * sizeof(BFloat16));
+  for (size_t i = 0; i < n; ++i) {
+    float f;
+    std::memcpy(&f, a.data.data() + i * sizeof(float), sizeof f);
+    BFloat16 b(f);
+    std::memcpy(out.data() + i * sizeof b, &b, sizeof b);
+  }
+  a.data = std::move(out);
+  a.dtype = plan::DType::BF16;
 }
 
 double median(std::vector<double> v) {
@@ -203,6 +220,9 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     if (Status s = readNpy(file, given[idx]); !s)
       return fail(s);
     const TensorView &v = *ex->inputs()[idx].view;
+    // NumPy has no bfloat16: a bf16 input is given as f32 and rounded.
+    if (v.dtype == plan::DType::BF16 && given[idx].dtype == plan::DType::F32)
+      roundToBFloat16(given[idx]);
     if (given[idx].dtype != v.dtype || given[idx].shape != v.shape)
       return fail(Status::badInput(
           "input '" + ex->inputs()[idx].name + "' expects " +

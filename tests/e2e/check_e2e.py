@@ -12,6 +12,13 @@ writes a plan, popt-run executes it (its arena is poisoned before the run, so
 an unwritten element is NaN) and its outputs are compared: norm-wise relative
 error <= 1e-4 in f32, NaN/Inf positions identical, exact for integer and
 bool outputs.
+
+bf16 and f16 models (tests/models/lowp.py) are compared within 2e-2: both
+sides round every op's result to 8 (bf16) or 11 (f16) significant bits, at
+different points (popt rounds a fused op once). NumPy has no bfloat16, so
+bf16 tensors travel as f32 .npy files (exactly; popt-run rounds bf16 inputs
+given as f32). LibTorch 1.13 has no f16 CPU kernels for most ops: an f16
+model's reference is the same model run in f32, rounded to f16 at the end.
 """
 import json
 import os
@@ -24,6 +31,7 @@ import torch
 BIN, MODELS, OUT = sys.argv[1:4]
 ONLY = set(sys.argv[4:])
 TOLERANCE = 1e-4
+LOWP_TOLERANCE = 2e-2
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
 from harness import run_checks  # noqa: E402
 from specs import make_inputs  # noqa: E402
@@ -35,7 +43,12 @@ def flatten(value):
     return [] if value is None else [value]
 
 
-def compare(name, ref, got):
+def to_numpy(t):
+    """bf16 as f32 (exact): NumPy has no bfloat16."""
+    return t.float().numpy() if t.dtype == torch.bfloat16 else t.numpy()
+
+
+def compare(name, ref, got, tolerance=TOLERANCE):
     if ref.shape != got.shape or ref.dtype != got.dtype:
         return f"{name}: expected {ref.dtype}{list(ref.shape)}, got {got.dtype}{list(got.shape)}"
     if ref.dtype.kind in "iub":
@@ -48,7 +61,7 @@ def compare(name, ref, got):
     finite = np.isfinite(ref64)
     denom = np.linalg.norm(ref64[finite])
     err = np.linalg.norm((got64 - ref64)[finite]) / (denom if denom > 0 else 1.0)
-    return f"{name}: relative error {err:.3g} > {TOLERANCE}" if err > TOLERANCE else None
+    return f"{name}: relative error {err:.3g} > {tolerance}" if err > tolerance else None
 
 
 SCALES = (1.0, -1.0, 3.0, 0.01, 20.0)
@@ -78,9 +91,23 @@ def check(key, e):
     return "; ".join(errors) or None
 
 
-def run_and_compare(model, plan, work, xs):
+def reference(model, xs):
+    """LibTorch's outputs with each one's tolerance; an f16 model runs in f32
+    and its outputs are rounded to f16."""
+    half = any(x.dtype == torch.float16 for x in xs)
     with torch.no_grad():
-        refs = [t.numpy() for t in flatten(model(*xs))]
+        if half:
+            outs = flatten(model.float()(*[x.float() if x.is_floating_point() else x for x in xs]))
+            outs = [t.half() for t in outs]
+            model.half()
+        else:
+            outs = flatten(model(*xs))
+    low = (torch.bfloat16, torch.float16)
+    return [(to_numpy(t), LOWP_TOLERANCE if half or t.dtype in low else TOLERANCE) for t in outs]
+
+
+def run_and_compare(model, plan, work, xs):
+    refs = reference(model, xs)
     for i in range(len(refs) + 1):
         path = os.path.join(work, f"output{i}.npy")
         if os.path.exists(path):
@@ -88,18 +115,21 @@ def run_and_compare(model, plan, work, xs):
     run = [os.path.join(BIN, "popt-run"), plan, "--output-dir", work]
     for i, x in enumerate(xs):
         path = os.path.join(work, f"input{i}.npy")
-        np.save(path, x.numpy())
+        np.save(path, to_numpy(x))
         run += ["--input", path]
     r = subprocess.run(run, capture_output=True, text=True)
     if r.returncode:
         return f"popt-run failed (exit {r.returncode}): {r.stderr.strip()[:600]}"
     errors = []
-    for i, ref in enumerate(refs):
+    for i, (ref, tolerance) in enumerate(refs):
         path = os.path.join(work, f"output{i}.npy")
         if not os.path.exists(path):
             errors.append(f"output{i} missing")
             continue
-        err = compare(f"output{i}", ref, np.load(path))
+        got = np.load(path)
+        if tolerance == LOWP_TOLERANCE and got.dtype != ref.dtype and got.dtype.kind == "f":
+            ref = ref.astype(got.dtype)  # an f32 output of an f16 model
+        err = compare(f"output{i}", ref, got, tolerance)
         if err:
             errors.append(err)
     if os.path.exists(os.path.join(work, f"output{len(refs)}.npy")):

@@ -2,7 +2,8 @@
 the seeded example tensors the test scripts make from them."""
 import torch
 
-DTYPES = {"f32": torch.float32, "i64": torch.int64, "i32": torch.int32, "bool": torch.bool}
+DTYPES = {"f32": torch.float32, "i64": torch.int64, "i32": torch.int32, "bool": torch.bool,
+          "bf16": torch.bfloat16, "f16": torch.float16}
 
 
 def make_inputs(specs, seed):
@@ -14,7 +15,8 @@ def make_inputs(specs, seed):
         shape = [int(d) for d in dims.split("x")]
         dt = DTYPES[dtype or "f32"]
         if dt.is_floating_point:
-            out.append(torch.randn(shape, generator=g, dtype=dt))
+            # Drawn in f32 and rounded: CPU randn has no 16-bit kernels.
+            out.append(torch.randn(shape, generator=g).to(dt))
         elif dt == torch.bool:
             out.append(torch.randint(0, 2, shape, generator=g).bool())
         else:

@@ -1,5 +1,6 @@
 //===- PlanAssemblerTest.cpp - in-memory plans through the executor -------===//
 #include "runtime/core/Executor.h"
+#include "runtime/core/HalfTypes.h"
 #include "runtime/plan/PlanAssembler.h"
 #include "runtime/plan/PlanLoader.h"
 #include "runtime/profile/KernelTiming.h"
@@ -106,4 +107,43 @@ TEST_CASE("fused_matmul applies bias, scale, residual and activation in order",
   };
   CHECK_THAT(refusal(fusedMatmulPlan(3)), Catch::Contains("bias must be [N]"));
   CHECK_THAT(refusal(fusedMatmulPlan(2, 9)), Catch::Contains("unknown activation"));
+}
+
+TEST_CASE("a bf16 linear runs in bf16; an f16 one is refused with the fix",
+          "[plan][halftypes]") {
+  auto linearPlan = [](DType dtype) {
+    PlanAssembler b;
+    uint32_t x = b.activation("x", dtype, {2, 3});
+    // w = [[1, 0, 0], [0, 1, 0], [1, 1, 1], [0.5, 0.5, 0.5]] in 16 bits.
+    std::vector<float> wv{1, 0, 0, 0, 1, 0, 1, 1, 1, 0.5f, 0.5f, 0.5f};
+    std::vector<uint8_t> bytes(wv.size() * 2);
+    for (size_t i = 0; i < wv.size(); ++i) {
+      uint16_t bits = dtype == DType::BF16 ? BFloat16(wv[i]).bits : Half(wv[i]).bits;
+      std::memcpy(bytes.data() + 2 * i, &bits, 2);
+    }
+    uint32_t w = b.weight("w", dtype, {4, 3}, bytes);
+    uint32_t y = b.activation("y", dtype, {2, 4});
+    b.op(OpKind::Linear, {x, w}, y);
+    b.input("x", x);
+    b.output("y", y);
+    return b.finish();
+  };
+  std::unique_ptr<LoadedPlan> loaded;
+  REQUIRE(LoadedPlan::fromBytes(linearPlan(DType::BF16), loaded).isOk());
+  std::unique_ptr<Executor> ex;
+  REQUIRE(Executor::create(*loaded, ex).isOk());
+  BFloat16 *x = ex->inputs()[0].view->as<BFloat16>();
+  float xv[6] = {1, 2, 3, -4, 0.25f, 8};
+  for (int i = 0; i < 6; ++i)
+    x[i] = xv[i];
+  REQUIRE(ex->run().isOk());
+  const BFloat16 *y = ex->outputs()[0].view->as<BFloat16>();
+  float want[8] = {1, 2, 6, 3, -4, 0.25f, 4.25f, 2.125f};
+  for (int i = 0; i < 8; ++i)
+    CHECK(float(y[i]) == want[i]); // all exact in bf16
+
+  REQUIRE(LoadedPlan::fromBytes(linearPlan(DType::F16), loaded).isOk());
+  Status s = Executor::create(*loaded, ex);
+  CHECK(s.code() == StatusCode::BadInput);
+  CHECK_THAT(s.message(), Catch::Contains("in f32 or bf16, not f16"));
 }

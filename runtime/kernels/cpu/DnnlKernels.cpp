@@ -9,6 +9,7 @@
 // scratch region. A call otherwise only executes the primitive.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/core/HalfTypes.h"
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/kernels/cpu/ThreadLimit.h"
 
@@ -35,6 +36,12 @@ struct Dnnl {
 };
 
 memory::dims dims(const std::vector<int64_t> &s) { return {s.begin(), s.end()}; }
+
+/// oneDNN's type for the dtypes its primitives compute in here (the
+/// caller admits only f32 and bf16).
+dt dnnlType(plan::DType dtype) {
+  return dtype == plan::DType::BF16 ? dt::bf16 : dtype == plan::DType::F16 ? dt::f16 : dt::f32;
+}
 
 class DnnlKernel : public Kernel {
 public:
@@ -98,6 +105,8 @@ public:
   size_t residualBytes = 0;
   /// OpenMP threads for this primitive (0: all), fixed when it is made.
   int threads = 0;
+  /// Parameters widened to f32 for a primitive that reads them so.
+  std::vector<float> params;
   /// Weights reordered into a copy; the copy described for popt-compile.
   bool copied = false, hasExport = false;
   PackedWeight exported;
@@ -126,10 +135,10 @@ void appendActivation(dnnl::post_ops &ops, int64_t activation, double lo, double
 int threadsFor(double flops) { return flops < kSmallWorkFlops ? 1 : 0; }
 
 /// The oneDNN description of a weight the plan stores packed.
-memory::desc blockedDesc(const plan::BlockedLayout &b) {
+memory::desc blockedDesc(const plan::BlockedLayout &b, dt type) {
   dnnl_memory_desc_t md{};
   md.ndims = static_cast<int>(b.dims()->size());
-  md.data_type = dnnl_f32;
+  md.data_type = static_cast<dnnl_data_type_t>(type);
   md.format_kind = dnnl_blocked;
   for (int i = 0; i < md.ndims; ++i) {
     md.dims[i] = b.dims()->Get(i);
@@ -221,12 +230,14 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   auto userTag = [](const TensorView *t) {
     return t->layout == plan::Layout::ChannelsLast ? tag::nhwc : tag::nchw;
   };
-  memory::desc src(dims(x), dt::f32, userTag(a.in[0]));
-  memory::desc dst(dims(y), dt::f32, userTag(a.out));
-  memory::desc srcAny(dims(x), dt::f32, tag::any), dstAny(dims(y), dt::f32, tag::any);
-  memory::desc wUser(wDims, dt::f32, wTag), wAny(wDims, dt::f32, tag::any);
+  const dt et = dnnlType(a.in[0]->dtype);
+  memory::desc src(dims(x), et, userTag(a.in[0]));
+  memory::desc dst(dims(y), et, userTag(a.out));
+  memory::desc srcAny(dims(x), et, tag::any), dstAny(dims(y), et, tag::any);
+  memory::desc wUser(wDims, et, wTag), wAny(wDims, et, tag::any);
   bool hasBias = a.in.size() >= 3;
-  memory::desc bias = hasBias ? memory::desc({y[1]}, dt::f32, tag::x) : memory::desc();
+  memory::desc bias = hasBias ? memory::desc({y[1]}, dnnlType(a.in[2]->dtype), tag::x)
+                              : memory::desc();
   bool channelsLast = a.in[0]->layout == plan::Layout::ChannelsLast ||
                       a.out->layout == plan::Layout::ChannelsLast;
   auto k = std::make_unique<DnnlKernel>();
@@ -278,7 +289,7 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     // wants that layout (popt-compile packed it on a machine like this).
     memory::desc wSource = wUser;
     if (a.in[1]->packed) {
-      wSource = blockedDesc(*a.in[1]->packed);
+      wSource = blockedDesc(*a.in[1]->packed, et);
       if (wSource.dims() != wDims || wSource.get_size() > a.in[1]->bytes)
         return Status::badInput("the packed weight does not fit this convolution");
     }
@@ -300,7 +311,7 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       k->dstReorder = dnnl::reorder(k->dstBlocked, k->dstPlain);
     }
     if (hasResidual) {
-      memory::desc res(dims(y), dt::f32, userTag(a.in[3]));
+      memory::desc res(dims(y), et, userTag(a.in[3]));
       k->residualPlain = memory(res, d.engine, a.in[3]->data);
       if (res != dstUsed)
         k->residualReorder = dnnl::reorder(k->residualPlain, k->dstReorder ? k->dstBlocked
@@ -361,14 +372,15 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       wD.insert(wD.begin(), 1);
     wStrides = plainStrides(wD);
   }
-  memory::desc src(srcD, dt::f32, plainStrides(srcD));
-  memory::desc wei(wD, dt::f32, wStrides);
-  memory::desc dst(dstD, dt::f32, plainStrides(dstD));
+  const dt et = dnnlType(a.in[0]->dtype);
+  memory::desc src(srcD, et, plainStrides(srcD));
+  memory::desc wei(wD, et, wStrides);
+  memory::desc dst(dstD, et, plainStrides(dstD));
   // The bias [N] broadcasts over every other dimension of the destination.
   bool hasBias = a.in.size() >= 3;
   memory::dims biasD(dstD.size(), 1);
   biasD.back() = dstD.back();
-  memory::desc bias = hasBias ? memory::desc(biasD, dt::f32, plainStrides(biasD))
+  memory::desc bias = hasBias ? memory::desc(biasD, dnnlType(a.in[2]->dtype), plainStrides(biasD))
                               : memory::desc();
   bool hasResidual = fused && a.in.size() == 4;
   auto k = std::make_unique<DnnlKernel>();
@@ -420,8 +432,21 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       int64_t size = 1;
       for (size_t i = s.size() - static_cast<size_t>(a.attr(0)); i < s.size(); ++i)
         size *= s[i];
-      memory::desc data({a.in[0]->numel / std::max<int64_t>(size, 1), size}, dt::f32, tag::ab);
+      memory::desc data({a.in[0]->numel / std::max<int64_t>(size, 1), size},
+                        dnnlType(a.in[0]->dtype), tag::ab);
+      // oneDNN takes the scale and shift in f32 whatever the data type:
+      // 16-bit parameters are widened once, here.
       memory::desc param({size}, dt::f32, tag::x);
+      void *scale = a.in[1]->data, *shift = a.in[2]->data;
+      if (a.in[1]->dtype == plan::DType::BF16) {
+        k->params.resize(2 * size_t(size));
+        for (int64_t i = 0; i < size; ++i) {
+          k->params[i] = a.in[1]->as<BFloat16>()[i];
+          k->params[size + i] = a.in[2]->as<BFloat16>()[i];
+        }
+        scale = k->params.data();
+        shift = k->params.data() + size;
+      }
       dnnl::layer_normalization_forward::desc desc(
           dnnl::prop_kind::forward_inference, data, static_cast<float>(a.fattr(0)),
           dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift);
@@ -429,11 +454,11 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       k->primitive = dnnl::layer_normalization_forward(pd);
       k->args[DNNL_ARG_SRC] = memory(data, d.engine, a.in[0]->data);
       k->args[DNNL_ARG_DST] = memory(data, d.engine, a.out->data);
-      k->args[DNNL_ARG_SCALE] = memory(param, d.engine, a.in[1]->data);
-      k->args[DNNL_ARG_SHIFT] = memory(param, d.engine, a.in[2]->data);
+      k->args[DNNL_ARG_SCALE] = memory(param, d.engine, scale);
+      k->args[DNNL_ARG_SHIFT] = memory(param, d.engine, shift);
     } else {
       memory::dims shape = dims(a.in[0]->shape);
-      memory::desc data(shape, dt::f32, plainStrides(shape));
+      memory::desc data(shape, dnnlType(a.in[0]->dtype), plainStrides(shape));
       int axis = static_cast<int>(a.attr(0));
       if (a.op->kind() == K::Softmax) {
         dnnl::softmax_forward::desc desc(dnnl::prop_kind::forward_inference, data, axis);
@@ -459,9 +484,11 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
 bool makeDnnlKernel(const KernelArgs &args, Status &status,
                     std::unique_ptr<Kernel> &out) {
   K kind = args.op->kind();
+  plan::DType dtype = args.in[0]->dtype;
+  bool native = dtype == plan::DType::F32 || dtype == plan::DType::BF16;
   if (kind == K::Softmax || kind == K::LogSoftmax || kind == K::LayerNorm) {
-    // f64 and rank-0 tensors take the reference kernels.
-    if (args.in[0]->dtype != plan::DType::F32 || args.in[0]->shape.empty())
+    // f64, f16 and rank-0 tensors take the reference kernels.
+    if (!native || args.in[0]->shape.empty())
       return false;
     status = makeNormalization(args, out);
     return true;
@@ -469,14 +496,27 @@ bool makeDnnlKernel(const KernelArgs &args, Status &status,
   if (kind != K::Conv2d && kind != K::FusedConv2d && kind != K::Matmul &&
       kind != K::FusedMatmul && kind != K::Linear && kind != K::FusedLinear)
     return false;
+  const char *name = plan::opInfo(kind)->name;
+  if (!native) {
+    status = Status::badInput(
+        std::string("CPU kernels compute op '") + name + "' in f32 or bf16, not " +
+        dtypeName(dtype) +
+        (dtype == plan::DType::F16 ? " (oneDNN's f16 CPU kernels need AVX512-FP16, which this "
+                                     "runtime does not use yet); compile the model in f32 or bf16"
+                                   : ""));
+    return true;
+  }
   for (const TensorView *t : args.in)
-    if (t->dtype != plan::DType::F32) {
-      status = Status::badInput(std::string("CPU kernels support only f32 for op '") +
-                                plan::opInfo(kind)->name + "' yet");
+    if (t->dtype != dtype) {
+      status = Status::badInput(std::string("op '") + name + "' mixes " + dtypeName(dtype) +
+                                " and " + dtypeName(t->dtype) + " operands");
       return true;
     }
   status = kind == K::Conv2d || kind == K::FusedConv2d ? makeConv(args, out)
                                                        : makeMatmul(args, out);
+  if (!status && dtype == plan::DType::BF16)
+    status = Status::badInput(status.message() +
+                              " (oneDNN's bf16 kernels need a CPU with AVX-512)");
   return true;
 }
 

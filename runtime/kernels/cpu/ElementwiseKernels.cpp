@@ -21,7 +21,7 @@ using K = plan::OpKind;
 /// the per-element loop holds no dispatch.
 template <typename T, typename Make>
 void withUnary(K kind, const KernelArgs &a, Make make) {
-  using F = std::conditional_t<std::is_floating_point_v<T>, T, float>;
+  using F = std::conditional_t<std::is_floating_point_v<T>, T, float>; // 16-bit: float
   switch (kind) {
   case K::Relu: make([](T x) { return x > T(0) ? x : T(0); }); return;
   case K::Neg: make([](T x) { return static_cast<T>(-F(x)); }); return;
@@ -97,13 +97,13 @@ template <typename T> T binaryOp(K kind, T a, T b) {
   case K::Pow:
     return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
   case K::Maximum:
-    if constexpr (std::is_floating_point_v<T>)
-      if (std::isnan(a) || std::isnan(b))
+    if constexpr (kIsFloat<T>)
+      if (std::isnan(static_cast<double>(a)) || std::isnan(static_cast<double>(b)))
         return std::numeric_limits<T>::quiet_NaN();
     return a > b ? a : b;
   case K::Minimum:
-    if constexpr (std::is_floating_point_v<T>)
-      if (std::isnan(a) || std::isnan(b))
+    if constexpr (kIsFloat<T>)
+      if (std::isnan(static_cast<double>(a)) || std::isnan(static_cast<double>(b)))
         return std::numeric_limits<T>::quiet_NaN();
     return a < b ? a : b;
   default: return a;

@@ -79,28 +79,37 @@ template <typename T> Status softmax(const KernelArgs &a, bool log) {
           inner = product(s, dim + 1, s.size());
   const T *x = a.in[0]->as<T>();
   T *y = a.out->as<T>();
+  // 16-bit floats compute in float and round once per result (the exps are
+  // recomputed rather than stored rounded in the output).
+  using C = ComputeType<T>;
+  constexpr bool kStoreExp = std::is_same_v<C, T>;
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
       const T *xr = x + o * n * inner + i;
       T *yr = y + o * n * inner + i;
-      T mx = -std::numeric_limits<T>::infinity();
+      C mx = -std::numeric_limits<C>::infinity();
       for (int64_t k = 0; k < n; ++k)
-        mx = std::max(mx, xr[k * inner]);
+        mx = std::max(mx, C(xr[k * inner]));
       // exp once per element, stored in the output, then normalised.
-      T sum = 0;
+      C sum = 0;
       for (int64_t k = 0; k < n; ++k) {
-        T e = std::exp(xr[k * inner] - mx);
-        yr[k * inner] = e;
+        C e = std::exp(C(xr[k * inner]) - mx);
+        if constexpr (kStoreExp)
+          yr[k * inner] = e;
         sum += e;
       }
       if (log) {
-        T logSum = std::log(sum);
+        C logSum = std::log(sum);
         for (int64_t k = 0; k < n; ++k)
-          yr[k * inner] = xr[k * inner] - mx - logSum;
+          yr[k * inner] = static_cast<T>(C(xr[k * inner]) - mx - logSum);
       } else {
-        T inv = T(1) / sum;
-        for (int64_t k = 0; k < n; ++k)
-          yr[k * inner] *= inv;
+        C inv = C(1) / sum;
+        for (int64_t k = 0; k < n; ++k) {
+          if constexpr (kStoreExp)
+            yr[k * inner] *= inv;
+          else
+            yr[k * inner] = static_cast<T>(std::exp(C(xr[k * inner]) - mx) * inv);
+        }
       }
     }
   return Status::ok();
@@ -115,15 +124,15 @@ void normalize(const T *x, T *y, int64_t count, int64_t size, double eps, P para
     T *yg = y + g * size;
     double mean = 0, var = 0;
     for (int64_t i = 0; i < size; ++i)
-      mean += xg[i];
+      mean += double(xg[i]);
     mean /= size;
     for (int64_t i = 0; i < size; ++i)
-      var += (xg[i] - mean) * (xg[i] - mean);
+      var += (double(xg[i]) - mean) * (double(xg[i]) - mean);
     var /= size;
     double inv = 1.0 / std::sqrt(var + eps);
     for (int64_t i = 0; i < size; ++i) {
       auto [w, b] = param(g, i);
-      yg[i] = static_cast<T>((xg[i] - mean) * inv * w + b);
+      yg[i] = static_cast<T>((double(xg[i]) - mean) * inv * w + b);
     }
   }
 }
@@ -139,12 +148,12 @@ template <typename T> Status norm(const KernelArgs &a, K kind) {
     int64_t n = s[0], c = s[1], inner = product(s, 2, s.size());
     for (int64_t i = 0; i < n; ++i)
       for (int64_t ch = 0; ch < c; ++ch) {
-        double scale = w[ch] / std::sqrt(double(var[ch]) + eps);
-        double shift = b[ch] - mean[ch] * scale;
+        double scale = double(w[ch]) / std::sqrt(double(var[ch]) + eps);
+        double shift = double(b[ch]) - double(mean[ch]) * scale;
         const T *xc = x + (i * c + ch) * inner;
         T *yc = y + (i * c + ch) * inner;
         for (int64_t k = 0; k < inner; ++k)
-          yc[k] = static_cast<T>(xc[k] * scale + shift);
+          yc[k] = static_cast<T>(double(xc[k]) * scale + shift);
       }
     return Status::ok();
   }
@@ -153,7 +162,7 @@ template <typename T> Status norm(const KernelArgs &a, K kind) {
   if (kind == K::LayerNorm) {
     int64_t size = product(s, s.size() - a.attr(0), s.size());
     normalize(x, y, a.in[0]->numel / std::max<int64_t>(size, 1), size, eps,
-              [&](int64_t, int64_t i) { return std::pair<double, double>(w[i], b[i]); });
+              [&](int64_t, int64_t i) { return std::pair<double, double>(double(w[i]), double(b[i])); });
     return Status::ok();
   }
   // GroupNorm: groups of (C / G) channels x spatial; affine per channel.
@@ -161,7 +170,7 @@ template <typename T> Status norm(const KernelArgs &a, K kind) {
   int64_t spatial = product(s, 2, s.size()), perGroup = c / groups;
   normalize(x, y, n * groups, perGroup * spatial, eps, [&](int64_t g, int64_t i) {
     int64_t ch = (g % groups) * perGroup + i / spatial;
-    return std::pair<double, double>(w[ch], b[ch]);
+    return std::pair<double, double>(double(w[ch]), double(b[ch]));
   });
   return Status::ok();
 }
@@ -171,7 +180,8 @@ bool makeReductionKernel(const KernelArgs &args, Status &status,
                          std::unique_ptr<Kernel> &out) {
   K kind = args.op->kind();
   plan::DType dtype = args.in[0]->dtype;
-  bool isFloat = dtype == plan::DType::F32 || dtype == plan::DType::F64;
+  bool isFloat = dtype == plan::DType::F32 || dtype == plan::DType::F64 ||
+                 dtype == plan::DType::BF16 || dtype == plan::DType::F16;
   auto unsupported = [&] {
     status = Status::badInput(std::string("CPU kernels do not support ") +
                               dtypeName(dtype) + " for op '" +
@@ -209,18 +219,15 @@ bool makeReductionKernel(const KernelArgs &args, Status &status,
   case K::BatchNorm: case K::LayerNorm: case K::GroupNorm:
     if (!isFloat)
       return unsupported();
-    if (dtype == plan::DType::F32)
-      out = std::make_unique<FunctionKernel>(args, [kind](const KernelArgs &a) {
-        return kind == K::Softmax || kind == K::LogSoftmax
-                   ? softmax<float>(a, kind == K::LogSoftmax)
-                   : norm<float>(a, kind);
-      });
-    else
-      out = std::make_unique<FunctionKernel>(args, [kind](const KernelArgs &a) {
-        return kind == K::Softmax || kind == K::LogSoftmax
-                   ? softmax<double>(a, kind == K::LogSoftmax)
-                   : norm<double>(a, kind);
-      });
+    dispatchDType(dtype, [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (kIsFloat<T>)
+        out = std::make_unique<FunctionKernel>(args, [kind](const KernelArgs &a) {
+          return kind == K::Softmax || kind == K::LogSoftmax
+                     ? softmax<T>(a, kind == K::LogSoftmax)
+                     : norm<T>(a, kind);
+        });
+    });
     return true;
   default:
     return false;

@@ -7,6 +7,7 @@
 // with align_corners and explicit scale factors.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/core/HalfTypes.h"
 #include "runtime/kernels/cpu/Kernel.h"
 
 #include <cmath>
@@ -256,20 +257,27 @@ bool makeWindowKernel(const KernelArgs &args, Status &status,
   if (kind != K::MaxPool2d && kind != K::AvgPool2d &&
       kind != K::AdaptiveAvgPool2d && kind != K::Resize)
     return false;
-  if (args.in[0]->dtype != plan::DType::F32) {
-    status = Status::badInput(std::string("CPU kernels support only f32 for op '") +
-                              plan::opInfo(kind)->name + "' yet");
+  bool channelsLast = args.in[0]->layout == plan::Layout::ChannelsLast;
+  auto make = [&](auto tag) {
+    using T = decltype(tag);
+    FunctionKernel::Fn fn =
+        kind == K::MaxPool2d   ? (channelsLast ? maxPoolChannelsLast<T> : maxPool<T>)
+        : kind == K::AvgPool2d ? avgPool<T>
+        : kind == K::Resize    ? resize<T>
+        : channelsLast         ? adaptiveAvgPoolChannelsLast<T>
+                               : adaptiveAvgPool<T>;
+    out = std::make_unique<FunctionKernel>(args, fn);
+  };
+  switch (args.in[0]->dtype) {
+  case plan::DType::F32: make(float{}); return true;
+  case plan::DType::BF16: make(BFloat16{}); return true;
+  case plan::DType::F16: make(Half{}); return true;
+  default:
+    status = Status::badInput(std::string("CPU kernels support f32, bf16 and f16 for op '") +
+                              plan::opInfo(kind)->name + "', not " +
+                              dtypeName(args.in[0]->dtype));
     return true;
   }
-  bool channelsLast = args.in[0]->layout == plan::Layout::ChannelsLast;
-  FunctionKernel::Fn fn =
-      kind == K::MaxPool2d   ? (channelsLast ? maxPoolChannelsLast<float> : maxPool<float>)
-      : kind == K::AvgPool2d ? avgPool<float>
-      : kind == K::Resize    ? resize<float>
-      : channelsLast         ? adaptiveAvgPoolChannelsLast<float>
-                             : adaptiveAvgPool<float>;
-  out = std::make_unique<FunctionKernel>(args, fn);
-  return true;
 }
 
 } // namespace popt::cpu

@@ -28,7 +28,7 @@ func.func @resnet_block(%x: tensor<1x3x8x8xf32>, %r: tensor<1x4x8x8xf32>) -> ten
 
 // relu6 (clamp) fuses as a clip; a conv without bias gets a zero bias.
 // CHECK-LABEL: func @mobilenet_block
-// CHECK: %[[Z:.*]] = popt.constant dense<0.000000e+00> : tensor<4xf32>
+// CHECK: %[[Z:.*]] = popt.constant dense_resource<zero_bias> : tensor<4xf32>
 // CHECK: popt.fused_conv2d %arg0, %{{.*}}, %[[Z]] {activation = #popt<activation clamp>, clamp_max = 6.000000e+00 : f64, clamp_min = 0.000000e+00 : f64
 func.func @mobilenet_block(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x1x1xf32>) -> tensor<1x4x8x8xf32> {
   %0 = popt.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64, transposed = false, output_padding = array<i64: 0, 0>} : (tensor<1x3x8x8xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x8x8xf32>
@@ -146,4 +146,32 @@ func.func @matmul_epilogues(%x: tensor<2x4x6xf32>, %w: tensor<6x6xf32>, %r: tens
   %10 = popt.mul %9, %k : (tensor<2x4x6xf32>, tensor<f32>) -> tensor<2x4x6xf32>
   %11 = popt.add %9, %10 : (tensor<2x4x6xf32>, tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
   return %11 : tensor<2x4x6xf32>
+}
+
+// -----
+
+// bf16: batch norm folds in double and the folded weight and bias are
+// rounded to bf16 (s = 2 / sqrt(3 + 1) = 1: weight 0.5 = 0x3F00, bias
+// (0 - 0.25) * 1 + 1 = 0.75 = 0x3F40); a bias-less bf16 linear gets a bf16
+// zero bias.
+// CHECK-LABEL: func @bf16
+// CHECK: popt.fused_conv2d %arg0, %{{.*}}, %{{.*}} {activation = #popt<activation relu>{{.*}} -> tensor<1x4x8x8xbf16>
+// CHECK: popt.constant dense_resource<zero_bias> : tensor<3xbf16>
+// CHECK: popt.fused_linear
+// CHECK-DAG: folded_weight: "0x02000000003F003F
+// CHECK-DAG: folded_bias: "0x02000000403F403F403F403F"
+// CHECK-DAG: zero_bias: "0x02000000000000000000"
+func.func @bf16(%x: tensor<1x3x8x8xbf16>, %v: tensor<2x4xbf16>) -> (tensor<1x4x8x8xbf16>, tensor<2x3xbf16>) {
+  %w = popt.constant dense<0.5> : tensor<4x3x3x3xbf16>
+  %g = popt.constant dense<2.0> : tensor<4xbf16>
+  %b = popt.constant dense<1.0> : tensor<4xbf16>
+  %m = popt.constant dense<0.25> : tensor<4xbf16>
+  %var = popt.constant dense<3.0> : tensor<4xbf16>
+  %0 = popt.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64, transposed = false, output_padding = array<i64: 0, 0>} : (tensor<1x3x8x8xbf16>, tensor<4x3x3x3xbf16>) -> tensor<1x4x8x8xbf16>
+  %1 = popt.batch_norm %0, %g, %b, %m, %var {epsilon = 1.0 : f64} : (tensor<1x4x8x8xbf16>, tensor<4xbf16>, tensor<4xbf16>, tensor<4xbf16>, tensor<4xbf16>) -> tensor<1x4x8x8xbf16>
+  %2 = popt.relu %1 : (tensor<1x4x8x8xbf16>) -> tensor<1x4x8x8xbf16>
+  %lw = popt.constant dense<0.5> : tensor<3x4xbf16>
+  %3 = popt.linear %v, %lw : (tensor<2x4xbf16>, tensor<3x4xbf16>) -> tensor<2x3xbf16>
+  %4 = popt.relu %3 : (tensor<2x3xbf16>) -> tensor<2x3xbf16>
+  return %2, %4 : tensor<1x4x8x8xbf16>, tensor<2x3xbf16>
 }

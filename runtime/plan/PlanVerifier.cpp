@@ -355,9 +355,9 @@ static std::string checkLayouts(const Plan &plan, const Op &op) {
 /// `size` covering every element the layout addresses.
 static std::string checkBlockedLayout(const Tensor &t, int64_t numel, size_t esize) {
   const BlockedLayout &b = *t.packed();
-  if (t.kind() != TensorKind::Weight || t.dtype() != DType::F32 ||
-      t.layout() != Layout::Plain)
-    return "only f32 weights can be packed";
+  if (t.kind() != TensorKind::Weight ||
+      (t.dtype() != DType::F32 && t.dtype() != DType::BF16) || t.layout() != Layout::Plain)
+    return "only f32 and bf16 weights can be packed";
   if (!b.dims() || !b.padded_dims() || !b.strides() || !b.inner_blocks() ||
       !b.inner_indices())
     return "packed layout misses a field";

@@ -158,7 +158,7 @@ memory::desc blockedDesc(const plan::BlockedLayout &b, dt type) {
 bool describeBlocked(const memory::desc &m, PackedWeight &out) {
   const dnnl_memory_desc_t &md = m.data;
   if (md.format_kind != dnnl_blocked || md.offset0 != 0 || md.extra.flags != 0 ||
-      md.data_type != dnnl_f32)
+      (md.data_type != dnnl_f32 && md.data_type != dnnl_bf16))
     return false;
   const dnnl_blocking_desc_t &bd = md.format_desc.blocking;
   for (int i = 0; i < md.ndims; ++i) {

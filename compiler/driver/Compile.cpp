@@ -13,6 +13,7 @@
 #include "compiler/hardware/HardwareModel.h"
 #include "compiler/sim/Report.h"
 #include "compiler/emit/PlanEmitter.h"
+#include "compiler/emit/TargetSupport.h"
 #include "compiler/passes/Passes.h"
 #include "runtime/plan/PlanFormat.h"
 #include "runtime/profile/LocalProfile.h"
@@ -190,6 +191,10 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
 
   std::string planLine;
   if (!options.outputPlan.empty()) {
+    if (failed(checkCpuSupport(*module))) {
+      errs << "popt-compile: error: the CPU runtime cannot run this model; nothing written\n";
+      return kExitBadInput;
+    }
     EmitOptions emit;
     emit.modelFingerprint = fileFingerprint(options.import.modelPath);
     std::string opts;

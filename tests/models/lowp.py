@@ -1,6 +1,7 @@
 """Low-precision models: zoo architectures cast to bfloat16 (the 16-bit
-float this CPU runtime computes natively through oneDNN) and one f16 model
-that exercises the own kernels' half path and the runtime's refusal.
+float this CPU runtime computes natively through oneDNN), an f16 model
+that exercises the own kernels' half path, and an f16 linear, which
+popt-compile refuses to plan for the CPU.
 
 Each entry maps a name to (builder, [input specs], expectation), as in
 ops.py. Small sizes keep the test suite fast; the architectures are the
@@ -40,4 +41,6 @@ LOWP = {
     "bf16_mobilenet_v2": (bf16(lambda: torchvision.models.mobilenet_v2(num_classes=10)),
                           ["1x3x64x64:bf16"], "ok"),
     "f16_ops": (lambda: HalfOps().to(torch.float16), ["2x3x8x8:f16"], "ok"),
+    # The CPU runtime has no f16 linear: popt-compile refuses the plan.
+    "f16_linear": (lambda: nn.Linear(8, 4).to(torch.float16), ["2x8:f16"], "no_cpu_plan"),
 }

@@ -9,6 +9,8 @@ Usage: check_import.py BIN_DIR MODELS_DIR OUT_DIR
 - "unsupported" models exit 2 naming every unsupported op, writing nothing.
 - "dynamic" models exit 2 naming the data-dependent construct and its source
   line, and import with --dynamic-aware into popt.if / popt.loop.
+- "no_cpu_plan" models import like "ok" ones, but popt-compile -o refuses
+  to write a plan (exit 2, naming the op the CPU runtime has no kernel for).
 """
 import json
 import os
@@ -78,9 +80,29 @@ def check_refused(key, e, needle):
     return None
 
 
+def check_no_plan(key, e):
+    err = check_ok(key, e)
+    if err:
+        return err
+    plan = os.path.join(OUT, key + ".plan")
+    args = [os.path.join(BIN, "popt-compile"), os.path.join(MODELS, e["file"]), "--quiet", "-o", plan]
+    for spec in e["inputs"]:
+        args += ["--input-shape", spec]
+    r = run(args)
+    if r.returncode != 2:
+        return f"plan: expected exit 2, got {r.returncode}"
+    if "has no CPU kernel" not in r.stderr or ".py:" not in r.stderr:
+        return f"plan refusal lacks the reason or the source line: {r.stderr.strip()[:800]}"
+    if os.path.exists(plan):
+        return "a refused plan was written"
+    return None
+
+
 def check(key, e):
     if e["expect"] == "ok":
         return check_ok(key, e)
+    if e["expect"] == "no_cpu_plan":
+        return check_no_plan(key, e)
     if e["expect"] == "unsupported":
         return check_refused(key, e, "unsupported: aten::")
     err = check_refused(key, e, "data-dependent control flow")

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <ostream>
@@ -189,6 +190,17 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   if (opt.inspect) {
     inspect(*loaded, *ex, out);
     return 0;
+  }
+
+  // The output directory is made (with its parents) before any run, so a
+  // bad one fails at once rather than after the timed runs.
+  if (!opt.outputDir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(opt.outputDir, ec);
+    if (ec || !std::filesystem::is_directory(opt.outputDir))
+      return fail(Status::badInput("--output-dir " + opt.outputDir +
+                                   ": cannot create the directory" +
+                                   (ec ? ": " + ec.message() : std::string(" (a file is in the way)"))));
   }
 
   // Inputs: named or positional .npy files, validated against the bindings.

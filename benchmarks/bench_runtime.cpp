@@ -6,10 +6,12 @@
 // TorchScript forward) on the same input values, with the same thread
 // count. Each side: warm-up, then the median of N timed calls, measured in
 // one process, alternating models so machine noise hits both. Prints a
-// markdown table with the ratio popt / LibTorch and the command.
+// markdown table with the ratio popt / LibTorch and the command. With
+// --bf16 each model is first cast to bfloat16 in LibTorch (module.to), saved
+// as a new archive and compiled from it: both sides then run in bf16.
 //
 // Usage: bench-runtime [MODELS_DIR] [--iterations N] [--warmup N] [--threads T]
-//                      [--only NAME]
+//                      [--only NAME] [--bf16]
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
@@ -49,6 +51,7 @@ at::ScalarType torchType(const std::string &spec) {
 int main(int argc, char **argv) {
   std::string dir = "build/models", only;
   int iterations = 20, threads = 2, warmup = 10;
+  bool bf16 = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--iterations" && i + 1 < argc)
@@ -59,6 +62,8 @@ int main(int argc, char **argv) {
       warmup = std::max(0, std::atoi(argv[++i]));
     else if (a == "--only" && i + 1 < argc)
       only = argv[++i];
+    else if (a == "--bf16")
+      bf16 = true;
     else
       dir = a;
   }
@@ -78,20 +83,28 @@ int main(int argc, char **argv) {
       continue;
     std::string model = dir + "/" + e["file"].get<std::string>();
     std::string planPath = "/tmp/bench-runtime-" + key + ".plan";
+    if (bf16) {
+      torch::jit::Module m = torch::jit::load(model);
+      m.to(at::kBFloat16);
+      model = "/tmp/bench-runtime-" + key + ".bf16.pt";
+      m.save(model);
+    }
     popt::CompileOptions copt;
     copt.import.modelPath = model;
     copt.outputPlan = planPath;
     copt.printSummary = false;
     std::vector<torch::jit::IValue> inputs;
     for (const auto &s : e["inputs"]) {
-      std::string err;
-      auto spec = popt::parseInputSpec(s.get<std::string>(), err);
+      std::string err, text = s.get<std::string>();
+      bool isFloat = torchType(text) == at::kFloat;
+      if (bf16 && isFloat)
+        text += ":bf16";
+      auto spec = popt::parseInputSpec(text, err);
       copt.import.inputs.push_back(*spec);
       torch::manual_seed(3);
-      at::Tensor t = torchType(s) == at::kLong
-                         ? torch::randint(0, 16, spec->dims, at::kLong)
-                         : torch::randn(spec->dims);
-      inputs.push_back(t);
+      at::Tensor t = isFloat ? torch::randn(spec->dims)
+                             : torch::randint(0, 16, spec->dims, at::kLong);
+      inputs.push_back(bf16 && isFloat ? t.to(at::kBFloat16) : t);
     }
     std::string devnull;
     llvm::raw_string_ostream sink(devnull);
@@ -118,6 +131,8 @@ int main(int argc, char **argv) {
 
     torch::jit::Module m = torch::jit::load(model);
     m.eval();
+    if (bf16)
+      std::remove(model.c_str());
     torch::NoGradGuard noGrad;
     std::vector<double> tt, tp;
     // LibTorch's profiling executor specialises a scripted graph over its
@@ -145,9 +160,9 @@ int main(int argc, char **argv) {
     std::fflush(stdout);
     std::remove(planPath.c_str());
   }
-  std::printf("\nmedian of %d calls after %d warm-up calls, %d threads; "
-              "command: bench-runtime %s --iterations %d --warmup %d --threads %d\n",
-              iterations, warmup, threads, dir.c_str(), iterations, warmup,
-              threads);
+  std::printf("\nmedian of %d calls after %d warm-up calls, %d threads%s; "
+              "command: bench-runtime %s --iterations %d --warmup %d --threads %d%s\n",
+              iterations, warmup, threads, bf16 ? ", bf16" : "", dir.c_str(), iterations,
+              warmup, threads, bf16 ? " --bf16" : "");
   return 0;
 }

@@ -111,7 +111,7 @@ struct Epilogue {
   }
 };
 
-/// The value of a constant f32 tensor of one element (any rank).
+/// The value of a constant float tensor of one element (any rank).
 std::optional<double> scalarConstant(Value v) {
   auto values = constantValues(v);
   if (!values || values->size() != 1)

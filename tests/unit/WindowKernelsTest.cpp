@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace popt;
@@ -86,5 +87,52 @@ TEST_CASE("max pooling matches the naive definition, NaN included", "[kernels]")
           }
         }
     CHECK(nans > 0);
+  }
+}
+
+TEST_CASE("channels-last max pooling in f32 and bf16 matches the naive definition",
+          "[kernels][halftypes]") {
+  // 70 channels: one full block of 64 and a partial one. Bindings are plain,
+  // so identity 1x1 convolutions move the tensor into channels-last and
+  // back (exact in both dtypes).
+  const Pool q{70, 9, 7, 3, 2, 1, 1, true};
+  const int64_t oh = outSize(q.ih, q), ow = outSize(q.iw, q);
+  std::vector<float> in(static_cast<size_t>(q.c * q.ih * q.iw));
+  uint32_t state = 11;
+  for (float &v : in) {
+    state = state * 1664525u + 1013904223u;
+    // Exactly representable in bf16, so both dtypes compare exactly.
+    v = float(BFloat16(static_cast<float>(state >> 8) / static_cast<float>(1 << 24) - 0.5f));
+  }
+  for (DType dtype : {DType::F32, DType::BF16}) {
+    INFO("dtype " << (dtype == DType::F32 ? "f32" : "bf16"));
+    size_t es = dtype == DType::F32 ? 4 : 2;
+    std::vector<uint8_t> eye(size_t(q.c * q.c) * es, 0);
+    for (int64_t ch = 0; ch < q.c; ++ch) {
+      float one = 1.0f;
+      uint16_t bfOne = BFloat16(1.0f).bits;
+      std::memcpy(eye.data() + size_t(ch * q.c + ch) * es,
+                  dtype == DType::F32 ? static_cast<const void *>(&one) : &bfOne, es);
+    }
+    PlanAssembler b;
+    uint32_t x = b.activation("x", dtype, {1, q.c, q.ih, q.iw});
+    uint32_t w = b.weight("eye", dtype, {q.c, q.c, 1, 1}, eye);
+    uint32_t xl = b.activation("xl", dtype, {1, q.c, q.ih, q.iw}, Layout::ChannelsLast);
+    uint32_t yl = b.activation("yl", dtype, {1, q.c, oh, ow}, Layout::ChannelsLast);
+    uint32_t y = b.activation("y", dtype, {1, q.c, oh, ow});
+    std::vector<int64_t> conv1x1{1, 1, 0, 0, 1, 1, 1, 0, 0, 0};
+    b.op(OpKind::Conv2d, {x, w}, xl, conv1x1);
+    b.op(OpKind::MaxPool2d, {xl}, yl, {q.k, q.k, q.s, q.s, q.p, q.p, q.d, q.d, 1});
+    b.op(OpKind::Conv2d, {yl, w}, y, conv1x1);
+    b.input("x", x);
+    b.output("y", y);
+    std::vector<float> out = dtype == DType::F32 ? testing::runF32(b.finish(), in)
+                                                 : testing::runBF16(b.finish(), in);
+    int wrong = 0;
+    for (int64_t ch = 0; ch < q.c; ++ch)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox)
+          wrong += out[(ch * oh + oy) * ow + ox] == reference(in, q, ch, oy, ox) ? 0 : 1;
+    CHECK(wrong == 0);
   }
 }

@@ -77,8 +77,12 @@ template <typename T> Status maxPool(const KernelArgs &a) {
 
 /// Max pooling of a channels-last tensor (N, H, W, C in memory) into one:
 /// each output pixel is the running maximum of its window's pixels, a
-/// contiguous run of C values (the loop the compiler vectorises).
+/// contiguous run of C values (the loop the compiler vectorises), kept in a
+/// block of at most 64 channels in the compute type (float for 16-bit
+/// tensors, so the comparisons vectorise too).
 template <typename T> Status maxPoolChannelsLast(const KernelArgs &a) {
+  using C = ComputeType<T>;
+  constexpr int64_t kBlock = 64;
   const auto &in = a.in[0]->shape, &outShape = a.out->shape;
   const int64_t n = in[0], c = in[1], ih = in[2], iw = in[3], oh = outShape[2],
                 ow = outShape[3];
@@ -89,26 +93,31 @@ template <typename T> Status maxPoolChannelsLast(const KernelArgs &a) {
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t b = 0; b < n; ++b)
     for (int64_t oy = 0; oy < oh; ++oy)
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        T *acc = y + ((b * oh + oy) * ow + ox) * c;
-        for (int64_t ch = 0; ch < c; ++ch)
-          acc[ch] = -std::numeric_limits<T>::infinity();
-        for (int64_t ky = 0; ky < kh; ++ky) {
-          int64_t iy = oy * sh - ph + ky * dh;
-          if (iy < 0 || iy >= ih)
-            continue;
-          for (int64_t kx = 0; kx < kw; ++kx) {
-            int64_t ix = ox * sw - pw + kx * dw;
-            if (ix < 0 || ix >= iw)
+      for (int64_t ox = 0; ox < ow; ++ox)
+        for (int64_t c0 = 0; c0 < c; c0 += kBlock) {
+          const int64_t len = std::min(kBlock, c - c0);
+          C acc[kBlock];
+          for (int64_t ch = 0; ch < len; ++ch)
+            acc[ch] = -std::numeric_limits<C>::infinity();
+          for (int64_t ky = 0; ky < kh; ++ky) {
+            int64_t iy = oy * sh - ph + ky * dh;
+            if (iy < 0 || iy >= ih)
               continue;
-            const T *px = x + ((b * ih + iy) * iw + ix) * c;
-            for (int64_t ch = 0; ch < c; ++ch) {
-              T v = px[ch];
-              acc[ch] = (v > acc[ch] || v != v) ? v : acc[ch];
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              int64_t ix = ox * sw - pw + kx * dw;
+              if (ix < 0 || ix >= iw)
+                continue;
+              const T *px = x + ((b * ih + iy) * iw + ix) * c + c0;
+              for (int64_t ch = 0; ch < len; ++ch) {
+                C v = C(px[ch]);
+                acc[ch] = (v > acc[ch] || v != v) ? v : acc[ch];
+              }
             }
           }
+          T *out = y + ((b * oh + oy) * ow + ox) * c + c0;
+          for (int64_t ch = 0; ch < len; ++ch)
+            out[ch] = static_cast<T>(acc[ch]);
         }
-      }
   return Status::ok();
 }
 

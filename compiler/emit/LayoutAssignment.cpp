@@ -1,11 +1,12 @@
 //===- LayoutAssignment.cpp - channels-last tensors, chosen at compile time ===//
 //
-// A fixpoint over candidates: every 4-D f32 or bf16 value made by an op that can
-// write channels-last (a convolution, a max pool, a concatenation along
-// channels) starts in the set; a value leaves it when it is a result of the
-// function, when one of its readers cannot take it channels-last, or when
-// it is a pool or concatenation whose inputs are not all in the set (those
-// ops keep one layout). Removals only shrink the set, so it terminates.
+// A fixpoint over candidates: every 4-D f32 or bf16 value made by an op
+// that can write channels-last (a convolution, a max pool, a concatenation
+// along channels) starts in the set; a value leaves it when it is a result
+// of the function, when one of its readers cannot take it channels-last, or
+// when it is a pool or concatenation whose inputs are not all in the set
+// (those ops keep one layout). Removals only shrink the set, so it
+// terminates.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/emit/LayoutAssignment.h"
@@ -35,9 +36,10 @@ bool keepsLayout(Operation *op) { return isa<MaxPool2dOp>(op) || isChannelConcat
 bool canWriteChannelsLast(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   Operation *def = v.getDefiningOp();
-  return t && t.getRank() == 4 && (t.getElementType().isF32() || t.getElementType().isBF16()) &&
-         def &&
-         (isPlainConv(def) || keepsLayout(def));
+  if (!t || t.getRank() != 4 || !def)
+    return false;
+  Type element = t.getElementType();
+  return (element.isF32() || element.isBF16()) && (isPlainConv(def) || keepsLayout(def));
 }
 
 } // namespace

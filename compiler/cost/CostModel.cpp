@@ -62,7 +62,8 @@ double blended(const hw::Curve *hot, const hw::Curve *cold, double coldness, dou
 } // namespace
 
 OpCost CostModel::priced(const OpCounts &counts, const std::string &kernel,
-                         const std::string &family, bool compute, int device) const {
+                         const std::string &family, bool compute, int device,
+                         const std::string &dtype) const {
   const hw::Device &d = *hw_.device(device).desc;
   OpCost c;
   // Matrix products and convolutions are library calls.
@@ -71,13 +72,22 @@ OpCost CostModel::priced(const OpCounts &counts, const std::string &kernel,
   double flops = std::max(counts.flops, 1.0), bytes = std::max(counts.bytes, 1.0);
   if (compute) {
     double cold = coldness(device);
-    const hw::Curve *hot = findCurve(d.efficiency, {kernel, family}, &c.curve);
+    std::string suffix;
+    double peak = d.peakFlops.at("f32");
+    if (dtype != "f32")
+      if (auto it = d.peakFlops.find(dtype);
+          it != d.peakFlops.end() &&
+          findCurve(d.efficiency, {kernel + "." + dtype, family + "." + dtype}, nullptr)) {
+        suffix = "." + dtype;
+        peak = it->second;
+      }
+    const hw::Curve *hot = findCurve(d.efficiency, {kernel + suffix, family + suffix}, &c.curve);
     const hw::Curve *coldCurve =
         hot ? findCurve(d.efficiency, {c.curve + ".cold"}, nullptr) : nullptr;
     // Without a measured curve the roofline's ideal (efficiency 1) is the
     // honest default; shipped targets carry estimated curves.
     double efficiency = hot ? blended(hot, coldCurve, cold, flops) : 1.0;
-    c.compute = counts.flops / (d.peakFlops.at("f32") * efficiency);
+    c.compute = counts.flops / (peak * efficiency);
     // The memory roof: the kernel's own measured streaming rate where the
     // profile has one (batch-1 linear layers), else the device's bandwidth.
     std::string roofName;
@@ -120,7 +130,7 @@ OpCost CostModel::op(Operation *op, int device) const {
       counts.bytes += static_cast<double>(t.getNumElements()) *
                       static_cast<double>(t.getElementTypeBitWidth() / 8);
     }
-  return priced(counts, cls.kernel, cls.family, cls.compute, device);
+  return priced(counts, cls.kernel, cls.family, cls.compute, device, cls.dtype);
 }
 
 double CostModel::energy(int device, double busy, double span) const {

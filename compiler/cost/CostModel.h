@@ -45,9 +45,12 @@ public:
 
   /// Time of `op` on device `device` of the hardware model.
   OpCost op(mlir::Operation *op, int device) const;
-  /// The same from counts and a class (OpClass.h), without IR.
+  /// The same from counts and a class (OpClass.h), without IR. Compute in
+  /// `dtype` "bf16" is priced on the device's ".bf16" curves and bf16 peak
+  /// where its description has both, else like f32.
   OpCost priced(const OpCounts &counts, const std::string &kernel,
-                const std::string &family, bool compute, int device) const;
+                const std::string &family, bool compute, int device,
+                const std::string &dtype = "f32") const;
 
   /// Seconds to move `bytes` from device `from` to device `to` (0 for the
   /// same device); infinity when no link joins them.

@@ -23,6 +23,9 @@ OpClass classifyOp(Operation *op) {
   std::string name = op->getName().stripDialect().str();
   OpClass c;
   c.kernel = name;
+  if (op->getNumResults() > 0)
+    if (auto t = dyn_cast<RankedTensorType>(op->getResult(0).getType()); t && t.getElementType().isBF16())
+      c.dtype = "bf16";
   if (isa<ConstantOp, YieldOp>(op) || op->getNumResults() == 0) {
     c.free = true;
     c.family = "none";

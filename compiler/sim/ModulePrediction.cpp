@@ -207,7 +207,8 @@ Status predictModule(ModuleOp module, CostModel &cost,
       counts.flops = static_cast<double>(c.getFlops()) / mb;
       counts.bytes = static_cast<double>(c.getBytesRead() + c.getBytesWritten()) / mb;
     }
-    return cost.priced(counts, cls.kernel, cls.family, cls.compute, p.ops[i].device).seconds;
+    return cost.priced(counts, cls.kernel, cls.family, cls.compute, p.ops[i].device, cls.dtype)
+        .seconds;
   };
 
   // The simulated graph: one resource per device and per directed link in

@@ -1,6 +1,8 @@
 //===- PlanAssembler.cpp - assembles small plans in memory ------------------===//
 #include "runtime/plan/PlanAssembler.h"
 
+#include "runtime/core/HalfTypes.h"
+
 #include <cstring>
 
 namespace popt::plan {
@@ -34,15 +36,26 @@ uint32_t PlanAssembler::weight(const std::string &name, DType dtype,
 
 uint32_t PlanAssembler::weightF32(const std::string &name,
                                 std::vector<int64_t> shape, uint32_t seed) {
-  uint64_t n = byteSize(DType::F32, shape) / sizeof(float);
-  std::vector<uint8_t> bytes(n * sizeof(float));
+  return weightRandom(name, DType::F32, std::move(shape), seed);
+}
+
+uint32_t PlanAssembler::weightRandom(const std::string &name, DType dtype,
+                                     std::vector<int64_t> shape, uint32_t seed) {
+  size_t es = elementSize(dtype);
+  uint64_t n = byteSize(dtype, shape) / es;
+  std::vector<uint8_t> bytes(n * es);
   uint32_t state = seed * 2654435761u + 12345u;
   for (uint64_t i = 0; i < n; ++i) {
     state = state * 1664525u + 1013904223u;
     float v = static_cast<float>(state >> 8) / static_cast<float>(1u << 24) - 0.5f;
-    std::memcpy(bytes.data() + i * sizeof(float), &v, sizeof v);
+    if (dtype == DType::BF16) {
+      uint16_t bits = BFloat16(v).bits;
+      std::memcpy(bytes.data() + i * es, &bits, es);
+    } else {
+      std::memcpy(bytes.data() + i * es, &v, sizeof v);
+    }
   }
-  return weight(name, DType::F32, std::move(shape), std::move(bytes));
+  return weight(name, dtype, std::move(shape), std::move(bytes));
 }
 
 uint32_t PlanAssembler::activation(const std::string &name, DType dtype,

@@ -26,6 +26,9 @@ public:
   /// An f32 weight filled with deterministic values in [-0.5, 0.5).
   uint32_t weightF32(const std::string &name, std::vector<int64_t> shape,
                      uint32_t seed = 1);
+  /// weightF32's values stored as `dtype` (f32 or bf16, rounded to nearest).
+  uint32_t weightRandom(const std::string &name, DType dtype, std::vector<int64_t> shape,
+                        uint32_t seed = 1);
   /// An activation with its own place in the arena.
   uint32_t activation(const std::string &name, DType dtype,
                       std::vector<int64_t> shape, Layout layout = Layout::Plain);

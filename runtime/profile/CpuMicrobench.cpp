@@ -56,6 +56,14 @@ float fmaLoopBaseline(long n) { return fmaLoopBody<V4, 4>(n); }
 volatile float gSink;
 } // namespace
 
+bool cpuHasNativeBf16() {
+#if defined(__x86_64__)
+  return __builtin_cpu_supports("avx512bf16");
+#else
+  return false;
+#endif
+}
+
 double measurePeakFlops(int threads, double seconds, std::string &isa) {
   float (*loop)(long) = fmaLoopBaseline;
   int lanes = 4;

@@ -15,6 +15,11 @@
 namespace popt::profile {
 
 /// Peak f32 FLOP/s of independent FMA chains in the widest vector unit the
+/// Whether the CPU multiplies bfloat16 natively (AVX512-BF16: twice the f32
+/// multiply-adds per instruction), so oneDNN's bf16 kernels are worth
+/// profiling.
+bool cpuHasNativeBf16();
+
 /// CPU has (AVX-512, AVX2+FMA, or the compiler's baseline); `isa` names it.
 double measurePeakFlops(int threads, double seconds, std::string &isa);
 

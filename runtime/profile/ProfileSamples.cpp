@@ -23,23 +23,29 @@ uint64_t bytesOf(const std::vector<int64_t> &shape) {
   return n;
 }
 
+/// The suffix of a compute curve measured in `dtype` (bf16 curves are
+/// their own: ".bf16"; f32 ones have none).
+std::string dtypeSuffix(DType dtype) { return dtype == DType::BF16 ? ".bf16" : ""; }
+
 /// `copies` > 1 runs that many linear layers on the same input, each with
 /// its own weights and output: with enough of them the weights come from
 /// memory, as in a model too big for the cache (the ".cold" curves).
-Sample linearSample(int64_t m, int64_t k, int64_t n, int copies = 1) {
+Sample linearSample(int64_t m, int64_t k, int64_t n, int copies = 1,
+                    DType dtype = DType::F32) {
   PlanAssembler b;
-  uint32_t x = b.activation("x", DType::F32, {m, k});
+  uint32_t x = b.activation("x", dtype, {m, k});
   b.input("x", x);
   for (int c = 0; c < copies; ++c) {
     std::string i = std::to_string(c);
-    uint32_t w = b.weightF32("w" + i, {n, k}, static_cast<uint32_t>(2 * c + 1));
-    uint32_t bias = b.weightF32("b" + i, {n}, static_cast<uint32_t>(2 * c + 2));
-    uint32_t y = b.activation("y" + i, DType::F32, {m, n});
+    uint32_t w = b.weightRandom("w" + i, dtype, {n, k}, static_cast<uint32_t>(2 * c + 1));
+    uint32_t bias = b.weightRandom("b" + i, dtype, {n}, static_cast<uint32_t>(2 * c + 2));
+    uint32_t y = b.activation("y" + i, dtype, {m, n});
     b.op(OpKind::Linear, {x, w, bias}, y);
     b.output("y" + i, y);
   }
-  return {"linear", true, 2.0 * m * k * n,
-          "linear " + std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n),
+  return {"linear" + dtypeSuffix(dtype), true, 2.0 * m * k * n,
+          std::string(dtype == DType::BF16 ? "bf16 " : "") + "linear " + std::to_string(m) +
+              "x" + std::to_string(k) + "x" + std::to_string(n),
           b.finish(), copies};
 }
 
@@ -71,7 +77,7 @@ Sample matmulSample(int64_t batch, int64_t m, int64_t k, int64_t n) {
 /// A fused conv + bias + relu, as popt-fuse emits them; `depthwise` makes
 /// groups == channels (cout == cin).
 Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
-                  int64_t stride, bool depthwise, int copies = 1) {
+                  int64_t stride, bool depthwise, int copies = 1, DType dtype = DType::F32) {
   int64_t groups = depthwise ? cin : 1;
   int64_t pad = kernel / 2;
   int64_t out = (hw + 2 * pad - kernel) / stride + 1;
@@ -79,28 +85,28 @@ Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
   // (a stem reads the plain input), made by a 1x1 convolution before it and
   // read by a global pool after it; only the convolution itself is timed.
   PlanAssembler b;
-  uint32_t x = b.activation("x", DType::F32, {1, cin, hw, hw});
+  uint32_t x = b.activation("x", dtype, {1, cin, hw, hw});
   b.input("x", x);
   std::vector<size_t> timed;
   size_t ops = 0;
   if (cin >= 8) {
-    uint32_t w = b.weightF32("lead.w", {cin, cin, 1, 1}, 99);
-    uint32_t bias = b.weightF32("lead.b", {cin}, 98);
-    uint32_t lead = b.activation("lead", DType::F32, {1, cin, hw, hw}, Layout::ChannelsLast);
+    uint32_t w = b.weightRandom("lead.w", dtype, {cin, cin, 1, 1}, 99);
+    uint32_t bias = b.weightRandom("lead.b", dtype, {cin}, 98);
+    uint32_t lead = b.activation("lead", dtype, {1, cin, hw, hw}, Layout::ChannelsLast);
     b.op(OpKind::FusedConv2d, {x, w, bias}, lead, {1, 1, 0, 0, 1, 1, 1, 0}, {0.0, 0.0});
     x = lead;
     ++ops;
   }
   for (int c = 0; c < copies; ++c) {
     std::string i = std::to_string(c);
-    uint32_t w = b.weightF32("w" + i, {cout, cin / groups, kernel, kernel},
-                             static_cast<uint32_t>(2 * c + 1));
-    uint32_t bias = b.weightF32("b" + i, {cout}, static_cast<uint32_t>(2 * c + 2));
-    uint32_t y = b.activation("y" + i, DType::F32, {1, cout, out, out}, Layout::ChannelsLast);
+    uint32_t w = b.weightRandom("w" + i, dtype, {cout, cin / groups, kernel, kernel},
+                                static_cast<uint32_t>(2 * c + 1));
+    uint32_t bias = b.weightRandom("b" + i, dtype, {cout}, static_cast<uint32_t>(2 * c + 2));
+    uint32_t y = b.activation("y" + i, dtype, {1, cout, out, out}, Layout::ChannelsLast);
     b.op(OpKind::FusedConv2d, {x, w, bias}, y,
          {stride, stride, pad, pad, 1, 1, groups, /*relu*/ 1}, {0.0, 0.0});
     timed.push_back(ops++);
-    uint32_t pooled = b.activation("p" + i, DType::F32, {1, cout, 1, 1});
+    uint32_t pooled = b.activation("p" + i, dtype, {1, cout, 1, 1});
     b.op(OpKind::AdaptiveAvgPool2d, {y}, pooled, {1, 1});
     ++ops;
     b.output("p" + i, pooled);
@@ -114,10 +120,12 @@ Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
                       : kernel == 1               ? "conv1x1"
                       : cin < 8                   ? "conv_stem"
                                                   : "conv3x3+";
-  double moved = 4.0 * static_cast<double>(cin * hw * hw + cout * (cin / groups) * kernel * kernel +
-                                           cout + cout * out * out);
-  return {curve, true, flops,
-          "conv " + std::to_string(cin) + "->" + std::to_string(cout) + " " +
+  double moved = double(plan::elementSize(dtype)) *
+                 static_cast<double>(cin * hw * hw + cout * (cin / groups) * kernel * kernel +
+                                     cout + cout * out * out);
+  return {curve + dtypeSuffix(dtype), true, flops,
+          std::string(dtype == DType::BF16 ? "bf16 " : "") + "conv " + std::to_string(cin) +
+              "->" + std::to_string(cout) + " " +
               std::to_string(hw) + "x" + std::to_string(hw) + " k" +
               std::to_string(kernel) + " s" + std::to_string(stride),
           b.finish(), copies, moved, timed};
@@ -320,7 +328,7 @@ std::vector<uint8_t> dispatchPlan(int length, bool withLibrary) {
   return b.finish();
 }
 
-std::vector<SampleMaker> computeSamples(bool quick, double cacheBytes) {
+std::vector<SampleMaker> computeSamples(bool quick, double cacheBytes, bool bf16) {
   std::vector<SampleMaker> s;
   // Every weighted sample is measured hot (one op, repeated: weights in
   // cache) and cold (copies with their own weights: weights from memory).
@@ -384,6 +392,18 @@ std::vector<SampleMaker> computeSamples(bool quick, double cacheBytes) {
       return convSample(ci, co, hw, k, st, false, c);
     }, 4.0 * static_cast<double>(ci * co * k * k),
          2.0 * co * ci * k * k * static_cast<double>(hw * hw) / static_cast<double>(st * st));
+  // bf16 (where the CPU computes it natively): the same linear layers and
+  // convolutions again, on their own ".bf16" curves.
+  if (bf16) {
+    for (auto [m, k, n] : lin)
+      both([m = m, k = k, n = n](int c) { return linearSample(m, k, n, c, DType::BF16); },
+           2.0 * static_cast<double>(n * k), 2.0 * m * k * n);
+    for (auto [ci, co, hw, k, st] : conv)
+      both([ci = ci, co = co, hw = hw, k = k, st = st](int c) {
+        return convSample(ci, co, hw, k, st, false, c, DType::BF16);
+      }, 2.0 * static_cast<double>(ci * co * k * k),
+           2.0 * co * ci * k * k * static_cast<double>(hw * hw) / static_cast<double>(st * st));
+  }
   std::vector<std::array<int64_t, 3>> dw = {
       {32, 112, 1}, {144, 56, 1}, {192, 28, 1}, {576, 14, 1}, {960, 7, 1}};
   if (!quick)

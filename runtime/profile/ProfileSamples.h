@@ -33,9 +33,10 @@ struct Sample {
 using SampleMaker = std::function<Sample()>;
 
 /// Matrix products and convolutions (hot and cold), batched matmuls,
-/// memory roofs of batch-1 linear, depthwise and thin 1x1 convolutions.
+/// memory roofs of batch-1 linear, depthwise and thin 1x1 convolutions;
+/// with `bf16`, bf16 linear layers and convolutions on ".bf16" curves.
 /// `cacheBytes` sizes the cold copies.
-std::vector<SampleMaker> computeSamples(bool quick, double cacheBytes);
+std::vector<SampleMaker> computeSamples(bool quick, double cacheBytes, bool bf16 = false);
 
 /// Memory-bound kernels at sizes from cache-resident to DRAM-sized.
 std::vector<SampleMaker> memorySamples(bool quick);

@@ -163,7 +163,10 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   std::vector<SampleMaker> compute, memory = memorySamples(quick);
   // The weighted samples depend on the cache size (cold copies); their
   // number does not.
-  const double total = 4.0 + static_cast<double>(computeSamples(quick, 1 << 20).size() +
+  // bf16 kernels have their own curves where the CPU computes bf16 natively;
+  // their peak is twice f32's (two bf16 products per f32 lane per dot).
+  const bool bf16 = cpuHasNativeBf16();
+  const double total = 4.0 + static_cast<double>(computeSamples(quick, 1 << 20, bf16).size() +
                                                  memory.size());
   double done = 0;
 
@@ -177,6 +180,8 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rapl = rapl && readRaplMicrojoules(raplEnd);
   dev.peakFlops["f32"] = peak;
+  if (bf16)
+    dev.peakFlops["bf16"] = 2 * peak;
   done += 1;
 
   progress(done / total, "memory bandwidth");
@@ -216,7 +221,8 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   done += 1;
 
   TimingBudget budget{quick ? 0.03 : 0.15, quick ? 3 : 5, 500};
-  compute = computeSamples(quick, static_cast<double>(std::max<uint64_t>(dev.cacheBytes, 1 << 20)));
+  compute = computeSamples(quick, static_cast<double>(std::max<uint64_t>(dev.cacheBytes, 1 << 20)),
+                           bf16);
   compute.insert(compute.end(), memory.begin(), memory.end());
   for (const SampleMaker &make : compute) {
     Sample s = make();
@@ -233,9 +239,11 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
     double callOverhead = s.compute && dev.libraryOverhead > 0 ? dev.libraryOverhead
                                                                : dev.launchOverhead;
     seconds = std::max(seconds - callOverhead, 0.2 * seconds);
-    if (s.compute)
-      dev.efficiency[s.curve].points.emplace_back(s.count,
-                                                  std::min(1.0, s.count / (peak * seconds)));
+    if (s.compute) {
+      double samplePeak = s.curve.find(".bf16") != std::string::npos ? 2 * peak : peak;
+      dev.efficiency[s.curve].points.emplace_back(
+          s.count, std::min(1.0, s.count / (samplePeak * seconds)));
+    }
     else
       dev.throughput[s.curve].points.emplace_back(s.count, s.count / seconds);
     done += 1;
@@ -246,16 +254,23 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
     c.normalize();
   // Family curves pool their kernels' points: "gemm" (every matrix product
   // the importer makes) and "conv" (every dense convolution).
-  for (std::string suffix : {"", ".cold"}) {
-    for (const char *member : {"conv1x1", "conv1x1_strided", "conv3x3+", "conv_stem"})
-      for (const auto &p : dev.efficiency[member + suffix].points)
-        dev.efficiency["conv" + suffix].points.push_back(p);
-    dev.efficiency["conv" + suffix].normalize();
-  }
-  for (const char *member : {"linear", "matmul"})
-    for (const auto &p : dev.efficiency[member].points)
-      dev.efficiency["gemm"].points.push_back(p);
-  dev.efficiency["gemm"].normalize();
+  // bf16 curves pool into "conv.bf16" and "gemm.bf16" the same way.
+  auto pool = [&](const std::string &family, std::initializer_list<const char *> members,
+                  const std::string &suffix) {
+    hw::Curve merged;
+    for (const char *member : members)
+      if (auto it = dev.efficiency.find(member + suffix); it != dev.efficiency.end())
+        merged.points.insert(merged.points.end(), it->second.points.begin(),
+                             it->second.points.end());
+    if (!merged.points.empty()) {
+      merged.normalize();
+      dev.efficiency[family + suffix] = std::move(merged);
+    }
+  };
+  for (std::string suffix : {"", ".cold", ".bf16", ".bf16.cold"})
+    pool("conv", {"conv1x1", "conv1x1_strided", "conv3x3+", "conv_stem"}, suffix);
+  for (std::string suffix : {"", ".bf16"})
+    pool("gemm", {"linear", "matmul"}, suffix);
   // A class curve is the mean of its members' curves, read at every size
   // any member was measured at.
   for (const auto &[cls, members] : classes()) {

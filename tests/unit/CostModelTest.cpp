@@ -69,6 +69,42 @@ TEST_CASE("compute ops: roofline with the measured efficiency", "[cost]") {
   CHECK(cost.priced({1e9, 0}, "x", "y", true, 0).compute == Approx(0.01));
 }
 
+TEST_CASE("bf16 compute uses the bf16 curves and peak where the device has both",
+          "[cost]") {
+  hw::Description d = testing::roundMachine();
+  hw::Device &dev = d.hosts[0].devices[0];
+  // Without bf16 entries bf16 work is priced like f32: 1 GFLOP at 0.5 of
+  // 100 GFLOP/s = 20 ms.
+  {
+    Fixture f(d);
+    CostModel cost(f.hw);
+    OpCost c = cost.priced({1e9, 0}, "linear", "gemm", true, 0, "bf16");
+    CHECK(c.curve == "gemm");
+    CHECK(c.compute == Approx(0.02));
+  }
+  // A bf16 peak alone is not enough: no bf16 curve, still f32.
+  dev.peakFlops["bf16"] = 200e9;
+  {
+    Fixture f(d);
+    CostModel cost(f.hw);
+    CHECK(cost.priced({1e9, 0}, "linear", "gemm", true, 0, "bf16").compute == Approx(0.02));
+  }
+  // With both: 1 GFLOP at 0.8 of 200 GFLOP/s = 6.25 ms; f32 work unchanged.
+  dev.efficiency["gemm.bf16"].points = {{1e6, 0.2}, {1e9, 0.8}};
+  Fixture f(d);
+  CostModel cost(f.hw);
+  OpCost c = cost.priced({1e9, 0}, "linear", "gemm", true, 0, "bf16");
+  CHECK(c.curve == "gemm.bf16");
+  CHECK(c.compute == Approx(1e9 / (200e9 * 0.8)));
+  CHECK(cost.priced({1e9, 0}, "linear", "gemm", true, 0).compute == Approx(0.02));
+  // Through the IR: a bf16 linear is classified as bf16 work.
+  Ops ops("%x: tensor<64x1024xbf16>, %w: tensor<1024x1024xbf16>",
+          "  %y = popt.linear %x, %w : (tensor<64x1024xbf16>, tensor<1024x1024xbf16>) -> "
+          "tensor<64x1024xbf16>");
+  CHECK(classifyOp(ops.ops[0]).dtype == "bf16");
+  CHECK(cost.op(ops.ops[0], 0).curve == "gemm.bf16");
+}
+
 TEST_CASE("memory-bound ops: the kernel's curve, else its family's", "[cost]") {
   Fixture f;
   CostModel cost(f.hw);

@@ -8,11 +8,15 @@
 // and with --by-kind the same per op kind summed over all models (what to
 // fix when a model misses).
 //
+// With --bf16 each model is cast to bfloat16 in LibTorch first (as in
+// bench-runtime --bf16).
+//
 // Usage: bench-costmodel [MODELS_DIR] [--iterations N] [--warmup N]
 //                        [--cache-dir DIR | --target HW.json] [--only NAME]
-//                        [--by-kind] [--per-op]
+//                        [--by-kind] [--per-op] [--bf16]
 //
 //===----------------------------------------------------------------------===//
+#include "Bf16Archive.h"
 #include "compiler/driver/Compile.h"
 #include "runtime/plan/PlanFormat.h"
 
@@ -42,7 +46,7 @@ double median(std::vector<double> v) {
 int main(int argc, char **argv) {
   std::string dir = "build/models", only, cacheDir, target;
   int iterations = 20, warmup = 5;
-  bool byKind = false, perOpTable = false;
+  bool byKind = false, perOpTable = false, bf16 = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--iterations" && i + 1 < argc)
@@ -59,6 +63,8 @@ int main(int argc, char **argv) {
       byKind = true;
     else if (a == "--per-op")
       perOpTable = true;
+    else if (a == "--bf16")
+      bf16 = true;
     else
       dir = a;
   }
@@ -80,6 +86,11 @@ int main(int argc, char **argv) {
       continue;
     std::string model = dir + "/" + e["file"].get<std::string>();
     std::string planPath = "/tmp/bench-costmodel-" + key + ".plan";
+    if (bf16) {
+      std::string cast = "/tmp/bench-costmodel-" + key + ".bf16.pt";
+      popt::bench::writeBf16Archive(model, cast);
+      model = cast;
+    }
     std::string reportPath = "/tmp/bench-costmodel-" + key + ".json";
     popt::CompileOptions copt;
     copt.import.modelPath = model;
@@ -89,8 +100,9 @@ int main(int argc, char **argv) {
     copt.targetPath = target;
     copt.printSummary = false;
     for (const auto &s : e["inputs"]) {
-      std::string err;
-      copt.import.inputs.push_back(*popt::parseInputSpec(s.get<std::string>(), err));
+      std::string err, text = s.get<std::string>();
+      copt.import.inputs.push_back(
+          *popt::parseInputSpec(bf16 ? popt::bench::bf16Spec(text) : text, err));
     }
     std::string sinkText;
     llvm::raw_string_ostream sink(sinkText);
@@ -141,6 +153,8 @@ int main(int argc, char **argv) {
                       ops[k]["seconds"].get<double>() * 1e3, perOpMedian[k] * 1e3);
       }
     std::remove(planPath.c_str());
+    if (bf16)
+      std::remove(model.c_str());
     std::remove(reportPath.c_str());
   }
   if (errors.empty()) {
@@ -158,8 +172,8 @@ int main(int argc, char **argv) {
       std::printf("| %s | %.3f | %.3f | %.2f |\n", k.c_str(), v.first * 1e3, v.second * 1e3,
                   v.second > 0 ? v.first / v.second : 0.0);
   }
-  std::printf("\ncommand: bench-costmodel %s --iterations %d --warmup %d%s%s\n", dir.c_str(),
+  std::printf("\ncommand: bench-costmodel %s --iterations %d --warmup %d%s%s%s\n", dir.c_str(),
               iterations, warmup, target.empty() ? "" : (" --target " + target).c_str(),
-              byKind ? " --by-kind" : "");
+              byKind ? " --by-kind" : "", bf16 ? " --bf16" : "");
   return 0;
 }

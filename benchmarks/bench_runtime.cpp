@@ -14,6 +14,7 @@
 //                      [--only NAME] [--bf16]
 //
 //===----------------------------------------------------------------------===//
+#include "Bf16Archive.h"
 #include "compiler/driver/Compile.h"
 #include "runtime/core/Executor.h"
 
@@ -84,10 +85,9 @@ int main(int argc, char **argv) {
     std::string model = dir + "/" + e["file"].get<std::string>();
     std::string planPath = "/tmp/bench-runtime-" + key + ".plan";
     if (bf16) {
-      torch::jit::Module m = torch::jit::load(model);
-      m.to(at::kBFloat16);
-      model = "/tmp/bench-runtime-" + key + ".bf16.pt";
-      m.save(model);
+      std::string cast = "/tmp/bench-runtime-" + key + ".bf16.pt";
+      popt::bench::writeBf16Archive(model, cast);
+      model = cast;
     }
     popt::CompileOptions copt;
     copt.import.modelPath = model;
@@ -97,8 +97,8 @@ int main(int argc, char **argv) {
     for (const auto &s : e["inputs"]) {
       std::string err, text = s.get<std::string>();
       bool isFloat = torchType(text) == at::kFloat;
-      if (bf16 && isFloat)
-        text += ":bf16";
+      if (bf16)
+        text = popt::bench::bf16Spec(text);
       auto spec = popt::parseInputSpec(text, err);
       copt.import.inputs.push_back(*spec);
       torch::manual_seed(3);

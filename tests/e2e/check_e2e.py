@@ -33,7 +33,7 @@ ONLY = set(sys.argv[4:])
 TOLERANCE = 1e-4
 LOWP_TOLERANCE = 2e-2
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
-from harness import run_checks  # noqa: E402
+from harness import Skip, run_checks  # noqa: E402
 from specs import make_inputs  # noqa: E402
 
 
@@ -67,7 +67,20 @@ def compare(name, ref, got, tolerance=TOLERANCE):
 SCALES = (1.0, -1.0, 3.0, 0.01, 20.0)
 
 
+def cpu_runs_bf16():
+    """oneDNN's bf16 convolutions and matmuls need AVX-512 (F, BW, VL, DQ)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return all(x in flags for x in ("avx512f", "avx512bw", "avx512vl", "avx512dq"))
+
+
 def check(key, e):
+    if any(s.endswith(":bf16") for s in e["inputs"]) or e["model"].startswith("bf16_"):
+        if not cpu_runs_bf16():
+            return Skip("this CPU has no AVX-512, which oneDNN's bf16 kernels need")
     work = os.path.join(OUT, key)
     os.makedirs(work, exist_ok=True)
     model = torch.jit.load(os.path.join(MODELS, e["file"])).eval()

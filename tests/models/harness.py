@@ -1,13 +1,18 @@
 """The loop the model-driven test scripts share: run a check per manifest
 entry on two workers, print one line each and the closing count, exit 1 on
-any failure."""
+any failure. A check that returns a Skip prints its reason and counts as
+skipped, not failed (hardware the test needs is missing)."""
 import concurrent.futures
 import sys
 
 
+class Skip(str):
+    """Why a check did not run on this machine."""
+
+
 def run_checks(entries, check):
-    """entries: {key: entry}; check(key, entry) returns None or an error."""
-    failed = 0
+    """entries: {key: entry}; check(key, entry) returns None, an error or a Skip."""
+    failed = skipped = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         futures = {k: pool.submit(check, k, e) for k, e in sorted(entries.items())}
         for key, fut in futures.items():
@@ -15,7 +20,12 @@ def run_checks(entries, check):
                 err = fut.result()
             except Exception as ex:  # a crash in the harness is a failure too
                 err = f"harness error: {ex}"
+            if isinstance(err, Skip):
+                print(f"skip {key}: {err}", flush=True)
+                skipped += 1
+                continue
             print(f"{'FAIL' if err else 'ok  '} {key}" + (f": {err}" if err else ""), flush=True)
             failed += bool(err)
-    print(f"{len(entries) - failed} passed, {failed} failed")
+    print(f"{len(entries) - failed - skipped} passed, {failed} failed" +
+          (f", {skipped} skipped" if skipped else ""))
     sys.exit(1 if failed else 0)

@@ -106,6 +106,10 @@ TEST_CASE("channels-last max pooling in f32 and bf16 matches the naive definitio
   }
   for (DType dtype : {DType::F32, DType::BF16}) {
     INFO("dtype " << (dtype == DType::F32 ? "f32" : "bf16"));
+    if (dtype == DType::BF16 && !cpu::cpuRunsBf16Kernels()) {
+      WARN("bf16 skipped: this CPU has no AVX-512 for oneDNN's bf16 convolutions");
+      continue;
+    }
     size_t es = dtype == DType::F32 ? 4 : 2;
     std::vector<uint8_t> eye(size_t(q.c * q.c) * es, 0);
     for (int64_t ch = 0; ch < q.c; ++ch) {

@@ -483,6 +483,10 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
 }
 } // namespace
 
+bool cpuRunsBf16Kernels() {
+  return dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core;
+}
+
 bool makeDnnlKernel(const KernelArgs &args, Status &status,
                     std::unique_ptr<Kernel> &out) {
   K kind = args.op->kind();

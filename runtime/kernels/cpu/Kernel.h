@@ -85,6 +85,11 @@ private:
 /// it (for instance a dtype without a CPU kernel yet).
 Status makeCpuKernel(const KernelArgs &args, std::unique_ptr<Kernel> &out);
 
+/// Whether this CPU runs oneDNN's bf16 convolutions and matmuls (they need
+/// AVX-512 with the BW, VL and DQ extensions; native bf16 products are
+/// faster still). Tests of bf16 plans skip themselves without it.
+bool cpuRunsBf16Kernels();
+
 // Family entry points (one file each); each returns false when the kind is
 // not its own.
 bool makeElementwiseKernel(const KernelArgs &args, Status &status,

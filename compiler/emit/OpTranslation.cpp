@@ -16,6 +16,15 @@ namespace popt {
 
 namespace {
 std::vector<int64_t> toVector(ArrayRef<int64_t> a) { return {a.begin(), a.end()}; }
+
+/// A fused op's activation code and clamp range (the same attributes on
+/// fused_conv2d, fused_linear and fused_matmul).
+template <typename FusedOp> int64_t activationCode(FusedOp o) {
+  return int64_t(static_cast<uint32_t>(o.getActivation()));
+}
+template <typename FusedOp> std::vector<double> clampRange(FusedOp o) {
+  return {o.getClampMin().convertToDouble(), o.getClampMax().convertToDouble()};
+}
 } // namespace
 
 std::optional<plan::OpKind> translateOp(Operation &op, std::vector<int64_t> &ints,
@@ -30,22 +39,21 @@ std::optional<plan::OpKind> translateOp(Operation &op, std::vector<int64_t> &int
       })
       .Case([&](FusedConv2dOp o) {
         auto s = o.getStride(), p = o.getPadding(), d = o.getDilation();
-        ints = {s[0], s[1], p[0], p[1], d[0], d[1],
-                int64_t(o.getGroups()), int64_t(static_cast<uint32_t>(o.getActivation()))};
-        floats = {o.getClampMin().convertToDouble(), o.getClampMax().convertToDouble()};
+        ints = {s[0], s[1], p[0], p[1], d[0], d[1], int64_t(o.getGroups()), activationCode(o)};
+        floats = clampRange(o);
         return K::FusedConv2d;
       })
       .Case([&](LinearOp) { return K::Linear; })
       .Case([&](FusedLinearOp o) {
-        ints = {int64_t(static_cast<uint32_t>(o.getActivation()))};
-        floats = {o.getClampMin().convertToDouble(), o.getClampMax().convertToDouble()};
+        ints = {activationCode(o)};
+        floats = clampRange(o);
         return K::FusedLinear;
       })
       .Case([&](MatmulOp) { return K::Matmul; })
       .Case([&](FusedMatmulOp o) {
-        ints = {int64_t(static_cast<uint32_t>(o.getActivation()))};
-        floats = {o.getClampMin().convertToDouble(), o.getClampMax().convertToDouble(),
-                  o.getScale().convertToDouble()};
+        ints = {activationCode(o)};
+        floats = clampRange(o);
+        floats.push_back(o.getScale().convertToDouble());
         return K::FusedMatmul;
       })
       .Case([&](BatchNormOp o) {

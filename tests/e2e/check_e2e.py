@@ -20,6 +20,7 @@ bf16 tensors travel as f32 .npy files (exactly; popt-run rounds bf16 inputs
 given as f32). LibTorch 1.13 has no f16 CPU kernels for most ops: an f16
 model's reference is the same model run in f32, rounded to f16 at the end.
 """
+import functools
 import json
 import os
 import subprocess
@@ -67,6 +68,7 @@ def compare(name, ref, got, tolerance=TOLERANCE):
 SCALES = (1.0, -1.0, 3.0, 0.01, 20.0)
 
 
+@functools.lru_cache(maxsize=None)
 def cpu_runs_bf16():
     """oneDNN's bf16 convolutions and matmuls need AVX-512 (F, BW, VL, DQ)."""
     try:

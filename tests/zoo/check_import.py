@@ -30,10 +30,12 @@ def run(args):
 
 
 def compile_args(entry, emit, extra=()):
+    """popt-compile on the entry's model, writing the imported IR to `emit`
+    (or nothing, when None)."""
     args = [os.path.join(BIN, "popt-compile"), os.path.join(MODELS, entry["file"]), "--quiet"]
     for spec in entry["inputs"]:
         args += ["--input-shape", spec]
-    return args + ["--emit-mlir", f"import={emit}", *extra]
+    return args + (["--emit-mlir", f"import={emit}"] if emit else []) + list(extra)
 
 
 def check_ok(key, e):
@@ -85,10 +87,7 @@ def check_no_plan(key, e):
     if err:
         return err
     plan = os.path.join(OUT, key + ".plan")
-    args = [os.path.join(BIN, "popt-compile"), os.path.join(MODELS, e["file"]), "--quiet", "-o", plan]
-    for spec in e["inputs"]:
-        args += ["--input-shape", spec]
-    r = run(args)
+    r = run(compile_args(e, None, ["-o", plan]))
     if r.returncode != 2:
         return f"plan: expected exit 2, got {r.returncode}"
     if "has no CPU kernel" not in r.stderr or ".py:" not in r.stderr:

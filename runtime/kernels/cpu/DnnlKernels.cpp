@@ -118,10 +118,19 @@ public:
   bool copiedWeights() const override { return copied; }
 };
 
-/// Appends the fused activation (plan encoding: 0 none, 1 relu, 2 clamp to
-/// [lo, hi], 3 exact gelu, 4 tanh gelu) as an eltwise post-op.
-void appendActivation(dnnl::post_ops &ops, int64_t activation, double lo, double hi) {
+/// A fused op's epilogue as oneDNN post-ops, in the order the fused ops
+/// define: a scale (when not 1), the sum with a residual (copied into the
+/// destination before each call: oneDNN's binary post-op on plain layouts
+/// falls back to a slow reference kernel), then the activation (plan
+/// encoding: 0 none, 1 relu, 2 clamp to [lo, hi], 3 exact gelu, 4 tanh gelu).
+dnnl::primitive_attr epilogue(double scale, bool residual, int64_t activation, double lo,
+                              double hi) {
   using A = dnnl::algorithm;
+  dnnl::post_ops ops;
+  if (scale != 1.0)
+    ops.append_eltwise(1.0f, A::eltwise_linear, static_cast<float>(scale), 0.0f);
+  if (residual)
+    ops.append_sum(1.0f);
   switch (activation) {
   case 1: ops.append_eltwise(1.0f, A::eltwise_relu, 0.0f, 0.0f); break;
   case 2:
@@ -131,6 +140,9 @@ void appendActivation(dnnl::post_ops &ops, int64_t activation, double lo, double
   case 4: ops.append_eltwise(1.0f, A::eltwise_gelu_tanh, 0.0f, 0.0f); break;
   default: break;
   }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return attr;
 }
 
 /// One thread for primitives smaller than kSmallWorkFlops, else all.
@@ -204,18 +216,9 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   memory::dims padR{a.attr(2) - (transposed ? a.attr(8) : 0),
                     a.attr(3) - (transposed ? a.attr(9) : 0)};
   // fused_conv2d: residual add and activation as oneDNN post-ops.
-  dnnl::primitive_attr attr;
   bool hasResidual = fused && a.in.size() == 4;
-  if (fused) {
-    dnnl::post_ops ops;
-    // The residual is copied into dst before the primitive runs; the sum
-    // post-op then adds the convolution to it (oneDNN's binary post-op on
-    // plain layouts falls back to a slow reference kernel).
-    if (hasResidual)
-      ops.append_sum(1.0f);
-    appendActivation(ops, a.attr(7), a.fattr(0), a.fattr(1));
-    attr.set_post_ops(ops);
-  }
+  dnnl::primitive_attr attr =
+      fused ? epilogue(1.0, hasResidual, a.attr(7), a.fattr(0), a.fattr(1)) : dnnl::primitive_attr();
   // popt weights: [O, I/G, kh, kw], or transposed [I, O/G, kh, kw].
   memory::dims wDims;
   tag wTag;
@@ -389,17 +392,9 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   k->threads = threadsFor(2.0 * double(a.out->numel) * double(srcD.back()));
   ThreadLimit limit(k->threads);
   try {
-    dnnl::primitive_attr attr;
-    if (fused) {
-      dnnl::post_ops ops;
-      if (kind == K::FusedMatmul && a.fattr(2) != 1.0)
-        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear,
-                           static_cast<float>(a.fattr(2)), 0.0f);
-      if (hasResidual)
-        ops.append_sum(1.0f);
-      appendActivation(ops, a.attr(0), a.fattr(0), a.fattr(1));
-      attr.set_post_ops(ops);
-    }
+    double scale = kind == K::FusedMatmul ? a.fattr(2) : 1.0;
+    dnnl::primitive_attr attr = fused ? epilogue(scale, hasResidual, a.attr(0), a.fattr(0), a.fattr(1))
+                                      : dnnl::primitive_attr();
     dnnl::matmul::desc desc(src, wei, bias, dst);
     dnnl::matmul::primitive_desc pd(desc, attr, d.engine);
     k->primitive = dnnl::matmul(pd);

@@ -9,6 +9,7 @@
 #include "compiler/emit/PlanEmitter.h"
 #include "popt/PoptDialect.h"
 #include "runtime/core/Executor.h"
+#include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/plan/PlanLoader.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -153,4 +154,63 @@ TEST_CASE("broken blocked layouts are refused", "[plan][packing]") {
   PackedConvPlan wrongReader;
   wrongReader.reluReadsWeight = true;
   CHECK_THAT(wrongReader.verify().message(), Contains("reads a packed weight"));
+}
+
+TEST_CASE("a weight packed in another kernel's layout is read by either kernel",
+          "[plan][packing]") {
+  // w[o][i] = (o * 16 + i) / 256 stored OIhw16i16o (an output channel
+  // innermost, then an input channel). The kernel made for it — popt's own
+  // convolution for channels-last activations on AVX-512 CPUs (it repacks),
+  // oneDNN's for plain ones (it reorders) — must compute the definition.
+  std::vector<int64_t> dims{16, 16, 1, 1}, strides{256, 256, 256, 256}, blocks{16, 16},
+      indices{1, 0};
+  fb::FlatBufferBuilder lb;
+  lb.Finish(plan::CreateBlockedLayoutDirect(lb, &dims, &dims, &strides, &blocks, &indices));
+  const auto *packed = fb::GetRoot<plan::BlockedLayout>(lb.GetBufferPointer());
+  std::vector<uint32_t> in{0, 1}, out{2};
+  std::vector<int64_t> ints{1, 1, 0, 0, 1, 1, 1, 0, 0, 0};
+  fb::FlatBufferBuilder ob;
+  ob.Finish(plan::CreateOpDirect(ob, plan::OpKind::Conv2d, &in, &out, &ints));
+  const auto *op = fb::GetRoot<plan::Op>(ob.GetBufferPointer());
+
+  std::vector<float> weights(256), x(256), y(256);
+  for (int o = 0; o < 16; ++o)
+    for (int i = 0; i < 16; ++i)
+      weights[size_t(i * 16 + o)] = float(o * 16 + i) / 256.0f;
+  for (size_t e = 0; e < x.size(); ++e)
+    x[e] = float(e % 7) - 3.0f;
+  for (plan::Layout layout : {plan::Layout::ChannelsLast, plan::Layout::Plain}) {
+    auto view = [&](float *data, std::vector<int64_t> shape, plan::Layout l) {
+      TensorView v;
+      v.data = data, v.shape = std::move(shape), v.numel = 256, v.bytes = 1024, v.layout = l;
+      return v;
+    };
+    TensorView xv = view(x.data(), {1, 16, 4, 4}, layout);
+    TensorView wv = view(weights.data(), dims, plan::Layout::Plain);
+    wv.packed = packed;
+    TensorView yv = view(y.data(), {1, 16, 4, 4}, layout);
+    cpu::KernelArgs args;
+    args.op = op;
+    args.in = {&xv, &wv};
+    args.out = &yv;
+    std::unique_ptr<cpu::Kernel> kernel;
+    REQUIRE(cpu::makeCpuKernel(args, kernel).isOk());
+    // oneDNN may run a plain source in a blocked copy (the executor's
+    // shared scratch region).
+    std::vector<uint64_t> scratch((kernel->scratchBytes() + 127) / 8);
+    if (kernel->scratchBytes())
+      kernel->bindScratch(reinterpret_cast<void *>(
+          (reinterpret_cast<uintptr_t>(scratch.data()) + 63) / 64 * 64));
+    REQUIRE(kernel->run().isOk());
+    bool channelsLast = layout == plan::Layout::ChannelsLast;
+    for (int o = 0; o < 16; ++o)
+      for (int pos = 0; pos < 16; ++pos) {
+        double want = 0;
+        for (int i = 0; i < 16; ++i)
+          want += (o * 16 + i) / 256.0 * x[size_t(channelsLast ? pos * 16 + i : i * 16 + pos)];
+        INFO((channelsLast ? "channels-last" : "plain") << " o " << o << " position " << pos);
+        REQUIRE(y[size_t(channelsLast ? pos * 16 + o : o * 16 + pos)] ==
+                Approx(want).epsilon(1e-5).margin(1e-5));
+      }
+  }
 }

@@ -5,7 +5,8 @@ namespace popt::cpu {
 
 Status makeCpuKernel(const KernelArgs &args, std::unique_ptr<Kernel> &out) {
   Status status;
-  if (makeDnnlKernel(args, status, out) ||
+  if (makeDirectConvKernel(args, status, out) ||
+      makeDnnlKernel(args, status, out) ||
       makeElementwiseKernel(args, status, out) ||
       makeShapeKernel(args, status, out) ||
       makeReductionKernel(args, status, out) ||

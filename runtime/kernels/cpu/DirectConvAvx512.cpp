@@ -1,0 +1,247 @@
+//===- DirectConvAvx512.cpp - the direct convolution's AVX-512 loops ------===//
+//
+// Work is split into items of (block group, output row): a group is as many
+// pairs of 16-channel output blocks as keep their weights within half the
+// L2 cache, so a thread reuses them over the row's tiles. A 1x1, stride-1,
+// unpadded convolution over a contiguous channels-last source is one long
+// row (a matrix product), cut into chunks of 48 positions. Tiles within a
+// row are balanced (56 positions: 12+11+11+11+11, not 12x4+8) so that no
+// tile runs on a handful of accumulators.
+//
+// Only the functions marked avx512f use AVX-512; callers check
+// directConvAvailable() first.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/cpu/DirectConv.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+// GCC 12's _mm512_max_ps/_mm512_min_ps pass an undefined vector as their
+// (unused) merge source, which -Wmaybe-uninitialized reports at every use.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace popt::cpu {
+
+namespace {
+
+/// Output positions per tile (two output blocks each: 24 accumulators).
+constexpr int kTile = 12;
+/// Positions per work item of a flattened 1x1 convolution.
+constexpr int64_t kChunk = 4 * kTile;
+/// Weight bytes of a block group (half of a 1 MB L2).
+constexpr int64_t kGroupBytes = 512 << 10;
+
+/// What a padded-out window position reads (with a step of 0).
+alignas(64) constexpr float kZero[16] = {};
+
+struct Context {
+  DirectConvProblem p;
+  DirectConvTensors t;
+  int64_t blocks = 0;       ///< 16-channel output blocks
+  __mmask16 tail = 0xFFFF;  ///< lanes of the last block that exist
+  int64_t blockStride = 0;  ///< weight elements per output block
+  int64_t lo = 0, hi = -1;  ///< columns whose whole window is inside the row
+  int64_t chunks = 1;       ///< work items per output row
+  int64_t pairs = 0, pairsPerGroup = 1, groups = 1;
+};
+
+/// acc[b][j] += weights[b][k] * input(j, k) for k < count: the weights of
+/// block b are 16 floats per k from `w + b * blockStride`.
+template <int UR, int NB, typename Input>
+[[gnu::target("avx512f")]] [[gnu::always_inline]] inline void
+accumulate(__m512 (&acc)[NB][UR], const float *w, int64_t blockStride, int64_t count,
+           Input input) {
+  for (int64_t k = 0; k < count; ++k) {
+    __m512 wv[NB];
+    for (int b = 0; b < NB; ++b)
+      wv[b] = _mm512_loadu_ps(w + b * blockStride + k * 16);
+#pragma GCC unroll 16
+    for (int j = 0; j < UR; ++j) {
+      __m512 x = _mm512_set1_ps(input(j, k));
+      for (int b = 0; b < NB; ++b)
+        acc[b][j] = _mm512_fmadd_ps(wv[b], x, acc[b][j]);
+    }
+  }
+}
+
+/// UR consecutive output positions of row `oh` from column `ow0`, output
+/// blocks [blk0, blk0 + NB).
+template <int UR, int NB>
+[[gnu::target("avx512f")]] void tile(const Context &c, int64_t img, int64_t oh, int64_t ow0,
+                                     int64_t blk0, bool interior) {
+  const DirectConvProblem &p = c.p;
+  __m512 acc[NB][UR];
+  for (int b = 0; b < NB; ++b) {
+    __m512 bias = _mm512_loadu_ps(c.t.bias + (blk0 + b) * 16);
+    for (int j = 0; j < UR; ++j)
+      acc[b][j] = bias;
+  }
+  const float *weights = c.t.weights + blk0 * c.blockStride;
+  const float *image = c.t.src + img * p.srcN;
+  const int64_t columnStride = p.inC * 16; // weights per window column
+  for (int64_t kh = 0; kh < p.kH; ++kh) {
+    int64_t ih = oh * p.strideH - p.padT + kh * p.dilH;
+    if (ih < 0 || ih >= p.inH)
+      continue;
+    const float *row = image + ih * p.srcH;
+    const float *wk = weights + kh * p.kW * columnStride;
+    if (interior && p.srcC == 1 && p.dilW == 1) {
+      // Channels-last: a position's window columns and channels are one
+      // contiguous run, as are the weights for them.
+      const float *in = row + (ow0 * p.strideW - p.padL) * p.srcW;
+      const int64_t step = p.strideW * p.srcW;
+      accumulate<UR, NB>(acc, wk, c.blockStride, p.kW * p.inC,
+                         [&](int j, int64_t k) { return in[j * step + k]; });
+      continue;
+    }
+    // Tiles at the row's ends, plain sources and dilated windows: one
+    // window column at a time. Columns inside the row for the whole tile
+    // read with a fixed step; the others point each position at its own
+    // column or, outside the row, at zeros.
+    for (int64_t kw = 0; kw < p.kW; ++kw) {
+      const int64_t iw0 = ow0 * p.strideW - p.padL + kw * p.dilW;
+      const int64_t iwLast = iw0 + (UR - 1) * p.strideW;
+      const float *wkw = wk + kw * columnStride;
+      if (iw0 >= 0 && iwLast < p.inW) {
+        const float *in = row + iw0 * p.srcW;
+        const int64_t step = p.strideW * p.srcW;
+        if (p.srcC == 1)
+          accumulate<UR, NB>(acc, wkw, c.blockStride, p.inC, [&](int j, int64_t ic) {
+            return in[j * step + ic];
+          });
+        else
+          accumulate<UR, NB>(acc, wkw, c.blockStride, p.inC, [&](int j, int64_t ic) {
+            return in[j * step + ic * p.srcC];
+          });
+        continue;
+      }
+      const float *q[UR];
+      int64_t qStep[UR];
+      for (int j = 0; j < UR; ++j) {
+        int64_t iw = iw0 + j * p.strideW;
+        bool inside = iw >= 0 && iw < p.inW;
+        q[j] = inside ? row + iw * p.srcW : kZero;
+        qStep[j] = inside ? p.srcC : 0;
+      }
+      accumulate<UR, NB>(acc, wkw, c.blockStride, p.inC, [&](int j, int64_t ic) {
+        return q[j][ic * qStep[j]];
+      });
+    }
+  }
+  // Epilogue: (+ residual), activation, store (the last block masked).
+  const int64_t pos = (img * p.outH + oh) * p.outW + ow0;
+  float *out = c.t.dst + pos * p.outC + blk0 * 16;
+  const float *res = c.t.residual ? c.t.residual + pos * p.outC + blk0 * 16 : nullptr;
+  const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi), zero = _mm512_setzero_ps();
+  for (int j = 0; j < UR; ++j)
+    for (int b = 0; b < NB; ++b) {
+      __mmask16 m = blk0 + b == c.blocks - 1 ? c.tail : __mmask16(0xFFFF);
+      __m512 v = acc[b][j];
+      if (res)
+        v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, res + j * p.outC + b * 16));
+      if (p.activation == 1)
+        v = _mm512_max_ps(v, zero);
+      else if (p.activation == 2)
+        v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+      _mm512_mask_storeu_ps(out + j * p.outC + b * 16, m, v);
+    }
+}
+
+/// One tile for output blocks [blk0, blk0 + NB).
+template <int NB>
+[[gnu::target("avx512f")]] void tileOf(const Context &c, int64_t width, int64_t img, int64_t oh,
+                                       int64_t ow, int64_t blk0, bool interior) {
+  switch (width) {
+#define POPT_TILE(W)                                                                               \
+  case W:                                                                                          \
+    tile<W, NB>(c, img, oh, ow, blk0, interior);                                                   \
+    break;
+    POPT_TILE(1) POPT_TILE(2) POPT_TILE(3) POPT_TILE(4) POPT_TILE(5) POPT_TILE(6)
+    POPT_TILE(7) POPT_TILE(8) POPT_TILE(9) POPT_TILE(10) POPT_TILE(11) POPT_TILE(12)
+#undef POPT_TILE
+  default: break;
+  }
+}
+
+/// Work item `index` (image, row, chunk) for the block pairs of `group`:
+/// the row's columns in balanced tiles, each tile for every pair in turn
+/// (its input stays in L1 while the group's weights stream from L2).
+[[gnu::target("avx512f")]] void item(const Context &c, int64_t group, int64_t index) {
+  const int64_t chunk = index % c.chunks, rowIndex = index / c.chunks;
+  const int64_t oh = rowIndex % c.p.outH, img = rowIndex / c.p.outH;
+  const int64_t ow0 = chunk * c.p.outW / c.chunks, ow1 = (chunk + 1) * c.p.outW / c.chunks;
+  const int64_t firstPair = group * c.pairsPerGroup;
+  const int64_t lastPair = std::min(c.pairs, firstPair + c.pairsPerGroup);
+  const int64_t len = ow1 - ow0, tiles = (len + kTile - 1) / kTile;
+  if (tiles == 0)
+    return;
+  const int64_t base = len / tiles, extra = len % tiles;
+  for (int64_t i = 0, ow = ow0; i < tiles; ++i) {
+    const int64_t width = base + (i < extra ? 1 : 0);
+    const bool interior = ow >= c.lo && ow + width - 1 <= c.hi;
+    for (int64_t pair = firstPair; pair < lastPair; ++pair) {
+      const int64_t blk0 = 2 * pair;
+      if (blk0 + 1 < c.blocks)
+        tileOf<2>(c, width, img, oh, ow, blk0, interior);
+      else
+        tileOf<1>(c, width, img, oh, ow, blk0, interior);
+    }
+    ow += width;
+  }
+}
+
+} // namespace
+
+bool directConvAvailable() {
+  static const bool available = [] {
+    const char *choice = std::getenv("POPT_CONV_KERNEL");
+    if (choice && std::strcmp(choice, "onednn") == 0)
+      return false;
+    return bool(__builtin_cpu_supports("avx512f"));
+  }();
+  return available;
+}
+
+void runDirectConv(const DirectConvProblem &problem, const DirectConvTensors &tensors) {
+  if (problem.outC <= 0 || problem.batch * problem.outH * problem.outW <= 0)
+    return;
+  Context c;
+  c.p = problem;
+  c.t = tensors;
+  DirectConvProblem &p = c.p;
+  // A pointwise convolution over a contiguous channels-last image is a
+  // matrix product: one row of all its positions.
+  if (p.kH == 1 && p.kW == 1 && p.strideH == 1 && p.strideW == 1 && p.padT == 0 &&
+      p.padL == 0 && p.srcC == 1 && p.srcW == p.inC && p.srcH == p.inW * p.inC) {
+    p.inW = p.outW = p.inH * p.inW;
+    p.inH = p.outH = 1;
+    c.chunks = (p.outW + kChunk - 1) / kChunk;
+  }
+  c.blocks = (p.outC + kDirectConvBlock - 1) / kDirectConvBlock;
+  if (p.outC % 16)
+    c.tail = __mmask16((1u << (p.outC % 16)) - 1);
+  c.blockStride = p.kH * p.kW * p.inC * 16;
+  c.lo = (p.padL + p.strideW - 1) / p.strideW;
+  const int64_t hiColumn = p.inW - 1 + p.padL - (p.kW - 1) * p.dilW;
+  c.hi = hiColumn >= 0 ? hiColumn / p.strideW : -1;
+  c.pairs = (c.blocks + 1) / 2;
+  const int64_t pairBytes = 2 * c.blockStride * int64_t(sizeof(float));
+  // As few groups as the L2 budget allows, of equal sizes (threads split
+  // the items evenly, so unequal groups would leave one idle).
+  const int64_t fit = std::clamp<int64_t>(kGroupBytes / std::max<int64_t>(pairBytes, 1), 1, c.pairs);
+  c.groups = (c.pairs + fit - 1) / fit;
+  c.pairsPerGroup = (c.pairs + c.groups - 1) / c.groups;
+  const int64_t items = p.batch * p.outH * c.chunks;
+  const int64_t groups = c.groups;
+#pragma omp parallel for collapse(2) schedule(static) if (omp_get_max_threads() > 1)
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t i = 0; i < items; ++i)
+      item(c, g, i);
+}
+
+} // namespace popt::cpu

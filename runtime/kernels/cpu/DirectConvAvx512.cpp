@@ -52,15 +52,15 @@ struct Context {
 };
 
 /// acc[b][j] += weights[b][k] * input(j, k) for k < count: the weights of
-/// block b are 16 floats per k from `w + b * blockStride`.
+/// block b are 16 floats at `w + b * blockStride + k * wStep`.
 template <int UR, int NB, typename Input>
 [[gnu::target("avx512f")]] [[gnu::always_inline]] inline void
 accumulate(__m512 (&acc)[NB][UR], const float *w, int64_t blockStride, int64_t count,
-           Input input) {
+           Input input, int64_t wStep = 16) {
   for (int64_t k = 0; k < count; ++k) {
     __m512 wv[NB];
     for (int b = 0; b < NB; ++b)
-      wv[b] = _mm512_loadu_ps(w + b * blockStride + k * 16);
+      wv[b] = _mm512_loadu_ps(w + b * blockStride + k * wStep);
 #pragma GCC unroll 16
     for (int j = 0; j < UR; ++j) {
       __m512 x = _mm512_set1_ps(input(j, k));
@@ -151,6 +151,18 @@ template <int UR, int NB>
       const int64_t step = p.strideW * p.srcW;
       accumulate<UR, NB>(acc, wk, c.blockStride, p.kW * p.inC,
                          [&](int j, int64_t k) { return in[j * step + k]; });
+      continue;
+    }
+    if (interior && p.srcW == 1 && p.dilW == 1) {
+      // A plain (NCHW) source, a model's image: a position's window
+      // columns are a contiguous run in each channel's row.
+      const int64_t step = p.strideW;
+      for (int64_t ic = 0; ic < p.inC; ++ic) {
+        const float *in = row + ic * p.srcC + ow0 * p.strideW - p.padL;
+        accumulate<UR, NB>(
+            acc, wk + ic * 16, c.blockStride, p.kW,
+            [&](int j, int64_t k) { return in[j * step + k]; }, columnStride);
+      }
       continue;
     }
     // Tiles at the row's ends, plain sources and dilated windows: one

@@ -1,12 +1,16 @@
 //===- DirectConvAvx512.cpp - the direct convolution's AVX-512 loops ------===//
 //
-// Work is split into items of (block group, output row): a group is as many
-// pairs of 16-channel output blocks as keep their weights within half the
-// L2 cache, so a thread reuses them over the row's tiles. A 1x1, stride-1,
-// unpadded convolution over a contiguous channels-last source is one long
-// row (a matrix product), cut into chunks of 48 positions. Tiles within a
-// row are balanced (56 positions: 12+11+11+11+11, not 12x4+8) so that no
-// tile runs on a handful of accumulators.
+// Work is split into items of (block group, output row). A group is as
+// many pairs of 16-channel output blocks as keep their weights within half
+// the L2 cache, all groups of one size. An item walks its row in balanced
+// tiles (56 positions: 12+11+11+11+11, not 12x4+8, so that no tile runs on
+// a handful of accumulators), each tile through every pair of its group:
+// the tile's input stays in L1 while the group's weights stream from L2.
+// A 1x1, stride-1, unpadded convolution over a contiguous channels-last
+// source is one long row (a matrix product) cut into chunks of about 48
+// positions, as many chunks as a multiple of the thread count, its whole
+// tiles inlined. Threads take contiguous rows (with every group) when the
+// weights are smaller than the image, else share the (group, row) space.
 //
 // Only the functions marked avx512f use AVX-512; callers check
 // directConvAvailable() first.
@@ -31,7 +35,7 @@ namespace {
 
 /// Output positions per tile (two output blocks each: 24 accumulators).
 constexpr int kTile = 12;
-/// Positions per work item of a flattened 1x1 convolution.
+/// Positions per work item of a flattened 1x1 convolution (about).
 constexpr int64_t kChunk = 4 * kTile;
 /// Weight bytes of a block group (half of a 1 MB L2).
 constexpr int64_t kGroupBytes = 512 << 10;
@@ -289,7 +293,8 @@ void runDirectConv(const DirectConvProblem &problem, const DirectConvTensors &te
   // A pointwise convolution over a contiguous channels-last image is a
   // matrix product: one row of all its positions.
   if (p.kH == 1 && p.kW == 1 && p.strideH == 1 && p.strideW == 1 && p.padT == 0 &&
-      p.padL == 0 && p.srcC == 1 && p.srcW == p.inC && p.srcH == p.inW * p.inC) {
+      p.padL == 0 && p.srcC == 1 && p.srcW == p.inC && p.srcH == p.inW * p.inC &&
+      p.srcN == p.inH * p.srcH) {
     p.inW = p.outW = p.inH * p.inW;
     p.inH = p.outH = 1;
     // About kChunk positions per item, and a multiple of the thread count

@@ -8,8 +8,7 @@
 // the tile's input stays in L1 while the group's weights stream from L2.
 // A 1x1, stride-1, unpadded convolution over a contiguous channels-last
 // source is one long row (a matrix product) cut into chunks of about 48
-// positions, as many chunks as a multiple of the thread count, its whole
-// tiles inlined. Threads take contiguous rows (with every group) when the
+// positions, as many chunks as a multiple of the thread count. Threads take contiguous rows (with every group) when the
 // weights are smaller than the image, else share the (group, row) space.
 //
 // Only the functions marked avx512f use AVX-512; callers check
@@ -78,8 +77,10 @@ accumulate(__m512 (&acc)[NB][UR], const float *w, int64_t blockStride, int64_t c
 template <int UR, int NB>
 [[gnu::target("avx512f")]] [[gnu::always_inline]] inline void
 startAtBias(const Context &c, __m512 (&acc)[NB][UR], int64_t blk0) {
+#pragma GCC unroll 4
   for (int b = 0; b < NB; ++b) {
     __m512 bias = _mm512_loadu_ps(c.t.bias + (blk0 + b) * 16);
+#pragma GCC unroll 16
     for (int j = 0; j < UR; ++j)
       acc[b][j] = bias;
   }
@@ -95,7 +96,11 @@ store(const Context &c, __m512 (&acc)[NB][UR], int64_t pos, int64_t blk0) {
   float *out = c.t.dst + pos * p.outC + blk0 * 16;
   const float *res = c.t.residual ? c.t.residual + pos * p.outC + blk0 * 16 : nullptr;
   const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi), zero = _mm512_setzero_ps();
+  // Unrolled, so that the accumulators stay in registers (a loop here
+  // made GCC keep them on the stack for the whole tile).
+#pragma GCC unroll 16
   for (int j = 0; j < UR; ++j)
+#pragma GCC unroll 4
     for (int b = 0; b < NB; ++b) {
       // Masked loads and stores only for a partial last block: they are
       // slower than plain ones even with every lane set.
@@ -116,19 +121,24 @@ store(const Context &c, __m512 (&acc)[NB][UR], int64_t pos, int64_t blk0) {
     }
 }
 
-/// A full tile of a flattened pointwise convolution (a matrix product):
-/// inlined into the loop over tiles, since with few input channels a
-/// call's setup costs as much as the products.
+/// `count` full tiles from output position `pos` of a flattened pointwise
+/// convolution (a matrix product), blocks [blk0, blk0 + NB): one call for
+/// a chunk's whole tiles, since with few input channels a call's setup
+/// costs as much as a tile's products. (Inlined into the loop over pairs,
+/// GCC kept the accumulators on the stack: 2x slower.)
 template <int NB>
-[[gnu::target("avx512f")]] [[gnu::always_inline]] inline void
-pointwiseTile(const Context &c, int64_t pos, int64_t blk0) {
-  __m512 acc[NB][kTile];
-  startAtBias<kTile, NB>(c, acc, blk0);
-  const float *in = c.t.src + pos * c.p.inC;
+[[gnu::target("avx512f")]] [[gnu::noinline]] void pointwiseTiles(const Context &c, int64_t pos,
+                                                                 int64_t count, int64_t blk0) {
   const int64_t k = c.p.inC;
-  accumulate<kTile, NB>(acc, c.t.weights + blk0 * c.blockStride, c.blockStride, k,
-                        [&](int j, int64_t i) { return in[j * k + i]; });
-  store<kTile, NB>(c, acc, pos, blk0);
+  const float *weights = c.t.weights + blk0 * c.blockStride;
+  for (int64_t t = 0; t < count; ++t, pos += kTile) {
+    __m512 acc[NB][kTile];
+    startAtBias<kTile, NB>(c, acc, blk0);
+    const float *in = c.t.src + pos * k;
+    accumulate<kTile, NB>(acc, weights, c.blockStride, k,
+                          [&](int j, int64_t i) { return in[j * k + i]; });
+    store<kTile, NB>(c, acc, pos, blk0);
+  }
 }
 
 /// UR consecutive output positions of row `oh` from column `ow0`, output
@@ -157,9 +167,11 @@ template <int UR, int NB>
                          [&](int j, int64_t k) { return in[j * step + k]; });
       continue;
     }
-    if (interior && p.srcW == 1 && p.dilW == 1) {
-      // A plain (NCHW) source, a model's image: a position's window
-      // columns are a contiguous run in each channel's row.
+    if (interior && p.srcW == 1 && p.dilW == 1 && p.kW >= p.inC) {
+      // A plain (NCHW) source with few channels, a model's image: a
+      // position's window columns are a contiguous run in each channel's
+      // row. (With more channels than columns the runs over channels
+      // below are the longer ones.)
       const int64_t step = p.strideW;
       for (int64_t ic = 0; ic < p.inC; ++ic) {
         const float *in = row + ic * p.srcC + ow0 * p.strideW - p.padL;
@@ -239,19 +251,20 @@ template <int NB>
   const int64_t lastPair = std::min(c.pairs, firstPair + c.pairsPerGroup);
   int64_t start = ow0;
   if (c.pointwise) {
-    // Whole tiles inlined. A partial last tile (only the row's last chunk
-    // has one) goes with the tile before it to the balanced tiles below
-    // (13 positions as 7 + 6, not 12 + 1).
+    // Whole tiles, pair by pair. A partial last tile (only the row's last
+    // chunk has one) goes with the tile before it to the balanced tiles
+    // below (13 positions as 7 + 6, not 12 + 1).
     const int64_t rest = (ow1 - ow0) % kTile;
     const int64_t inlinedEnd = rest == 0 ? ow1 : ow1 - kTile - rest;
-    for (; start + kTile <= inlinedEnd; start += kTile)
-      for (int64_t pair = firstPair; pair < lastPair; ++pair) {
-        const int64_t blk0 = 2 * pair;
-        if (blk0 + 1 < c.blocks)
-          pointwiseTile<2>(c, img * c.p.outW + start, blk0);
-        else
-          pointwiseTile<1>(c, img * c.p.outW + start, blk0);
-      }
+    const int64_t whole = std::max<int64_t>(0, (inlinedEnd - ow0) / kTile);
+    for (int64_t pair = firstPair; pair < lastPair && whole > 0; ++pair) {
+      const int64_t blk0 = 2 * pair;
+      if (blk0 + 1 < c.blocks)
+        pointwiseTiles<2>(c, img * c.p.outW + ow0, whole, blk0);
+      else
+        pointwiseTiles<1>(c, img * c.p.outW + ow0, whole, blk0);
+    }
+    start = ow0 + whole * kTile;
   }
   const int64_t len = ow1 - start, tiles = (len + kTile - 1) / kTile;
   if (tiles == 0)

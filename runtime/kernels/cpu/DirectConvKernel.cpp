@@ -170,9 +170,10 @@ bool makeDirectConvKernel(const KernelArgs &a, Status &status, std::unique_ptr<K
       p.lo = static_cast<float>(a.fattr(0)), p.hi = static_cast<float>(a.fattr(1));
   }
 
-  // Weights: in place when the plan stores them packed our way.
+  // Weights: in place when the plan stores them packed our way (with the
+  // padding of the last block, which the kernel reads).
   k->layout = packedLayout(w.shape);
-  if (w.packed && sameLayout(*w.packed, k->layout)) {
+  if (w.packed && sameLayout(*w.packed, k->layout) && w.bytes >= k->layout.bytes) {
     k->tensors.weights = w.as<const float>();
   } else {
     float *into = a.packed ? static_cast<float *>(a.packed->take(k->layout.bytes)) : nullptr;

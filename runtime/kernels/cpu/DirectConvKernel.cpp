@@ -2,12 +2,14 @@
 //
 // Takes the f32, ungrouped, non-transposed convolutions whose destination
 // (and residual) are channels-last, on CPUs with AVX-512: preparing one is
-// packing its weight (or reading it in place when popt-compile stored it
-// packed) and padding its bias, with no code generation. The rest goes to
-// the oneDNN kernels (DnnlKernels.cpp).
+// reading its weight in place when popt-compile stored it packed
+// (Ohwi16o), else reordering it once (DnnlWeights.h), and padding its
+// bias; no code is generated. The rest goes to the oneDNN kernels
+// (DnnlKernels.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cpu/DirectConv.h"
+#include "runtime/kernels/cpu/DnnlWeights.h"
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/kernels/cpu/ThreadLimit.h"
 
@@ -15,76 +17,8 @@ namespace popt::cpu {
 
 namespace {
 using K = plan::OpKind;
+using dnnl::memory;
 constexpr int64_t B = kDirectConvBlock;
-
-/// The packed layout of an [O, I, kh, kw] weight as a plan BlockedLayout
-/// (oneDNN's Ohwi16o), without data.
-PackedWeight packedLayout(const std::vector<int64_t> &w) {
-  PackedWeight l;
-  l.input = 1;
-  l.dims = w;
-  l.paddedDims = {(w[0] + B - 1) / B * B, w[1], w[2], w[3]};
-  l.strides = {w[2] * w[3] * w[1] * B, B, w[3] * w[1] * B, w[1] * B};
-  l.innerBlocks = {B};
-  l.innerIndices = {0};
-  l.bytes = size_t(l.paddedDims[0] * w[1] * w[2] * w[3]) * sizeof(float);
-  return l;
-}
-
-bool sameLayout(const plan::BlockedLayout &b, const PackedWeight &l) {
-  auto eq = [](const flatbuffers::Vector<int64_t> *v, const std::vector<int64_t> &w) {
-    return v && std::equal(v->begin(), v->end(), w.begin(), w.end());
-  };
-  return eq(b.dims(), l.dims) && eq(b.padded_dims(), l.paddedDims) &&
-         eq(b.strides(), l.strides) && eq(b.inner_blocks(), l.innerBlocks) &&
-         eq(b.inner_indices(), l.innerIndices);
-}
-
-/// Element offset of weight `idx` ([o, i, h, w]) in a blocked layout:
-/// outer indices times the strides, then the inner blocks, innermost last
-/// (oneDNN's blocking rules, which the plan's BlockedLayout follows).
-int64_t blockedOffset(const plan::BlockedLayout &b, const int64_t idx[4]) {
-  const auto &blocks = *b.inner_blocks();
-  const auto &indices = *b.inner_indices();
-  int64_t offset = 0;
-  for (int d = 0; d < 4; ++d) {
-    int64_t block = 1;
-    for (size_t i = 0; i < blocks.size(); ++i)
-      if (indices[i] == d)
-        block *= blocks[i];
-    offset += idx[d] / block * b.strides()->Get(d);
-  }
-  int64_t inner = 0;
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    int64_t below = 1; // later blocks of the same dimension
-    for (size_t j = i + 1; j < blocks.size(); ++j)
-      if (indices[j] == indices[i])
-        below *= blocks[j];
-    inner = inner * blocks[i] + idx[indices[i]] / below % blocks[i];
-  }
-  return offset + inner;
-}
-
-/// Whether `b` describes a 4-D weight of `dims` that blockedOffset can read
-/// within `bytes`.
-bool readable(const plan::BlockedLayout &b, const std::vector<int64_t> &dims, size_t bytes) {
-  if (!b.dims() || !b.padded_dims() || !b.strides() || !b.inner_blocks() ||
-      !b.inner_indices() || b.dims()->size() != 4 || b.padded_dims()->size() != 4 ||
-      b.strides()->size() != 4 || b.inner_blocks()->size() != b.inner_indices()->size())
-    return false;
-  for (int d = 0; d < 4; ++d)
-    if (b.dims()->Get(d) != dims[d])
-      return false;
-  for (size_t i = 0; i < b.inner_blocks()->size(); ++i)
-    if (b.inner_blocks()->Get(i) < 1 || b.inner_indices()->Get(i) < 0 ||
-        b.inner_indices()->Get(i) > 3)
-      return false;
-  // The last element's offset bounds every other (offsets grow with each
-  // index).
-  int64_t last[4] = {dims[0] - 1, dims[1] - 1, dims[2] - 1, dims[3] - 1};
-  int64_t end = blockedOffset(b, last);
-  return end >= 0 && size_t(end + 1) * sizeof(float) <= bytes;
-}
 
 class DirectConvKernel : public Kernel {
 public:
@@ -99,33 +33,12 @@ public:
   DirectConvProblem problem;
   DirectConvTensors tensors;
   int threads = 0;
-  std::vector<float> bias, ownWeights;
+  std::vector<float> bias;
+  /// The weights as the kernel reads them (the plan's bytes, or a copy).
+  memory weights;
   PackedWeight layout;
   bool copied = false, exported = false;
 };
-
-/// Packs the weight into `to` (layout as packedLayout), reading it plain
-/// ([O, I, kh, kw]) or from the plan's blocked layout `from`.
-void pack(const TensorView &w, const plan::BlockedLayout *from, float *to) {
-  const auto &d = w.shape;
-  const float *src = w.as<const float>();
-  const int64_t outBlocks = (d[0] + B - 1) / B;
-  int64_t idx[4];
-  for (int64_t ob = 0; ob < outBlocks; ++ob)
-    for (int64_t h = 0; h < d[2]; ++h)
-      for (int64_t x = 0; x < d[3]; ++x)
-        for (int64_t i = 0; i < d[1]; ++i)
-          for (int64_t l = 0; l < B; ++l) {
-            int64_t o = ob * B + l;
-            float v = 0.0f;
-            if (o < d[0]) {
-              idx[0] = o, idx[1] = i, idx[2] = h, idx[3] = x;
-              v = from ? src[blockedOffset(*from, idx)]
-                       : src[((o * d[1] + i) * d[2] + h) * d[3] + x];
-            }
-            *to++ = v;
-          }
-}
 } // namespace
 
 bool makeDirectConvKernel(const KernelArgs &a, Status &status, std::unique_ptr<Kernel> &out) {
@@ -144,11 +57,6 @@ bool makeDirectConvKernel(const KernelArgs &a, Status &status, std::unique_ptr<K
       y.layout != plan::Layout::ChannelsLast ||
       (hasResidual && a.in[3]->layout != plan::Layout::ChannelsLast) || !directConvAvailable())
     return false;
-  if (w.packed && !readable(*w.packed, w.shape, w.bytes)) {
-    status = Status::badInput("the packed weight does not fit this convolution");
-    return true;
-  }
-
   auto k = std::make_unique<DirectConvKernel>();
   DirectConvProblem &p = k->problem;
   p.batch = x.shape[0];
@@ -170,26 +78,32 @@ bool makeDirectConvKernel(const KernelArgs &a, Status &status, std::unique_ptr<K
       p.lo = static_cast<float>(a.fattr(0)), p.hi = static_cast<float>(a.fattr(1));
   }
 
-  // Weights: in place when the plan stores them packed our way (with the
-  // padding of the last block, which the kernel reads).
-  k->layout = packedLayout(w.shape);
-  if (w.packed && sameLayout(*w.packed, k->layout) && w.bytes >= k->layout.bytes) {
-    k->tensors.weights = w.as<const float>();
-  } else {
-    float *into = a.packed ? static_cast<float *>(a.packed->take(k->layout.bytes)) : nullptr;
-    if (!into) {
-      k->ownWeights.resize(k->layout.bytes / sizeof(float));
-      into = k->ownWeights.data();
+  // Weights: Ohwi16o, read in place when the plan stores them so (padded
+  // last block included: the kernel reads it), else reordered once.
+  const memory::dims wDims(w.shape.begin(), w.shape.end());
+  const memory::desc want(wDims, memory::data_type::f32, memory::format_tag::Ohwi16o);
+  memory::desc source(wDims, memory::data_type::f32, memory::format_tag::oihw);
+  try {
+    if (w.packed) {
+      source = blockedDesc(*w.packed, memory::data_type::f32);
+      if (source.dims() != wDims || source.get_size() > w.bytes) {
+        status = Status::badInput("the packed weight does not fit this convolution");
+        return true;
+      }
     }
-    pack(w, w.packed, into);
-    k->tensors.weights = into;
-    k->copied = true;
-    // What popt-compile stores for a later load (not for a plan already
-    // packed another way: that one is read as it is).
-    if (!w.packed) {
-      k->layout.data = into;
-      k->exported = true;
-    }
+    k->weights = prepareWeights(source, w.data, want, a.packed);
+  } catch (const dnnl::error &e) {
+    status = Status::badInput(std::string("cannot pack this convolution's weight: ") + e.what());
+    return true;
+  }
+  k->tensors.weights = static_cast<const float *>(k->weights.get_data_handle());
+  k->copied = source != want;
+  // What popt-compile stores for a later load (not for a plan already
+  // packed another way: that one is read as it is).
+  if (k->copied && !w.packed && describeBlocked(want, k->layout)) {
+    k->layout.input = 1;
+    k->layout.data = k->tensors.weights;
+    k->exported = true;
   }
   const int64_t blocks = (p.outC + B - 1) / B;
   k->bias.assign(size_t(blocks * B), 0.0f);
@@ -200,7 +114,7 @@ bool makeDirectConvKernel(const KernelArgs &a, Status &status, std::unique_ptr<K
   k->tensors.dst = y.as<float>();
   k->tensors.residual = hasResidual ? a.in[3]->as<const float>() : nullptr;
   double macs = double(y.numel) * double(w.shape[1] * w.shape[2] * w.shape[3]);
-  k->threads = 2 * macs < kSmallWorkFlops ? 1 : 0;
+  k->threads = threadsForWork(2 * macs);
   out = std::move(k);
   status = Status::ok();
   return true;

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/core/HalfTypes.h"
+#include "runtime/kernels/cpu/DnnlWeights.h"
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/kernels/cpu/ThreadLimit.h"
 
@@ -27,15 +28,6 @@ using K = plan::OpKind;
 using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
-
-struct Dnnl {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream{engine};
-  static Dnnl &get() {
-    static Dnnl instance;
-    return instance;
-  }
-};
 
 memory::dims dims(const std::vector<int64_t> &s) { return {s.begin(), s.end()}; }
 
@@ -145,66 +137,6 @@ dnnl::primitive_attr epilogue(double scale, bool residual, int64_t activation, d
   return attr;
 }
 
-/// One thread for primitives smaller than kSmallWorkFlops, else all.
-int threadsFor(double flops) { return flops < kSmallWorkFlops ? 1 : 0; }
-
-/// The oneDNN description of a weight the plan stores packed.
-memory::desc blockedDesc(const plan::BlockedLayout &b, dt type) {
-  dnnl_memory_desc_t md{};
-  md.ndims = static_cast<int>(b.dims()->size());
-  md.data_type = static_cast<dnnl_data_type_t>(type);
-  md.format_kind = dnnl_blocked;
-  for (int i = 0; i < md.ndims; ++i) {
-    md.dims[i] = b.dims()->Get(i);
-    md.padded_dims[i] = b.padded_dims()->Get(i);
-    md.format_desc.blocking.strides[i] = b.strides()->Get(i);
-  }
-  md.format_desc.blocking.inner_nblks = static_cast<int>(b.inner_blocks()->size());
-  for (int i = 0; i < md.format_desc.blocking.inner_nblks; ++i) {
-    md.format_desc.blocking.inner_blks[i] = b.inner_blocks()->Get(i);
-    md.format_desc.blocking.inner_idxs[i] = b.inner_indices()->Get(i);
-  }
-  return memory::desc(md);
-}
-
-/// `m` as a plan BlockedLayout, when it is plain blocked memory (no offsets,
-/// no extra flags); false otherwise.
-bool describeBlocked(const memory::desc &m, PackedWeight &out) {
-  const dnnl_memory_desc_t &md = m.data;
-  if (md.format_kind != dnnl_blocked || md.offset0 != 0 || md.extra.flags != 0 ||
-      (md.data_type != dnnl_f32 && md.data_type != dnnl_bf16))
-    return false;
-  const dnnl_blocking_desc_t &bd = md.format_desc.blocking;
-  for (int i = 0; i < md.ndims; ++i) {
-    if (md.padded_offsets[i] != 0)
-      return false;
-    out.dims.push_back(md.dims[i]);
-    out.paddedDims.push_back(md.padded_dims[i]);
-    out.strides.push_back(bd.strides[i]);
-  }
-  for (int i = 0; i < bd.inner_nblks; ++i) {
-    out.innerBlocks.push_back(bd.inner_blks[i]);
-    out.innerIndices.push_back(bd.inner_idxs[i]);
-  }
-  out.bytes = m.get_size();
-  return true;
-}
-
-/// `user` (as the plan stores it, pointing at `data`) reordered once into
-/// `want` if they differ; returns the memory the primitive should read.
-memory prepareWeights(const memory::desc &user, void *data,
-                      const memory::desc &want, LargeRegion *region) {
-  Dnnl &d = Dnnl::get();
-  memory src(user, d.engine, data);
-  if (user == want)
-    return src;
-  void *into = region ? region->take(want.get_size()) : nullptr;
-  memory packed = into ? memory(want, d.engine, into) : memory(want, d.engine);
-  dnnl::reorder(src, packed).execute(d.stream, src, packed);
-  d.stream.wait();
-  return packed;
-}
-
 Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   Dnnl &d = Dnnl::get();
   const auto &x = a.in[0]->shape, &w = a.in[1]->shape, &y = a.out->shape;
@@ -250,7 +182,7 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   // window of one group's channels.
   double macs = double(transposed ? a.in[0]->numel : a.out->numel) *
                 double(w[1] * w[2] * w[3]);
-  k->threads = threadsFor(2 * macs);
+  k->threads = threadsForWork(2 * macs);
   ThreadLimit limit(k->threads);
   memory::desc srcUsed = src, dstUsed = dst;
   try {
@@ -389,7 +321,7 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
                               : memory::desc();
   bool hasResidual = fused && a.in.size() == 4;
   auto k = std::make_unique<DnnlKernel>();
-  k->threads = threadsFor(2.0 * double(a.out->numel) * double(srcD.back()));
+  k->threads = threadsForWork(2.0 * double(a.out->numel) * double(srcD.back()));
   ThreadLimit limit(k->threads);
   try {
     double scale = kind == K::FusedMatmul ? a.fattr(2) : 1.0;
@@ -421,7 +353,7 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   Dnnl &d = Dnnl::get();
   auto k = std::make_unique<DnnlKernel>();
   // About ten operations per element (exp or square root amortised).
-  k->threads = threadsFor(10.0 * double(a.out->numel));
+  k->threads = threadsForWork(10.0 * double(a.out->numel));
   ThreadLimit limit(k->threads);
   try {
     if (a.op->kind() == K::LayerNorm) {

@@ -18,6 +18,10 @@ namespace popt::cpu {
 /// thread (a linear layer with 2 cores broke even at 4.2 MFLOP).
 constexpr double kSmallWorkFlops = 4e6;
 
+/// The thread count a kernel of `flops` floating-point operations is made
+/// and run with: 1 below kSmallWorkFlops, else 0 (all).
+inline int threadsForWork(double flops) { return flops < kSmallWorkFlops ? 1 : 0; }
+
 /// Limits OpenMP to `threads` (when > 0) until destroyed.
 class ThreadLimit {
 public:

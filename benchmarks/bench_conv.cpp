@@ -174,7 +174,9 @@ Row measure(const Shape &s, int iterations, int warmup, std::mt19937 &rng) {
   p.activation = 1;
   DirectConvTensors t;
   t.src = x.data, t.weights = packed.data, t.bias = paddedBias.data, t.dst = yDirect.data;
-  auto runDirect = [&] { popt::cpu::runDirectConv(p, t); };
+  const popt::cpu::DirectConvSchedule schedule =
+      popt::cpu::scheduleDirectConv(p, omp_get_max_threads());
+  auto runDirect = [&] { popt::cpu::runDirectConv(schedule, t); };
 
   runDnnl();
   runDirect();

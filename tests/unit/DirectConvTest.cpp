@@ -10,6 +10,7 @@
 #include "runtime/kernels/cpu/DirectConv.h"
 
 #include <catch2/catch.hpp>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -118,7 +119,7 @@ void check(const Case &c, std::mt19937 &rng) {
   t.src = x.data(), t.weights = packed.data(), t.bias = bias.data();
   t.residual = c.residual ? res.data() : nullptr;
   t.dst = y.data() + 1;
-  runDirectConv(p, t);
+  runDirectConv(scheduleDirectConv(p, omp_get_max_threads()), t);
 
   std::vector<float> want = reference(c, oh, ow, x, w, bias, res, lo, hi);
   std::vector<float> got(y.begin() + 1, y.end() - 1);

@@ -46,12 +46,33 @@ struct DirectConvTensors {
   float *dst = nullptr;
 };
 
+/// How a convolution's work is cut, decided once when its kernel is made:
+/// tiles of output positions, groups of 16-channel output block pairs, and
+/// how threads share them (DirectConvAvx512.cpp).
+struct DirectConvSchedule {
+  /// The problem; a flattened pointwise convolution as one row.
+  DirectConvProblem p;
+  int threads = 1;
+  int64_t blocks = 0;       ///< 16-channel output blocks
+  uint16_t tail = 0xFFFF;   ///< lanes of the last block that exist
+  int64_t blockStride = 0;  ///< weight elements per output block
+  int64_t lo = 0, hi = -1;  ///< columns whose whole window is inside the row
+  int64_t chunks = 1;       ///< work items per output row
+  bool pointwise = false;   ///< a flattened 1x1 convolution
+  int64_t pairs = 0, pairsPerGroup = 1, groups = 1;
+  int64_t items = 0;        ///< (image, row, chunk) work items per group
+  bool byRows = false;      ///< threads take rows (else rows and groups)
+};
+
 /// Whether this CPU runs the kernel (AVX-512F) and POPT_CONV_KERNEL does not
 /// ask for oneDNN's instead.
 bool directConvAvailable();
 
-/// Runs the convolution on the OpenMP threads in force.
-void runDirectConv(const DirectConvProblem &p, const DirectConvTensors &t);
+/// The schedule of `p` on `threads` OpenMP threads.
+DirectConvSchedule scheduleDirectConv(const DirectConvProblem &p, int threads);
+
+/// Runs a scheduled convolution.
+void runDirectConv(const DirectConvSchedule &s, const DirectConvTensors &t);
 
 } // namespace popt::cpu
 

@@ -8,8 +8,11 @@
 // the tile's input stays in L1 while the group's weights stream from L2.
 // A 1x1, stride-1, unpadded convolution over a contiguous channels-last
 // source is one long row (a matrix product) cut into chunks of about 48
-// positions, as many chunks as a multiple of the thread count. Threads take contiguous rows (with every group) when the
-// weights are smaller than the image, else share the (group, row) space.
+// positions, as many chunks as a multiple of the thread count; a chunk's
+// whole tiles run pair by pair in one call each. Threads take contiguous
+// rows (with every group) when the weights are smaller than the image,
+// else share the (group, row) space. All of this is decided once, when the
+// kernel is made (scheduleDirectConv); a call only runs the items.
 //
 // Only the functions marked avx512f use AVX-512; callers check
 // directConvAvailable() first.
@@ -43,15 +46,8 @@ constexpr int64_t kGroupBytes = 512 << 10;
 alignas(64) constexpr float kZero[16] = {};
 
 struct Context {
-  DirectConvProblem p;
-  DirectConvTensors t;
-  int64_t blocks = 0;       ///< 16-channel output blocks
-  __mmask16 tail = 0xFFFF;  ///< lanes of the last block that exist
-  int64_t blockStride = 0;  ///< weight elements per output block
-  int64_t lo = 0, hi = -1;  ///< columns whose whole window is inside the row
-  int64_t chunks = 1;       ///< work items per output row
-  bool pointwise = false;   ///< a flattened 1x1 convolution
-  int64_t pairs = 0, pairsPerGroup = 1, groups = 1;
+  const DirectConvSchedule &s;
+  const DirectConvTensors &t;
 };
 
 /// acc[b][j] += weights[b][k] * input(j, k) for k < count: the weights of
@@ -92,7 +88,7 @@ startAtBias(const Context &c, __m512 (&acc)[NB][UR], int64_t blk0) {
 template <int UR, int NB>
 [[gnu::target("avx512f")]] [[gnu::always_inline]] inline void
 store(const Context &c, __m512 (&acc)[NB][UR], int64_t pos, int64_t blk0) {
-  const DirectConvProblem &p = c.p;
+  const DirectConvProblem &p = c.s.p;
   float *out = c.t.dst + pos * p.outC + blk0 * 16;
   const float *res = c.t.residual ? c.t.residual + pos * p.outC + blk0 * 16 : nullptr;
   const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi), zero = _mm512_setzero_ps();
@@ -104,18 +100,18 @@ store(const Context &c, __m512 (&acc)[NB][UR], int64_t pos, int64_t blk0) {
     for (int b = 0; b < NB; ++b) {
       // Masked loads and stores only for a partial last block: they are
       // slower than plain ones even with every lane set.
-      const bool partial = blk0 + b == c.blocks - 1 && c.tail != 0xFFFF;
+      const bool partial = blk0 + b == c.s.blocks - 1 && c.s.tail != 0xFFFF;
       __m512 v = acc[b][j];
       const int64_t at = j * p.outC + b * 16;
       if (res)
-        v = _mm512_add_ps(v, partial ? _mm512_maskz_loadu_ps(c.tail, res + at)
+        v = _mm512_add_ps(v, partial ? _mm512_maskz_loadu_ps(c.s.tail, res + at)
                                      : _mm512_loadu_ps(res + at));
       if (p.activation == 1)
         v = _mm512_max_ps(v, zero);
       else if (p.activation == 2)
         v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
       if (partial)
-        _mm512_mask_storeu_ps(out + at, c.tail, v);
+        _mm512_mask_storeu_ps(out + at, c.s.tail, v);
       else
         _mm512_storeu_ps(out + at, v);
     }
@@ -129,13 +125,13 @@ store(const Context &c, __m512 (&acc)[NB][UR], int64_t pos, int64_t blk0) {
 template <int NB>
 [[gnu::target("avx512f")]] [[gnu::noinline]] void pointwiseTiles(const Context &c, int64_t pos,
                                                                  int64_t count, int64_t blk0) {
-  const int64_t k = c.p.inC;
-  const float *weights = c.t.weights + blk0 * c.blockStride;
+  const int64_t k = c.s.p.inC;
+  const float *weights = c.t.weights + blk0 * c.s.blockStride;
   for (int64_t t = 0; t < count; ++t, pos += kTile) {
     __m512 acc[NB][kTile];
     startAtBias<kTile, NB>(c, acc, blk0);
     const float *in = c.t.src + pos * k;
-    accumulate<kTile, NB>(acc, weights, c.blockStride, k,
+    accumulate<kTile, NB>(acc, weights, c.s.blockStride, k,
                           [&](int j, int64_t i) { return in[j * k + i]; });
     store<kTile, NB>(c, acc, pos, blk0);
   }
@@ -146,10 +142,10 @@ template <int NB>
 template <int UR, int NB>
 [[gnu::target("avx512f")]] void tile(const Context &c, int64_t img, int64_t oh, int64_t ow0,
                                      int64_t blk0, bool interior) {
-  const DirectConvProblem &p = c.p;
+  const DirectConvProblem &p = c.s.p;
   __m512 acc[NB][UR];
   startAtBias<UR, NB>(c, acc, blk0);
-  const float *weights = c.t.weights + blk0 * c.blockStride;
+  const float *weights = c.t.weights + blk0 * c.s.blockStride;
   const float *image = c.t.src + img * p.srcN;
   const int64_t columnStride = p.inC * 16; // weights per window column
   for (int64_t kh = 0; kh < p.kH; ++kh) {
@@ -163,7 +159,7 @@ template <int UR, int NB>
       // contiguous run, as are the weights for them.
       const float *in = row + (ow0 * p.strideW - p.padL) * p.srcW;
       const int64_t step = p.strideW * p.srcW;
-      accumulate<UR, NB>(acc, wk, c.blockStride, p.kW * p.inC,
+      accumulate<UR, NB>(acc, wk, c.s.blockStride, p.kW * p.inC,
                          [&](int j, int64_t k) { return in[j * step + k]; });
       continue;
     }
@@ -176,7 +172,7 @@ template <int UR, int NB>
       for (int64_t ic = 0; ic < p.inC; ++ic) {
         const float *in = row + ic * p.srcC + ow0 * p.strideW - p.padL;
         accumulate<UR, NB>(
-            acc, wk + ic * 16, c.blockStride, p.kW,
+            acc, wk + ic * 16, c.s.blockStride, p.kW,
             [&](int j, int64_t k) { return in[j * step + k]; }, columnStride);
       }
       continue;
@@ -193,11 +189,11 @@ template <int UR, int NB>
         const float *in = row + iw0 * p.srcW;
         const int64_t step = p.strideW * p.srcW;
         if (p.srcC == 1)
-          accumulate<UR, NB>(acc, wkw, c.blockStride, p.inC, [&](int j, int64_t ic) {
+          accumulate<UR, NB>(acc, wkw, c.s.blockStride, p.inC, [&](int j, int64_t ic) {
             return in[j * step + ic];
           });
         else
-          accumulate<UR, NB>(acc, wkw, c.blockStride, p.inC, [&](int j, int64_t ic) {
+          accumulate<UR, NB>(acc, wkw, c.s.blockStride, p.inC, [&](int j, int64_t ic) {
             return in[j * step + ic * p.srcC];
           });
         continue;
@@ -210,7 +206,7 @@ template <int UR, int NB>
         q[j] = inside ? row + iw * p.srcW : kZero;
         qStep[j] = inside ? p.srcC : 0;
       }
-      accumulate<UR, NB>(acc, wkw, c.blockStride, p.inC, [&](int j, int64_t ic) {
+      accumulate<UR, NB>(acc, wkw, c.s.blockStride, p.inC, [&](int j, int64_t ic) {
         return q[j][ic * qStep[j]];
       });
     }
@@ -238,19 +234,19 @@ template <int NB>
 /// the row's columns in balanced tiles, each tile for every pair in turn
 /// (its input stays in L1 while the group's weights stream from L2).
 [[gnu::target("avx512f")]] void item(const Context &c, int64_t group, int64_t index) {
-  const int64_t chunk = index % c.chunks, rowIndex = index / c.chunks;
-  const int64_t oh = rowIndex % c.p.outH, img = rowIndex / c.p.outH;
+  const int64_t chunk = index % c.s.chunks, rowIndex = index / c.s.chunks;
+  const int64_t oh = rowIndex % c.s.p.outH, img = rowIndex / c.s.p.outH;
   // Rows split evenly; a flattened pointwise row splits at whole tiles.
-  int64_t ow0 = chunk * c.p.outW / c.chunks, ow1 = (chunk + 1) * c.p.outW / c.chunks;
-  if (c.pointwise) {
-    const int64_t tiles = (c.p.outW + kTile - 1) / kTile;
-    ow0 = std::min(c.p.outW, chunk * tiles / c.chunks * kTile);
-    ow1 = std::min(c.p.outW, (chunk + 1) * tiles / c.chunks * kTile);
+  int64_t ow0 = chunk * c.s.p.outW / c.s.chunks, ow1 = (chunk + 1) * c.s.p.outW / c.s.chunks;
+  if (c.s.pointwise) {
+    const int64_t tiles = (c.s.p.outW + kTile - 1) / kTile;
+    ow0 = std::min(c.s.p.outW, chunk * tiles / c.s.chunks * kTile);
+    ow1 = std::min(c.s.p.outW, (chunk + 1) * tiles / c.s.chunks * kTile);
   }
-  const int64_t firstPair = group * c.pairsPerGroup;
-  const int64_t lastPair = std::min(c.pairs, firstPair + c.pairsPerGroup);
+  const int64_t firstPair = group * c.s.pairsPerGroup;
+  const int64_t lastPair = std::min(c.s.pairs, firstPair + c.s.pairsPerGroup);
   int64_t start = ow0;
-  if (c.pointwise) {
+  if (c.s.pointwise) {
     // Whole tiles, pair by pair. A partial last tile (only the row's last
     // chunk has one) goes with the tile before it to the balanced tiles
     // below (13 positions as 7 + 6, not 12 + 1).
@@ -259,10 +255,10 @@ template <int NB>
     const int64_t whole = std::max<int64_t>(0, (inlinedEnd - ow0) / kTile);
     for (int64_t pair = firstPair; pair < lastPair && whole > 0; ++pair) {
       const int64_t blk0 = 2 * pair;
-      if (blk0 + 1 < c.blocks)
-        pointwiseTiles<2>(c, img * c.p.outW + ow0, whole, blk0);
+      if (blk0 + 1 < c.s.blocks)
+        pointwiseTiles<2>(c, img * c.s.p.outW + ow0, whole, blk0);
       else
-        pointwiseTiles<1>(c, img * c.p.outW + ow0, whole, blk0);
+        pointwiseTiles<1>(c, img * c.s.p.outW + ow0, whole, blk0);
     }
     start = ow0 + whole * kTile;
   }
@@ -272,10 +268,10 @@ template <int NB>
   const int64_t base = len / tiles, extra = len % tiles;
   for (int64_t i = 0, ow = start; i < tiles; ++i) {
     const int64_t width = base + (i < extra ? 1 : 0);
-    const bool interior = ow >= c.lo && ow + width - 1 <= c.hi;
+    const bool interior = ow >= c.s.lo && ow + width - 1 <= c.s.hi;
     for (int64_t pair = firstPair; pair < lastPair; ++pair) {
       const int64_t blk0 = 2 * pair;
-      if (blk0 + 1 < c.blocks)
+      if (blk0 + 1 < c.s.blocks)
         tileOf<2>(c, width, img, oh, ow, blk0, interior);
       else
         tileOf<1>(c, width, img, oh, ow, blk0, interior);
@@ -296,13 +292,13 @@ bool directConvAvailable() {
   return available;
 }
 
-void runDirectConv(const DirectConvProblem &problem, const DirectConvTensors &tensors) {
-  if (problem.outC <= 0 || problem.batch * problem.outH * problem.outW <= 0)
-    return;
-  Context c;
+DirectConvSchedule scheduleDirectConv(const DirectConvProblem &problem, int threads) {
+  DirectConvSchedule c;
   c.p = problem;
-  c.t = tensors;
+  c.threads = std::max(threads, 1);
   DirectConvProblem &p = c.p;
+  if (p.outC <= 0 || p.batch * p.outH * p.outW <= 0)
+    return c; // nothing to compute: no items
   // A pointwise convolution over a contiguous channels-last image is a
   // matrix product: one row of all its positions.
   if (p.kH == 1 && p.kW == 1 && p.strideH == 1 && p.strideW == 1 && p.padT == 0 &&
@@ -312,15 +308,14 @@ void runDirectConv(const DirectConvProblem &problem, const DirectConvTensors &te
     p.inH = p.outH = 1;
     // About kChunk positions per item, and a multiple of the thread count
     // of items (196 positions on 2 threads: 4 items, not 5 split 3:2).
-    const int64_t threads = omp_get_max_threads();
     const int64_t tiles = (p.outW + kTile - 1) / kTile;
-    c.chunks = std::max<int64_t>(1, tiles * kTile / kChunk / threads) * threads;
+    c.chunks = std::max<int64_t>(1, tiles * kTile / kChunk / c.threads) * c.threads;
     c.chunks = std::min(c.chunks, tiles);
     c.pointwise = true;
   }
   c.blocks = (p.outC + kDirectConvBlock - 1) / kDirectConvBlock;
   if (p.outC % 16)
-    c.tail = __mmask16((1u << (p.outC % 16)) - 1);
+    c.tail = uint16_t((1u << (p.outC % 16)) - 1);
   c.blockStride = p.kH * p.kW * p.inC * 16;
   c.lo = (p.padL + p.strideW - 1) / p.strideW;
   const int64_t hiColumn = p.inW - 1 + p.padL - (p.kW - 1) * p.dilW;
@@ -335,18 +330,23 @@ void runDirectConv(const DirectConvProblem &problem, const DirectConvTensors &te
   while (c.pairs % c.groups)
     ++c.groups;
   c.pairsPerGroup = c.pairs / c.groups;
-  const int64_t items = p.batch * p.outH * c.chunks;
-  const int64_t groups = c.groups;
-  const int threads = omp_get_max_threads();
+  c.items = p.batch * p.outH * c.chunks;
   // Threads split the operand that is larger: split by rows, each thread
   // reads every weight and half the image; split by channel groups, the
   // reverse. By rows also keeps the next layer's rows in the cache of the
   // core that reads them.
   const int64_t weightBytes = c.blocks * c.blockStride * int64_t(sizeof(float));
   const int64_t imageBytes = p.batch * p.inH * p.inW * p.inC * int64_t(sizeof(float));
-  if (threads > 1 && weightBytes <= imageBytes &&
-      (items % threads == 0 || items >= 8 * threads)) {
-#pragma omp parallel num_threads(threads)
+  c.byRows = c.threads > 1 && weightBytes <= imageBytes &&
+             (c.items % c.threads == 0 || c.items >= 8 * c.threads);
+  return c;
+}
+
+void runDirectConv(const DirectConvSchedule &s, const DirectConvTensors &tensors) {
+  const Context c{s, tensors};
+  const int64_t items = s.items, groups = s.groups;
+  if (s.byRows) {
+#pragma omp parallel num_threads(s.threads)
     {
       const int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
       const int64_t first = items * t / n, last = items * (t + 1) / n;
@@ -357,7 +357,7 @@ void runDirectConv(const DirectConvProblem &problem, const DirectConvTensors &te
     return;
   }
   // By channel groups (and rows where there are few: 7 on 2 threads).
-#pragma omp parallel for collapse(2) schedule(static) if (threads > 1)
+#pragma omp parallel for collapse(2) schedule(static) num_threads(s.threads) if (s.threads > 1)
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t i = 0; i < items; ++i)
       item(c, g, i);

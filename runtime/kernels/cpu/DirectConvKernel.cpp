@@ -13,6 +13,8 @@
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/kernels/cpu/ThreadLimit.h"
 
+#include <omp.h>
+
 namespace popt::cpu {
 
 namespace {
@@ -23,16 +25,14 @@ constexpr int64_t B = kDirectConvBlock;
 class DirectConvKernel : public Kernel {
 public:
   Status run() override {
-    ThreadLimit limit(threads);
-    runDirectConv(problem, tensors);
+    runDirectConv(schedule, tensors);
     return Status::ok();
   }
   const PackedWeight *packedWeight() const override { return exported ? &layout : nullptr; }
   bool copiedWeights() const override { return copied; }
 
-  DirectConvProblem problem;
+  DirectConvSchedule schedule;
   DirectConvTensors tensors;
-  int threads = 0;
   std::vector<float> bias;
   /// The weights as the kernel reads them (the plan's bytes, or a copy).
   memory weights;
@@ -58,7 +58,7 @@ bool makeDirectConvKernel(const KernelArgs &a, Status &status, std::unique_ptr<K
       (hasResidual && a.in[3]->layout != plan::Layout::ChannelsLast) || !directConvAvailable())
     return false;
   auto k = std::make_unique<DirectConvKernel>();
-  DirectConvProblem &p = k->problem;
+  DirectConvProblem p;
   p.batch = x.shape[0];
   p.inC = x.shape[1], p.inH = x.shape[2], p.inW = x.shape[3];
   p.outC = y.shape[1], p.outH = y.shape[2], p.outW = y.shape[3];
@@ -113,8 +113,9 @@ bool makeDirectConvKernel(const KernelArgs &a, Status &status, std::unique_ptr<K
   k->tensors.src = x.as<const float>();
   k->tensors.dst = y.as<float>();
   k->tensors.residual = hasResidual ? a.in[3]->as<const float>() : nullptr;
+  // Small convolutions run on one thread (ThreadLimit.h), the rest on all.
   double macs = double(y.numel) * double(w.shape[1] * w.shape[2] * w.shape[3]);
-  k->threads = threadsForWork(2 * macs);
+  k->schedule = scheduleDirectConv(p, threadsForWork(2 * macs) == 1 ? 1 : omp_get_max_threads());
   out = std::move(k);
   status = Status::ok();
   return true;

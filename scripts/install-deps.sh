@@ -9,7 +9,7 @@ PACKAGES=(
   libtorch-dev python3-torch python3-torchvision python3-numpy
   libcli11-dev libfmt-dev catch2 nlohmann-json3-dev
   libflatbuffers-dev flatbuffers-compiler
-  libopenmpi-dev openmpi-bin libdnnl-dev libopenblas-dev
+  libopenmpi-dev openmpi-bin libdnnl-dev ocl-icd-opencl-dev libopenblas-dev
 )
 
 missing=()

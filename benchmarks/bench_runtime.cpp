@@ -2,7 +2,7 @@
 //
 // For every zoo model of the test manifest: the plan is compiled
 // (popt-compile -o, in-process through compileModel), loaded and run by the
-// runtime's Executor; the same archive runs in LibTorch (eval, no grad,
+// runtime's Session; the same archive runs in LibTorch (eval, no grad,
 // TorchScript forward) on the same input values, with the same thread
 // count. Each side: warm-up, then the median of N timed calls, measured in
 // one process, alternating models so machine noise hits both. Prints a
@@ -16,7 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "Bf16Archive.h"
 #include "compiler/driver/Compile.h"
-#include "runtime/core/Executor.h"
+#include "runtime/core/Session.h"
 
 #include <nlohmann/json.hpp>
 #include <omp.h>
@@ -115,10 +115,10 @@ int main(int argc, char **argv) {
 
     auto loadStart = Clock::now();
     std::unique_ptr<popt::plan::LoadedPlan> loaded;
-    std::unique_ptr<popt::Executor> ex;
+    std::unique_ptr<popt::Session> ex;
     popt::Status st = popt::plan::LoadedPlan::open(planPath, loaded);
     if (st)
-      st = popt::Executor::create(*loaded, ex);
+      st = popt::Session::create(*loaded, ex);
     if (!st) {
       std::cerr << "bench-runtime: " << key << ": " << st.message() << "\n";
       return 1;

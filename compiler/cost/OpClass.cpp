@@ -63,7 +63,7 @@ OpClass classifyOp(Operation *op) {
                  .Cases("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "resize",
                         "pooling")
                  .Cases("reduce_sum", "reduce_mean", "reduce_max", "reduction")
-                 .Cases("reshape", "permute", "broadcast_to", "concat", "slice",
+                 .Cases("reshape", "permute", "broadcast_to", "concat", "slice", "transfer",
                         "data_movement")
                  .Cases("embedding", "where", "cast", "tril", "triu", "data_movement")
                  .Default("elementwise");

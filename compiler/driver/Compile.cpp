@@ -1,15 +1,18 @@
 //===- Compile.cpp - the popt-compile pipeline as a library call ----------===//
 //
-// Today's pipeline: import (with its verification), --emit-mlir of the
-// import stage, plan emission for one CPU device (-o), and a summary. Later
-// stages (fusion, placement, scheduling) plug in here as they land; asking
-// for one that does not exist yet is a clear usage error, not a no-op.
+// The pipeline: import (with its verification), fusion, placement over the
+// hardware's devices (strategy, transfers, schedule: PlaceModel.h), the
+// simulator's predictions, plan emission (-o) and a summary; --emit-mlir
+// writes the IR after import, fusion, placement and scheduling.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
 
 #include "compiler/cost/CostModel.h"
 #include "compiler/driver/ModuleSummary.h"
+#include "compiler/driver/PlaceModel.h"
+#include "compiler/passes/Placement.h"
+#include "compiler/strategies/Builtin.h"
 #include "compiler/hardware/HardwareModel.h"
 #include "compiler/sim/Report.h"
 #include "compiler/emit/PlanEmitter.h"
@@ -36,7 +39,7 @@ using namespace mlir;
 namespace popt {
 
 const std::vector<std::string> &availableEmitStages() {
-  static const std::vector<std::string> stages{"import", "fused"};
+  static const std::vector<std::string> stages{"import", "fused", "placed", "scheduled"};
   return stages;
 }
 
@@ -79,7 +82,8 @@ static std::string fileFingerprint(const std::string &path) {
 /// predicts. A plain single-device compile needs no profile, so it never
 /// measures the machine behind the user's back.
 static bool needsHardware(const CompileOptions &o) {
-  return !o.reportPath.empty() || o.explain || !o.targetPath.empty() || !o.devices.empty();
+  return !o.reportPath.empty() || o.explain || !o.targetPath.empty() || !o.devices.empty() ||
+         o.placementAsked;
 }
 
 /// The hardware to compile for: --target, else this machine's cached
@@ -110,9 +114,26 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     const auto &stages = availableEmitStages();
     if (std::find(stages.begin(), stages.end(), stage) == stages.end()) {
       errs << "popt-compile: error: --emit-mlir stage '" << stage
-           << "' is not available in this version (available: import, fused)\n";
+           << "' is not available (available: import, fused, placed, scheduled)\n";
       return kExitBadInput;
     }
+  }
+
+  // Strategies: the built-ins and the plugins asked for.
+  StrategyRegistry registry = builtinStrategies();
+  for (const std::string &lib : options.strategyPlugins)
+    if (std::string why = loadStrategyPlugin(lib, registry); !why.empty()) {
+      errs << "popt-compile: error: --strategy-plugin " << lib << ": " << why
+           << "; nothing written\n";
+      return kExitBadInput;
+    }
+  if (options.strategy != "auto" && !registry.find(options.strategy)) {
+    std::string names = "auto";
+    for (const std::string &n : registry.names())
+      names += ", " + n;
+    errs << "popt-compile: error: --strategy " << options.strategy << " is not known (known: "
+         << names << "; --strategy-plugin loads more); nothing written\n";
+    return kExitBadInput;
   }
 
   // The hardware first: a bad --target or --devices fails before the
@@ -123,12 +144,13 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       errs << "popt-compile: error: " << s.message() << "; nothing written\n";
       return s.exitCode();
     }
-    if (!options.outputPlan.empty() && hardware.device(0).desc->kind != "cpu") {
-      errs << "popt-compile: error: plans for " << hardware.device(0).name
-           << " need the CUDA runtime driver, which does not exist yet; use --report "
-              "or --explain without -o to see predictions; nothing written\n";
-      return kExitBadInput;
-    }
+    for (const DeviceRef &d : hardware.devices())
+      if (!options.outputPlan.empty() && d.desc->kind != "cpu") {
+        errs << "popt-compile: error: plans for " << d.name
+             << " need the CUDA runtime driver, which does not exist yet; use --report "
+                "or --explain without -o to see predictions; nothing written\n";
+        return kExitBadInput;
+      }
   }
 
   MLIRContext context;
@@ -163,18 +185,40 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     if (!writeModule(*module, it->second, errs))
       return kExitRuntimeFailure;
 
-  // Placement is not implemented yet: every op runs on the first selected
-  // device. The prediction is of that placement.
+  // Placement over the selected devices (a plain compile without hardware
+  // options runs on cpu:0 alone, as placed by nobody).
+  std::unique_ptr<CostModel> placedCost;
+  PlaceResult placed;
   if (needsHardware(options)) {
-    if (hardware.numDevices() > 1 && options.printSummary)
-      outs << "note: multi-device placement is not implemented yet; every op runs on "
-           << hardware.device(0).name << "\n";
+    placedCost = std::make_unique<CostModel>(hardware);
+    PlaceOptions place;
+    place.strategy = options.strategy;
+    place.strategyOptions.objective = options.objective;
+    place.strategyOptions.microbatches = options.microbatches;
+    place.strategyOptions.communicationAware = options.communicationAware;
+    place.memoryFraction = options.memoryFraction;
+    place.registry = &registry;
+    if (auto it = options.emitMlir.find("placed"); it != options.emitMlir.end())
+      place.afterPlace = [&, path = it->second](ModuleOp m) { return writeModule(m, path, errs); };
+    if (Status s = placeModel(*module, *placedCost, place, placed); !s) {
+      errs << "popt-compile: error: " << s.message() << "; nothing written\n";
+      return s.exitCode();
+    }
+    if (auto it = options.emitMlir.find("scheduled"); it != options.emitMlir.end())
+      if (!writeModule(*module, it->second, errs))
+        return kExitRuntimeFailure;
+    if (options.explain)
+      printPlacement(placed, options.objective, outs);
+  } else {
+    for (const char *stage : {"placed", "scheduled"})
+      if (auto it = options.emitMlir.find(stage); it != options.emitMlir.end())
+        if (!writeModule(*module, it->second, errs))
+          return kExitRuntimeFailure;
   }
   if (!options.reportPath.empty() || options.explain) {
-    CostModel cost(hardware);
+    CostModel &cost = *placedCost;
     Prediction prediction;
-    PredictOptions predict;
-    predict.microbatches = std::max(1, options.microbatches);
+    PredictOptions predict; // microbatches are explicit in the placed IR
     if (Status s = predictModule(*module, cost, predict, prediction); !s) {
       errs << "popt-compile: error: " << s.message() << "; nothing written\n";
       return s.exitCode();
@@ -208,6 +252,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       return kExitBadInput;
     }
     planLine = "wrote " + options.outputPlan + ": " +
+               (emitStats.devices > 1 ? std::to_string(emitStats.devices) + " devices, " : "") +
                std::to_string(emitStats.ops) + " ops, weights " +
                std::to_string(emitStats.weightBytes) + " B, arena " +
                std::to_string(emitStats.arenaSize) +

@@ -9,6 +9,7 @@
 #define POPT_COMPILER_DRIVER_COMPILE_H
 
 #include "compiler/frontend/TorchImporter.h"
+#include "popt/strategy.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -38,8 +39,20 @@ struct CompileOptions {
   /// --report FILE.json and --explain: the simulator's predictions.
   std::string reportPath;
   bool explain = false;
-  /// --microbatches (0: chosen by the compiler; today 1).
+  /// --microbatches (0: chosen by the compiler).
   int microbatches = 0;
+  /// --strategy: auto, single, data, pipeline, op, or a plugin's name.
+  std::string strategy = "auto";
+  /// --strategy-plugin: shared libraries with more strategies.
+  std::vector<std::string> strategyPlugins;
+  /// --objective / --energy-aware.
+  Objective objective = Objective::Latency;
+  /// --no-communication-aware clears it.
+  bool communicationAware = true;
+  /// --memory-fraction: each device may use this share of its memory.
+  double memoryFraction = 1.0;
+  /// Whether any placement option was given (they need the hardware).
+  bool placementAsked = false;
   /// --no-pack-weights clears it: convolution weights are stored in the
   /// layouts this machine's kernels read.
   bool packWeights = true;

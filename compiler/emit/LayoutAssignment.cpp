@@ -30,8 +30,11 @@ bool isChannelConcat(Operation *op) {
   return c && c.getDim() == 1;
 }
 
-/// Ops whose result keeps their inputs' layout.
-bool keepsLayout(Operation *op) { return isa<MaxPool2dOp>(op) || isChannelConcat(op); }
+/// Ops whose result keeps their inputs' layout (a transfer moves the bytes as
+/// they are).
+bool keepsLayout(Operation *op) {
+  return isa<MaxPool2dOp, TransferOp>(op) || isChannelConcat(op);
+}
 
 bool canWriteChannelsLast(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());

@@ -162,6 +162,7 @@ std::optional<plan::OpKind> translateOp(Operation &op, std::vector<int64_t> &int
         ints = {int64_t(o.getDim())};
         return K::Concat;
       })
+      .Case([&](TransferOp) { return K::Transfer; })
       .Case([&](SliceOp o) {
         ints = {int64_t(o.getDim()), int64_t(o.getStart()), int64_t(o.getEnd()), int64_t(o.getStep())};
         return K::Slice;

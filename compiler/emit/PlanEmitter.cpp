@@ -6,9 +6,15 @@
 //      become region ops whose regions are blocks of ops.
 //   2. Translate each op into its plan OpKind with the attribute layout of
 //      runtime/plan/PlanFormat.cpp's op table (OpTranslation.cpp).
-//   3. Plan the arena: lifetimes from the schedule (inputs live for the whole
-//      call, outputs to the end; see addIf/addLoop for regions), offsets
-//      from planMemory().
+//   3. Plan each device's arena: lifetimes from the schedule (inputs live
+//      for the whole call, outputs to the end; see addIf/addLoop for
+//      regions), offsets from planMemory(). Devices and programs come from
+//      the ops' `popt.device` (format version 5): each top-level op goes to
+//      its device's program in schedule order, a region op's blocks run on
+//      its device, and a popt.transfer waits for the op that writes its
+//      source. A transfer's source stays live until the end of the call on
+//      its device, since the receiving device reads it whenever it gets
+//      there.
 //   4. With packing, ask the CPU runtime how each convolution stores its
 //      weight and store the reordered ones that way (WeightPacking.h).
 //   5. Serialise the FlatBuffers section, checksum both sections, write
@@ -21,6 +27,7 @@
 #include "compiler/emit/MemoryPlanner.h"
 #include "compiler/emit/OpTranslation.h"
 #include "compiler/emit/WeightPacking.h"
+#include "compiler/passes/Placement.h"
 #include "popt/PoptDialect.h"
 #include "runtime/plan/PlanFormat.h"
 
@@ -94,6 +101,7 @@ struct TensorEntry {
   int64_t firstStep = -1, lastStep = -1;
   plan::Layout layout = plan::Layout::Plain;
   size_t weightSlot = 0; ///< weights: index in weightData
+  uint32_t device = 0;   ///< activations: index in the plan's devices
   std::optional<cpu::PackedWeight> packed; ///< stored in a kernel's layout
 };
 
@@ -104,16 +112,21 @@ struct OpEntry {
   std::vector<int64_t> ints;
   std::vector<double> floats;
   std::string location;
+  uint32_t device = 0;
+  std::vector<uint32_t> waits;
 };
 
 class Emitter {
 public:
   LogicalResult run(func::FuncOp func) {
     channelsLast = channelsLastValues(func);
+    collectDevices(func);
     for (BlockArgument arg : func.getArguments()) {
       auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                     "popt.name");
       std::string n = name ? name.str() : "input" + std::to_string(arg.getArgNumber());
+      auto d = func.getArgAttrOfType<DeviceAttr>(arg.getArgNumber(), kPlacedDeviceAttr);
+      currentDevice = d ? deviceIndex.lookup(d) : 0;
       uint32_t t = addTensor(arg, n, plan::TensorKind::Activation);
       // Inputs keep their buffers for the whole call, so a caller can write
       // them once and run many times.
@@ -130,7 +143,7 @@ public:
                       EmitStats *stats);
   /// The whole plan file as the entries stand.
   std::vector<uint8_t> serialize(const EmitOptions &options,
-                                 uint64_t arenaSize) const;
+                                 const std::vector<uint64_t> &arenaSizes) const;
   /// The convolution weights (each read by one op) that the runtime on this
   /// machine reorders, in the layouts it reorders them to.
   std::vector<PackedTensor> packableWeights() const;
@@ -142,6 +155,7 @@ private:
     uint32_t id = static_cast<uint32_t>(tensors.size());
     tensors.push_back({std::move(name), cast<RankedTensorType>(v.getType()),
                        kind});
+    tensors.back().device = kind == plan::TensorKind::Weight ? 0 : currentDevice;
     if (channelsLast.contains(v))
       tensors.back().layout = plan::Layout::ChannelsLast;
     ids[v] = id;
@@ -199,12 +213,41 @@ private:
     return t;
   }
 
+  /// The devices ops are placed on, ordered by (rank, kind, index); a
+  /// module without placement runs on cpu:0 alone.
+  void collectDevices(func::FuncOp func) {
+    std::vector<DeviceAttr> found;
+    auto note = [&](DeviceAttr d) {
+      if (d && !llvm::is_contained(found, d))
+        found.push_back(d);
+    };
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      note(func.getArgAttrOfType<DeviceAttr>(i, kPlacedDeviceAttr));
+    for (Operation &op : func.getBody().front().without_terminator())
+      if (!isa<ConstantOp>(op))
+        note(placedDevice(&op));
+    if (found.empty())
+      found.push_back(DeviceAttr::get(func.getContext(), DeviceKind::cpu, 0, 0));
+    std::sort(found.begin(), found.end(), [](DeviceAttr a, DeviceAttr b) {
+      return std::make_tuple(a.getRank(), int(a.getKind()), a.getIndex()) <
+             std::make_tuple(b.getRank(), int(b.getKind()), b.getIndex());
+    });
+    for (DeviceAttr d : found) {
+      deviceIndex[d] = static_cast<uint32_t>(devices.size());
+      devices.push_back(d);
+    }
+  }
+
+  std::vector<DeviceAttr> devices;
+  llvm::DenseMap<Attribute, uint32_t> deviceIndex;
+  uint32_t currentDevice = 0; ///< of the op being emitted
   std::vector<TensorEntry> tensors;
   std::vector<OpEntry> ops;
   std::vector<BlockEntry> blocks;
   std::vector<uint32_t> program; ///< top-level ops in schedule order
   std::vector<std::pair<std::string, uint32_t>> inputs, outputs;
   llvm::DenseMap<Value, uint32_t> ids;
+  llvm::DenseMap<Operation *, uint32_t> writerOp; ///< top-level op -> plan op
   llvm::DenseSet<Value> channelsLast; ///< LayoutAssignment's choice
   llvm::DenseMap<Attribute, uint32_t> weightIds;
   std::vector<std::pair<uint64_t, std::vector<char>>> weightData;
@@ -231,10 +274,21 @@ LogicalResult Emitter::addOp(Operation &op, int64_t step) {
     if (!toPlanDType(cast<RankedTensorType>(t).getElementType()))
       return op.emitError("result element type has no plan dtype");
   e.kind = *kind;
+  e.device = currentDevice;
   for (Value v : op.getOperands())
     e.inputs.push_back(use(v, step));
+  if (*kind == K::Transfer) {
+    // The source is read whenever the receiving device gets here: it stays
+    // live on its own device until the end of the call.
+    uint32_t src = e.inputs[0];
+    tensors[src].lastStep = std::numeric_limits<int64_t>::max();
+    if (Operation *def = op.getOperand(0).getDefiningOp())
+      if (auto it = writerOp.find(def); it != writerOp.end())
+        e.waits.push_back(it->second);
+  }
   e.outputs = {define(op.getResult(0), step)};
   e.location = locationString(op.getLoc());
+  writerOp[&op] = static_cast<uint32_t>(ops.size());
   ops.push_back(std::move(e));
   return success();
 }
@@ -260,6 +314,8 @@ LogicalResult Emitter::emitOps(mlir::Block &block, int64_t &step,
       continue;
     }
     LogicalResult ok = success();
+    if (&list == &program)
+      currentDevice = deviceIndex.lookup(placedDevice(&op));
     if (auto i = dyn_cast<IfOp>(op)) {
       ok = addIf(i, step, list);
     } else if (auto l = dyn_cast<LoopOp>(op)) {
@@ -288,6 +344,8 @@ uint32_t Emitter::beginRegionOp(Operation *op, plan::OpKind kind, int64_t start,
   for (Value v : op->getOperands())
     e.inputs.push_back(use(v, start));
   e.location = locationString(op->getLoc());
+  e.device = currentDevice;
+  writerOp[op] = index;
   ops.push_back(std::move(e));
   return index;
 }
@@ -350,7 +408,7 @@ uint64_t bytesOf(RankedTensorType t) {
 }
 
 std::vector<uint8_t> Emitter::serialize(const EmitOptions &options,
-                                        uint64_t arenaSize) const {
+                                        const std::vector<uint64_t> &arenaSizes) const {
   fb::FlatBufferBuilder fbb(1 << 16);
   std::vector<fb::Offset<plan::Tensor>> tensorOffs;
   for (const TensorEntry &t : tensors) {
@@ -366,13 +424,14 @@ std::vector<uint8_t> Emitter::serialize(const EmitOptions &options,
     }
     tensorOffs.push_back(plan::CreateTensorDirect(
         fbb, t.name.c_str(), *toPlanDType(t.type.getElementType()), &shape,
-        t.kind, 0, t.offset, size, t.layout, packed));
+        t.kind, t.device, t.offset, size, t.layout, packed));
   }
   std::vector<fb::Offset<plan::Op>> opOffs;
   for (const OpEntry &o : ops)
     opOffs.push_back(plan::CreateOpDirect(fbb, o.kind, &o.inputs, &o.outputs,
                                           &o.ints, &o.floats,
-                                          o.location.c_str()));
+                                          o.location.c_str(),
+                                          o.waits.empty() ? nullptr : &o.waits));
   std::vector<fb::Offset<plan::Block>> blockOffs;
   for (const BlockEntry &b : blocks)
     blockOffs.push_back(
@@ -385,12 +444,21 @@ std::vector<uint8_t> Emitter::serialize(const EmitOptions &options,
   };
   auto inputVec = bindings(inputs);
   auto outputVec = bindings(outputs);
-  std::vector<fb::Offset<plan::Device>> devices{
-      plan::CreateDevice(fbb, plan::DeviceKind::Cpu, 0, 0, arenaSize)};
-  std::vector<fb::Offset<plan::Program>> programs{
-      plan::CreateProgramDirect(fbb, 0, &program)};
+  std::vector<fb::Offset<plan::Device>> deviceOffs;
+  std::vector<fb::Offset<plan::Program>> programs;
+  for (uint32_t d = 0; d < devices.size(); ++d) {
+    auto kind = devices[d].getKind() == DeviceKind::cuda ? plan::DeviceKind::Cuda
+                                                         : plan::DeviceKind::Cpu;
+    deviceOffs.push_back(plan::CreateDevice(fbb, kind, uint32_t(devices[d].getIndex()),
+                                            uint32_t(devices[d].getRank()), arenaSizes[d], 0));
+    std::vector<uint32_t> own;
+    for (uint32_t o : program)
+      if (ops[o].device == d)
+        own.push_back(o);
+    programs.push_back(plan::CreateProgramDirect(fbb, d, &own));
+  }
   auto root = plan::CreatePlan(
-      fbb, fbb.CreateString(options.producer), fbb.CreateVector(devices),
+      fbb, fbb.CreateString(options.producer), fbb.CreateVector(deviceOffs),
       fbb.CreateVector(tensorOffs), fbb.CreateVector(opOffs),
       fbb.CreateVector(programs), inputVec, outputVec,
       fbb.CreateString(options.modelFingerprint),
@@ -467,21 +535,26 @@ void Emitter::applyPacking(std::vector<PackedTensor> &packed) {
 
 LogicalResult Emitter::write(const std::string &path,
                              const EmitOptions &options, EmitStats *stats) {
-  // Memory plan over the activations.
-  std::vector<BufferLifetime> lifetimes;
-  std::vector<uint32_t> activation;
-  uint64_t activationBytes = 0;
-  for (uint32_t i = 0; i < tensors.size(); ++i)
-    if (tensors[i].kind == plan::TensorKind::Activation) {
-      TensorEntry &t = tensors[i];
-      int64_t last = std::max(t.lastStep, t.firstStep);
-      lifetimes.push_back({bytesOf(t.type), t.firstStep, last});
-      activation.push_back(i);
-      activationBytes += bytesOf(t.type);
-    }
-  MemoryPlan mem = planMemory(lifetimes, plan::kAlignment);
-  for (size_t k = 0; k < activation.size(); ++k)
-    tensors[activation[k]].offset = mem.offsets[k];
+  // Memory plan over each device's activations.
+  uint64_t activationBytes = 0, arenaTotal = 0;
+  std::vector<uint64_t> arenaSizes;
+  for (uint32_t d = 0; d < devices.size(); ++d) {
+    std::vector<BufferLifetime> lifetimes;
+    std::vector<uint32_t> activation;
+    for (uint32_t i = 0; i < tensors.size(); ++i)
+      if (tensors[i].kind == plan::TensorKind::Activation && tensors[i].device == d) {
+        TensorEntry &t = tensors[i];
+        int64_t last = std::max(t.lastStep, t.firstStep);
+        lifetimes.push_back({bytesOf(t.type), t.firstStep, last});
+        activation.push_back(i);
+        activationBytes += bytesOf(t.type);
+      }
+    MemoryPlan mem = planMemory(lifetimes, plan::kAlignment);
+    for (size_t k = 0; k < activation.size(); ++k)
+      tensors[activation[k]].offset = mem.offsets[k];
+    arenaSizes.push_back(mem.arenaSize);
+    arenaTotal += mem.arenaSize;
+  }
 
   uint64_t packedCount = 0;
   if (options.packWeights) {
@@ -489,7 +562,7 @@ LogicalResult Emitter::write(const std::string &path,
     packedCount = packed.size();
     applyPacking(packed);
   }
-  std::vector<uint8_t> file = serialize(options, mem.arenaSize);
+  std::vector<uint8_t> file = serialize(options, arenaSizes);
 
   llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
     os.write(reinterpret_cast<const char *>(file.data()), file.size());
@@ -501,7 +574,8 @@ LogicalResult Emitter::write(const std::string &path,
     return failure();
   }
   if (stats) {
-    stats->arenaSize = mem.arenaSize;
+    stats->arenaSize = arenaTotal;
+    stats->devices = devices.size();
     stats->activationBytes = activationBytes;
     stats->weightBytes = weightSize;
     stats->fileSize = file.size();

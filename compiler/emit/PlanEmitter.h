@@ -26,7 +26,8 @@ struct EmitOptions {
 };
 
 struct EmitStats {
-  uint64_t arenaSize = 0;         ///< bytes of the device arena
+  uint64_t arenaSize = 0;         ///< bytes of the device arenas, summed
+  uint64_t devices = 1;
   uint64_t activationBytes = 0;   ///< sum of all activation tensors
   uint64_t weightBytes = 0;
   uint64_t fileSize = 0;

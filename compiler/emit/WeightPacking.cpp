@@ -1,7 +1,7 @@
 //===- WeightPacking.cpp - weights stored in the kernels' layouts ---------===//
 #include "compiler/emit/WeightPacking.h"
 
-#include "runtime/core/Executor.h"
+#include "runtime/core/Session.h"
 #include "runtime/plan/PlanAssembler.h"
 #include "runtime/plan/PlanLoader.h"
 
@@ -27,8 +27,8 @@ Status packedWeightOf(plan::OpKind kind, const std::vector<PackingTensor> &input
   std::unique_ptr<plan::LoadedPlan> loaded;
   if (Status s = plan::LoadedPlan::fromBytes(b.finish("popt-compile packing"), loaded); !s)
     return s;
-  std::unique_ptr<Executor> ex;
-  if (Status s = Executor::create(*loaded, ex); !s)
+  std::unique_ptr<Session> ex;
+  if (Status s = Session::create(*loaded, ex); !s)
     return s;
   const cpu::PackedWeight *w = ex->kernel(0)->packedWeight();
   if (!w)

@@ -33,6 +33,39 @@ def PoptFuse : Pass<"popt-fuse", "mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Placement: communication and schedule
+//===----------------------------------------------------------------------===//
+
+def PoptInsertComm : Pass<"popt-insert-comm", "mlir::ModuleOp"> {
+  let summary = "Insert a popt.transfer on every cross-device edge";
+  let description = [{
+    Runs after placement (every op of @forward carries `popt.device`; an op
+    without one is on `#popt.device<cpu, 0>`).
+    1. Each argument of @forward lives on the device of its first user
+       (recorded as the argument attribute `popt.device`).
+    2. For each op, each operand made on another device (values a region
+       op's blocks read from outside count as its operands) is replaced by
+       a `popt.transfer` to the op's device, inserted before the first op
+       of that device that reads it and shared by every later reader there.
+       A transfer takes its first reader's `popt.priority`, if any.
+    Constants are shared by every device of a process and never move.
+  }];
+  let dependentDialects = ["::popt::PoptDialect"];
+}
+
+def PoptSchedule : Pass<"popt-schedule", "mlir::ModuleOp"> {
+  let summary = "Order @forward's ops by their placement priority";
+  let description = [{
+    List scheduling over @forward's top-level ops: repeatedly emit, among
+    the ops whose operands are all available, the one with the lowest
+    `popt.priority` (ops without one count as their position), ties by
+    their current order. The result is a topological order that follows the
+    strategy's schedule; each device's program is this order restricted to
+    its ops. Constants stay first.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Analyses exposed for tests
 //===----------------------------------------------------------------------===//
 

@@ -98,6 +98,34 @@ void nestedValues(Operation *op, std::vector<Value> &out) {
 
 } // namespace
 
+OpCost priceOp(Operation *op, int device, CostModel &cost) {
+  if (isa<IfOp, LoopOp>(op))
+    return regionCost(op, device, cost);
+  if (isa<TransferOp>(op)) {
+    // Priced on the link from where its operand was made.
+    OpCost c;
+    int from = device;
+    if (Operation *def = op->getOperand(0).getDefiningOp()) {
+      if (auto d = def->getAttrOfType<DeviceAttr>(kDeviceAttrName)) {
+        std::string name = stringifyDeviceKind(d.getKind()).str() + ":" +
+                           std::to_string(d.getIndex());
+        if (d.getRank() > 0)
+          name = "rank" + std::to_string(d.getRank()) + "/" + name;
+        for (int i = 0; i < cost.hardware().numDevices(); ++i)
+          if (cost.hardware().device(i).name == name)
+            from = i;
+      }
+    } else {
+      from = 0;
+    }
+    c.seconds = cost.transfer(bytesOf(op->getResult(0)), from, device);
+    c.memory = c.seconds;
+    c.curve = "link";
+    return c;
+  }
+  return cost.op(op, device);
+}
+
 Status predictModule(ModuleOp module, CostModel &cost,
                      const PredictOptions &options, Prediction &out) {
   auto forward = module.lookupSymbol<func::FuncOp>("forward");
@@ -142,7 +170,7 @@ Status predictModule(ModuleOp module, CostModel &cost,
     Operation *op = ops[i];
     int dev = p.ops[i].device;
     DevicePrediction &dp = p.devices[static_cast<size_t>(dev)];
-    dp.ops += 1;
+    dp.ops += isa<TransferOp>(op) ? 0 : 1;
     for (Value v : op->getOperands())
       if (auto c = v.getDefiningOp<ConstantOp>())
         if (!weightSeen[static_cast<size_t>(dev)].count(c)) {
@@ -193,9 +221,7 @@ Status predictModule(ModuleOp module, CostModel &cost,
     cost.setWorkingSet(d, static_cast<double>(dp.peakMemory));
   }
   for (size_t i = 0; i < ops.size(); ++i)
-    p.ops[i].cost = isa<IfOp, LoopOp>(ops[i])
-                        ? regionCost(ops[i], p.ops[i].device, cost)
-                        : cost.op(ops[i], p.ops[i].device);
+    p.ops[i].cost = priceOp(ops[i], p.ops[i].device, cost);
 
   auto microbatchCost = [&](size_t i) {
     Operation *op = ops[i];
@@ -228,6 +254,20 @@ Status predictModule(ModuleOp module, CostModel &cost,
     for (size_t i = 0; i < ops.size(); ++i) {
       Operation *op = ops[i];
       int dev = p.ops[i].device;
+      if (isa<TransferOp>(op)) {
+        // An explicit transfer (popt-insert-comm) runs on its link.
+        Operation *def = op->getOperand(0).getDefiningOp();
+        int src = def ? placed[def] : 0;
+        std::vector<int> tdeps;
+        if (def && index.count(def))
+          tdeps.push_back(taskOf[static_cast<size_t>(index[def])][static_cast<size_t>(k)]);
+        double t = p.ops[i].cost.seconds / mb;
+        taskOf[i][static_cast<size_t>(k)] =
+            g.addTask("transfer", src == dev ? dev : linkOf(src, dev), t, std::move(tdeps));
+        p.transfers += 1;
+        p.transferSeconds += t;
+        continue;
+      }
       std::vector<int> deps;
       for (Value v : op->getOperands()) {
         Operation *def = v.getDefiningOp();

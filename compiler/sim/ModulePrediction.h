@@ -64,6 +64,11 @@ struct Prediction {
   std::vector<std::pair<std::string, std::string>> assumptions;
 };
 
+/// The predicted time of top-level op `op` on `device`: the cost model's,
+/// a region op at its costlier branch or one iteration, a popt.transfer on
+/// the link from its operand's device.
+OpCost priceOp(mlir::Operation *op, int device, CostModel &cost);
+
 /// Sets each device's working set on `cost` (weights + planned arena).
 Status predictModule(mlir::ModuleOp module, CostModel &cost,
                      const PredictOptions &options, Prediction &out);

@@ -13,7 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/driver/RunPlan.h"
 
-#include "runtime/core/Executor.h"
+#include "runtime/core/Session.h"
 #include "runtime/core/HalfTypes.h"
 #include "runtime/core/Npy.h"
 
@@ -33,16 +33,27 @@ namespace popt {
 
 namespace {
 
-void inspect(const plan::LoadedPlan &loaded, const Executor &ex,
+void inspect(const plan::LoadedPlan &loaded, const Session &ex,
              std::ostream &out) {
   const plan::Plan &p = loaded.plan();
   out << "plan: " << (p.producer() ? p.producer()->str() : "?") << ", format "
       << loaded.header().formatVersion << ", " << loaded.fileSize()
       << " bytes\n";
-  for (const plan::Device *d : *p.devices())
-    out << "device " << (d->kind() == plan::DeviceKind::Cpu ? "cpu" : "cuda")
-        << ":" << d->index() << " (rank " << d->rank() << "): arena "
-        << d->arena_size() << " B\n";
+  for (size_t i = 0; i < ex.numDevices(); ++i)
+    out << "device " << ex.device(i).describe() << " (rank " << p.devices()->Get(i)->rank()
+        << "): " << ex.deviceOps(i) << " ops, arena " << ex.deviceArenaBytes(i) << " B\n";
+  int transfers = 0, waits = 0;
+  uint64_t transferBytes = 0;
+  for (const plan::Op *op : *p.ops()) {
+    waits += op->waits() ? op->waits()->size() : 0;
+    if (op->kind() == plan::OpKind::Transfer) {
+      ++transfers;
+      transferBytes += p.tensors()->Get(op->outputs()->Get(0))->size();
+    }
+  }
+  if (ex.numDevices() > 1)
+    out << "cross-device: " << transfers << " transfers (" << transferBytes
+        << " B per call), " << waits << " waits\n";
   uint64_t activations = 0, weights = 0;
   for (const plan::Tensor *t : *p.tensors())
     (t->kind() == plan::TensorKind::Weight ? weights : activations) += t->size();
@@ -165,11 +176,9 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   if (Status s = plan::LoadedPlan::open(opt.planPath, loaded); !s)
     return fail(s);
   auto t1 = Clock::now();
-  std::unique_ptr<Executor> ex;
-  if (Status s = Executor::create(*loaded, ex); !s)
-    return fail(Status(s.code() == StatusCode::BadInput
-                           ? Status::badInput(opt.planPath + ": " + s.message())
-                           : s));
+  std::unique_ptr<Session> ex;
+  if (Status s = Session::create(*loaded, ex); !s)
+    return fail(s.withMessage(opt.planPath + ": " + s.message()));
   ex->setMaxLoopIterations(opt.maxLoopIterations);
   auto t2 = Clock::now();
   const char *debug = std::getenv("POPT_DEBUG");
@@ -260,6 +269,7 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
 
   std::vector<double> times;
   std::vector<std::vector<double>> opTimes; // by op index
+  std::vector<std::vector<double>> deviceBusy(ex->numDevices());
   int total = std::max(0, opt.warmup) + std::max(1, opt.iterations);
   for (int it = 0; it < total; ++it) {
     ex->poison();
@@ -277,6 +287,8 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
       opTimes.resize(ex->opSeconds().size());
       for (size_t k = 0; k < opTimes.size(); ++k)
         opTimes[k].push_back(ex->opSeconds()[k]);
+      for (size_t d = 0; d < deviceBusy.size(); ++d)
+        deviceBusy[d].push_back(ex->deviceBusySeconds(d));
     }
   }
 
@@ -319,6 +331,19 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     m["iterations"] = times.size();
     m["warmup"] = std::max(0, opt.warmup);
     m["arena_bytes"] = ex->arenaBytes();
+    // Per device: its ops' busy time in the median call and the share of
+    // the call it was busy (the last run's split of the work).
+    nlohmann::json devs = nlohmann::json::array();
+    for (size_t i = 0; i < ex->numDevices(); ++i)
+      devs.push_back({{"name", ex->device(i).name()},
+                      {"threads", ex->device(i).threads()},
+                      {"ops", ex->deviceOps(i)},
+                      {"arena_bytes", ex->deviceArenaBytes(i)},
+                      {"busy_seconds", deviceBusy[i].empty() ? 0.0 : median(deviceBusy[i])},
+                      {"utilization", deviceBusy[i].empty() || median(times) <= 0
+                                          ? 0.0
+                                          : median(deviceBusy[i]) / median(times)}});
+    m["devices"] = devs;
     // Per op, by index: its kind and median seconds per call (summed over
     // loop iterations; a region op's own work only).
     nlohmann::json ops = nlohmann::json::array();

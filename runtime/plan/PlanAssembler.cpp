@@ -61,9 +61,10 @@ uint32_t PlanAssembler::weightRandom(const std::string &name, DType dtype,
 uint32_t PlanAssembler::activation(const std::string &name, DType dtype,
                                    std::vector<int64_t> shape, Layout layout) {
   uint64_t size = byteSize(dtype, shape);
-  uint64_t offset = arena_;
-  arena_ = alignUp(arena_ + size);
-  return add({name, dtype, std::move(shape), TensorKind::Activation, offset, size, layout});
+  uint64_t offset = arenas_[current_];
+  arenas_[current_] = alignUp(arenas_[current_] + size);
+  return add({name, dtype, std::move(shape), TensorKind::Activation, offset, size, layout,
+              current_});
 }
 
 uint32_t PlanAssembler::op(OpKind kind, std::vector<uint32_t> inputs,
@@ -71,6 +72,7 @@ uint32_t PlanAssembler::op(OpKind kind, std::vector<uint32_t> inputs,
                          std::vector<double> floats) {
   ops_.push_back({kind, std::move(inputs), {output}, std::move(ints),
                   std::move(floats)});
+  ops_.back().device = current_;
   return static_cast<uint32_t>(ops_.size() - 1);
 }
 
@@ -78,6 +80,7 @@ uint32_t PlanAssembler::regionOp(OpKind kind, std::vector<uint32_t> inputs,
                                  std::vector<uint32_t> outputs,
                                  std::vector<int64_t> ints) {
   ops_.push_back({kind, std::move(inputs), std::move(outputs), std::move(ints), {}});
+  ops_.back().device = current_;
   return static_cast<uint32_t>(ops_.size() - 1);
 }
 
@@ -98,29 +101,41 @@ void PlanAssembler::output(const std::string &name, uint32_t tensor) {
   outputs_.emplace_back(name, tensor);
 }
 
+void PlanAssembler::useDevice(uint32_t d) {
+  if (arenas_.size() <= d)
+    arenas_.resize(d + 1, 0);
+  current_ = d;
+}
+
+void PlanAssembler::wait(uint32_t op, uint32_t on) { ops_.at(op).waits.push_back(on); }
+
 std::vector<uint8_t> PlanAssembler::finish(const std::string &producer) const {
   flatbuffers::FlatBufferBuilder fbb;
   std::vector<flatbuffers::Offset<Tensor>> tensors;
   for (const TensorSpec &t : tensors_)
     tensors.push_back(CreateTensorDirect(fbb, t.name.c_str(), t.dtype, &t.shape,
-                                         t.kind, 0, t.offset, t.size, t.layout));
+                                         t.kind, t.device, t.offset, t.size, t.layout));
   std::vector<flatbuffers::Offset<Op>> ops;
-  std::vector<uint32_t> schedule;
+  std::vector<std::vector<uint32_t>> schedule(arenas_.size());
   for (uint32_t i = 0; i < ops_.size(); ++i) {
     const OpSpec &o = ops_[i];
     ops.push_back(CreateOpDirect(fbb, o.kind, &o.inputs, &o.outputs,
                                  o.ints.empty() ? nullptr : &o.ints,
-                                 o.floats.empty() ? nullptr : &o.floats));
+                                 o.floats.empty() ? nullptr : &o.floats, nullptr,
+                                 o.waits.empty() ? nullptr : &o.waits));
     if (!o.nested)
-      schedule.push_back(i);
+      schedule[o.device].push_back(i);
   }
   std::vector<flatbuffers::Offset<Block>> blocks;
   for (const BlockSpec &b : blocks_)
     blocks.push_back(CreateBlockDirect(fbb, &b.ops, &b.args, &b.yields));
-  std::vector<flatbuffers::Offset<Device>> devices{
-      CreateDevice(fbb, DeviceKind::Cpu, 0, 0, std::max<uint64_t>(arena_, kAlignment))};
-  std::vector<flatbuffers::Offset<Program>> programs{
-      CreateProgramDirect(fbb, 0, &schedule)};
+  std::vector<flatbuffers::Offset<Device>> devices;
+  std::vector<flatbuffers::Offset<Program>> programs;
+  for (uint32_t d = 0; d < arenas_.size(); ++d) {
+    devices.push_back(
+        CreateDevice(fbb, DeviceKind::Cpu, d, 0, std::max<uint64_t>(arenas_[d], kAlignment)));
+    programs.push_back(CreateProgramDirect(fbb, d, &schedule[d]));
+  }
   auto bindings = [&](const std::vector<std::pair<std::string, uint32_t>> &v) {
     std::vector<flatbuffers::Offset<Binding>> out;
     for (const auto &[name, t] : v)

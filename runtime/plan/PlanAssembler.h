@@ -1,8 +1,10 @@
 //===- PlanAssembler.h - assembles small plans in memory ----------*- C++ -*-===//
 //
-// Builds a one-device CPU plan from tensors and ops given by hand, lays out
-// the arena (no reuse: every activation has its own bytes) and the weight
-// section, and returns the complete file bytes with valid checksums. Used by
+// Builds a CPU plan from tensors and ops given by hand, lays out the arenas
+// (no reuse: every activation has its own bytes) and the weight section,
+// and returns the complete file bytes with valid checksums. Plans of
+// several logical CPU devices: useDevice() sends later activations and ops
+// to another device, wait() adds a cross-device wait. Used by
 // the profiler (one-op plans run through the runtime's own kernels) and by
 // tests; the compiler's emitter writes real plans.
 //
@@ -42,6 +44,11 @@ public:
   /// its index, which region ops name in their `ints`.
   uint32_t block(std::vector<uint32_t> ops, std::vector<uint32_t> args = {},
                  std::vector<uint32_t> yields = {});
+  /// Later activations and ops belong to CPU device `d` (cpu:d); devices
+  /// up to `d` exist.
+  void useDevice(uint32_t d);
+  /// Op `op` waits for op `on` (of another device) in every call.
+  void wait(uint32_t op, uint32_t on);
   void input(const std::string &name, uint32_t tensor);
   void output(const std::string &name, uint32_t tensor);
 
@@ -56,6 +63,7 @@ private:
     TensorKind kind;
     uint64_t offset, size;
     Layout layout = Layout::Plain;
+    uint32_t device = 0;
   };
   struct OpSpec {
     OpKind kind;
@@ -64,6 +72,8 @@ private:
     std::vector<int64_t> ints;
     std::vector<double> floats;
     bool nested = false; ///< in a block, not the top-level program
+    uint32_t device = 0;
+    std::vector<uint32_t> waits;
   };
   struct BlockSpec {
     std::vector<uint32_t> ops, args, yields;
@@ -74,7 +84,8 @@ private:
   std::vector<OpSpec> ops_;
   std::vector<std::pair<std::string, uint32_t>> inputs_, outputs_;
   std::vector<uint8_t> weights_;
-  uint64_t arena_ = 0;
+  std::vector<uint64_t> arenas_ = {0}; ///< per device
+  uint32_t current_ = 0;
 };
 
 } // namespace popt::plan

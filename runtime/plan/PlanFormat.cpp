@@ -242,6 +242,7 @@ const OpInfo *opInfo(OpKind kind) {
       {"if", 1, 1, 2, 0},                // cond; then block, else block
       {"loop", 2, -1, 1, 0},             // trip cond inits...; body block
       {"fused_matmul", 3, 4, 1, 3},      // a b bias residual?; activation; clamp min max, scale
+      {"transfer", 1, 1, 0, 0},          // a tensor of another device
   };
   static_assert(sizeof(table) / sizeof(table[0]) ==
                     static_cast<size_t>(OpKind::MAX) + 1,

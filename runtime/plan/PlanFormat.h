@@ -22,7 +22,10 @@ namespace popt::plan {
 /// 3: region ops (If, Loop) and their blocks. A version-2 plan is a valid
 ///    version-3 plan without them, so both are read.
 /// 4: fused_matmul; versions 2 and 3 are read unchanged.
-constexpr uint32_t kFormatVersion = 4;
+/// 5: several devices: per-device programs and arenas, Transfer ops,
+///    cross-device waits, cores per logical CPU device. Versions 2-4 are
+///    single-device plans and read unchanged.
+constexpr uint32_t kFormatVersion = 5;
 constexpr uint32_t kOldestReadableVersion = 2;
 constexpr char kMagic[8] = {'P', 'O', 'P', 'T', 'P', 'L', 'A', 'N'};
 /// Alignment of the weight section and of every weight and arena offset.

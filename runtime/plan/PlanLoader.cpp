@@ -91,7 +91,7 @@ Status LoadedPlan::open(const std::string &path,
   out.reset(new LoadedPlan(data, size, /*owned=*/false));
   // The weight pages stay mapped: kernels read weights stored in their
   // layouts in place, and a kernel that copies a weight into its own
-  // layout releases that weight's pages (Executor), so the mapped section
+  // layout releases that weight's pages (Session), so the mapped section
   // and the copies are not resident together.
   return Status::ok();
 }

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/core/ShapeMath.h"
 #include "runtime/plan/PlanLoader.h"
+#include "runtime/plan/PlacementVerifier.h"
 #include "runtime/plan/RegionVerifier.h"
 
 #include <algorithm>
@@ -405,6 +406,13 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
     const Device *d = devices.Get(i);
     if (d->kind() != DeviceKind::Cpu && d->kind() != DeviceKind::Cuda)
       return bad("device " + std::to_string(i) + " has an unknown kind");
+    if (d->cores() > 4096)
+      return bad("device " + std::to_string(i) + " asks for more than 4096 cores");
+    for (size_t j = 0; j < i; ++j)
+      if (devices.Get(j)->kind() == d->kind() && devices.Get(j)->index() == d->index() &&
+          devices.Get(j)->rank() == d->rank())
+        return bad("devices " + std::to_string(j) + " and " + std::to_string(i) +
+                   " are the same device");
   }
 
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -480,6 +488,9 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
         return bad(name + ": " + err);
       continue;
     }
+    if (op->kind() == OpKind::Transfer)
+      continue; // checkPlacement: source and result of one type, devices
+
     if (std::string err = OpChecker(plan, *op).check(); !err.empty())
       return bad(name + ": " + err);
     if (std::string err = checkLayouts(plan, *op); !err.empty())
@@ -487,6 +498,8 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
   }
 
   if (std::string err = checkSchedule(plan); !err.empty())
+    return bad(err);
+  if (std::string err = checkPlacement(plan); !err.empty())
     return bad(err);
 
   for (const auto *list : {plan.inputs(), plan.outputs()})

@@ -1,7 +1,7 @@
 //===- KernelTiming.cpp - times plans through the runtime's executor ------===//
 #include "runtime/profile/KernelTiming.h"
 
-#include "runtime/core/Executor.h"
+#include "runtime/core/Session.h"
 #include "runtime/plan/PlanLoader.h"
 
 #include <algorithm>
@@ -28,8 +28,8 @@ Status timePlan(const std::vector<uint8_t> &planBytes, const TimingBudget &budge
   std::unique_ptr<plan::LoadedPlan> loaded;
   if (Status s = plan::LoadedPlan::fromBytes(planBytes, loaded); !s)
     return s;
-  std::unique_ptr<Executor> ex;
-  if (Status s = Executor::create(*loaded, ex); !s)
+  std::unique_ptr<Session> ex;
+  if (Status s = Session::create(*loaded, ex); !s)
     return s;
   // Pseudo-random values in [-1, 1), so that data-dependent branches (max,
   // relu) mispredict as they do on real activations.

@@ -1,7 +1,7 @@
 //===- KernelTiming.h - times plans through the runtime's executor -*- C++ -*-===//
 //
 // The profiler measures the runtime's own kernels: each measurement is a
-// small plan (PlanAssembler) loaded and run by the same Executor popt-run uses,
+// small plan (PlanAssembler) loaded and run by the same Session popt-run uses,
 // so dispatch, oneDNN primitive choice and our reference loops are all in
 // the numbers.
 //

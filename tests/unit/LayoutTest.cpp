@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PlanRunUtil.h"
-#include "runtime/core/Executor.h"
+#include "runtime/core/Session.h"
 #include "runtime/plan/PlanAssembler.h"
 #include "runtime/plan/PlanLoader.h"
 

@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/emit/PlanEmitter.h"
 #include "popt/PoptDialect.h"
-#include "runtime/core/Executor.h"
+#include "runtime/core/Session.h"
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/plan/PlanLoader.h"
 
@@ -55,8 +55,8 @@ Ran emitAndRun(bool pack) {
   for (const plan::Tensor *t : *loaded->plan().tensors())
     r.packed = r.packed || t->packed();
   CHECK(r.packed == (stats.packedWeights == 1));
-  std::unique_ptr<Executor> ex;
-  REQUIRE(Executor::create(*loaded, ex).isOk());
+  std::unique_ptr<Session> ex;
+  REQUIRE(Session::create(*loaded, ex).isOk());
   // Read in place: the kernel made no copy of a weight stored its way.
   if (r.packed)
     CHECK_FALSE(ex->kernel(0)->copiedWeights());

@@ -1,5 +1,5 @@
 //===- PlanAssemblerTest.cpp - in-memory plans through the executor -------===//
-#include "runtime/core/Executor.h"
+#include "runtime/core/Session.h"
 #include "runtime/core/HalfTypes.h"
 #include "runtime/plan/PlanAssembler.h"
 #include "runtime/plan/PlanLoader.h"
@@ -32,8 +32,8 @@ TEST_CASE("an assembled plan verifies, runs and is timed", "[plan][profile]") {
 
   std::unique_ptr<LoadedPlan> loaded;
   REQUIRE(LoadedPlan::fromBytes(bytes, loaded).isOk());
-  std::unique_ptr<Executor> ex;
-  REQUIRE(Executor::create(*loaded, ex).isOk());
+  std::unique_ptr<Session> ex;
+  REQUIRE(Session::create(*loaded, ex).isOk());
   float in[6] = {1, -2, 3, -4, 5, -6};
   std::memcpy(ex->inputs()[0].view->data, in, sizeof in);
   REQUIRE(ex->run().isOk());
@@ -84,8 +84,8 @@ TEST_CASE("fused_matmul applies bias, scale, residual and activation in order",
           "[plan][fusion]") {
   std::unique_ptr<LoadedPlan> loaded;
   REQUIRE(LoadedPlan::fromBytes(fusedMatmulPlan(), loaded).isOk());
-  std::unique_ptr<Executor> ex;
-  REQUIRE(Executor::create(*loaded, ex).isOk());
+  std::unique_ptr<Session> ex;
+  REQUIRE(Session::create(*loaded, ex).isOk());
   float x[12] = {1, 2, 3, -1, 0, 4, 2, 2, 2, 0, 0, -9};
   float r[8] = {0, 1, 0, 1, 0, 1, 0, 1};
   std::memcpy(ex->inputs()[0].view->data, x, sizeof x);
@@ -134,8 +134,8 @@ TEST_CASE("a bf16 linear runs in bf16; an f16 one is refused with the fix",
   };
   std::unique_ptr<LoadedPlan> loaded;
   REQUIRE(LoadedPlan::fromBytes(linearPlan(DType::BF16), loaded).isOk());
-  std::unique_ptr<Executor> ex;
-  REQUIRE(Executor::create(*loaded, ex).isOk());
+  std::unique_ptr<Session> ex;
+  REQUIRE(Session::create(*loaded, ex).isOk());
   BFloat16 *x = ex->inputs()[0].view->as<BFloat16>();
   float xv[6] = {1, 2, 3, -4, 0.25f, 8};
   for (int i = 0; i < 6; ++i)
@@ -147,7 +147,7 @@ TEST_CASE("a bf16 linear runs in bf16; an f16 one is refused with the fix",
     CHECK(float(y[i]) == want[i]); // all exact in bf16
 
   REQUIRE(LoadedPlan::fromBytes(linearPlan(DType::F16), loaded).isOk());
-  Status s = Executor::create(*loaded, ex);
+  Status s = Session::create(*loaded, ex);
   CHECK(s.code() == StatusCode::BadInput);
   CHECK_THAT(s.message(), Catch::Contains("in f32 or bf16, not f16"));
 }

@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/emit/PlanEmitter.h"
 #include "popt/PoptDialect.h"
-#include "runtime/core/Executor.h"
+#include "runtime/core/Session.h"
 #include "runtime/plan/PlanAssembler.h"
 #include "runtime/plan/PlanLoader.h"
 
@@ -107,8 +107,8 @@ void tryAll(const std::vector<uint8_t> &good, int count, uint32_t seed, Outcome 
       continue;
     }
     ++o.loaded;
-    std::unique_ptr<Executor> ex;
-    if (!Executor::create(*loaded, ex))
+    std::unique_ptr<Session> ex;
+    if (!Session::create(*loaded, ex))
       continue;
     bool hasLoop = false;
     for (const Op *op : *loaded->plan().ops())

@@ -2,7 +2,7 @@
 #ifndef POPT_TESTS_UNIT_PLANRUNUTIL_H
 #define POPT_TESTS_UNIT_PLANRUNUTIL_H
 
-#include "runtime/core/Executor.h"
+#include "runtime/core/Session.h"
 #include "runtime/core/HalfTypes.h"
 #include "runtime/plan/PlanLoader.h"
 
@@ -19,8 +19,8 @@ template <typename T>
 std::vector<float> runAs(const std::vector<uint8_t> &bytes, const std::vector<float> &input) {
   std::unique_ptr<plan::LoadedPlan> loaded;
   REQUIRE(plan::LoadedPlan::fromBytes(bytes, loaded).isOk());
-  std::unique_ptr<Executor> ex;
-  REQUIRE(Executor::create(*loaded, ex).isOk());
+  std::unique_ptr<Session> ex;
+  REQUIRE(Session::create(*loaded, ex).isOk());
   REQUIRE(ex->inputs()[0].view->bytes == input.size() * sizeof(T));
   T *in = ex->inputs()[0].view->as<T>();
   for (size_t i = 0; i < input.size(); ++i)

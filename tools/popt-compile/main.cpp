@@ -34,8 +34,24 @@ int main(int argc, char **argv) {
   app.add_option("--report", opt.reportPath,
                  "write predictions (time, throughput, utilisation, memory, energy) as JSON");
   app.add_flag("--explain", opt.explain, "print the predictions per device and the costliest ops");
-  app.add_option("--microbatches", opt.microbatches, "microbatches per call (default 1)")
-      ->check(CLI::Range(1, 4096));
+  app.add_option("--microbatches", opt.microbatches,
+                 "microbatches per call for pipeline plans (default 0: chosen)")
+      ->check(CLI::Range(0, 4096));
+  app.add_option("--strategy", opt.strategy,
+                 "placement: auto (default), single, data, pipeline, op, or a plugin's");
+  app.add_option("--strategy-plugin", opt.strategyPlugins,
+                 "shared library with more strategies (repeatable)")
+      ->check(CLI::ExistingFile);
+  std::string objective = "latency";
+  app.add_option("--objective", objective, "latency (default), throughput, energy, edp")
+      ->check(CLI::IsMember({"latency", "throughput", "energy", "edp"}));
+  bool energyAware = false;
+  app.add_flag("--energy-aware", energyAware, "shorthand for --objective edp");
+  app.add_flag("--no-communication-aware", [&](int64_t) { opt.communicationAware = false; },
+               "place as if transfers cost nothing (for comparison)");
+  app.add_option("--memory-fraction", opt.memoryFraction,
+                 "each device may use at most this share of its memory (0 < F <= 1)")
+      ->check(CLI::Range(1e-9, 1.0));
   app.add_flag("--no-pack-weights", [&](int64_t) { opt.packWeights = false; },
                "store weights plain instead of in this machine's kernel layouts");
   app.add_flag("--quiet", [&](int64_t) { opt.printSummary = false; },
@@ -46,6 +62,15 @@ int main(int argc, char **argv) {
     int code = app.exit(e);
     return code == 0 ? popt::kExitOk : popt::kExitBadInput;
   }
+  opt.objective = energyAware            ? popt::Objective::Edp
+                  : objective == "throughput" ? popt::Objective::Throughput
+                  : objective == "energy"     ? popt::Objective::Energy
+                  : objective == "edp"        ? popt::Objective::Edp
+                                              : popt::Objective::Latency;
+  for (const char *flag : {"--strategy", "--strategy-plugin", "--objective", "--energy-aware",
+                           "--no-communication-aware", "--memory-fraction", "--microbatches"})
+    if (app.count(flag))
+      opt.placementAsked = true;
   for (size_t start = 0; start < devices.size();) {
     size_t comma = devices.find(',', start);
     std::string item = devices.substr(start, comma == std::string::npos ? std::string::npos

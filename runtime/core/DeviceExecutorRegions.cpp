@@ -1,4 +1,4 @@
-//===- RegionOps.cpp - If and Loop, run by the host -----------------------===//
+//===- DeviceExecutorRegions.cpp - If and Loop, run by their device --------===//
 //
 // A region op reads its condition (one bool) or trip count (one i64) from
 // its device's memory, runs a block's ops through the executor, and copies
@@ -15,23 +15,23 @@
 // overlap.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/core/Executor.h"
+#include "runtime/core/DeviceExecutor.h"
 
 #include <cstring>
 
 namespace popt {
 
-void Executor::copyTensors(const OpList *from, size_t fromSkip,
+void DeviceExecutor::copyTensors(const OpList *from, size_t fromSkip,
                            const OpList *to, size_t toSkip) {
   for (size_t i = 0; i + toSkip < (to ? to->size() : 0); ++i) {
     uint32_t src = from->Get(i + fromSkip), dst = to->Get(i + toSkip);
     if (src != dst)
-      std::memcpy(tensors_[dst].data, tensors_[src].data, tensors_[dst].bytes);
+      std::memcpy(state_.tensors[dst].data, state_.tensors[src].data, state_.tensors[dst].bytes);
   }
 }
 
-Status Executor::runIf(const plan::Op &op) {
-  bool cond = *static_cast<const uint8_t *>(tensors_[op.inputs()->Get(0)].data);
+Status DeviceExecutor::runIf(const plan::Op &op) {
+  bool cond = *static_cast<const uint8_t *>(state_.tensors[op.inputs()->Get(0)].data);
   const plan::Block *block =
       plan_->blocks()->Get(static_cast<uint32_t>(op.ints()->Get(cond ? 0 : 1)));
   if (Status s = runOps(block->ops()); !s)
@@ -40,17 +40,17 @@ Status Executor::runIf(const plan::Op &op) {
   return Status::ok();
 }
 
-Status Executor::runLoop(const plan::Op &op) {
+Status DeviceExecutor::runLoop(const plan::Op &op) {
   int64_t trip;
-  std::memcpy(&trip, tensors_[op.inputs()->Get(0)].data, sizeof trip);
-  bool cond = *static_cast<const uint8_t *>(tensors_[op.inputs()->Get(1)].data);
+  std::memcpy(&trip, state_.tensors[op.inputs()->Get(0)].data, sizeof trip);
+  bool cond = *static_cast<const uint8_t *>(state_.tensors[op.inputs()->Get(1)].data);
   const plan::Block *body =
       plan_->blocks()->Get(static_cast<uint32_t>(op.ints()->Get(0)));
   copyTensors(op.inputs(), 2, op.outputs(), 0);
-  TensorView &iteration = tensors_[body->args()->Get(0)];
-  const TensorView &next = tensors_[body->yields()->Get(0)];
+  TensorView &iteration = state_.tensors[body->args()->Get(0)];
+  const TensorView &next = state_.tensors[body->yields()->Get(0)];
   for (int64_t i = 0; cond && i < trip; ++i) {
-    if (maxLoopIterations_ > 0 && i == maxLoopIterations_)
+    if (state_.maxLoopIterations > 0 && i == state_.maxLoopIterations)
       return Status::failure("a data-dependent loop" +
                              (op.location() && op.location()->size()
                                   ? " (" + op.location()->str() + ")"

@@ -1,0 +1,58 @@
+//===- PlaceModel.h - placement as one step of the pipeline -----*- C++ -*-===//
+//
+// Spreads @forward over the hardware model's devices: builds the strategy
+// graph, runs the chosen strategy (or, for `auto`, every candidate, each
+// placed on a copy of the module and simulated), checks the per-device
+// memory limit, and leaves the module placed (popt.device, popt.priority),
+// with its transfers (popt-insert-comm) and in schedule order
+// (popt-schedule).
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_COMPILER_DRIVER_PLACEMODEL_H
+#define POPT_COMPILER_DRIVER_PLACEMODEL_H
+
+#include "compiler/cost/CostModel.h"
+#include "compiler/strategies/AutoStrategy.h"
+#include "popt/strategy.h"
+#include "runtime/core/Status.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace popt {
+
+struct PlaceOptions {
+  std::string strategy = "auto";
+  StrategyOptions strategyOptions;
+  /// Each device may use this fraction of its memory (weights + arena).
+  double memoryFraction = 1.0;
+  const StrategyRegistry *registry = nullptr;
+  /// Called after placement, before the schedule, with the placed module
+  /// (for --emit-mlir placed=FILE).
+  std::function<bool(mlir::ModuleOp)> afterPlace;
+};
+
+struct PlaceResult {
+  Placement chosen;
+  std::vector<Candidate> candidates; ///< auto: what was tried
+  /// Weights + arena each device needs, and what it may use.
+  std::vector<std::pair<uint64_t, uint64_t>> memory;
+};
+
+/// Places `module` for `cost`'s hardware. BadInput when the strategy is
+/// unknown or does not apply, or when nothing fits the memory limit (the
+/// message says what each device needs against what it has).
+Status placeModel(mlir::ModuleOp module, CostModel &cost, const PlaceOptions &options,
+                  PlaceResult &out);
+
+/// --explain's placement part: the chosen strategy and why (every
+/// candidate with its predicted time and objective), memory per device.
+void printPlacement(const PlaceResult &r, Objective objective, llvm::raw_ostream &os);
+
+} // namespace popt
+
+#endif // POPT_COMPILER_DRIVER_PLACEMODEL_H

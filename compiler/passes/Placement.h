@@ -1,0 +1,34 @@
+//===- Placement.h - placement attributes on popt IR ------------*- C++ -*-===//
+//
+// Where the placement passes keep their decisions: `popt.device` (a
+// #popt.device) on every op, `popt.priority` (f64, lower first) for the
+// schedule, and the argument attribute `popt.device` for @forward's inputs.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_COMPILER_PASSES_PLACEMENT_H
+#define POPT_COMPILER_PASSES_PLACEMENT_H
+
+#include "popt/PoptDialect.h"
+
+#include "mlir/IR/Operation.h"
+
+#include <optional>
+#include <string>
+
+namespace popt {
+
+constexpr const char *kPlacedDeviceAttr = "popt.device";
+constexpr const char *kPriorityAttr = "popt.priority";
+
+/// The device `op` is placed on (#popt.device<cpu, 0> when unplaced).
+DeviceAttr placedDevice(mlir::Operation *op);
+
+/// "cpu:1", "rank2/cuda:0" -> the attribute; nullopt when malformed.
+std::optional<DeviceAttr> parseDeviceAttr(mlir::MLIRContext *ctx, const std::string &name);
+
+/// The inverse: "cpu:1", "rank2/cuda:0".
+std::string deviceName(DeviceAttr d);
+
+} // namespace popt
+
+#endif // POPT_COMPILER_PASSES_PLACEMENT_H

@@ -1,0 +1,87 @@
+//===- DeviceExecutor.h - one device's part of a session --------*- C++ -*-===//
+//
+// Made once per device of a loaded plan by the session: prepares the
+// kernels of the ops the device runs (its program and the blocks of its
+// region ops) on the device's own thread, and gives them one scratch
+// region. run() then executes the device's program in schedule order with
+// no allocation: before an op with waits it waits for those ops of other
+// devices, after an op that others wait on it signals it. Region ops (If,
+// Loop) run on the device's thread (DeviceExecutorRegions.cpp): they read
+// their condition or trip count, run a block's ops and copy the values it
+// yields.
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_RUNTIME_CORE_DEVICEEXECUTOR_H
+#define POPT_RUNTIME_CORE_DEVICEEXECUTOR_H
+
+#include "runtime/core/LargeRegion.h"
+#include "runtime/core/OpEvents.h"
+#include "runtime/core/Status.h"
+#include "runtime/core/TensorView.h"
+#include "runtime/devices/Device.h"
+#include "runtime/plan/PlanLoader.h"
+
+#include <memory>
+#include <vector>
+
+namespace popt {
+
+/// What a session's devices share: the plan, every tensor's view, the
+/// events, per-op times, and which ops others wait on.
+struct SessionState {
+  const plan::LoadedPlan *loaded = nullptr;
+  std::vector<TensorView> tensors;
+  std::unique_ptr<OpEvents> events;
+  std::vector<bool> signalled; ///< by op: another device waits on it
+  std::vector<double> opSeconds;
+  double waitTimeoutSeconds = 300;
+  int64_t maxLoopIterations = 0;
+};
+
+class DeviceExecutor {
+public:
+  /// Prepares the ops of program `program` (and the blocks they own) on
+  /// `device`, which must outlive the executor.
+  static Status create(SessionState &state, uint32_t program,
+                       devices::Device &device, std::unique_ptr<DeviceExecutor> &out);
+  ~DeviceExecutor();
+
+  devices::Device &device() const { return *device_; }
+  uint32_t planDevice() const { return planDevice_; }
+  uint64_t scratchBytes() const { return scratchSize_; }
+  /// Seconds this device spent in its ops in the last run (waits excluded).
+  double busySeconds() const { return busySeconds_; }
+  /// Runs the device's program on the calling thread.
+  Status run();
+  const cpu::Kernel *kernel(uint32_t o) const { return kernels_.at(o).get(); }
+
+private:
+  using OpList = flatbuffers::Vector<uint32_t>;
+  DeviceExecutor(SessionState &state) : state_(state) {}
+  Status prepare(const OpList *ops);
+  Status prepareOp(uint32_t o);
+  Status runOps(const OpList *ops);
+  Status runOp(uint32_t o);
+  Status runIf(const plan::Op &op);
+  Status runLoop(const plan::Op &op);
+  /// Copies tensor from[i + fromSkip] into to[i + toSkip] for every i.
+  void copyTensors(const OpList *from, size_t fromSkip, const OpList *to,
+                   size_t toSkip);
+  Status opError(uint32_t o, const Status &s) const;
+
+  SessionState &state_;
+  const plan::Plan *plan_ = nullptr;
+  devices::Device *device_ = nullptr;
+  uint32_t planDevice_ = 0;
+  const OpList *program_ = nullptr;
+  LargeRegion scratch_;
+  uint64_t scratchSize_ = 0;
+  LargeRegion packed_; ///< weights kernels packed into their own layouts
+  std::vector<std::unique_ptr<cpu::Kernel>> kernels_; ///< by op; null: not ours or region op
+  double accountedSeconds_ = 0; ///< sum of this device's op times in this run
+  double busySeconds_ = 0;
+};
+
+} // namespace popt
+
+#endif // POPT_RUNTIME_CORE_DEVICEEXECUTOR_H

@@ -1,0 +1,61 @@
+//===- OpEvents.cpp - cross-device waits of one session -------------------===//
+//
+// A waiter spins briefly (a producer on another core usually finishes
+// within microseconds of the consumer asking), then sleeps on the
+// condition variable, so that a device with nothing to do gives its core
+// back to the others.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/core/OpEvents.h"
+
+#include <chrono>
+#include <string>
+
+namespace popt {
+
+OpEvents::OpEvents(size_t ops) : done_(new std::atomic<uint64_t>[ops ? ops : 1]) {
+  for (size_t i = 0; i < (ops ? ops : 1); ++i)
+    done_[i].store(0, std::memory_order_relaxed);
+}
+
+void OpEvents::beginCall() {
+  failed_.store(false, std::memory_order_relaxed);
+  call_.fetch_add(1, std::memory_order_release);
+}
+
+void OpEvents::signal(uint32_t op) {
+  done_[op].store(call_.load(std::memory_order_relaxed), std::memory_order_release);
+  { std::lock_guard<std::mutex> lock(mutex_); }
+  cv_.notify_all();
+}
+
+void OpEvents::fail() {
+  failed_.store(true, std::memory_order_release);
+  { std::lock_guard<std::mutex> lock(mutex_); }
+  cv_.notify_all();
+}
+
+Status OpEvents::wait(uint32_t op, double timeoutSeconds) {
+  uint64_t call = call_.load(std::memory_order_relaxed);
+  auto ready = [&] {
+    return done_[op].load(std::memory_order_acquire) == call ||
+           failed_.load(std::memory_order_acquire);
+  };
+  for (int spin = 0; spin < 4000 && !ready(); ++spin)
+    __builtin_ia32_pause();
+  if (!ready()) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(timeoutSeconds));
+    if (!cv_.wait_until(lock, deadline, ready))
+      return Status::deadlineExceeded("waited " + std::to_string(timeoutSeconds) +
+                                      " s for op " + std::to_string(op) +
+                                      " of another device");
+  }
+  if (done_[op].load(std::memory_order_acquire) != call)
+    return Status::failure("another device failed");
+  return Status::ok();
+}
+
+} // namespace popt

@@ -1,0 +1,180 @@
+//===- Session.cpp - runs a verified plan on its devices ------------------===//
+#include "runtime/core/Session.h"
+
+#include <cstring>
+#include <mutex>
+
+namespace popt {
+
+Status Session::create(const plan::LoadedPlan &loaded, std::unique_ptr<Session> &out) {
+  return create(loaded, SessionOptions(), out);
+}
+
+Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &options,
+                       std::unique_ptr<Session> &out) {
+  const plan::Plan &p = loaded.plan();
+  std::unique_ptr<Session> s(new Session());
+  s->state_.loaded = &loaded;
+  s->state_.waitTimeoutSeconds = options.waitTimeoutSeconds;
+
+  // 1. Devices, through their drivers; CPU devices split the cores.
+  const auto &devs = *p.devices();
+  for (uint32_t i = 0; i < devs.size(); ++i) {
+    const plan::Device *d = devs.Get(i);
+    devices::DeviceConfig c;
+    c.kind = d->kind();
+    c.index = d->index();
+    c.rank = d->rank();
+    c.cores = d->cores();
+    c.ownThread = devs.size() > 1;
+    for (uint32_t j = 0; j < devs.size(); ++j) {
+      if (devs.Get(j)->kind() != d->kind())
+        continue;
+      ++c.siblings;
+      if (j < i) {
+        ++c.ordinal;
+        c.coresBefore += devs.Get(j)->cores();
+      }
+    }
+    --c.siblings; // counted itself
+    std::string name = std::string(devices::kindName(d->kind())) + ":" +
+                       std::to_string(d->index());
+    // Earlier siblings that asked for a share took an even one.
+    for (uint32_t j = 0; j < i; ++j)
+      if (devs.Get(j)->kind() == d->kind() && devs.Get(j)->cores() == 0)
+        c.coresBefore += devices::evenCoreShare(c.siblings);
+    devices::Driver *driver = options.driver ? options.driver : devices::findDriver(d->kind());
+    if (!driver)
+      return Status::unavailable("the plan runs on " + name + ", and this runtime has no " +
+                                 devices::kindName(d->kind()) +
+                                 " driver; run it on a machine with one, or compile the "
+                                 "model for this machine's devices");
+    std::unique_ptr<devices::Device> device;
+    if (Status st = driver->createDevice(c, device); !st)
+      return st;
+    void *arena = nullptr;
+    if (Status st = device->allocate(d->arena_size(), arena); !st)
+      return st.withMessage("the " + std::to_string(d->arena_size()) + "-byte arena of " +
+                            name + ": " + st.message());
+    s->arenas_.push_back(arena);
+    s->arenaSizes_.push_back(d->arena_size());
+    s->devices_.push_back(std::move(device));
+  }
+
+  // 2. Tensors: weights in the mapped section, activations in their arena.
+  for (const plan::Tensor *t : *p.tensors()) {
+    TensorView v;
+    v.dtype = t->dtype();
+    v.shape.assign(t->shape()->begin(), t->shape()->end());
+    for (int64_t d : v.shape)
+      v.numel *= d;
+    v.bytes = t->size();
+    v.layout = t->layout();
+    v.packed = t->packed();
+    v.name = t->name() ? t->name()->str() : "";
+    const uint8_t *base = t->kind() == plan::TensorKind::Weight
+                              ? loaded.weights()
+                              : static_cast<const uint8_t *>(s->arenas_[t->device()]);
+    v.data = const_cast<uint8_t *>(base + t->offset());
+    s->state_.tensors.push_back(std::move(v));
+  }
+  for (const plan::Binding *b : *p.inputs())
+    s->inputs_.push_back({b->name()->str(), &s->state_.tensors[b->tensor()]});
+  for (const plan::Binding *b : *p.outputs())
+    s->outputs_.push_back({b->name()->str(), &s->state_.tensors[b->tensor()]});
+
+  // 3. Events for the ops other devices wait on; each device's kernels.
+  size_t nOps = p.ops()->size();
+  s->state_.events = std::make_unique<OpEvents>(nOps);
+  s->state_.signalled.assign(nOps, false);
+  for (const plan::Op *op : *p.ops())
+    if (op->waits())
+      for (uint32_t w : *op->waits())
+        s->state_.signalled[w] = true;
+  s->state_.opSeconds.assign(nOps, 0.0);
+  for (uint32_t prog = 0; prog < p.programs()->size(); ++prog) {
+    std::unique_ptr<DeviceExecutor> ex;
+    devices::Device &device = *s->devices_[p.programs()->Get(prog)->device()];
+    if (Status st = DeviceExecutor::create(s->state_, prog, device, ex); !st)
+      return st;
+    s->executors_.push_back(std::move(ex));
+  }
+  out = std::move(s);
+  return Status::ok();
+}
+
+Session::~Session() {
+  executors_.clear(); // before the devices they run on
+}
+
+uint64_t Session::arenaBytes() const {
+  uint64_t n = 0;
+  for (uint64_t a : arenaSizes_)
+    n += a;
+  return n;
+}
+
+uint64_t Session::scratchBytes() const {
+  uint64_t n = 0;
+  for (const auto &ex : executors_)
+    n += ex->scratchBytes();
+  return n;
+}
+
+double Session::deviceBusySeconds(size_t i) const {
+  for (const auto &ex : executors_)
+    if (ex->planDevice() == i)
+      return ex->busySeconds();
+  return 0;
+}
+
+size_t Session::deviceOps(size_t i) const {
+  const plan::Plan &p = state_.loaded->plan();
+  for (const plan::Program *prog : *p.programs())
+    if (prog->device() == i)
+      return prog->ops()->size();
+  return 0;
+}
+
+const cpu::Kernel *Session::kernel(uint32_t o) const {
+  for (const auto &ex : executors_)
+    if (const cpu::Kernel *k = ex->kernel(o))
+      return k;
+  return nullptr;
+}
+
+void Session::poison() {
+  for (size_t i = 0; i < arenas_.size(); ++i)
+    std::memset(arenas_[i], 0xFF, arenaSizes_[i]);
+}
+
+Status Session::run() {
+  std::fill(state_.opSeconds.begin(), state_.opSeconds.end(), 0.0);
+  if (executors_.size() == 1) {
+    Status s;
+    executors_[0]->device().run([&] { s = executors_[0]->run(); });
+    return s;
+  }
+  state_.events->beginCall();
+  std::mutex mutex;
+  Status first;
+  for (auto &ex : executors_) {
+    DeviceExecutor *e = ex.get();
+    e->device().start([this, e, &mutex, &first] {
+      Status s = e->run();
+      if (!s) {
+        std::lock_guard<std::mutex> lock(mutex);
+        // The first failure is the cause; the waits it broke on other
+        // devices fail after it.
+        if (first.isOk())
+          first = s;
+        state_.events->fail();
+      }
+    });
+  }
+  for (auto &ex : executors_)
+    ex->device().wait();
+  return first;
+}
+
+} // namespace popt

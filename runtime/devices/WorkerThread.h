@@ -1,0 +1,43 @@
+//===- WorkerThread.h - a device's own thread -------------------*- C++ -*-===//
+//
+// One thread per device, made when the device is, that runs one job at a
+// time: the kernels' preparation (so that oneDNN sizes them for the
+// device's threads) and, on every call, the device's program. `setup` runs
+// first on the new thread (pinning it, setting its OpenMP thread count).
+//
+//===----------------------------------------------------------------------===//
+#ifndef POPT_RUNTIME_DEVICES_WORKERTHREAD_H
+#define POPT_RUNTIME_DEVICES_WORKERTHREAD_H
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace popt::devices {
+
+class WorkerThread {
+public:
+  explicit WorkerThread(std::function<void()> setup);
+  ~WorkerThread();
+  WorkerThread(const WorkerThread &) = delete;
+  WorkerThread &operator=(const WorkerThread &) = delete;
+
+  /// Starts `job`; the previous one must have been waited for.
+  void start(std::function<void()> job);
+  /// Returns when the started job is done (at once when there is none).
+  void wait();
+
+private:
+  void loop(std::function<void()> setup);
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::function<void()> job_;
+  bool busy_ = false, stop_ = false;
+  std::thread thread_;
+};
+
+} // namespace popt::devices
+
+#endif // POPT_RUNTIME_DEVICES_WORKERTHREAD_H

@@ -61,10 +61,12 @@ public:
   /// Copies `bytes` from memory of any device of this process into this
   /// device's memory.
   virtual Status copy(void *dst, const void *src, uint64_t bytes) = 0;
-  /// Runs `fn` on the device's own thread and returns when it is done.
+  /// Runs `fn` on the device's thread (pinned to its cores; a CPU device
+  /// may use the caller's thread) and returns when it is done.
   virtual void run(const std::function<void()> &fn) = 0;
-  /// Starts `fn` on the device's thread and returns at once; wait() returns
-  /// when it is done. One job at a time.
+  /// Starts `fn` and returns; wait() returns when it is done. One job at a
+  /// time. A device that runs on the caller's thread runs the job in
+  /// wait(), so start every device before waiting for any.
   virtual void start(std::function<void()> fn) = 0;
   virtual void wait() = 0;
 };

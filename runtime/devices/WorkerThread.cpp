@@ -1,12 +1,33 @@
 //===- WorkerThread.cpp - a device's own thread ---------------------------===//
 #include "runtime/devices/WorkerThread.h"
 
+#include <chrono>
+
 namespace popt::devices {
+
+namespace {
+
+/// Polls `done` for up to `seconds`; true when it turned true.
+template <typename F> bool pollFor(double seconds, F done) {
+  auto end = std::chrono::steady_clock::now() +
+             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                 std::chrono::duration<double>(seconds));
+  for (int i = 0;; ++i) {
+    if (done())
+      return true;
+    __builtin_ia32_pause();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > end)
+      return false;
+  }
+}
+
+} // namespace
 
 WorkerThread::WorkerThread(std::function<void()> setup)
     : thread_([this, setup = std::move(setup)]() mutable { loop(std::move(setup)); }) {}
 
 WorkerThread::~WorkerThread() {
+  wait();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
@@ -16,33 +37,42 @@ WorkerThread::~WorkerThread() {
 }
 
 void WorkerThread::start(std::function<void()> job) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait(lock, [&] { return !busy_; });
-  job_ = std::move(job);
-  busy_ = true;
-  lock.unlock();
+  wait();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_ = std::move(job);
+    busy_.store(true, std::memory_order_release);
+  }
   cv_.notify_all();
 }
 
 void WorkerThread::wait() {
+  if (pollFor(kSpinSeconds, [&] { return !busy_.load(std::memory_order_acquire); }))
+    return;
   std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait(lock, [&] { return !busy_; });
+  cv_.wait(lock, [&] { return !busy_.load(std::memory_order_acquire); });
 }
 
 void WorkerThread::loop(std::function<void()> setup) {
   if (setup)
     setup();
-  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    cv_.wait(lock, [&] { return stop_ || (busy_ && job_); });
-    if (stop_)
-      return;
-    std::function<void()> job = std::move(job_);
-    job_ = nullptr;
-    lock.unlock();
+    // Poll for the next job a little, then sleep until one comes.
+    pollFor(kSpinSeconds, [&] { return busy_.load(std::memory_order_acquire); });
+    std::function<void()> job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] { return stop_ || (busy_.load(std::memory_order_acquire) && job_); });
+      if (stop_ && !job_)
+        return;
+      job = std::move(job_);
+      job_ = nullptr;
+    }
     job();
-    lock.lock();
-    busy_ = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      busy_.store(false, std::memory_order_release);
+    }
     cv_.notify_all();
   }
 }

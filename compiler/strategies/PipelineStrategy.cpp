@@ -75,7 +75,11 @@ public:
     // 2. Best split for each stage count; keep the one the simulator likes.
     Placement best;
     double bestValue = std::numeric_limits<double>::infinity();
-    for (size_t stages = 2; stages <= std::min(numDevices, blocks); ++stages) {
+    // Each (stages, microbatches) pair costs a simulation of n x M tasks:
+    // large graphs try only every device as a stage.
+    const bool large = n > 20000;
+    for (size_t stages = large ? std::min(numDevices, blocks) : 2;
+         stages <= std::min(numDevices, blocks); ++stages) {
       std::vector<int> stageOfBlock = split(prefix, cut, hw, options, blocks, stages);
       Placement p;
       p.strategy = name();
@@ -88,6 +92,7 @@ public:
         counts = {std::min<int64_t>(options.microbatches, std::max<int64_t>(1, graph.batch))};
       else if (graph.batchSplittable)
         for (int64_t m : {int64_t(1), int64_t(2), int64_t(4), int64_t(8), graph.batch})
+          if (!large || m == 1 || m == std::min<int64_t>(graph.batch, 2 * int64_t(stages)))
           if (m <= graph.batch && std::find(counts.begin(), counts.end(), m) == counts.end())
             counts.push_back(m);
       if (counts.empty())

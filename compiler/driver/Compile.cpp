@@ -12,6 +12,7 @@
 #include "compiler/driver/ModuleSummary.h"
 #include "compiler/driver/PlaceModel.h"
 #include "compiler/passes/Placement.h"
+#include "compiler/sim/ModulePrediction.h"
 #include "compiler/strategies/Builtin.h"
 #include "compiler/hardware/HardwareModel.h"
 #include "compiler/sim/Report.h"
@@ -200,9 +201,70 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     place.registry = &registry;
     if (auto it = options.emitMlir.find("placed"); it != options.emitMlir.end())
       place.afterPlace = [&, path = it->second](ModuleOp m) { return writeModule(m, path, errs); };
+    // auto over logical CPU devices of this machine also weighs the machine
+    // as one device owning every core (what it runs as without placement):
+    // a split is chosen only when it is predicted to beat that.
+    std::optional<Candidate> whole, wholeShown;
+    std::vector<Candidate> splitTried;
+    if (options.strategy == "auto" && options.targetPath.empty() && hardware.numDevices() > 1) {
+      CompileOptions one = options;
+      one.devices = {"cpu:0"};
+      HardwareModel wholeHw;
+      if (Status s = loadHardware(one, wholeHw); !s) {
+        errs << "popt-compile: error: " << s.message() << "; nothing written\n";
+        return s.exitCode();
+      }
+      OwningOpRef<ModuleOp> copy(cast<ModuleOp>((*module)->clone()));
+      CostModel wholeCost(wholeHw);
+      Prediction p;
+      if (Status s = predictModule(*copy, wholeCost, PredictOptions(), p); !s) {
+        errs << "popt-compile: error: " << s.message() << "; nothing written\n";
+        return s.exitCode();
+      }
+      whole = Candidate();
+      whole->label = "whole CPU";
+      whole->placement.strategy = "single";
+      whole->placement.summary = "one device owning every core";
+      whole->seconds = p.executionTime;
+      whole->throughput = p.throughput;
+      whole->energy = p.energy;
+      whole->objective = objectiveValue(options.objective, *whole);
+      OwningOpRef<ModuleOp> split(cast<ModuleOp>((*module)->clone()));
+      PlaceOptions trial = place;
+      trial.afterPlace = nullptr;
+      PlaceResult tried;
+      wholeShown = whole;
+      if (placeModel(*split, *placedCost, trial, tried).isOk()) {
+        splitTried = tried.candidates;
+        double best = 0;
+        for (const Candidate &c : tried.candidates)
+          if (c.refused.empty() && c.placement.summary == tried.chosen.summary &&
+              c.placement.strategy == tried.chosen.strategy)
+            best = c.objective;
+        if (best > 0 && best < whole->objective)
+          whole.reset(); // the split wins: place the module below
+      }
+      if (whole) {
+        hardware = std::move(wholeHw);
+        placedCost = std::make_unique<CostModel>(hardware);
+        place.strategy = "single";
+      }
+    }
     if (Status s = placeModel(*module, *placedCost, place, placed); !s) {
       errs << "popt-compile: error: " << s.message() << "; nothing written\n";
       return s.exitCode();
+    }
+    if (wholeShown) {
+      // --explain lists both sides of the comparison.
+      if (whole)
+        placed.candidates = splitTried;
+      placed.candidates.push_back(*wholeShown);
+    }
+    if (whole) {
+      placed.chosen.strategy = "single";
+      placed.chosen.summary = "one device owning every core: no split over " +
+                              std::to_string(options.devices.size()) +
+                              " logical devices is predicted to beat it";
     }
     if (auto it = options.emitMlir.find("scheduled"); it != options.emitMlir.end())
       if (!writeModule(*module, it->second, errs))

@@ -156,7 +156,8 @@ void printPlacement(const PlaceResult &r, Objective objective, llvm::raw_ostream
         continue;
       }
       bool won = c.placement.strategy == r.chosen.strategy &&
-                 c.placement.summary == r.chosen.summary;
+                 (c.placement.summary == r.chosen.summary ||
+                  r.chosen.summary.rfind(c.placement.summary, 0) == 0);
       os << llvm::format("    %-22s %9.3f ms %9.1f calls/s %9.4f J  %s%s\n", c.label.c_str(),
                          c.seconds * 1e3, c.throughput, c.energy,
                          c.placement.summary.c_str(), won ? "  <- chosen" : "");

@@ -4,7 +4,7 @@
 // replicated (in one process the devices share them). Device d's share is
 // proportional to its speed, 1 / (its predicted time for the whole model),
 // rounded to whole samples by largest remainder with at least one sample
-// each; slower devices beyond the batch size get nothing.
+// each; devices whose fair share is under one sample get nothing.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/strategies/Builtin.h"
@@ -42,10 +42,17 @@ public:
       devices.resize(static_cast<size_t>(graph.batch));
     if (devices.size() < 2)
       return "batch " + std::to_string(graph.batch) + " cannot be split";
-    std::sort(devices.begin(), devices.end());
+    // A device whose fair share is under one sample would hold the others
+    // up with its one: leave it out (slowest first).
     double total = 0;
     for (int d : devices)
       total += speed[d];
+    while (devices.size() > 2 &&
+           double(graph.batch) * speed[devices.back()] / total < 1.0) {
+      total -= speed[devices.back()];
+      devices.pop_back();
+    }
+    std::sort(devices.begin(), devices.end());
     int64_t rest = graph.batch - static_cast<int64_t>(devices.size());
     std::vector<int64_t> pieces(devices.size(), 1);
     std::vector<std::pair<double, size_t>> remainders;

@@ -41,5 +41,23 @@ echo
 echo "== 4. against LibTorch (same input, same threads): bench-runtime --only resnet18"
 "$build/bin/bench-runtime" "$build/models" --only resnet18 --iterations 10 2>/dev/null
 echo
-echo "Single CPU device for now: placement over several devices and monitoring reports"
-echo "arrive with later issues (see docs/architecture.md)."
+echo "== 5. placement over two logical CPU devices (this machine's cores split in two)"
+echo "   popt-compile $model --input-shape 2x3x224x224 --devices cpu:0,cpu:1 --explain -o $out/resnet18.2dev.plan"
+echo "   (the first time, the split machine is profiled too: about 25 s)"
+"$build/bin/popt-compile" "$model" --input-shape 2x3x224x224 --devices cpu:0,cpu:1 \
+  --explain --quiet -o "$out/resnet18.2dev.plan" | sed -n '1,12p'
+echo
+echo "== 6. the same batch, data-parallel over both devices (--strategy data), inspected and run"
+"$build/bin/popt-compile" "$model" --input-shape 2x3x224x224 --devices cpu:0,cpu:1 \
+  --strategy data --quiet -o "$out/resnet18.data.plan" > /dev/null
+"$build/bin/popt-run" "$out/resnet18.data.plan" --inspect | sed -n '1,4p'
+"$build/bin/popt-run" "$out/resnet18.data.plan" --warmup 3 --iterations 10 --metrics "$out/metrics.2dev.json"
+/usr/bin/python3 - "$out/metrics.2dev.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for d in m["devices"]:
+    print(f"  {d['name']}: {d['ops']} ops, busy {d['busy_seconds'] * 1e3:.2f} ms "
+          f"({d['utilization'] * 100:.0f}% of the call), arena {d['arena_bytes'] / 2**20:.1f} MiB")
+PY
+echo
+echo "Monitoring reports, GPUs and several processes arrive with later issues (docs/architecture.md)."

@@ -308,6 +308,13 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       opts += spec.str() + ";";
     emit.optionsFingerprint = opts;
     emit.packWeights = options.packWeights;
+    // This machine split into logical devices: each owns the cores it was
+    // profiled with, so that the plan runs as it was predicted even when it
+    // uses only some of them. (A --target's core counts describe another
+    // machine: there the runtime shares this one's cores evenly.)
+    if (options.targetPath.empty() && hardware.numDevices() > 1)
+      for (const DeviceRef &d : hardware.devices())
+        emit.deviceCores[d.name] = static_cast<uint32_t>(std::max(1, d.desc->cores));
     EmitStats emitStats;
     if (failed(emitPlan(*module, options.outputPlan, emit, &emitStats))) {
       errs << "popt-compile: error: cannot write the plan; nothing written\n";

@@ -449,8 +449,10 @@ std::vector<uint8_t> Emitter::serialize(const EmitOptions &options,
   for (uint32_t d = 0; d < devices.size(); ++d) {
     auto kind = devices[d].getKind() == DeviceKind::cuda ? plan::DeviceKind::Cuda
                                                          : plan::DeviceKind::Cpu;
-    deviceOffs.push_back(plan::CreateDevice(fbb, kind, uint32_t(devices[d].getIndex()),
-                                            uint32_t(devices[d].getRank()), arenaSizes[d], 0));
+    auto cores = options.deviceCores.find(deviceName(devices[d]));
+    deviceOffs.push_back(plan::CreateDevice(
+        fbb, kind, uint32_t(devices[d].getIndex()), uint32_t(devices[d].getRank()),
+        arenaSizes[d], cores == options.deviceCores.end() ? 0 : cores->second));
     std::vector<uint32_t> own;
     for (uint32_t o : program)
       if (ops[o].device == d)

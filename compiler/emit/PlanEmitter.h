@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace popt {
@@ -23,6 +24,9 @@ struct EmitOptions {
   /// Store convolution weights in the layouts this machine's kernels read
   /// (compiler/emit/WeightPacking.h).
   bool packWeights = true;
+  /// Cores each device owns, by name ("cpu:1"); devices not listed get an
+  /// even share of the machine at run time (plan.fbs Device.cores).
+  std::map<std::string, uint32_t> deviceCores;
 };
 
 struct EmitStats {

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Two logical CPU devices against one device owning both cores, measured.
+
+Usage: bench_multidevice.py BUILD_DIR [--rounds R] [--iterations N] [--only NAME]
+
+For each model (zoo models and held-out torchvision models written here
+with Debian's python3-torch), at the batch the placement targets name:
+  one:   popt-compile --devices cpu:0 (the whole machine as one device)
+  auto:  popt-compile --devices cpu:0,cpu:1 (auto; it may keep one device)
+  data, pipeline, op: the same two devices, each strategy forced
+each with --report (the simulator's prediction on this machine's measured
+profiles). popt-run times every plan, the plans alternating round by round
+so that the machine's drift hits all alike; the table shows the median of
+the rounds' medians, the speed-up over `one`, and predicted / measured.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import torch
+import torchvision
+
+BUILD = sys.argv[1]
+ARGS = sys.argv[2:]
+
+
+def arg(name, default):
+    return type(default)(ARGS[ARGS.index(name) + 1]) if name in ARGS else default
+
+
+ROUNDS, ITERATIONS, ONLY = arg("--rounds", 3), arg("--iterations", 40), arg("--only", "")
+OUT = os.path.join(BUILD, "bench-multidevice")
+os.makedirs(OUT, exist_ok=True)
+BIN = os.path.join(BUILD, "bin")
+
+# name: (file or builder, input shape, what the placement issue targets)
+MODELS = {
+    "gpt": ("gpt.script.pt", "2x32:i64", "small-op transformer, batch 2: >= 1.5x"),
+    "transformer_encoder": ("transformer_encoder.script.pt", "4x16x64", "small-op transformer, batch 4"),
+    "regnet_y_400mf": (lambda: torchvision.models.regnet_y_400mf(), "2x3x224x224",
+                       "RegNet-like CNN, batch 2: >= 1.25x (held out)"),
+    "mobilenet_v2": ("mobilenet_v2.script.pt", "4x3x224x224", "MobileNet-like CNN, batch 4: >= 1.1x"),
+    "mnasnet1_0": (lambda: torchvision.models.mnasnet1_0(), "4x3x224x224",
+                   "MobileNet-like CNN, batch 4 (held out)"),
+    "googlenet": ("googlenet.script.pt", "1x3x224x224", "branchy CNN, batch 1: >= 1.05x (op-level)"),
+    "inception_v3": (lambda: torchvision.models.inception_v3(aux_logits=False, init_weights=False),
+                     "1x3x299x299", "branchy CNN, batch 1 (held out)"),
+    "squeezenet1_1": (lambda: torchvision.models.squeezenet1_1(), "1x3x224x224",
+                      "small CNN, batch 1 (held out)"),
+}
+CONFIGS = [("one", ["--devices", "cpu:0"]), ("auto", ["--devices", "cpu:0,cpu:1"]),
+           ("data", ["--devices", "cpu:0,cpu:1", "--strategy", "data"]),
+           ("pipeline", ["--devices", "cpu:0,cpu:1", "--strategy", "pipeline"]),
+           ("op", ["--devices", "cpu:0,cpu:1", "--strategy", "op"])]
+
+
+def model_file(name, what):
+    if isinstance(what, str):
+        return os.path.join(BUILD, "models", what)
+    path = os.path.join(OUT, name + ".pt")
+    if not os.path.exists(path):
+        torch.jit.script(what().eval()).save(path)
+    return path
+
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if len(v) % 2 else 0.5 * (v[len(v) // 2 - 1] + v[len(v) // 2])
+
+
+def main():
+    print("| model | input | target | plan | strategy chosen | measured ms | vs one device | "
+          "predicted ms | predicted / measured |")
+    print("|---|---|---|---|---|---:|---:|---:|---:|")
+    for name, (what, shape, target) in MODELS.items():
+        if ONLY and name != ONLY:
+            continue
+        model = model_file(name, what)
+        plans = {}
+        for label, extra in CONFIGS:
+            plan = os.path.join(OUT, f"{name}.{label}.plan")
+            report = plan + ".json"
+            r = subprocess.run([os.path.join(BIN, "popt-compile"), model, "--input-shape", shape,
+                                "-o", plan, "--report", report, "--explain", "--quiet"] + extra,
+                               capture_output=True, text=True)
+            if r.returncode:
+                plans[label] = (None, r.stderr.strip().splitlines()[-1][:90])
+                continue
+            chosen = next((l for l in r.stdout.splitlines() if l.startswith("placement:")), "")
+            chosen = chosen.replace("placement: ", "").split(", objective")[0]
+            predicted = json.load(open(report))["predicted_execution_time"]
+            plans[label] = (plan, chosen, predicted)
+        times = {label: [] for label in plans if plans[label][0]}
+        for _ in range(ROUNDS):
+            for label in times:
+                m = os.path.join(OUT, "metrics.json")
+                subprocess.run([os.path.join(BIN, "popt-run"), plans[label][0], "--warmup", "10",
+                                "--iterations", str(ITERATIONS), "--metrics", m],
+                               check=True, capture_output=True)
+                times[label].append(json.load(open(m))["median_execution_time"])
+        base = median(times["one"]) if "one" in times else None
+        for label, _ in CONFIGS:
+            if not plans[label][0]:
+                print(f"| {name} | {shape} | {target} | {label} | not applicable: "
+                      f"{plans[label][1]} | | | | |")
+                continue
+            t = median(times[label])
+            _, chosen, predicted = plans[label]
+            print(f"| {name} | {shape} | {target} | {label} | {chosen} | {t * 1e3:.3f} | "
+                  f"{base / t:.2f}x | {predicted * 1e3:.3f} | {predicted / t:.2f} |", flush=True)
+            target = ""
+    print(f"\ncommand: benchmarks/bench_multidevice.py {BUILD} --rounds {ROUNDS} "
+          f"--iterations {ITERATIONS}")
+
+
+if __name__ == "__main__":
+    main()

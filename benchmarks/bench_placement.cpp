@@ -80,21 +80,6 @@ StrategyGraph randomGraph(std::mt19937 &rng, int n, const Machine &m, double edg
   return g;
 }
 
-double exhaustive(const StrategyGraph &g, const StrategyHardware &hw) {
-  size_t n = g.ops.size(), nd = hw.devices.size();
-  Placement p;
-  p.device.assign(n, 0);
-  double best = 1e30;
-  for (;;) {
-    best = std::min(best, simulatePlacement(g, hw, p).makespan);
-    size_t i = 0;
-    while (i < n && ++p.device[i] == int(nd))
-      p.device[i++] = 0;
-    if (i == n)
-      return best;
-  }
-}
-
 double autoBest(const StrategyGraph &g, const StrategyHardware &hw, const StrategyRegistry &r) {
   std::vector<Candidate> tried;
   int best = chooseAuto(g, hw, StrategyOptions(), r, [&](Candidate &c) {
@@ -116,7 +101,7 @@ void dags(int trials) {
     for (int t = 0; t < trials; ++t) {
       Machine m = randomMachine(rng, row.devices);
       StrategyGraph g = randomGraph(rng, row.ops, m, 0.3);
-      double best = exhaustive(g, m.hw);
+      double best = exhaustiveMakespan(g, m.hw);
       Placement op, heft;
       makeOpStrategy(true)->generate(g, m.hw, StrategyOptions(), op);
       makeOpStrategy(false)->generate(g, m.hw, StrategyOptions(), heft);

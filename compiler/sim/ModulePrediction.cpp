@@ -3,6 +3,7 @@
 
 #include "compiler/cost/OpClass.h"
 #include "compiler/emit/MemoryPlanner.h"
+#include "compiler/passes/Placement.h"
 #include "compiler/sim/Simulator.h"
 #include "popt/PoptDialect.h"
 
@@ -40,10 +41,7 @@ Status deviceOf(Operation *op, const HardwareModel &hw, int &device) {
   auto attr = op->getAttrOfType<DeviceAttr>(kDeviceAttrName);
   if (!attr)
     return Status::ok();
-  std::string name = stringifyDeviceKind(attr.getKind()).str() + ":" +
-                     std::to_string(attr.getIndex());
-  if (attr.getRank() > 0)
-    name = "rank" + std::to_string(attr.getRank()) + "/" + name;
+  std::string name = deviceName(attr);
   for (int i = 0; i < hw.numDevices(); ++i)
     if (hw.device(i).name == name) {
       device = i;
@@ -106,15 +104,10 @@ OpCost priceOp(Operation *op, int device, CostModel &cost) {
     OpCost c;
     int from = device;
     if (Operation *def = op->getOperand(0).getDefiningOp()) {
-      if (auto d = def->getAttrOfType<DeviceAttr>(kDeviceAttrName)) {
-        std::string name = stringifyDeviceKind(d.getKind()).str() + ":" +
-                           std::to_string(d.getIndex());
-        if (d.getRank() > 0)
-          name = "rank" + std::to_string(d.getRank()) + "/" + name;
+      if (auto d = def->getAttrOfType<DeviceAttr>(kDeviceAttrName))
         for (int i = 0; i < cost.hardware().numDevices(); ++i)
-          if (cost.hardware().device(i).name == name)
+          if (cost.hardware().device(i).name == deviceName(d))
             from = i;
-      }
     } else {
       from = 0;
     }

@@ -48,6 +48,11 @@ struct GraphPrediction {
 GraphPrediction simulatePlacement(const StrategyGraph &graph, const StrategyHardware &hardware,
                                   const Placement &placement, bool communicationAware = true);
 
+/// The least simulated time over every assignment of ops to devices, ops
+/// queued in graph order (devices^ops simulations: small graphs only). The
+/// reference tests and bench-placement hold strategies against.
+double exhaustiveMakespan(const StrategyGraph &graph, const StrategyHardware &hardware);
+
 } // namespace popt
 
 #endif // POPT_COMPILER_STRATEGIES_BUILTIN_H

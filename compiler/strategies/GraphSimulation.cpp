@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -87,6 +88,21 @@ GraphPrediction simulatePlacement(const StrategyGraph &graph, const StrategyHard
     out.bottleneck = std::max(out.bottleneck, r.busy[res]);
   out.busy.assign(r.busy.begin(), r.busy.begin() + numDevices);
   return out;
+}
+
+double exhaustiveMakespan(const StrategyGraph &graph, const StrategyHardware &hardware) {
+  size_t n = graph.ops.size(), nd = hardware.devices.size();
+  Placement p;
+  p.device.assign(n, 0);
+  double best = std::numeric_limits<double>::infinity();
+  for (;;) {
+    best = std::min(best, simulatePlacement(graph, hardware, p).makespan);
+    size_t i = 0; // the next assignment, counting in base nd
+    while (i < n && ++p.device[i] == int(nd))
+      p.device[i++] = 0;
+    if (i == n)
+      return best;
+  }
 }
 
 } // namespace popt

@@ -1,6 +1,6 @@
 //===- Builtin.h - popt's built-in strategies and their helpers -*- C++ -*-===//
 //
-// The built-in StrategyGenerators (single, data, pipeline, op), the graph
+// The built-in StrategyGenerators (single, data, pipeline, tensor, op), the graph
 // simulator every strategy and benchmark prices placements with, and the
 // registry that holds built-ins and plugins. `auto` is not a generator of
 // its own: AutoStrategy.h runs the others and keeps the best.
@@ -19,6 +19,7 @@ namespace popt {
 std::unique_ptr<StrategyGenerator> makeSingleStrategy();
 std::unique_ptr<StrategyGenerator> makeDataStrategy();
 std::unique_ptr<StrategyGenerator> makePipelineStrategy();
+std::unique_ptr<StrategyGenerator> makeTensorStrategy();
 /// `grouping` false: plain HEFT, every op placed on its own (for
 /// comparison in bench-placement).
 std::unique_ptr<StrategyGenerator> makeOpStrategy(bool grouping = true);

@@ -3,6 +3,7 @@
 
 #include "compiler/passes/BatchSplit.h"
 #include "compiler/passes/Placement.h"
+#include "compiler/passes/TensorSplit.h"
 #include "compiler/sim/ModulePrediction.h"
 #include "popt/PoptDialect.h"
 
@@ -158,6 +159,42 @@ Status applyPlacement(func::FuncOp f, const Placement &placement, const Hardware
     op->setAttr(kPlacedDeviceAttr, d);
     op->setAttr(kPriorityAttr,
                 FloatAttr::get(Float64Type::get(ctx), slice ? -1.0 : pieces * pieceSpan + 1));
+  }
+  // Tensor parallelism: each marked linear with its marked reader.
+  if (!placement.tensorSplit.empty()) {
+    std::vector<DeviceAttr> shards;
+    for (int d : placement.shardDevice) {
+      auto attr = deviceAt(d);
+      if (!attr)
+        return Status::badInput("the " + placement.strategy + " placement shards onto device " +
+                                std::to_string(d));
+      shards.push_back(*attr);
+    }
+    // Pairs in program order, each op in one pair at most; which marked
+    // pairs are exact is the IR's to say (TensorSplit.h).
+    auto marked = [&](Operation *op) {
+      auto node = op->getAttrOfType<IntegerAttr>(kNodeAttrName);
+      return node && size_t(node.getInt()) < placement.tensorSplit.size() &&
+             placement.tensorSplit[size_t(node.getInt())] > 0;
+    };
+    std::vector<std::pair<Operation *, Operation *>> pairs;
+    llvm::DenseSet<Operation *> taken;
+    for (Operation &op : body.without_terminator()) {
+      if (!marked(&op) || taken.contains(&op) || !op.hasOneUse())
+        continue;
+      Operation *reader = *op.getUsers().begin();
+      if (marked(reader) && !taken.contains(reader) && isSplittablePair(&op, reader)) {
+        pairs.push_back({&op, reader});
+        taken.insert(&op);
+        taken.insert(reader);
+      }
+    }
+    int split = 0;
+    for (auto &[first, second] : pairs)
+      split += splitTensorPair(first, second, shards) > 0;
+    if (!split)
+      return Status::badInput("the " + placement.strategy +
+                              " placement marks no linear pair that can be split exactly");
   }
   return Status::ok();
 }

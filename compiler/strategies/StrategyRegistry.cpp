@@ -10,6 +10,7 @@ StrategyRegistry builtinStrategies() {
   r.add(makeSingleStrategy());
   r.add(makeDataStrategy());
   r.add(makePipelineStrategy());
+  r.add(makeTensorStrategy());
   r.add(makeOpStrategy());
   return r;
 }

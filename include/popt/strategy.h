@@ -88,6 +88,13 @@ struct Placement {
   /// into microbatches that flow through `device`'s stages.
   std::vector<int64_t> pieces;
   std::vector<int> pieceDevice; ///< empty: ops keep `device`
+  /// Tensor parallelism: for each op, 0 (not split) or the number of
+  /// shards. A linear split by output columns whose only reader is a
+  /// linear split by input rows (both marked) runs shard k on
+  /// `shardDevice[k]`; the partial products are summed on the second
+  /// linear's device (`device`), which then adds its bias and residual.
+  std::vector<int> tensorSplit;
+  std::vector<int> shardDevice;
 };
 
 class StrategyGenerator {

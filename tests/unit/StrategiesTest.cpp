@@ -172,3 +172,19 @@ TEST_CASE("a strategy plugin that cannot be loaded is refused with the reason", 
   CHECK(r.find("op") != nullptr);
   CHECK(r.find("nope") == nullptr);
 }
+
+TEST_CASE("the tensor strategy marks linears read only by a linear", "[strategies]") {
+  StrategyGraph g;
+  g.ops = {op({1e-3, 1e-3}), op({1e-3, 1e-3}, {0}), op({1e-3, 1e-3}, {1}), op({1e-3, 1e-3}, {2})};
+  g.ops[0].name = "popt.relu";
+  g.ops[1].name = "popt.fused_linear";
+  g.ops[2].name = "popt.linear";
+  g.ops[3].name = "popt.softmax";
+  Placement p;
+  REQUIRE(makeTensorStrategy()->generate(g, hardware(2), StrategyOptions(), p).empty());
+  CHECK(p.tensorSplit == std::vector<int>{0, 2, 2, 0});
+  CHECK(p.shardDevice == std::vector<int>{0, 1});
+  g.ops[2].name = "popt.conv2d";
+  CHECK(makeTensorStrategy()->generate(g, hardware(2), StrategyOptions(), p).find("no linear") !=
+        std::string::npos);
+}

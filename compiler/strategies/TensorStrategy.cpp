@@ -1,0 +1,78 @@
+//===- TensorStrategy.cpp - linear pairs split over the devices -----------===//
+//
+// Tensor parallelism in its exact, communication-light form (Megatron's
+// MLP split): every linear whose only reader is another linear is split
+// by output features and its reader by input features, one shard per
+// device, the partial products summed on the second linear's device
+// (compiler/passes/TensorSplit.h). Everything else runs on the fastest
+// device. Useful where the linear pairs dominate (transformer MLP blocks,
+// MLPs) and the devices are joined by fast links.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/strategies/Builtin.h"
+
+#include <limits>
+
+namespace popt {
+
+namespace {
+
+bool isLinear(const StrategyOp &op) {
+  return op.name == "popt.linear" || op.name == "popt.fused_linear";
+}
+
+class TensorStrategy : public StrategyGenerator {
+public:
+  std::string name() const override { return "tensor"; }
+  std::string generate(const StrategyGraph &graph, const StrategyHardware &hw,
+                       const StrategyOptions &, Placement &out) const override {
+    const size_t n = graph.ops.size(), nd = hw.devices.size();
+    if (nd < 2)
+      return "one device";
+    std::vector<std::vector<size_t>> readers(n);
+    for (size_t i = 0; i < n; ++i)
+      for (int p : graph.ops[i].producers)
+        readers[size_t(p)].push_back(i);
+    int best = 0;
+    double bestTime = std::numeric_limits<double>::infinity();
+    for (size_t d = 0; d < nd; ++d) {
+      double t = 0;
+      for (const StrategyOp &op : graph.ops)
+        t += op.seconds[d];
+      if (t < bestTime)
+        bestTime = t, best = int(d);
+    }
+    out = Placement();
+    out.strategy = name();
+    out.device.assign(n, best);
+    out.tensorSplit.assign(n, 0);
+    for (size_t d = 0; d < nd; ++d)
+      out.shardDevice.push_back(int(d));
+    // Every linear read only by a linear, and that reader, are marked;
+    // the IR pairs them where the split is exact (no activation after the
+    // second, no residual into the first).
+    int links = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (!isLinear(graph.ops[i]) || readers[i].size() != 1 || graph.ops[i].isOutput)
+        continue;
+      size_t j = readers[i][0];
+      if (!isLinear(graph.ops[j]))
+        continue;
+      out.tensorSplit[i] = out.tensorSplit[j] = int(nd);
+      ++links;
+    }
+    if (!links)
+      return "no linear whose only reader is another linear";
+    out.summary = "linear pairs split over " + std::to_string(nd) + " devices, the rest on " +
+                  hw.devices[size_t(best)].name;
+    return "";
+  }
+};
+
+} // namespace
+
+std::unique_ptr<StrategyGenerator> makeTensorStrategy() {
+  return std::make_unique<TensorStrategy>();
+}
+
+} // namespace popt

@@ -118,14 +118,10 @@ Status placeModel(ModuleOp module, CostModel &cost, const PlaceOptions &options,
                               names + "; --strategy-plugin loads more)");
     }
     chosen.label = options.strategy;
-    if (std::string why = g->generate(graph, shw, options.strategyOptions, chosen.placement);
+    if (std::string why = runStrategy(*g, graph, shw, options.strategyOptions, chosen.placement);
         !why.empty())
       return Status::badInput("the " + options.strategy + " strategy does not apply: " + why);
     chosen.placement.strategy = options.strategy;
-    if (chosen.placement.device.size() != graph.ops.size())
-      return Status::badInput("the " + options.strategy + " strategy placed " +
-                              std::to_string(chosen.placement.device.size()) + " of " +
-                              std::to_string(graph.ops.size()) + " ops");
     if (std::string why = evaluate(chosen); !why.empty())
       return Status::badInput("the " + options.strategy + " placement cannot run: " + why);
     out.candidates = {chosen};

@@ -44,6 +44,22 @@ bool perSample(Operation *op, const llvm::DenseSet<Value> &batched, int64_t batc
   if (op->getNumResults() != 1 || dim0(result) != batch)
     return false;
   auto isBatched = [&](Value v) { return batched.contains(v); };
+  // Broadcasting aligns trailing dimensions: a batched operand of lower
+  // rank than the result would have its batch meet another dimension. Only
+  // ops that change the rank by definition are exempt (their rules below
+  // keep dimension 0 the batch).
+  if (!isa<EmbeddingOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReshapeOp>(op))
+    for (Value v : op->getOperands())
+      if (isBatched(v) && rankOf(v) != rankOf(result))
+        return false;
+  // Weights and biases of the layers stay whole: only the input (and a
+  // fused residual) may be batched.
+  if (isa<Conv2dOp, FusedConv2dOp, LinearOp, FusedLinearOp, BatchNormOp, GroupNormOp,
+          LayerNormOp>(op))
+    for (unsigned i = 1; i < op->getNumOperands(); ++i)
+      if (isBatched(op->getOperand(i)) &&
+          !(i == 3 && isa<FusedConv2dOp, FusedLinearOp>(op)))
+        return false;
   auto allBatchedHaveRank = [&](int64_t rank) {
     for (Value v : op->getOperands())
       if (isBatched(v) && rankOf(v) != rank)
@@ -65,8 +81,8 @@ bool perSample(Operation *op, const llvm::DenseSet<Value> &batched, int64_t batc
             CastOp>([&](Operation *) { return elementwise(); })
       .Case<Conv2dOp, FusedConv2dOp, MaxPool2dOp, AvgPool2dOp, AdaptiveAvgPool2dOp, ResizeOp,
             BatchNormOp, GroupNormOp>([&](Operation *o) {
-        return isBatched(o->getOperand(0)) && dim0(o->getOperand(0)) == batch &&
-               !isBatched(o->getOperand(1));
+        // (weights and biases, where the op has them: checked above)
+        return isBatched(o->getOperand(0)) && dim0(o->getOperand(0)) == batch;
       })
       .Case<LinearOp, FusedLinearOp>([&](Operation *o) {
         return isBatched(o->getOperand(0)) && rankOf(o->getOperand(0)) >= 2 &&
@@ -95,7 +111,7 @@ bool perSample(Operation *op, const llvm::DenseSet<Value> &batched, int64_t batc
         if (o.getDim() == 0)
           return false;
         for (Value v : o.getInputs())
-          if (dim0(v) != batch)
+          if (dim0(v) != batch || !isBatched(v))
             return false;
         return true;
       })
@@ -105,7 +121,7 @@ bool perSample(Operation *op, const llvm::DenseSet<Value> &batched, int64_t batc
                dim0(o->getOperand(0)) == batch;
       })
       .Case<LayerNormOp>([&](LayerNormOp o) {
-        return o.getNormalizedRank() < rankOf(o.getInput()) && !isBatched(o.getWeight()) &&
+        return int64_t(o.getNormalizedRank()) < rankOf(o.getInput()) && !isBatched(o.getWeight()) &&
                !isBatched(o.getBias());
       })
       .Case<PermuteOp>([&](PermuteOp o) { return o.getPerm()[0] == 0; })

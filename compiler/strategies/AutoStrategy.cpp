@@ -1,7 +1,51 @@
 //===- AutoStrategy.cpp - try every strategy, keep the best ---------------===//
 #include "compiler/strategies/AutoStrategy.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace popt {
+
+std::string runStrategy(const StrategyGenerator &generator, const StrategyGraph &graph,
+                        const StrategyHardware &hardware, const StrategyOptions &options,
+                        Placement &out) {
+  std::string why;
+  try {
+    why = generator.generate(graph, hardware, options, out);
+  } catch (const std::exception &e) {
+    return std::string("it threw: ") + e.what();
+  } catch (...) {
+    return "it threw";
+  }
+  if (!why.empty())
+    return why;
+  const size_t n = graph.ops.size();
+  const int nd = static_cast<int>(hardware.devices.size());
+  auto inRange = [&](const std::vector<int> &v) {
+    return std::all_of(v.begin(), v.end(), [&](int d) { return d >= 0 && d < nd; });
+  };
+  if (out.device.size() != n || !inRange(out.device))
+    return "it placed " + std::to_string(out.device.size()) + " of " + std::to_string(n) +
+           " ops, or on a device that does not exist";
+  if ((!out.priority.empty() && out.priority.size() != n) ||
+      !std::all_of(out.priority.begin(), out.priority.end(),
+                   [](double p) { return std::isfinite(p); }))
+    return "its schedule priorities are not one finite number per op";
+  int64_t total = 0;
+  for (int64_t p : out.pieces) {
+    if (p < 1)
+      return "it made an empty batch piece";
+    total += p;
+  }
+  if (!out.pieces.empty() && (total != graph.batch ||
+                              (!out.pieceDevice.empty() &&
+                               out.pieceDevice.size() != out.pieces.size())))
+    return "its batch pieces do not add up to the batch or lack devices";
+  if (!inRange(out.pieceDevice) || !inRange(out.shardDevice) ||
+      (!out.tensorSplit.empty() && out.tensorSplit.size() != n))
+    return "its pieces or shards name devices that do not exist";
+  return "";
+}
 
 double objectiveValue(Objective objective, const Candidate &c) {
   switch (objective) {
@@ -31,7 +75,7 @@ int chooseAuto(const StrategyGraph &graph, const StrategyHardware &hardware,
         continue;
       Candidate c;
       c.label = name;
-      c.refused = registry.find(name)->generate(graph, hardware, options, c.placement);
+      c.refused = runStrategy(*registry.find(name), graph, hardware, options, c.placement);
       c.placement.strategy = name;
       tried.push_back(std::move(c));
     }

@@ -34,6 +34,14 @@ struct Candidate {
 /// example: the memory limit).
 using CandidateEvaluator = std::function<std::string(Candidate &)>;
 
+/// Runs `generator` (a built-in or a plugin's), catching what it throws,
+/// and checks what it returns: a device in range for every op, finite
+/// priorities, pieces with their devices, shards in range. "" when the
+/// placement can be applied, else why not.
+std::string runStrategy(const StrategyGenerator &generator, const StrategyGraph &graph,
+                        const StrategyHardware &hardware, const StrategyOptions &options,
+                        Placement &out);
+
 /// The value `objective` minimises for a candidate.
 double objectiveValue(Objective objective, const Candidate &c);
 

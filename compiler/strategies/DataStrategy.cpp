@@ -22,10 +22,12 @@ public:
   std::string name() const override { return "data"; }
   std::string generate(const StrategyGraph &graph, const StrategyHardware &hw,
                        const StrategyOptions &, Placement &out) const override {
-    if (!graph.batchSplittable)
-      return "the model cannot be split along its batch (" + graph.batchNote + ")";
     if (hw.devices.size() < 2)
       return "one device";
+    if (graph.batch < 2)
+      return "batch " + std::to_string(graph.batch) + " cannot be split";
+    if (!graph.batchSplittable)
+      return "the model cannot be split along its batch (" + graph.batchNote + ")";
     std::vector<double> speed;
     std::vector<int> devices;
     for (size_t d = 0; d < hw.devices.size(); ++d) {

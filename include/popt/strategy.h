@@ -9,12 +9,17 @@
 // bytes each of its edges would move if its ends were on different
 // devices.
 //
-// A plugin is a shared library that exports
+// A plugin is a shared library that exports (POPT_STRATEGY_EXPORT below)
 //
-//   extern "C" void poptRegisterStrategies(popt::StrategyRegistry &registry);
+//   int poptStrategyApiVersion();   // returns kStrategyApiVersion
+//   void poptRegisterStrategies(popt::StrategyRegistry &registry);
 //
-// (POPT_STRATEGY_EXPORT below) and adds its generators there; `--strategy NAME` then selects one
-// (examples/custom_strategy/ is a worked example).
+// and adds its generators there; `--strategy NAME` then selects one
+// (examples/custom_strategy/ is a worked example). The structs cross the
+// library boundary as C++ objects: build a plugin with the compiler and
+// standard library popt was built with (Debian 12's g++ and libstdc++).
+// What a generator returns is checked before use and what it throws is
+// caught: a faulty plugin is refused, it cannot crash popt-compile.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_STRATEGY_H
@@ -55,8 +60,8 @@ struct StrategyGraph {
 };
 
 struct StrategyDevice {
-  std::string name;      ///< "cpu:1", "rank1/cuda:0"
-  uint64_t memoryBytes;  ///< usable memory (after --memory-fraction)
+  std::string name;         ///< "cpu:1", "rank1/cuda:0"
+  uint64_t memoryBytes = 0; ///< usable memory (after --memory-fraction)
 };
 
 struct StrategyHardware {

@@ -8,7 +8,11 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/core/OpEvents.h"
 
+#include "runtime/core/CpuRelax.h"
+
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
 
 namespace popt {
@@ -42,16 +46,22 @@ Status OpEvents::wait(uint32_t op, double timeoutSeconds) {
            failed_.load(std::memory_order_acquire);
   };
   for (int spin = 0; spin < 4000 && !ready(); ++spin)
-    __builtin_ia32_pause();
+    cpuRelax();
   if (!ready()) {
     std::unique_lock<std::mutex> lock(mutex_);
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                        std::chrono::duration<double>(timeoutSeconds));
-    if (!cv_.wait_until(lock, deadline, ready))
-      return Status::deadlineExceeded("waited " + std::to_string(timeoutSeconds) +
-                                      " s for op " + std::to_string(op) +
-                                      " of another device");
+    // No deadline for 0, negative or non-finite timeouts; at most a year
+    // (a time point far beyond would overflow the clock's range).
+    if (!(timeoutSeconds > 0) || !std::isfinite(timeoutSeconds)) {
+      cv_.wait(lock, ready);
+    } else {
+      auto deadline = std::chrono::steady_clock::now() +
+                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          std::chrono::duration<double>(std::min(timeoutSeconds, 3.2e7)));
+      if (!cv_.wait_until(lock, deadline, ready))
+        return Status::deadlineExceeded("waited " + std::to_string(timeoutSeconds) +
+                                        " s for op " + std::to_string(op) +
+                                        " of another device");
+    }
   }
   if (done_[op].load(std::memory_order_acquire) != call)
     return Status::failure("another device failed");

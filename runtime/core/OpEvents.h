@@ -31,7 +31,8 @@ public:
   /// Op `op` finished in this call.
   void signal(uint32_t op);
   /// Returns when `op` has finished in this call (Ok), another device
-  /// failed (RuntimeFailure), or `timeoutSeconds` passed (DeadlineExceeded).
+  /// failed (RuntimeFailure), or `timeoutSeconds` passed (DeadlineExceeded;
+  /// 0, negative or non-finite: no deadline).
   Status wait(uint32_t op, double timeoutSeconds);
   /// This call failed: wakes every waiter.
   void fail();

@@ -27,6 +27,7 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
     c.rank = d->rank();
     c.cores = d->cores();
     c.ownThread = devs.size() > 1;
+    c.siblings = 0;
     for (uint32_t j = 0; j < devs.size(); ++j) {
       if (devs.Get(j)->kind() != d->kind())
         continue;
@@ -36,13 +37,16 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
         c.coresBefore += devs.Get(j)->cores();
       }
     }
-    --c.siblings; // counted itself
     std::string name = std::string(devices::kindName(d->kind())) + ":" +
                        std::to_string(d->index());
     // Earlier siblings that asked for a share took an even one.
+    uint32_t share = 0;
     for (uint32_t j = 0; j < i; ++j)
-      if (devs.Get(j)->kind() == d->kind() && devs.Get(j)->cores() == 0)
-        c.coresBefore += devices::evenCoreShare(c.siblings);
+      if (devs.Get(j)->kind() == d->kind() && devs.Get(j)->cores() == 0) {
+        if (!share)
+          share = devices::evenCoreShare(c.siblings);
+        c.coresBefore += share;
+      }
     devices::Driver *driver = options.driver ? options.driver : devices::findDriver(d->kind());
     if (!driver)
       return Status::unavailable("the plan runs on " + name + ", and this runtime has no " +
@@ -172,8 +176,14 @@ Status Session::run() {
       }
     });
   }
+  // A device that runs on the caller's thread runs in its wait(): first,
+  // so that it works while the others do (whatever the programs' order).
   for (auto &ex : executors_)
-    ex->device().wait();
+    if (ex->device().runsOnCaller())
+      ex->device().wait();
+  for (auto &ex : executors_)
+    if (!ex->device().runsOnCaller())
+      ex->device().wait();
   return first;
 }
 

@@ -69,6 +69,9 @@ public:
   /// wait(), so start every device before waiting for any.
   virtual void start(std::function<void()> fn) = 0;
   virtual void wait() = 0;
+  /// Whether start() leaves the job to wait() on the caller's thread: such
+  /// a device is waited for first, so that it runs while the others do.
+  virtual bool runsOnCaller() const { return false; }
 };
 
 class Driver {

@@ -1,6 +1,8 @@
 //===- WorkerThread.cpp - a device's own thread ---------------------------===//
 #include "runtime/devices/WorkerThread.h"
 
+#include "runtime/core/CpuRelax.h"
+
 #include <chrono>
 
 namespace popt::devices {
@@ -15,7 +17,7 @@ template <typename F> bool pollFor(double seconds, F done) {
   for (int i = 0;; ++i) {
     if (done())
       return true;
-    __builtin_ia32_pause();
+    cpuRelax();
     if ((i & 63) == 63 && std::chrono::steady_clock::now() > end)
       return false;
   }

@@ -1,8 +1,10 @@
 //===- PlacementVerifier.cpp - checks of a multi-device plan --------------===//
 //
 //   1. Map each op to the device of the program (or region op) that runs it.
-//   2. Check operand and result devices per op, Transfers' types, waits.
-//   3. Kahn's algorithm over program-order edges and wait edges: an op left
+//   2. Writers of tensors (one each in a multi-device plan) and block
+//      arguments and yields on their region op's device.
+//   3. Check operand and result devices per op, Transfers' types, waits.
+//   4. Kahn's algorithm over program-order edges and wait edges: an op left
 //      unvisited sits on a cycle, which would deadlock the run.
 //
 //===----------------------------------------------------------------------===//
@@ -68,11 +70,46 @@ std::string checkPlacement(const Plan &plan) {
             deviceOf[inner] = deviceOf[o];
     }
 
-  // 2. Operand devices, transfers, waits.
+  // 2. Writers: ops write their outputs, a region op its blocks' arguments.
+  // Values made inside blocks (block ops' outputs, block arguments) never
+  // leave their device except through the region op's results.
+  const bool several = plan.programs()->size() > 1;
   std::vector<uint32_t> writer(tensors.size(), kNone);
-  for (uint32_t o = 0; o < ops.size(); ++o)
-    for (uint32_t t : *ops.Get(o)->outputs())
-      writer[t] = o;
+  std::vector<bool> inBlock(tensors.size(), false);
+  auto wrote = [&](uint32_t t, uint32_t o) -> bool {
+    if (writer[t] != kNone && writer[t] != o && several)
+      return false; // two writers: a transfer could not know which to wait for
+    writer[t] = o;
+    return true;
+  };
+  for (uint32_t o = 0; o < ops.size(); ++o) {
+    const Op *op = ops.Get(o);
+    for (uint32_t t : *op->outputs()) {
+      if (!wrote(t, o))
+        return "tensor " + std::to_string(t) + " is written by two ops";
+      inBlock[t] = inBlock[t] || !topLevel[o];
+    }
+    if (!isRegionOp(op->kind()))
+      continue;
+    for (int64_t b : *op->ints()) {
+      const Block *block = plan.blocks()->Get(uint32_t(b));
+      for (const auto *list : {block->args(), block->yields()})
+        if (list)
+          for (uint32_t t : *list) {
+            const Tensor *tensor = tensors.Get(t);
+            if (tensor->kind() == TensorKind::Activation && tensor->device() != deviceOf[o])
+              return opLabel(plan, o) + " has a block argument or yield on another device";
+          }
+      if (block->args())
+        for (uint32_t t : *block->args()) {
+          if (!wrote(t, o))
+            return "tensor " + std::to_string(t) + " is written by two ops";
+          inBlock[t] = true;
+        }
+    }
+  }
+
+  // 3. Operand devices, transfers, waits.
   for (uint32_t o = 0; o < ops.size(); ++o) {
     const Op *op = ops.Get(o);
     uint32_t d = deviceOf[o];
@@ -106,7 +143,7 @@ std::string checkPlacement(const Plan &plan) {
                                op->waits()->end();
       if (!waited)
         return opLabel(plan, o) + " does not wait for the op that writes its source";
-      if (w != kNone && !topLevel[w])
+      if (inBlock[op->inputs()->Get(0)] || (w != kNone && !topLevel[w]))
         return opLabel(plan, o) + " reads a value made inside a block of another device";
     }
     if (op->waits()) {
@@ -121,7 +158,7 @@ std::string checkPlacement(const Plan &plan) {
     }
   }
 
-  // 3. No cycle through program order and waits.
+  // 4. No cycle through program order and waits.
   std::vector<int> indegree(ops.size(), 0);
   std::vector<std::vector<uint32_t>> next(ops.size());
   for (const Program *prog : *plan.programs())

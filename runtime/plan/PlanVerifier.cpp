@@ -23,6 +23,7 @@ namespace popt::plan {
 namespace {
 
 constexpr int64_t kMaxElements = int64_t(1) << 46;
+constexpr size_t kMaxDevices = 1024;
 
 std::string opName(const Op &op, size_t index) {
   const OpInfo *info = opInfo(op.kind());
@@ -262,6 +263,8 @@ private:
       return expectOut({x[0], x[1], I(0), I(1)}, in[0]->dtype());
     case OpKind::If: case OpKind::Loop:
       return "region op checked as an op"; // RegionVerifier checks these
+    case OpKind::Transfer:
+      return ""; // PlacementVerifier checks source and result
     }
     return "unknown op kind";
   }
@@ -402,6 +405,12 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
   const auto &tensors = *plan.tensors();
   const auto &ops = *plan.ops();
 
+  // Each device gets a thread and an arena: a plan may name at most this
+  // many (the duplicate check below is quadratic in them too).
+  if (devices.size() > kMaxDevices || plan.programs()->size() > devices.size())
+    return bad("the plan names " + std::to_string(devices.size()) + " devices and " +
+               std::to_string(plan.programs()->size()) + " programs (at most " +
+               std::to_string(kMaxDevices) + " devices, one program each)");
   for (size_t i = 0; i < devices.size(); ++i) {
     const Device *d = devices.Get(i);
     if (d->kind() != DeviceKind::Cpu && d->kind() != DeviceKind::Cuda)

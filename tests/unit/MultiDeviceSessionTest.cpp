@@ -237,3 +237,37 @@ TEST_CASE("a wait past its deadline fails as DeadlineExceeded", "[session][devic
   CHECK(Status::unavailable("x").exitCode() == 1);
   CHECK(Status::badInput("x").exitCode() == 2);
 }
+
+TEST_CASE("a region op's block may not yield another device's tensor", "[session][verifier]") {
+  PlanAssembler b;
+  uint32_t c = b.activation("c", DType::Bool, {});
+  uint32_t r = b.activation("r", DType::F32, {4});
+  b.useDevice(1);
+  uint32_t x1 = b.activation("x1", DType::F32, {4});
+  uint32_t n1 = b.activation("n1", DType::F32, {4});
+  b.op(OpKind::Neg, {x1}, n1);
+  b.useDevice(0);
+  uint32_t thenBlock = b.block({}, {}, {n1}); // cpu:0 would copy cpu:1's tensor, unsynchronised
+  uint32_t elseBlock = b.block({}, {}, {n1});
+  b.regionOp(OpKind::If, {c}, {r}, {thenBlock, elseBlock});
+  b.input("c", c);
+  b.input("x1", x1);
+  b.output("r", r);
+  Status s = loadStatus(b.finish());
+  CHECK(s.code() == StatusCode::BadInput);
+  CHECK(s.message().find("on another device") != std::string::npos);
+}
+
+TEST_CASE("a plan naming more devices than the runtime takes is refused", "[session][verifier]") {
+  PlanAssembler b;
+  uint32_t x = b.activation("x", DType::F32, {4});
+  b.useDevice(1500); // devices 0..1500, most without a program
+  b.useDevice(0);
+  uint32_t y = b.activation("y", DType::F32, {4});
+  b.op(OpKind::Relu, {x}, y);
+  b.input("x", x);
+  b.output("y", y);
+  Status s = loadStatus(b.finish());
+  CHECK(s.code() == StatusCode::BadInput);
+  CHECK(s.message().find("at most 1024 devices") != std::string::npos);
+}

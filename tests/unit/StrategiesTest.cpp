@@ -11,7 +11,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <random>
+#include <stdexcept>
 
 using namespace popt;
 
@@ -187,4 +189,41 @@ TEST_CASE("the tensor strategy marks linears read only by a linear", "[strategie
   g.ops[2].name = "popt.conv2d";
   CHECK(makeTensorStrategy()->generate(g, hardware(2), StrategyOptions(), p).find("no linear") !=
         std::string::npos);
+}
+
+namespace {
+/// A strategy as a faulty plugin might be.
+class Faulty : public StrategyGenerator {
+public:
+  explicit Faulty(int mode) : mode(mode) {}
+  std::string name() const override { return "faulty"; }
+  std::string generate(const StrategyGraph &g, const StrategyHardware &, const StrategyOptions &,
+                       Placement &out) const override {
+    out.device.assign(g.ops.size(), 0);
+    if (mode == 0)
+      throw std::runtime_error("boom");
+    if (mode == 1)
+      out.device.back() = 7; // no such device
+    if (mode == 2)
+      out.priority.assign(g.ops.size(), std::nan(""));
+    if (mode == 3)
+      out.pieces = {1, 1}; // batch 1
+    return "";
+  }
+  int mode;
+};
+} // namespace
+
+TEST_CASE("what a strategy throws or returns wrongly is refused, not used", "[strategies]") {
+  StrategyGraph g;
+  g.ops = {op({1e-3, 1e-3}), op({1e-3, 1e-3}, {0})};
+  auto run = [&](int mode) {
+    Placement p;
+    return runStrategy(Faulty(mode), g, hardware(2), StrategyOptions(), p);
+  };
+  CHECK(run(0).find("threw: boom") != std::string::npos);
+  CHECK(run(1).find("device") != std::string::npos);
+  CHECK(run(2).find("finite") != std::string::npos);
+  CHECK(run(3).find("batch") != std::string::npos);
+  CHECK(run(4).empty());
 }

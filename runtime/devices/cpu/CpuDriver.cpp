@@ -23,6 +23,7 @@
 #include <sched.h>
 
 #include <cstring>
+#include <system_error>
 #include <vector>
 
 namespace popt::devices {
@@ -111,6 +112,7 @@ public:
     else
       pending_ = std::move(fn);
   }
+  bool runsOnCaller() const override { return onCaller_; }
   void wait() override {
     if (worker_) {
       worker_->wait();
@@ -162,7 +164,12 @@ public:
       return Status::unavailable("cpu:" + std::to_string(config.index) + " of rank " +
                                  std::to_string(config.rank) +
                                  " belongs to another process (multi-process runs need MPI)");
-    out = std::make_unique<CpuDevice>(config);
+    try {
+      out = std::make_unique<CpuDevice>(config);
+    } catch (const std::system_error &e) { // no thread could be made
+      return Status::resourceExhausted("cannot start a thread for cpu:" +
+                                       std::to_string(config.index) + ": " + e.what());
+    }
     return Status::ok();
   }
 };

@@ -12,6 +12,7 @@
 #include "runtime/core/LargeRegion.h"
 
 #include <cstring>
+#include <system_error>
 #include <vector>
 
 namespace popt::devices {
@@ -63,7 +64,11 @@ class NullDriver : public Driver {
 public:
   const char *name() const override { return "null"; }
   Status createDevice(const DeviceConfig &config, std::unique_ptr<Device> &out) override {
-    out = std::make_unique<NullDevice>(config);
+    try {
+      out = std::make_unique<NullDevice>(config);
+    } catch (const std::system_error &e) {
+      return Status::resourceExhausted(std::string("cannot start a thread: ") + e.what());
+    }
     return Status::ok();
   }
 };

@@ -30,6 +30,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <random>
 
 namespace popt {
 
@@ -201,12 +202,25 @@ public:
         graphOrder[i] = double(i);
       starts.push_back({device, graphOrder});
       // Each start costs at least one simulation: large graphs keep the
-      // HEFT start only.
-      if (n <= kRefineMaxOps && double(n) * double(nd + 2) <= kRefineBudget / 4)
+      // HEFT start only; small ones also try every device alone and a few
+      // seeded random assignments (the same every compile), since hill
+      // climbing has many local optima there.
+      if (n <= kRefineMaxOps && double(n) * double(nd + 2) <= kRefineBudget / 4) {
         for (size_t d = 0; d < nd; ++d)
           starts.push_back({std::vector<int>(groups.size(), int(d)), graphOrder});
-      else
+        if (n <= 64) {
+          std::mt19937 rng(20261130);
+          std::uniform_int_distribution<int> pick(0, int(nd) - 1);
+          for (int r = 0; r < 8; ++r) {
+            std::vector<int> devs(groups.size());
+            for (int &d : devs)
+              d = pick(rng);
+            starts.push_back({devs, r % 2 ? graphOrder : out.priority});
+          }
+        }
+      } else {
         starts.resize(1);
+      }
       double bestTime = std::numeric_limits<double>::infinity();
       Placement best = out;
       for (auto &[devs, prio] : starts) {
@@ -240,10 +254,22 @@ public:
         refine(graph, hw, options, single, devs, out, kRefineBudget / 2);
       }
     }
+    // Small graphs: grouping is a heuristic that can also hide the best
+    // split; the ungrouped schedule, refined the same way, may win.
+    size_t shownGroups = groups.size();
+    if (grouping_ && n <= 64 && nd > 1) {
+      Placement plain;
+      if (OpStrategy(false).generate(graph, hw, options, plain).empty() &&
+          simulatePlacement(graph, hw, plain, comm).makespan <
+              simulatePlacement(graph, hw, out, comm).makespan) {
+        out = plain;
+        shownGroups = n;
+      }
+    }
     std::vector<int> used(nd, 0);
     for (int d : out.device)
       used[size_t(d)] += 1;
-    out.summary = std::to_string(groups.size()) + " groups of " + std::to_string(n) + " ops:";
+    out.summary = std::to_string(shownGroups) + " groups of " + std::to_string(n) + " ops:";
     for (size_t d = 0; d < nd; ++d)
       out.summary += std::string(d ? "," : "") + " " + std::to_string(used[d]) + " on " +
                      hw.devices[d].name;

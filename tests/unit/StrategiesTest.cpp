@@ -112,8 +112,8 @@ TEST_CASE("the op strategy comes close to the exhaustive optimum on random DAGs"
     ++count;
   }
   INFO("mean gap " << sum / count << ", worst " << worst);
-  CHECK(sum / count <= 0.03);
-  CHECK(worst <= 0.20);
+  CHECK(sum / count <= 0.02);
+  CHECK(worst <= 0.10);
 }
 
 TEST_CASE("the pipeline strategy balances a chain of equal ops", "[strategies]") {

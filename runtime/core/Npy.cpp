@@ -75,13 +75,28 @@ Status readNpy(const std::string &path, NpyArray &out) {
     return Status::badInput(path + ": .npy header has no shape");
   out.shape.clear();
   std::string dims = m[1];
-  static const std::regex numRe("(\\d+)");
+  // A comma-separated list of non-negative integers, a trailing comma
+  // allowed ("(3,)"); anything else ("(1,-3,16)") is refused, not guessed.
   int64_t numel = 1;
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), numRe);
-       it != std::sregex_iterator(); ++it) {
-    if ((*it)[1].length() > 12)
+  size_t pos = 0;
+  while (pos < dims.size()) {
+    size_t comma = dims.find(',', pos);
+    std::string item = dims.substr(pos, comma == std::string::npos ? std::string::npos
+                                                                    : comma - pos);
+    pos = comma == std::string::npos ? dims.size() : comma + 1;
+    size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
+    if (b == std::string::npos) {
+      if (comma == std::string::npos && !out.shape.empty())
+        break; // the trailing comma of "(3,)"
+      return Status::badInput(path + ": .npy shape (" + dims + ") has an empty dimension");
+    }
+    item = item.substr(b, e - b + 1);
+    if (item.find_first_not_of("0123456789") != std::string::npos)
+      return Status::badInput(path + ": .npy shape (" + dims +
+                              ") has a dimension that is not a non-negative integer");
+    if (item.size() > 12)
       return Status::badInput(path + ": .npy dimension too large");
-    int64_t d = std::stoll((*it)[1]);
+    int64_t d = std::stoll(item);
     out.shape.push_back(d);
     numel *= d;
     if (numel > (int64_t(1) << 40))

@@ -50,5 +50,21 @@ TEST_CASE("bad npy files are refused with a reason", "[runtime]") {
   write(std::string("\x93NUMPY\x01\x00", 8) + char(h.size()) + '\0' + h + "abcd");
   CHECK_THAT(readNpy("npy-bad.npy", a).message(), Catch::Contains("shorter"));
   CHECK_THAT(readNpy("/nonexistent.npy", a).message(), Catch::Contains("cannot open"));
+  // A negative or malformed dimension is refused, not read as its digits.
+  for (const char *shape : {"(1,-3,16,16)", "(2,x)", "(2,,3)", "(1e3,)"}) {
+    h = std::string("{'descr': '<f4', 'fortran_order': False, 'shape': ") + shape + ", }";
+    write(std::string("\x93NUMPY\x01\x00", 8) + char(h.size()) + '\0' + h +
+          std::string(4 * 768, '\0'));
+    INFO(shape);
+    CHECK_THAT(readNpy("npy-bad.npy", a).message(), Catch::Contains("shape"));
+  }
+  // Scalars and one-element tuples still read.
+  for (const char *shape : {"()", "(3,)", "(3, )", "(2, 2)"}) {
+    h = std::string("{'descr': '<f4', 'fortran_order': False, 'shape': ") + shape + ", }";
+    write(std::string("\x93NUMPY\x01\x00", 8) + char(h.size()) + '\0' + h +
+          std::string(16, '\0'));
+    INFO(shape);
+    CHECK(readNpy("npy-bad.npy", a).isOk());
+  }
   std::remove("npy-bad.npy");
 }

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
+#include "runtime/kernels/cpu/DirectConv.h"
 
 #include <CLI/CLI.hpp>
 
@@ -62,6 +63,15 @@ int main(int argc, char **argv) {
     int code = app.exit(e);
     return code == 0 ? popt::kExitOk : popt::kExitBadInput;
   }
+  if (std::string bad = popt::cpu::convKernelChoiceError(); !bad.empty()) {
+    llvm::errs() << "popt-compile: error: " << bad << "\n";
+    return popt::kExitBadInput;
+  }
+  if (app.count("--devices") && devices.find_first_not_of(", ") == std::string::npos) {
+    llvm::errs() << "popt-compile: error: --devices is empty; name devices like cpu:0,cpu:1 "
+                    "(or leave the flag out for every device of the target)\n";
+    return popt::kExitBadInput;
+  }
   opt.objective = energyAware            ? popt::Objective::Edp
                   : objective == "throughput" ? popt::Objective::Throughput
                   : objective == "energy"     ? popt::Objective::Energy
@@ -86,6 +96,12 @@ int main(int argc, char **argv) {
       llvm::errs() << "popt-compile: error: --input-shape: " << error << "\n";
       return popt::kExitBadInput;
     }
+    for (const popt::InputSpec &earlier : opt.import.inputs)
+      if (!spec->name.empty() && earlier.name == spec->name) {
+        llvm::errs() << "popt-compile: error: --input-shape " << spec->name
+                     << " is given twice; give each input's shape once\n";
+        return popt::kExitBadInput;
+      }
     opt.import.inputs.push_back(*spec);
   }
   for (const std::string &e : emits) {

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/driver/RunPlan.h"
+#include "runtime/kernels/cpu/DirectConv.h"
 
 #include <CLI/CLI.hpp>
 
@@ -19,8 +20,10 @@ int main(int argc, char **argv) {
                  "random inputs");
   app.add_option("--output-dir", opt.outputDir,
                  "write output0.npy, output1.npy, ... here");
-  app.add_option("--warmup", opt.warmup, "untimed runs first (default 0)");
-  app.add_option("--iterations", opt.iterations, "timed runs (default 1)");
+  app.add_option("--warmup", opt.warmup, "untimed runs first (default 0)")
+      ->check(CLI::Range(0, 100000000));
+  app.add_option("--iterations", opt.iterations, "timed runs (default 1)")
+      ->check(CLI::Range(1, 100000000));
   app.add_option("--metrics", opt.metricsPath, "write measured metrics (JSON)");
   app.add_option("--seed", opt.seed, "seed of the random inputs (default 0)");
   app.add_flag("--inspect", opt.inspect, "print the plan's summary and exit");
@@ -32,6 +35,10 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  if (std::string bad = popt::cpu::convKernelChoiceError(); !bad.empty()) {
+    std::cerr << "popt-run: error: " << bad << "\n";
+    return 2;
   }
   return popt::runPlan(opt, std::cout, std::cerr);
 }

@@ -19,6 +19,7 @@
 #define POPT_RUNTIME_KERNELS_CPU_DIRECTCONV_H
 
 #include <cstdint>
+#include <string>
 
 namespace popt::cpu {
 
@@ -67,6 +68,11 @@ struct DirectConvSchedule {
 /// Whether this CPU runs the kernel (AVX-512F) and POPT_CONV_KERNEL does not
 /// ask for oneDNN's instead.
 bool directConvAvailable();
+
+/// "" when POPT_CONV_KERNEL is unset, `direct` (the default) or `onednn`;
+/// else the message the tools refuse it with (a typo must not silently
+/// pick the default).
+std::string convKernelChoiceError();
 
 /// The schedule of `p` on `threads` OpenMP threads.
 DirectConvSchedule scheduleDirectConv(const DirectConvProblem &p, int threads);

@@ -282,6 +282,14 @@ template <int NB>
 
 } // namespace
 
+std::string convKernelChoiceError() {
+  const char *choice = std::getenv("POPT_CONV_KERNEL");
+  if (!choice || std::strcmp(choice, "direct") == 0 || std::strcmp(choice, "onednn") == 0)
+    return "";
+  return std::string("POPT_CONV_KERNEL=") + choice +
+         " is not a convolution kernel choice (direct, the default, or onednn)";
+}
+
 bool directConvAvailable() {
   static const bool available = [] {
     const char *choice = std::getenv("POPT_CONV_KERNEL");

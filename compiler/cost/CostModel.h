@@ -1,6 +1,6 @@
 //===- CostModel.h - predicted time of ops and transfers --------*- C++ -*-===//
 //
-// DESIGN.md §6 with the profile's measured curves:
+// The cost model, with the profile's measured curves:
 //   compute ops:  max(FLOPs / (peak x efficiency(FLOPs)), bytes / bandwidth)
 //   other ops:    bytes / throughput(bytes) of the op's kernel (or family)
 //   every op:     + the device's dispatch overhead

@@ -1,7 +1,7 @@
 //===- HardwareDescription.h - the hw.json document -------------*- C++ -*-===//
 //
 // The machine description popt-profile writes and popt-compile reads
-// (docs/hardware.md; DESIGN.md §5): hosts with their devices (peak FLOP/s,
+// (docs/hardware.md): hosts with their devices (peak FLOP/s,
 // memory, bandwidth, dispatch overhead, measured efficiency and throughput
 // curves, power) and the links between devices and between hosts. This is
 // the one definition of the schema; reading checks every field and names the

@@ -1,7 +1,7 @@
 //===- CostModelTest.cpp - op, transfer, collective and energy costs ------===//
 //
 // On the round machine of HardwareTestUtil.h every expected time is worked
-// out by hand from DESIGN.md §6's formulas.
+// out by hand from the cost model's formulas (compiler/cost/CostModel.h).
 //
 //===----------------------------------------------------------------------===//
 #include "HardwareTestUtil.h"

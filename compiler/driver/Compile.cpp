@@ -308,6 +308,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       opts += spec.str() + ";";
     emit.optionsFingerprint = opts;
     emit.packWeights = options.packWeights;
+    emit.inPlace = options.aggressiveMemory;
     // This machine split into logical devices: each owns the cores it was
     // profiled with, so that the plan runs as it was predicted even when it
     // uses only some of them. (A --target's core counts describe another
@@ -325,7 +326,12 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
                std::to_string(emitStats.ops) + " ops, weights " +
                std::to_string(emitStats.weightBytes) + " B, arena " +
                std::to_string(emitStats.arenaSize) +
-               " B (activations without reuse: " +
+               (options.aggressiveMemory
+                    ? " B (" + std::to_string(emitStats.inPlace) + " results in place; " +
+                          std::to_string(emitStats.arenaWithoutInPlace) +
+                          " B without in-place reuse"
+                    : std::string(" B (")) +
+               (options.aggressiveMemory ? "; " : "") + "activations without reuse: " +
                std::to_string(emitStats.activationBytes) + " B), " +
                std::to_string(emitStats.packedWeights) +
                " weights packed for this machine's kernels\n";

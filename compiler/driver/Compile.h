@@ -51,6 +51,9 @@ struct CompileOptions {
   bool communicationAware = true;
   /// --memory-fraction: each device may use this share of its memory.
   double memoryFraction = 1.0;
+  /// --memory-optimizer aggressive: results overwrite operands that die at
+  /// their op where the kernel allows it (EmitOptions::inPlace).
+  bool aggressiveMemory = false;
   /// Whether any placement option was given (they need the hardware).
   bool placementAsked = false;
   /// --no-pack-weights clears it: convolution weights are stored in the

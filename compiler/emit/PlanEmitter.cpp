@@ -37,6 +37,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstring>
 
 using namespace mlir;
@@ -149,6 +150,13 @@ public:
   std::vector<PackedTensor> packableWeights() const;
   /// Stores the given weights packed and lays the weight section out again.
   void applyPacking(std::vector<PackedTensor> &packed);
+  /// For each tensor, the tensor whose buffer it shares (itself, or an
+  /// operand its op overwrites in place: --memory-optimizer aggressive).
+  std::vector<uint32_t> inPlaceAliases() const;
+  /// Lays out every device's arena with tensors of one alias group in one
+  /// buffer; returns the arenas' total.
+  uint64_t planArenas(const std::vector<uint32_t> &rep, std::vector<uint64_t> &sizes,
+                      uint64_t *activationBytes);
 
 private:
   uint32_t addTensor(Value v, std::string name, plan::TensorKind kind) {
@@ -535,27 +543,125 @@ void Emitter::applyPacking(std::vector<PackedTensor> &packed) {
   }
 }
 
+/// Ops whose kernels read operand `i`'s element before writing the same
+/// element of the result (elementwise loops, the residual of fused
+/// convolutions, linears and matmuls, added into the destination first):
+/// the result may live in that operand's buffer when the operand dies here.
+static bool writesInPlaceOf(plan::OpKind kind, size_t i) {
+  using K = plan::OpKind;
+  switch (kind) {
+  case K::Relu: case K::Sigmoid: case K::Tanh: case K::Silu: case K::Hardswish:
+  case K::Hardsigmoid: case K::Sqrt: case K::Rsqrt: case K::Exp: case K::Log:
+  case K::Erf: case K::Neg: case K::Abs: case K::Gelu: case K::Clamp: case K::LeakyRelu:
+    return i == 0;
+  case K::Add: case K::Sub: case K::Mul: case K::Div: case K::Maximum: case K::Minimum:
+  case K::Pow:
+    return i < 2;
+  case K::FusedConv2d: case K::FusedLinear: case K::FusedMatmul:
+    return i == 3;
+  default:
+    return false;
+  }
+}
+
+std::vector<uint32_t> Emitter::inPlaceAliases() const {
+  std::vector<uint32_t> rep(tensors.size());
+  for (uint32_t t = 0; t < tensors.size(); ++t)
+    rep[t] = t;
+  std::vector<bool> bound(tensors.size(), false);
+  for (auto &[name, t] : inputs)
+    bound[t] = true;
+  std::vector<bool> topLevel(ops.size(), false);
+  for (uint32_t o : program)
+    topLevel[o] = true;
+  std::vector<int64_t> writer(tensors.size(), -1);
+  for (uint32_t o = 0; o < ops.size(); ++o)
+    for (uint32_t t : ops[o].outputs)
+      writer[t] = o;
+  auto find = [&](uint32_t t) {
+    while (rep[t] != t)
+      t = rep[t] = rep[rep[t]];
+    return t;
+  };
+  for (uint32_t o : program) {
+    const OpEntry &op = ops[o];
+    if (op.outputs.size() != 1)
+      continue;
+    const TensorEntry &out = tensors[op.outputs[0]];
+    for (size_t i = 0; i < op.inputs.size(); ++i) {
+      uint32_t in = op.inputs[i];
+      const TensorEntry &t = tensors[in];
+      if (!writesInPlaceOf(op.kind, i) || t.kind != plan::TensorKind::Activation ||
+          bound[in] || writer[in] < 0 || !topLevel[size_t(writer[in])] ||
+          t.device != out.device || t.layout != out.layout || t.type != out.type ||
+          t.lastStep != out.firstStep ||
+          std::count(op.inputs.begin(), op.inputs.end(), in) != 1)
+        continue;
+      rep[op.outputs[0]] = find(in);
+      break;
+    }
+  }
+  for (uint32_t t = 0; t < tensors.size(); ++t)
+    rep[t] = find(t);
+  return rep;
+}
+
+uint64_t Emitter::planArenas(const std::vector<uint32_t> &rep, std::vector<uint64_t> &sizes,
+                             uint64_t *activationBytes) {
+  uint64_t total = 0;
+  sizes.clear();
+  for (uint32_t d = 0; d < devices.size(); ++d) {
+    // One buffer per alias group: the union of its members' lifetimes.
+    std::vector<BufferLifetime> lifetimes;
+    std::vector<uint32_t> group; // representative of each buffer
+    std::vector<int64_t> slot(tensors.size(), -1);
+    for (uint32_t i = 0; i < tensors.size(); ++i) {
+      TensorEntry &t = tensors[i];
+      if (t.kind != plan::TensorKind::Activation || t.device != d)
+        continue;
+      if (activationBytes)
+        *activationBytes += bytesOf(t.type);
+      int64_t last = std::max(t.lastStep, t.firstStep);
+      uint32_t r = rep[i];
+      if (slot[r] < 0) {
+        slot[r] = int64_t(lifetimes.size());
+        lifetimes.push_back({bytesOf(t.type), t.firstStep, last});
+        group.push_back(r);
+      } else {
+        BufferLifetime &b = lifetimes[size_t(slot[r])];
+        b.size = std::max(b.size, bytesOf(t.type));
+        b.firstStep = std::min(b.firstStep, t.firstStep);
+        b.lastStep = std::max(b.lastStep, last);
+      }
+    }
+    MemoryPlan mem = planMemory(lifetimes, plan::kAlignment);
+    for (uint32_t i = 0; i < tensors.size(); ++i)
+      if (tensors[i].kind == plan::TensorKind::Activation && tensors[i].device == d)
+        tensors[i].offset = mem.offsets[size_t(slot[rep[i]])];
+    sizes.push_back(mem.arenaSize);
+    total += mem.arenaSize;
+  }
+  return total;
+}
+
 LogicalResult Emitter::write(const std::string &path,
                              const EmitOptions &options, EmitStats *stats) {
-  // Memory plan over each device's activations.
-  uint64_t activationBytes = 0, arenaTotal = 0;
+  // Memory plan over each device's activations; with the aggressive memory
+  // optimizer, results that can overwrite an operand dying at their op
+  // share its buffer (the plain plan is made too, for the saving).
+  uint64_t activationBytes = 0;
   std::vector<uint64_t> arenaSizes;
-  for (uint32_t d = 0; d < devices.size(); ++d) {
-    std::vector<BufferLifetime> lifetimes;
-    std::vector<uint32_t> activation;
-    for (uint32_t i = 0; i < tensors.size(); ++i)
-      if (tensors[i].kind == plan::TensorKind::Activation && tensors[i].device == d) {
-        TensorEntry &t = tensors[i];
-        int64_t last = std::max(t.lastStep, t.firstStep);
-        lifetimes.push_back({bytesOf(t.type), t.firstStep, last});
-        activation.push_back(i);
-        activationBytes += bytesOf(t.type);
-      }
-    MemoryPlan mem = planMemory(lifetimes, plan::kAlignment);
-    for (size_t k = 0; k < activation.size(); ++k)
-      tensors[activation[k]].offset = mem.offsets[k];
-    arenaSizes.push_back(mem.arenaSize);
-    arenaTotal += mem.arenaSize;
+  std::vector<uint32_t> identity(tensors.size());
+  for (uint32_t t = 0; t < tensors.size(); ++t)
+    identity[t] = t;
+  uint64_t plainTotal = planArenas(identity, arenaSizes, &activationBytes);
+  uint64_t arenaTotal = plainTotal;
+  uint64_t inPlaceCount = 0;
+  if (options.inPlace) {
+    std::vector<uint32_t> rep = inPlaceAliases();
+    for (uint32_t t = 0; t < rep.size(); ++t)
+      inPlaceCount += rep[t] != t;
+    arenaTotal = planArenas(rep, arenaSizes, nullptr);
   }
 
   uint64_t packedCount = 0;
@@ -577,6 +683,8 @@ LogicalResult Emitter::write(const std::string &path,
   }
   if (stats) {
     stats->arenaSize = arenaTotal;
+    stats->arenaWithoutInPlace = plainTotal;
+    stats->inPlace = inPlaceCount;
     stats->devices = devices.size();
     stats->activationBytes = activationBytes;
     stats->weightBytes = weightSize;

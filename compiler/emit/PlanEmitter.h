@@ -27,10 +27,16 @@ struct EmitOptions {
   /// Cores each device owns, by name ("cpu:1"); devices not listed get an
   /// even share of the machine at run time (plan.fbs Device.cores).
   std::map<std::string, uint32_t> deviceCores;
+  /// --memory-optimizer aggressive: a result shares the buffer of an
+  /// operand that dies at its op where the kernel writes element by
+  /// element after reading it (elementwise ops, fused residuals).
+  bool inPlace = false;
 };
 
 struct EmitStats {
   uint64_t arenaSize = 0;         ///< bytes of the device arenas, summed
+  uint64_t arenaWithoutInPlace = 0; ///< the same without in-place reuse
+  uint64_t inPlace = 0;           ///< results sharing an operand's buffer
   uint64_t devices = 1;
   uint64_t activationBytes = 0;   ///< sum of all activation tensors
   uint64_t weightBytes = 0;

@@ -8,7 +8,9 @@ Each scripted zoo model is compiled for two CPU devices (the shipped
 2-socket Xeon target, `--devices cpu:0,cpu:1`) under every strategy (auto,
 data, pipeline, op, tensor) and for three unequal CPU devices
 (tests/e2e/targets/three-unequal-cpus.json) under op, auto and tensor, and once
-with the example plugin's strategy (examples/custom_strategy), then run by
+with the example plugin's strategy (examples/custom_strategy), and on one
+device with `--memory-optimizer aggressive` (results written over operands
+that die at their op), then run by
 popt-run on this machine's cores split between the plan's devices, and its
 outputs compared with LibTorch's (relative L2 error <= 1e-4, as
 check_e2e.py). Image models run at batch 2 so that data parallelism and
@@ -40,7 +42,8 @@ THREE = ["--target", os.path.join(HERE, "targets", "three-unequal-cpus.json")]
 PLUGIN = os.path.join(BIN, "..", "lib", "libpopt_balance_weights.so")
 CONFIGS = [("two", s, TWO) for s in ("auto", "data", "pipeline", "op", "tensor")] + \
           [("three", s, THREE) for s in ("op", "auto", "tensor")] + \
-          [("plugin", "balance-weights", TWO + ["--strategy-plugin", PLUGIN])]
+          [("plugin", "balance-weights", TWO + ["--strategy-plugin", PLUGIN]),
+           ("one", "aggressive", ["--memory-optimizer", "aggressive"])]
 SKIP_MODELS = {"vgg11"}
 BATCH = {"1x3x224x224": "2x3x224x224", "1x32:i64": "2x32:i64"}
 
@@ -53,7 +56,7 @@ def check(key, e):
     inputs = [BATCH.get(s, s) for s in e["inputs"]]
     plan = os.path.join(work, "model.plan")
     cmd = [os.path.join(BIN, "popt-compile"), os.path.join(MODELS, e["file"]), "--quiet",
-           "-o", plan, "--strategy", strategy] + args
+           "-o", plan] + (["--strategy", strategy] if config != "one" else []) + args
     for s in inputs:
         cmd += ["--input-shape", s]
     r = subprocess.run(cmd, capture_output=True, text=True)

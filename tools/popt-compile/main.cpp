@@ -50,6 +50,11 @@ int main(int argc, char **argv) {
   app.add_flag("--energy-aware", energyAware, "shorthand for --objective edp");
   app.add_flag("--no-communication-aware", [&](int64_t) { opt.communicationAware = false; },
                "place as if transfers cost nothing (for comparison)");
+  std::string memoryOptimizer = "basic";
+  app.add_option("--memory-optimizer", memoryOptimizer,
+                 "basic (default) or aggressive: results overwrite operands that die at "
+                 "their op, where the kernel allows it (smaller arenas)")
+      ->check(CLI::IsMember({"basic", "aggressive"}));
   app.add_option("--memory-fraction", opt.memoryFraction,
                  "each device may use at most this share of its memory (0 < F <= 1)")
       ->check(CLI::Range(1e-9, 1.0));
@@ -72,6 +77,7 @@ int main(int argc, char **argv) {
                     "(or leave the flag out for every device of the target)\n";
     return popt::kExitBadInput;
   }
+  opt.aggressiveMemory = memoryOptimizer == "aggressive";
   opt.objective = energyAware            ? popt::Objective::Edp
                   : objective == "throughput" ? popt::Objective::Throughput
                   : objective == "energy"     ? popt::Objective::Energy

@@ -19,16 +19,14 @@ using namespace popt;
 
 namespace {
 
-/// `devices` devices, device d `1 + d * slowdown` times slower; links of
-/// 10 us latency and 1 GB/s.
-StrategyHardware hardware(int devices, double slowdown = 0) {
+/// `devices` devices joined by links of 10 us latency and 1 GB/s.
+StrategyHardware hardware(int devices) {
   StrategyHardware hw;
   for (int d = 0; d < devices; ++d)
     hw.devices.push_back({"cpu:" + std::to_string(d), uint64_t(1) << 40});
   hw.transfer = [](uint64_t bytes, int a, int b) {
     return a == b ? 0.0 : 10e-6 + double(bytes) / 1e9;
   };
-  (void)slowdown;
   return hw;
 }
 

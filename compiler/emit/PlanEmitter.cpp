@@ -25,6 +25,7 @@
 
 #include "compiler/emit/LayoutAssignment.h"
 #include "compiler/emit/MemoryPlanner.h"
+#include "compiler/emit/InPlace.h"
 #include "compiler/emit/OpTranslation.h"
 #include "compiler/emit/WeightPacking.h"
 #include "compiler/passes/Placement.h"
@@ -540,27 +541,6 @@ void Emitter::applyPacking(std::vector<PackedTensor> &packed) {
     weightData[slot].first = weightSize;
     tensors[weightTensors[slot]].offset = weightSize;
     weightSize += weightData[slot].second.size();
-  }
-}
-
-/// Ops whose kernels read operand `i`'s element before writing the same
-/// element of the result (elementwise loops, the residual of fused
-/// convolutions, linears and matmuls, added into the destination first):
-/// the result may live in that operand's buffer when the operand dies here.
-static bool writesInPlaceOf(plan::OpKind kind, size_t i) {
-  using K = plan::OpKind;
-  switch (kind) {
-  case K::Relu: case K::Sigmoid: case K::Tanh: case K::Silu: case K::Hardswish:
-  case K::Hardsigmoid: case K::Sqrt: case K::Rsqrt: case K::Exp: case K::Log:
-  case K::Erf: case K::Neg: case K::Abs: case K::Gelu: case K::Clamp: case K::LeakyRelu:
-    return i == 0;
-  case K::Add: case K::Sub: case K::Mul: case K::Div: case K::Maximum: case K::Minimum:
-  case K::Pow:
-    return i < 2;
-  case K::FusedConv2d: case K::FusedLinear: case K::FusedMatmul:
-    return i == 3;
-  default:
-    return false;
   }
 }
 

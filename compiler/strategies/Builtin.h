@@ -31,6 +31,11 @@ StrategyRegistry builtinStrategies();
 /// (not loadable, no poptRegisterStrategies, another API version).
 std::string loadStrategyPlugin(const std::string &path, StrategyRegistry &registry);
 
+/// The whole graph's predicted time on each device alone (ops one after
+/// another), and the device where it is least.
+std::vector<double> secondsPerDevice(const StrategyGraph &graph, size_t devices);
+int fastestDevice(const StrategyGraph &graph, size_t devices);
+
 /// What the graph simulator predicts for a placement.
 struct GraphPrediction {
   double makespan = 0;   ///< seconds per call

@@ -30,12 +30,9 @@ public:
       return "the model cannot be split along its batch (" + graph.batchNote + ")";
     std::vector<double> speed;
     std::vector<int> devices;
-    for (size_t d = 0; d < hw.devices.size(); ++d) {
-      double t = 0;
-      for (const StrategyOp &op : graph.ops)
-        t += op.seconds[d];
+    for (double t : secondsPerDevice(graph, hw.devices.size())) {
       speed.push_back(t > 0 ? 1.0 / t : 1.0);
-      devices.push_back(static_cast<int>(d));
+      devices.push_back(static_cast<int>(devices.size()));
     }
     // The fastest devices, at most one per sample.
     std::stable_sort(devices.begin(), devices.end(),

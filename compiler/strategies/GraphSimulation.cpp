@@ -90,6 +90,19 @@ GraphPrediction simulatePlacement(const StrategyGraph &graph, const StrategyHard
   return out;
 }
 
+std::vector<double> secondsPerDevice(const StrategyGraph &graph, size_t devices) {
+  std::vector<double> t(devices, 0.0);
+  for (const StrategyOp &op : graph.ops)
+    for (size_t d = 0; d < devices; ++d)
+      t[d] += op.seconds[d];
+  return t;
+}
+
+int fastestDevice(const StrategyGraph &graph, size_t devices) {
+  std::vector<double> t = secondsPerDevice(graph, devices);
+  return static_cast<int>(std::min_element(t.begin(), t.end()) - t.begin());
+}
+
 double exhaustiveMakespan(const StrategyGraph &graph, const StrategyHardware &hardware) {
   size_t n = graph.ops.size(), nd = hardware.devices.size();
   Placement p;

@@ -22,12 +22,11 @@ public:
     uint64_t weights = 0;
     for (const StrategyOp &op : graph.ops)
       weights += op.weightBytes;
+    std::vector<double> seconds = secondsPerDevice(graph, hw.devices.size());
     for (size_t d = 0; d < hw.devices.size(); ++d) {
       if (weights > hw.devices[d].memoryBytes)
         continue;
-      double t = 0;
-      for (const StrategyOp &op : graph.ops)
-        t += op.seconds[d];
+      double t = seconds[d];
       if (t < bestTime) {
         bestTime = t;
         best = static_cast<int>(d);

@@ -11,7 +11,6 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/strategies/Builtin.h"
 
-#include <limits>
 
 namespace popt {
 
@@ -33,15 +32,7 @@ public:
     for (size_t i = 0; i < n; ++i)
       for (int p : graph.ops[i].producers)
         readers[size_t(p)].push_back(i);
-    int best = 0;
-    double bestTime = std::numeric_limits<double>::infinity();
-    for (size_t d = 0; d < nd; ++d) {
-      double t = 0;
-      for (const StrategyOp &op : graph.ops)
-        t += op.seconds[d];
-      if (t < bestTime)
-        bestTime = t, best = int(d);
-    }
+    int best = fastestDevice(graph, nd);
     out = Placement();
     out.strategy = name();
     out.device.assign(n, best);

@@ -19,6 +19,7 @@
 #include "compiler/emit/PlanEmitter.h"
 #include "compiler/emit/TargetSupport.h"
 #include "compiler/passes/Passes.h"
+#include "runtime/core/OutputFile.h"
 #include "runtime/plan/PlanFormat.h"
 #include "runtime/profile/LocalProfile.h"
 #include "runtime/profile/ProfileCache.h"
@@ -30,7 +31,6 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 #include <fstream>
 #include <iostream>
@@ -45,24 +45,56 @@ const std::vector<std::string> &availableEmitStages() {
 }
 
 /// Writes `module` to `path` (MLIR bytecode when it ends in .mlirbc, text
-/// otherwise, "-" for stdout) via a temporary file and a rename.
+/// otherwise, "-" for stdout) by writeOutputFile's rules.
 static bool writeModule(ModuleOp module, const std::string &path,
                         llvm::raw_ostream &errs) {
   bool bytecode = llvm::StringRef(path).ends_with(".mlirbc");
-  llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) -> llvm::Error {
-    if (bytecode && failed(writeBytecodeToFile(module, os)))
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "bytecode writer failed");
-    if (!bytecode)
-      module.print(os);
-    return llvm::Error::success();
-  });
-  if (err) {
-    errs << "popt-compile: error: cannot write " << path << ": "
-         << llvm::toString(std::move(err)) << "\n";
+  std::string bytes;
+  llvm::raw_string_ostream os(bytes);
+  if (bytecode && failed(writeBytecodeToFile(module, os))) {
+    errs << "popt-compile: error: cannot write " << path << ": bytecode writer failed\n";
+    return false;
+  }
+  if (!bytecode)
+    module.print(os);
+  os.flush();
+  if (Status s = writeOutputFile(path, bytes); !s) {
+    errs << "popt-compile: error: " << s.message() << "\n";
     return false;
   }
   return true;
+}
+
+/// Every output path is checked before the work: one that cannot be
+/// written fails at once (exit 1), one naming the input model or another
+/// output is refused (exit 2). Nothing is written either way.
+static int checkOutputs(const CompileOptions &o, llvm::raw_ostream &errs) {
+  std::vector<std::pair<std::string, std::string>> outputs; // flag, path
+  if (!o.outputPlan.empty())
+    outputs.push_back({"-o", o.outputPlan});
+  if (!o.reportPath.empty())
+    outputs.push_back({"--report", o.reportPath});
+  for (auto &[stage, path] : o.emitMlir)
+    outputs.push_back({"--emit-mlir " + stage, path});
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto &[flag, path] = outputs[i];
+    if (sameFile(path, o.import.modelPath)) {
+      errs << "popt-compile: error: " << flag << " " << path
+           << " is the input model; it would be overwritten (choose another name)\n";
+      return kExitBadInput;
+    }
+    for (size_t j = 0; j < i; ++j)
+      if (sameFile(path, outputs[j].second)) {
+        errs << "popt-compile: error: " << flag << " and " << outputs[j].first
+             << " both write " << path << " (give each its own file)\n";
+        return kExitBadInput;
+      }
+    if (Status s = checkOutputPath(path, flag); !s) {
+      errs << "popt-compile: error: " << s.message() << "; nothing written\n";
+      return s.exitCode();
+    }
+  }
+  return kExitOk;
 }
 
 /// "crc32c:SIZE:CRC" of a file's bytes: identifies the model a plan came from.
@@ -119,6 +151,9 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       return kExitBadInput;
     }
   }
+
+  if (int code = checkOutputs(options, errs); code != kExitOk)
+    return code;
 
   // Strategies: the built-ins and the plugins asked for.
   StrategyRegistry registry = builtinStrategies();
@@ -286,8 +321,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       return s.exitCode();
     }
     if (!options.reportPath.empty())
-      if (Status s = profile::writeFileAtomically(options.reportPath, reportJson(prediction));
-          !s) {
+      if (Status s = writeOutputFile(options.reportPath, reportJson(prediction)); !s) {
         errs << "popt-compile: error: " << s.message() << "\n";
         return kExitRuntimeFailure;
       }
@@ -318,7 +352,12 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
         emit.deviceCores[d.name] = static_cast<uint32_t>(std::max(1, d.desc->cores));
     EmitStats emitStats;
     if (failed(emitPlan(*module, options.outputPlan, emit, &emitStats))) {
-      errs << "popt-compile: error: cannot write the plan; nothing written\n";
+      if (emitStats.writeFailed) {
+        errs << "popt-compile: error: the plan could not be written; nothing written\n";
+        return kExitRuntimeFailure;
+      }
+      errs << "popt-compile: error: cannot make a plan of this model (see above); nothing "
+              "written\n";
       return kExitBadInput;
     }
     planLine = "wrote " + options.outputPlan + ": " +

@@ -30,12 +30,12 @@
 #include "compiler/emit/WeightPacking.h"
 #include "compiler/passes/Placement.h"
 #include "popt/PoptDialect.h"
+#include "runtime/core/OutputFile.h"
 #include "runtime/plan/PlanFormat.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -118,6 +118,33 @@ struct OpEntry {
   std::vector<uint32_t> waits;
 };
 
+/// The runtime does not run empty tensors and refuses more than
+/// plan::kMaxTensorElements elements: both are refused here, with checked
+/// arithmetic, so a plan the runtime would refuse is never written.
+LogicalResult checkRunnableShape(RankedTensorType t,
+                                 llvm::function_ref<InFlightDiagnostic()> error) {
+  auto shape = [&] {
+    std::string s;
+    for (int64_t d : t.getShape())
+      s += (s.empty() ? "" : "x") + (ShapedType::isDynamic(d) ? "?" : std::to_string(d));
+    return s;
+  };
+  int64_t numel = 1;
+  for (int64_t d : t.getShape()) {
+    if (ShapedType::isDynamic(d))
+      continue;
+    if (d == 0)
+      return error() << "would be an empty tensor (" << shape()
+                     << "): popt does not run empty tensors; give every --input-shape "
+                        "dimension at least 1";
+    if (numel > plan::kMaxTensorElements / d)
+      return error() << "would have more than 2^46 elements (" << shape()
+                     << "), the runtime's limit for one tensor; give a smaller --input-shape";
+    numel *= d;
+  }
+  return success();
+}
+
 class Emitter {
 public:
   LogicalResult run(func::FuncOp func) {
@@ -129,6 +156,10 @@ public:
       std::string n = name ? name.str() : "input" + std::to_string(arg.getArgNumber());
       auto d = func.getArgAttrOfType<DeviceAttr>(arg.getArgNumber(), kPlacedDeviceAttr);
       currentDevice = d ? deviceIndex.lookup(d) : 0;
+      if (failed(checkRunnableShape(cast<RankedTensorType>(arg.getType()), [&] {
+            return mlir::emitError(func.getLoc(), "input '") << n << "' ";
+          })))
+        return failure();
       uint32_t t = addTensor(arg, n, plan::TensorKind::Activation);
       // Inputs keep their buffers for the whole call, so a caller can write
       // them once and run many times.
@@ -279,9 +310,13 @@ LogicalResult Emitter::addOp(Operation &op, int64_t step) {
   if (!kind)
     return op.emitError("cannot be written to a plan yet (") << op.getName()
            << ")";
-  for (Type t : op.getResultTypes())
+  for (Type t : op.getResultTypes()) {
     if (!toPlanDType(cast<RankedTensorType>(t).getElementType()))
       return op.emitError("result element type has no plan dtype");
+    if (failed(checkRunnableShape(cast<RankedTensorType>(t),
+                                  [&] { return mlir::emitError(op.getLoc(), "result "); })))
+      return failure();
+  }
   e.kind = *kind;
   e.device = currentDevice;
   for (Value v : op.getOperands())
@@ -652,13 +687,12 @@ LogicalResult Emitter::write(const std::string &path,
   }
   std::vector<uint8_t> file = serialize(options, arenaSizes);
 
-  llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
-    os.write(reinterpret_cast<const char *>(file.data()), file.size());
-    return llvm::Error::success();
-  });
-  if (err) {
-    llvm::errs() << "popt-compile: error: cannot write " << path << ": "
-                 << llvm::toString(std::move(err)) << "\n";
+  if (Status s = writeOutputFile(
+          path, std::string_view(reinterpret_cast<const char *>(file.data()), file.size()));
+      !s) {
+    llvm::errs() << "popt-compile: error: " << s.message() << "\n";
+    if (stats)
+      stats->writeFailed = true;
     return failure();
   }
   if (stats) {

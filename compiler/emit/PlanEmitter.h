@@ -43,6 +43,9 @@ struct EmitStats {
   uint64_t fileSize = 0;
   uint64_t ops = 0;
   uint64_t packedWeights = 0;     ///< weights stored in a kernel's layout
+  /// Set when the plan was built but could not be written (the output
+  /// path's fault, exit 1, not the model's, exit 2).
+  bool writeFailed = false;
 };
 
 /// Emits `module`'s @forward to `path`; popt.if / popt.loop become region

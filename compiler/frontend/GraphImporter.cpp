@@ -295,9 +295,15 @@ at::Tensor GraphImporter::placeholder(Value v) {
     return it->second;
   auto type = typeOf(v);
   auto dtype = toScalarType(type.getElementType()).value_or(at::kFloat);
-  // Never touched: only its metadata is read.
+  // Never touched: only its metadata is read. One element broadcast to the
+  // shape (stride 0), so a huge --input-shape allocates nothing; a shape
+  // LibTorch refuses leaves it undefined and the evaluation fails cleanly.
   std::vector<int64_t> dims(type.getShape().begin(), type.getShape().end());
-  at::Tensor t = at::empty(dims, at::TensorOptions().dtype(dtype));
+  at::Tensor t;
+  try {
+    t = at::empty({1}, at::TensorOptions().dtype(dtype)).expand(dims);
+  } catch (const std::exception &) {
+  }
   placeholders[v] = t;
   return t;
 }

@@ -327,10 +327,36 @@ static std::string sanitizeBlobName(const std::string &hint, int counter) {
   return name;
 }
 
+/// Bytes a tensor's view reaches in its storage (0 for an empty tensor).
+static uint64_t storageBytesNeeded(const at::Tensor &t) {
+  if (t.numel() == 0)
+    return 0;
+  int64_t last = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d)
+    last += (t.size(d) - 1) * t.stride(d);
+  return static_cast<uint64_t>(last + 1) * t.element_size();
+}
+
 Value GraphImporter::constantTensor(const at::Tensor &tensor) {
   const void *key = tensor.unsafeGetTensorImpl();
   if (auto it = constantCache.find(key); it != constantCache.end())
     return it->second;
+  // The archive pre-check (ZipPrecheck.cpp) compares each record with its
+  // storage; this catches what reaches here another way (a storage without
+  // data, a view past its storage's end).
+  if (tensor.has_storage()) {
+    uint64_t need = storageBytesNeeded(tensor), have = tensor.storage().nbytes();
+    if (have < need || (need > 0 && !tensor.storage().data())) {
+      std::string name = constantNames.count(key) ? constantNames[key] : "a constant";
+      emitError(b.getUnknownLoc())
+          << "weight '" << name << "' (" << c10::toString(tensor.scalar_type()) << " "
+          << tensor.sizes() << ") reaches " << need << " B of a storage of " << have
+          << " B" << (tensor.storage().data() ? "" : " without data")
+          << ": the file is truncated or damaged; save the model again";
+      anyError = true;
+      return {};
+    }
+  }
   at::Tensor t = tensor.detach().contiguous();
   Type elt = toMlirType(&ctx, t.scalar_type());
   if (!elt) {

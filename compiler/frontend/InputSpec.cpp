@@ -81,6 +81,11 @@ std::optional<InputSpec> parseInputSpec(const std::string &text,
       return std::nullopt;
     }
     spec.dims.push_back(std::stoll(tok));
+    if (spec.dims.back() == 0) {
+      error = "a dimension of 0 in '" + text +
+              "': popt does not run empty tensors (every size must be at least 1)";
+      return std::nullopt;
+    }
     if (end == std::string::npos)
       break;
     pos = end + 1;

@@ -16,6 +16,7 @@
 
 #include "compiler/frontend/GraphImporter.h"
 #include "compiler/frontend/ZipPrecheck.h"
+#include "runtime/core/InputFile.h"
 
 #include "mlir/IR/Verifier.h"
 
@@ -42,7 +43,45 @@ double secondsSince(std::chrono::steady_clock::time_point t) {
 }
 
 /// The first line of a LibTorch error (the rest is a C++ backtrace).
-std::string firstLine(const std::string &s) { return s.substr(0, s.find('\n')); }
+std::string trim(const std::string &s) {
+  size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+/// LibTorch's message in one line: its first non-empty line (the reason;
+/// the text often starts with a newline), then where in the model's code
+/// it happened when the message says ("File "code/...", line N" and the
+/// line of code marked "<--- HERE").
+std::string describeTorchError(const std::string &what) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start <= what.size()) {
+    size_t nl = what.find('\n', start);
+    lines.push_back(what.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos)
+      break;
+    start = nl + 1;
+  }
+  std::string reason, where, code;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string t = trim(lines[i]);
+    if (reason.empty() && !t.empty())
+      reason = t;
+    if (where.empty() && t.rfind("File \"", 0) == 0)
+      where = t.substr(5);
+    if (code.empty() && t.find("<--- HERE") != std::string::npos && i > 0)
+      code = trim(lines[i - 1]);
+  }
+  if (reason.empty())
+    return "no reason given";
+  if (reason.size() > 1 && reason.back() == '.')
+    reason.pop_back();
+  if (code.size() > 160)
+    code = code.substr(0, 157) + "...";
+  if (!where.empty())
+    reason += " (at " + where + (code.empty() ? "" : ": " + code) + ")";
+  return reason;
+}
 
 /// forward()'s argument name as written in Python ("x.1" -> "x").
 std::string argName(const torch::jit::Value *v) {
@@ -159,6 +198,10 @@ OwningOpRef<ModuleOp> importTorchScript(const ImportOptions &opt,
                                         MLIRContext &ctx, ImportStats *stats) {
   ctx.loadDialect<PoptDialect, func::FuncDialect>();
   Location fileLoc = FileLineColLoc::get(&ctx, opt.modelPath, 0, 0);
+  if (Status s = checkInputFile(opt.modelPath); !s) {
+    emitError(fileLoc) << s.message();
+    return nullptr;
+  }
   if (!std::ifstream(opt.modelPath)) {
     emitError(fileLoc) << "cannot read model file";
     return nullptr;
@@ -174,8 +217,7 @@ OwningOpRef<ModuleOp> importTorchScript(const ImportOptions &opt,
   try {
     model = torch::jit::load(opt.modelPath);
   } catch (const std::exception &e) {
-    emitError(fileLoc) << "LibTorch cannot load the model: "
-                       << firstLine(e.what());
+    emitError(fileLoc) << "LibTorch cannot load the model: " << describeTorchError(e.what());
     return nullptr;
   }
   if (stats)
@@ -200,7 +242,7 @@ OwningOpRef<ModuleOp> importTorchScript(const ImportOptions &opt,
     torch::jit::EliminateDeadCode(graph);
   } catch (const std::exception &e) {
     emitError(fileLoc) << "LibTorch cannot freeze the model: "
-                       << firstLine(e.what());
+                       << describeTorchError(e.what());
     return nullptr;
   }
 

@@ -2,14 +2,19 @@
 //
 // Reads the end-of-central-directory record (and its zip64 form), then every
 // central-directory entry, checking that each local header and its data lie
-// inside the file and that stored (uncompressed) records declare equal sizes.
+// inside the file and that stored (uncompressed) records declare equal sizes,
+// then that every tensor storage the pickles name has a record big enough
+// (PickleStorages.h).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/frontend/ZipPrecheck.h"
 
+#include "compiler/frontend/PickleStorages.h"
+
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <vector>
 
 namespace popt {
@@ -22,19 +27,78 @@ uint64_t le(const unsigned char *p, int n) {
   return v;
 }
 
-bool readAt(std::ifstream &f, uint64_t off, unsigned char *buf, size_t n) {
+bool readAt(std::istream &f, uint64_t off, unsigned char *buf, size_t n) {
   f.clear();
   f.seekg(static_cast<std::streamoff>(off));
   f.read(reinterpret_cast<char *>(buf), static_cast<std::streamsize>(n));
   return static_cast<size_t>(f.gcount()) == n;
 }
+
+struct Record {
+  uint64_t method = 0, size = 0, dataStart = 0;
+};
+
+bool endsWith(const std::string &s, const std::string &tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+/// Each storage the archive's data.pkl and constants.pkl name must have a
+/// record of at least NUMEL elements (LibTorch reads past a shorter one).
+/// Pickles that are compressed, huge, or outside the scanner's subset are
+/// left to LibTorch.
+std::string checkStorageRecords(std::istream &f, const std::map<std::string, Record> &records) {
+  constexpr uint64_t kMaxPickle = 256ull << 20;
+  for (const auto &[name, rec] : records) {
+    std::string dir;
+    if (endsWith(name, "data.pkl"))
+      dir = name.substr(0, name.size() - 4) + "/";
+    else if (endsWith(name, "constants.pkl"))
+      dir = name.substr(0, name.size() - 4) + "/";
+    else
+      continue;
+    if (rec.method != 0 || rec.size > kMaxPickle)
+      continue;
+    std::string bytes(rec.size, '\0');
+    if (!readAt(f, rec.dataStart, reinterpret_cast<unsigned char *>(bytes.data()), rec.size))
+      return "cannot read record '" + name + "'";
+    std::vector<PickleStorage> storages;
+    if (!scanPickleStorages(bytes, storages))
+      continue;
+    for (const PickleStorage &st : storages) {
+      uint64_t elem = storageElementBytes(st.typeName);
+      auto it = records.find(dir + st.key);
+      if (it == records.end())
+        return "the archive has no record '" + dir + st.key + "' for the " + st.typeName +
+               " that " + name + " names";
+      if (elem == 0)
+        continue;
+      if (st.numel > UINT64_MAX / elem || it->second.size < st.numel * elem)
+        return "record '" + it->first + "' holds " + std::to_string(it->second.size) +
+               " B but its " + st.typeName + " declares " + std::to_string(st.numel) +
+               " elements (" +
+               (st.numel > UINT64_MAX / elem ? std::string("more than 2^64 B")
+                                             : std::to_string(st.numel * elem) + " B") +
+               "): the file is truncated or damaged; save the model again";
+    }
+  }
+  return "";
+}
 } // namespace
 
 std::string precheckZipArchive(const std::string &path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  std::ifstream f(path, std::ios::binary);
   if (!f)
     return "cannot open file";
-  const uint64_t size = static_cast<uint64_t>(f.tellg());
+  return precheckZipArchive(f);
+}
+
+std::string precheckZipArchive(std::istream &f) {
+  f.clear();
+  f.seekg(0, std::ios::end);
+  const std::streamoff end = f.tellg();
+  if (end < 0)
+    return "cannot read file";
+  const uint64_t size = static_cast<uint64_t>(end);
   if (size < 22)
     return "file too small to be a zip archive";
 
@@ -79,6 +143,7 @@ std::string precheckZipArchive(const std::string &path) {
   if (!readAt(f, cdOffset, cd.data(), cdSize))
     return "cannot read central directory";
   uint64_t pos = 0;
+  std::map<std::string, Record> records;
   for (uint64_t n = 0; n < entries; ++n) {
     if (pos + 46 > cdSize || le(&cd[pos], 4) != 0x02014b50)
       return "corrupt central directory entry " + std::to_string(n);
@@ -122,9 +187,10 @@ std::string precheckZipArchive(const std::string &path) {
     if (dataStart > size || csize > size - dataStart)
       return "record '" + name + "' declares " + std::to_string(csize) +
              " bytes but the file ends first";
+    records[name] = Record{method, usize, dataStart};
     pos += 46 + nameLen + extraLen + commentLen;
   }
-  return "";
+  return checkStorageRecords(f, records);
 }
 
 } // namespace popt

@@ -9,6 +9,7 @@
 #ifndef POPT_COMPILER_FRONTEND_ZIPPRECHECK_H
 #define POPT_COMPILER_FRONTEND_ZIPPRECHECK_H
 
+#include <istream>
 #include <string>
 
 namespace popt {
@@ -16,6 +17,9 @@ namespace popt {
 /// Returns an empty string when `path` is a structurally sound zip archive
 /// whose every record lies inside the file, else a description of the fault.
 std::string precheckZipArchive(const std::string &path);
+/// The same check of an archive read from `in` (seekable: a file or a
+/// string stream).
+std::string precheckZipArchive(std::istream &in);
 
 } // namespace popt
 

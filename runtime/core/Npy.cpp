@@ -1,5 +1,7 @@
 //===- Npy.cpp - NumPy .npy files in and out ------------------------------===//
 #include "runtime/core/Npy.h"
+#include "runtime/core/InputFile.h"
+#include "runtime/core/OutputFile.h"
 
 #include "runtime/core/HalfTypes.h"
 
@@ -7,8 +9,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
-#include <regex>
 
 namespace popt {
 
@@ -22,12 +24,50 @@ constexpr Descr kDescrs[] = {
     {"<f2", plan::DType::F16}, {"<i8", plan::DType::I64},
     {"<i4", plan::DType::I32}, {"|i1", plan::DType::I8},
     {"|u1", plan::DType::U8},  {"|b1", plan::DType::Bool}};
+
+/// The first `key` in `header` followed by optional white space and text
+/// that `rest` accepts: what std::regex_search finds for KEY\s*REST, in
+/// linear time (std::regex recurses once per character and overflows the
+/// stack on a header of a few hundred kilobytes). `rest(p)` returns 1 for a
+/// match at p, 0 to try the next `key`, -1 when no later one can match.
+template <typename Rest>
+bool findField(const std::string &header, const std::string &key, Rest rest) {
+  for (size_t at = header.find(key); at != std::string::npos;
+       at = header.find(key, at + 1)) {
+    size_t p = header.find_first_not_of(" \t\n\v\f\r", at + key.size());
+    if (p == std::string::npos)
+      return false;
+    if (int r = rest(p); r != 0)
+      return r > 0;
+  }
+  return false;
+}
+
+/// `'KEY': OPEN text CLOSE`, the text without OPEN and CLOSE into `out`.
+bool findDelimited(const std::string &header, const std::string &key, char open,
+                   char close, std::string &out) {
+  return findField(header, key, [&](size_t p) {
+    if (header[p] != open)
+      return 0;
+    size_t end = header.find(close, p + 1);
+    if (end == std::string::npos)
+      return -1; // nor after any later key
+    out = header.substr(p + 1, end - p - 1);
+    return 1;
+  });
+}
 } // namespace
 
 Status readNpy(const std::string &path, NpyArray &out) {
+  if (Status s = checkInputFile(path); !s)
+    return s;
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Status::badInput(path + ": cannot open");
+  return readNpy(in, path, out);
+}
+
+Status readNpy(std::istream &in, const std::string &path, NpyArray &out) {
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     return Status::badInput(path + ": not a .npy file (bad magic)");
@@ -53,13 +93,9 @@ Status readNpy(const std::string &path, NpyArray &out) {
   if (!in.read(header.data(), headerLen))
     return Status::badInput(path + ": truncated .npy header");
 
-  std::smatch m;
-  static const std::regex descrRe("'descr':\\s*'([^']*)'");
-  static const std::regex orderRe("'fortran_order':\\s*(True|False)");
-  static const std::regex shapeRe("'shape':\\s*\\(([^)]*)\\)");
-  if (!std::regex_search(header, m, descrRe))
+  std::string descr;
+  if (!findDelimited(header, "'descr':", '\'', '\'', descr))
     return Status::badInput(path + ": .npy header has no descr");
-  std::string descr = m[1];
   bool found = false;
   for (const Descr &d : kDescrs)
     if (descr == d.text) {
@@ -68,13 +104,22 @@ Status readNpy(const std::string &path, NpyArray &out) {
     }
   if (!found)
     return Status::badInput(path + ": unsupported .npy dtype '" + descr + "'");
-  if (!std::regex_search(header, m, orderRe) || m[1] == "True")
+  bool fortran = true;
+  if (!findField(header, "'fortran_order':", [&](size_t p) {
+        for (bool value : {true, false})
+          if (header.compare(p, value ? 4 : 5, value ? "True" : "False") == 0) {
+            fortran = value;
+            return 1;
+          }
+        return 0;
+      }) ||
+      fortran)
     return Status::badInput(path + ": Fortran-order .npy arrays are not "
                                    "supported; save a C-order array");
-  if (!std::regex_search(header, m, shapeRe))
+  std::string dims;
+  if (!findDelimited(header, "'shape':", '(', ')', dims))
     return Status::badInput(path + ": .npy header has no shape");
   out.shape.clear();
-  std::string dims = m[1];
   // A comma-separated list of non-negative integers, a trailing comma
   // allowed ("(3,)"); anything else ("(1,-3,16)") is refused, not guessed.
   int64_t numel = 1;
@@ -98,14 +143,24 @@ Status readNpy(const std::string &path, NpyArray &out) {
       return Status::badInput(path + ": .npy dimension too large");
     int64_t d = std::stoll(item);
     out.shape.push_back(d);
-    numel *= d;
-    if (numel > (int64_t(1) << 40))
+    if (d > 0 && numel > (int64_t(1) << 40) / d)
       return Status::badInput(path + ": .npy array too large");
+    numel *= d;
   }
-  size_t bytes = size_t(numel) * plan::elementSize(out.dtype);
-  out.data.resize(bytes);
-  if (!in.read(out.data.data(), bytes))
-    return Status::badInput(path + ": .npy data shorter than its shape needs");
+  // Read in growing chunks (1 MB, doubling up to 64 MB), so that memory
+  // follows the bytes the file really has: a header of a hundred bytes can
+  // declare terabytes.
+  const size_t bytes = size_t(numel) * plan::elementSize(out.dtype);
+  out.data.clear();
+  while (out.data.size() < bytes) {
+    size_t at = out.data.size();
+    size_t n = std::min(bytes - at, std::clamp(at, size_t(1) << 20, size_t(64) << 20));
+    out.data.resize(at + n);
+    if (!in.read(out.data.data() + at, static_cast<std::streamsize>(n))) {
+      out.data.clear();
+      return Status::badInput(path + ": .npy data shorter than its shape needs");
+    }
+  }
   return Status::ok();
 }
 
@@ -139,20 +194,14 @@ Status writeNpy(const std::string &path, const TensorView &view) {
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    uint16_t len = static_cast<uint16_t>(header.size());
-    f.write("\x93NUMPY\x01\x00", 8);
-    f.write(reinterpret_cast<const char *>(&len), 2);
-    f.write(header.data(), header.size());
-    f.write(static_cast<const char *>(view.data), view.bytes);
-    if (!f)
-      return Status::failure(path + ": cannot write");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::failure(path + ": cannot rename the temporary file");
-  return Status::ok();
+  std::string bytes;
+  bytes.reserve(10 + header.size() + view.bytes);
+  uint16_t len = static_cast<uint16_t>(header.size());
+  bytes.append("\x93NUMPY\x01\x00", 8);
+  bytes.append(reinterpret_cast<const char *>(&len), 2);
+  bytes += header;
+  bytes.append(static_cast<const char *>(view.data), view.bytes);
+  return writeOutputFile(path, bytes);
 }
 
 } // namespace popt

@@ -11,6 +11,7 @@
 #include "runtime/core/Status.h"
 #include "runtime/core/TensorView.h"
 
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct NpyArray {
 /// Reads `path`; BadInput with a reason for anything that is not a valid
 /// .npy file of a supported dtype.
 Status readNpy(const std::string &path, NpyArray &out);
+/// The same for a .npy file read from `in` (seekable: a file or a string
+/// stream); `path` names it in messages.
+Status readNpy(std::istream &in, const std::string &path, NpyArray &out);
 
 /// Writes `view` to `path` through a temporary file and a rename; bf16
 /// (which NumPy lacks) is written as f32, exactly.

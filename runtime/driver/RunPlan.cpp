@@ -8,7 +8,8 @@
 //      seeded random values.
 //   5. Warm-up and timed iterations; the arena is poisoned before each run so
 //      an output element no kernel writes shows up.
-//   6. Write outputN.npy and the metrics JSON (temporary file, then rename).
+//   6. Write outputN.npy and the metrics JSON (runtime/core/OutputFile.h:
+//      checked before step 1, written through a temporary and a rename).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/driver/RunPlan.h"
@@ -16,6 +17,7 @@
 #include "runtime/core/Session.h"
 #include "runtime/core/HalfTypes.h"
 #include "runtime/core/Npy.h"
+#include "runtime/core/OutputFile.h"
 
 #include <nlohmann/json.hpp>
 
@@ -154,6 +156,11 @@ void roundToBFloat16(NpyArray &a) {
   a.dtype = plan::DType::BF16;
 }
 
+/// The file --output-dir gets for output `i`.
+std::string outputPath(const std::string &dir, size_t i) {
+  return dir + "/output" + std::to_string(i) + ".npy";
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
@@ -171,6 +178,15 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   auto ms = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
   };
+  // Output paths are checked before the plan is even mapped, so a bad one
+  // fails at once rather than after the timed runs.
+  if (!opt.metricsPath.empty() && !opt.inspect) {
+    if (sameFile(opt.metricsPath, opt.planPath))
+      return fail(Status::badInput("--metrics " + opt.metricsPath +
+                                   " is the plan; it would be overwritten (choose another name)"));
+    if (Status s = checkOutputPath(opt.metricsPath, "--metrics"); !s)
+      return fail(s);
+  }
   auto t0 = Clock::now();
   std::unique_ptr<plan::LoadedPlan> loaded;
   if (Status s = plan::LoadedPlan::open(opt.planPath, loaded); !s)
@@ -207,9 +223,17 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     std::error_code ec;
     std::filesystem::create_directories(opt.outputDir, ec);
     if (ec || !std::filesystem::is_directory(opt.outputDir))
-      return fail(Status::badInput("--output-dir " + opt.outputDir +
-                                   ": cannot create the directory" +
-                                   (ec ? ": " + ec.message() : std::string(" (a file is in the way)"))));
+      return fail(Status::failure("--output-dir " + opt.outputDir +
+                                  ": cannot create the directory" +
+                                  (ec ? ": " + ec.message() : std::string(" (a file is in the way)"))));
+    for (size_t i = 0; i < ex->outputs().size(); ++i) {
+      std::string path = outputPath(opt.outputDir, i);
+      if (sameFile(path, opt.planPath) || sameFile(path, opt.metricsPath))
+        return fail(Status::badInput("--output-dir " + opt.outputDir + ": " + path +
+                                     " is the plan or the metrics file (choose another directory)"));
+      if (Status s = checkOutputPath(path, "--output-dir"); !s)
+        return fail(s);
+    }
   }
 
   // Inputs: named or positional .npy files, validated against the bindings.
@@ -312,7 +336,7 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
 
   if (!opt.outputDir.empty())
     for (size_t i = 0; i < ex->outputs().size(); ++i) {
-      std::string path = opt.outputDir + "/output" + std::to_string(i) + ".npy";
+      std::string path = outputPath(opt.outputDir, i);
       if (Status s = writeNpy(path, *ex->outputs()[i].view); !s)
         return fail(s);
     }
@@ -353,15 +377,8 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
                      {"kind", plan::opInfo(p.ops()->Get(o)->kind())->name},
                      {"median_seconds", median(opTimes[o])}});
     m["ops"] = ops;
-    std::string tmp = opt.metricsPath + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << m.dump(1) << "\n";
-      if (!f)
-        return fail(Status::failure(opt.metricsPath + ": cannot write"));
-    }
-    if (std::rename(tmp.c_str(), opt.metricsPath.c_str()) != 0)
-      return fail(Status::failure(opt.metricsPath + ": cannot rename"));
+    if (Status s = writeOutputFile(opt.metricsPath, m.dump(1) + "\n"); !s)
+      return fail(s);
   }
   return 0;
 }

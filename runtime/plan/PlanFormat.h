@@ -30,6 +30,9 @@ constexpr uint32_t kOldestReadableVersion = 2;
 constexpr char kMagic[8] = {'P', 'O', 'P', 'T', 'P', 'L', 'A', 'N'};
 /// Alignment of the weight section and of every weight and arena offset.
 constexpr uint64_t kAlignment = 64;
+/// The most elements one tensor may have; the compiler refuses more, the
+/// verifier too. Empty tensors (a zero dimension) are refused by both.
+constexpr int64_t kMaxTensorElements = int64_t(1) << 46;
 
 /// The fixed header at offset 0 of every plan file (little-endian).
 struct FileHeader {

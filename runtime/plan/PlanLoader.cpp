@@ -7,6 +7,9 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/plan/PlanLoader.h"
 
+#include "runtime/core/InputFile.h"
+#include "runtime/plan/TruncationGuard.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -52,8 +55,10 @@ Status verifyPlanFile(const uint8_t *data, size_t size) {
   if (crc32cParallel(data + h.weightsOffset, h.weightsSize) != h.weightsCrc)
     return Status::badInput("corrupt plan: weight checksum mismatch");
 
+  // The identifier sits at bytes 4-8 of the section: a shorter one is
+  // refused before they are read.
   flatbuffers::Verifier verifier(data + h.metaOffset, h.metaSize);
-  if (!PlanBufferHasIdentifier(data + h.metaOffset) ||
+  if (h.metaSize < 8 || !PlanBufferHasIdentifier(data + h.metaOffset) ||
       !VerifyPlanBuffer(verifier))
     return Status::badInput("corrupt plan: metadata fails FlatBuffers "
                             "verification");
@@ -62,13 +67,16 @@ Status verifyPlanFile(const uint8_t *data, size_t size) {
 
 Status LoadedPlan::open(const std::string &path,
                         std::unique_ptr<LoadedPlan> &out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
+  // below like any other file that is not a regular one.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return Status::badInput(path + ": cannot open plan: " + std::strerror(errno));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Status::badInput(path + ": not a regular file");
+    return checkInputFile(path).isOk() ? Status::badInput(path + ": not a regular file")
+                                       : checkInputFile(path);
   }
   size_t size = static_cast<size_t>(st.st_size);
   if (size == 0) {
@@ -82,6 +90,7 @@ Status LoadedPlan::open(const std::string &path,
   if (map == MAP_FAILED)
     return Status::failure(path + ": cannot map plan: " + std::strerror(errno));
   const auto *data = static_cast<const uint8_t *>(map);
+  guardMappedFile(data, size, path); // before the first read of a page
   if (Status s = verifyPlanFile(data, size); !s) {
     munmap(map, size);
     return Status(s.code() == StatusCode::BadInput

@@ -22,8 +22,27 @@ namespace popt::plan {
 
 namespace {
 
-constexpr int64_t kMaxElements = int64_t(1) << 46;
+constexpr int64_t kMaxElements = kMaxTensorElements;
 constexpr size_t kMaxDevices = 1024;
+
+/// A window's kernel, stride, padding and dilation within the bounds that
+/// keep windowOutputSize's arithmetic (dilation * (kernel - 1) + 1, in + 2 *
+/// pad) and the transposed size inside int64 for inputs of at most
+/// kMaxElements.
+bool windowInRange(int64_t kernel, int64_t stride, int64_t pad, int64_t dilation) {
+  return kernel >= 1 && kernel <= kMaxElements && stride >= 1 && stride <= kMaxElements &&
+         pad >= 0 && pad <= kMaxElements && dilation >= 1 &&
+         kernel - 1 <= kMaxElements / dilation;
+}
+
+/// FlatBuffers' verifier checks that a vector's length field is 4-byte
+/// aligned, not that 8-byte elements are 8-byte aligned; FlatBuffers' writer
+/// aligns every non-empty one (an empty one, never read, may sit anywhere),
+/// and the readers load them as int64 and double.
+template <typename T>
+bool aligned(const flatbuffers::Vector<T> *v) {
+  return !v || v->size() == 0 || reinterpret_cast<uintptr_t>(v->Data()) % alignof(T) == 0;
+}
 
 std::string opName(const Op &op, size_t index) {
   const OpInfo *info = opInfo(op.kind());
@@ -138,6 +157,8 @@ private:
         for (size_t k = 0; k < d.size(); ++k)
           if (int64_t(k) != dim && d[k] != x[k])
             return "inputs differ outside the concat dim";
+        if (d[dim] > kMaxElements - want[dim])
+          return "the inputs' concat dims add up to too many elements";
         want[dim] += d[dim];
       }
       return expectOut(want, in[0]->dtype());
@@ -148,7 +169,7 @@ private:
           end > x[dim] || step < 1)
         return "slice bounds out of range";
       Dims want = x;
-      want[dim] = (end - start + step - 1) / step;
+      want[dim] = end == start ? 0 : (end - start - 1) / step + 1;
       return expectOut(want, in[0]->dtype());
     }
     case OpKind::ReduceSum: case OpKind::ReduceMean: case OpKind::ReduceMax: {
@@ -238,7 +259,7 @@ private:
         int64_t k = I(i), s = I(2 + i), p = I(4 + i);
         int64_t d = maxPool ? I(6 + i) : 1;
         bool ceil = maxPool ? I(8) : I(6);
-        if (k < 1 || s < 1 || d < 1 || p < 0 || 2 * p > k)
+        if (!windowInRange(k, s, p, d) || 2 * p > k)
           return "bad window";
         want[2 + i] = windowOutputSize(x[2 + i], k, s, p, d, ceil);
       }
@@ -275,17 +296,20 @@ private:
       return "needs a rank-4 input and weight";
     int64_t groups = I(6);
     bool transposed = !fused && I(7) != 0;
-    if (groups < 1)
+    if (groups < 1 || groups > kMaxElements)
       return "groups must be >= 1";
     Dims want{x[0], 0, 0, 0};
     for (int i = 0; i < 2; ++i) {
       int64_t s = I(i), p = I(2 + i), d = I(4 + i), op_ = fused ? 0 : I(8 + i);
-      if (s < 1 || d < 1 || p < 0 || op_ < 0)
+      if (!windowInRange(w[2 + i], s, p, d) || op_ < 0 || op_ > kMaxElements ||
+          (transposed && x[2 + i] > 1 && x[2 + i] - 1 > kMaxElements / s))
         return "bad stride, padding or dilation";
       want[2 + i] = transposed
                         ? (x[2 + i] - 1) * s - 2 * p + d * (w[2 + i] - 1) + op_ + 1
                         : windowOutputSize(x[2 + i], w[2 + i], s, p, d, false);
     }
+    if (w[1] > kMaxElements / groups)
+      return "input channels do not match the weight";
     if (!transposed) {
       if (x[1] != w[1] * groups || w[0] % groups)
         return "input channels do not match the weight";
@@ -373,21 +397,29 @@ static std::string checkBlockedLayout(const Tensor &t, int64_t numel, size_t esi
   int64_t innerProduct = 1;
   for (size_t k = 0; k < b.inner_blocks()->size(); ++k) {
     int64_t blk = b.inner_blocks()->Get(k), idx = b.inner_indices()->Get(k);
-    if (blk < 1 || blk > 4096 || idx < 0 || idx >= int64_t(n))
+    if (blk < 1 || blk > 4096 || idx < 0 || idx >= int64_t(n) ||
+        innerProduct > kMaxElements / blk)
       return "packed layout has a bad inner block";
     block[idx] *= blk;
     innerProduct *= blk;
   }
+  // The last element the layout addresses lies at sum((padded_i / block_i
+  // - 1) * stride_i) + innerProduct - 1 (oneDNN's offset of the outer
+  // indices plus the inner block): the dense size for a dense layout, more
+  // when strides overlap.
   int64_t logical = 1;
   uint64_t need = uint64_t(innerProduct);
   for (size_t i = 0; i < n; ++i) {
     int64_t d = b.dims()->Get(i), p = b.padded_dims()->Get(i), st = b.strides()->Get(i);
     if (d < 1 || p < d || p > kMaxElements || p % block[i] || st < 1 || st > kMaxElements)
       return "packed layout has bad dims, padding or strides";
-    logical *= d;
-    if (logical > kMaxElements)
+    if (d > kMaxElements / logical)
       return "packed layout is too large";
-    need = std::max(need, uint64_t(p / block[i]) * uint64_t(st));
+    logical *= d;
+    uint64_t outer = uint64_t(p / block[i]) - 1;
+    if (outer && uint64_t(st) > (uint64_t(kMaxElements) - need) / outer)
+      return "packed layout addresses too many elements";
+    need += outer * uint64_t(st);
   }
   if (logical != numel)
     return "packed layout holds another number of elements than the shape";
@@ -430,10 +462,17 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
     size_t esize = elementSize(t->dtype());
     if (!t->shape() || esize == 0)
       return bad(name + " has no shape or an unknown dtype");
+    if (const BlockedLayout *pk = t->packed();
+        !aligned(t->shape()) ||
+        (pk && (!aligned(pk->dims()) || !aligned(pk->padded_dims()) || !aligned(pk->strides()) ||
+                !aligned(pk->inner_blocks()) || !aligned(pk->inner_indices()))))
+      return bad(name + " has a misaligned vector of 8-byte values");
     int64_t numel = 1;
     for (int64_t d : *t->shape()) {
       if (d < 0 || (d > 0 && numel > kMaxElements / d))
         return bad(name + " has a negative or too large dimension");
+      if (d == 0)
+        return bad(name + " has a zero dimension (popt does not run empty tensors)");
       numel *= d;
     }
     if (t->packed()) {
@@ -468,6 +507,8 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
     const OpInfo *info = opInfo(op->kind());
     if (!info)
       return bad("op " + std::to_string(i) + " has an unknown kind");
+    if (!aligned(op->ints()) || !aligned(op->floats()))
+      return bad("op " + std::to_string(i) + " has misaligned attributes");
     std::string name = opName(*op, i);
     bool region = isRegionOp(op->kind());
     if (!op->inputs() || !op->outputs() ||

@@ -1,6 +1,8 @@
 //===- HardwareDescription.cpp - reading and writing hw.json --------------===//
 #include "runtime/profile/HardwareDescription.h"
 
+#include "runtime/core/InputFile.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -320,6 +322,8 @@ Status parseDescription(const std::string &text, const std::string &origin,
 }
 
 Status readDescription(const std::string &path, Description &out) {
+  if (Status s = checkInputFile(path); !s)
+    return s;
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Status::badInput(path + ": cannot read the hardware description");

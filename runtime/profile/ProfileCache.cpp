@@ -1,6 +1,8 @@
 //===- ProfileCache.cpp - measured profiles cached per machine ------------===//
 #include "runtime/profile/ProfileCache.h"
 
+#include "runtime/core/OutputFile.h"
+
 #include "runtime/plan/PlanFormat.h"
 #include "runtime/profile/KernelsId.h"
 #include "runtime/profile/Profiler.h"
@@ -90,29 +92,6 @@ Fingerprint machineFingerprint(const std::vector<std::string> &devices) {
   return {hex64(fnv1a(clean)), clean};
 }
 
-Status writeFileAtomically(const std::string &path, const std::string &text) {
-  std::error_code ec;
-  fs::path p(path);
-  if (p.has_parent_path())
-    fs::create_directories(p.parent_path(), ec);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return Status::failure("cannot write " + path + ": " + std::strerror(errno));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return Status::failure("cannot write " + path + ": " + why);
-  }
-  return Status::ok();
-}
-
 CacheLookup lookupProfile(const std::string &cacheDir, const Fingerprint &fp) {
   CacheLookup r;
   r.path = entryPath(cacheDir, fp);
@@ -173,7 +152,10 @@ Status storeProfile(const std::string &cacheDir, const Fingerprint &fp,
              {"crc32c", plan::crc32c(body.data(), body.size())},
              {"profile", profile}};
   path = entryPath(cacheDir, fp);
-  return writeFileAtomically(path, entry.dump(1) + "\n");
+  // The cache makes its own directory; users' output paths never get one.
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  return writeOutputFile(path, entry.dump(1) + "\n");
 }
 
 } // namespace popt::profile

@@ -47,9 +47,6 @@ CacheLookup lookupProfile(const std::string &cacheDir, const Fingerprint &fp);
 Status storeProfile(const std::string &cacheDir, const Fingerprint &fp,
                     hw::Description d, std::string &path);
 
-/// Writes `text` to `path` through a temporary file and a rename.
-Status writeFileAtomically(const std::string &path, const std::string &text);
-
 } // namespace popt::profile
 
 #endif // POPT_RUNTIME_PROFILE_PROFILECACHE_H

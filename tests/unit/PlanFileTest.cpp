@@ -196,4 +196,10 @@ TEST_CASE("semantically invalid plans are refused with a reason", "[plan]") {
   ReluPlan wrongArity;
   wrongArity.kind = plan::OpKind::Add;
   CHECK_THAT(wrongArity.verify().message(), Catch::Contains("has 1 inputs"));
+  // An empty tensor (oneDNN divides by its size: SIGFPE) is refused.
+  ReluPlan empty;
+  empty.outDim = 0;
+  empty.outSize = 0;
+  CHECK_THAT(empty.verify().message(),
+             Catch::Contains("has a zero dimension (popt does not run empty tensors)"));
 }

@@ -6,6 +6,7 @@
 // 2 bad flags.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/core/OutputFile.h"
 #include "runtime/profile/LocalProfile.h"
 #include "runtime/profile/ProfileCache.h"
 #include "runtime/profile/Profiler.h"
@@ -80,6 +81,12 @@ int main(int argc, char **argv) {
     std::cerr << "popt-profile: error: " << s.message() << "\n";
     return 2;
   }
+  // A bad -o fails now, not after a minute of measuring.
+  if (!output.empty())
+    if (Status st = checkOutputPath(output, "-o"); !st) {
+      std::cerr << "popt-profile: error: " << st.message() << "\n";
+      return st.exitCode();
+    }
   profile::ProgressPrinter printer(std::cerr);
   options.progress = [&](double f, const std::string &w) { printer(f, w); };
   auto start = std::chrono::steady_clock::now();
@@ -105,7 +112,7 @@ int main(int argc, char **argv) {
   printSummary(d, std::cout);
   std::cout << "cached: " << cached << "\n";
   if (!output.empty()) {
-    if (Status st = profile::writeFileAtomically(output, hw::toJson(d)); !st) {
+    if (Status st = writeOutputFile(output, hw::toJson(d)); !st) {
       std::cerr << "popt-profile: error: " << st.message() << "\n";
       return 1;
     }

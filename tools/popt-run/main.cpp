@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/driver/RunPlan.h"
 #include "runtime/kernels/cpu/DirectConv.h"
+#include "runtime/plan/TruncationGuard.h"
 
 #include <CLI/CLI.hpp>
 
@@ -40,5 +41,7 @@ int main(int argc, char **argv) {
     std::cerr << "popt-run: error: " << bad << "\n";
     return 2;
   }
+  // A plan file cut short while it runs: a message and exit 1, not SIGBUS.
+  popt::plan::enableTruncationGuard("popt-run");
   return popt::runPlan(opt, std::cout, std::cerr);
 }

@@ -42,6 +42,27 @@ bool endsWith(const std::string &s, const std::string &tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
+/// Zip archives PyTorch writes that are not TorchScript, said with how to
+/// make a TorchScript file from them ("" for anything else).
+std::string foreignArchive(const std::map<std::string, Record> &records) {
+  bool code = false, constants = false, data = false, exported = false;
+  for (const auto &[name, rec] : records) {
+    code |= name.find("/code/") != std::string::npos;
+    constants |= endsWith(name, "constants.pkl");
+    data |= endsWith(name, "data.pkl");
+    exported |= endsWith(name, "/models/model.json") || endsWith(name, "/archive_format");
+  }
+  if (exported && !code)
+    return "it is a torch.export program (.pt2), which popt cannot read yet; save the "
+           "model as TorchScript: torch.jit.trace(model, example_inputs).save(\"model.pt\")";
+  if (data && !code && !constants)
+    return "it is a torch.save() file (a state_dict or a pickled module: weights without "
+           "the model's code), not TorchScript; in Python, load the weights into the model "
+           "and save it with torch.jit.script(model).save(\"model.pt\") or "
+           "torch.jit.trace(model, example_inputs).save(\"model.pt\")";
+  return "";
+}
+
 /// Each storage the archive's data.pkl and constants.pkl name must have a
 /// record of at least NUMEL elements (LibTorch reads past a shorter one).
 /// Pickles that are compressed, huge, or outside the scanner's subset are
@@ -113,8 +134,14 @@ std::string precheckZipArchive(std::istream &f) {
       eocd = i;
       break;
     }
-  if (eocd < 0)
+  if (eocd < 0) {
+    unsigned char first[2] = {0, 0};
+    if (readAt(f, 0, first, 2) && first[0] == 0x80 && first[1] >= 2 && first[1] <= 5)
+      return "it is a pickle (torch.save() with _use_new_zipfile_serialization=False, or "
+             "plain pickle), not TorchScript; save the model with "
+             "torch.jit.script(model).save(\"model.pt\")";
     return "not a zip archive (no end-of-central-directory record)";
+  }
   const unsigned char *e = &buf[eocd];
   uint64_t entries = le(e + 10, 2), cdSize = le(e + 12, 4),
            cdOffset = le(e + 16, 4);
@@ -190,6 +217,8 @@ std::string precheckZipArchive(std::istream &f) {
     records[name] = Record{method, usize, dataStart};
     pos += 46 + nameLen + extraLen + commentLen;
   }
+  if (std::string foreign = foreignArchive(records); !foreign.empty())
+    return foreign;
   return checkStorageRecords(f, records);
 }
 

@@ -161,6 +161,11 @@ Status readNpy(std::istream &in, const std::string &path, NpyArray &out) {
       return Status::badInput(path + ": .npy data shorter than its shape needs");
     }
   }
+  if (in.peek() != std::char_traits<char>::eof()) {
+    out.data.clear();
+    return Status::badInput(path + ": trailing bytes after the .npy data its shape " +
+                            shapeString(out.shape) + " needs (not a single array?)");
+  }
   return Status::ok();
 }
 

@@ -57,9 +57,10 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
     if (Status st = driver->createDevice(c, device); !st)
       return st;
     void *arena = nullptr;
-    if (Status st = device->allocate(d->arena_size(), arena); !st)
-      return st.withMessage("the " + std::to_string(d->arena_size()) + "-byte arena of " +
-                            name + ": " + st.message());
+    if (options.allocateArenas)
+      if (Status st = device->allocate(d->arena_size(), arena); !st)
+        return st.withMessage("the " + std::to_string(d->arena_size()) + "-byte arena of " +
+                              name + ": " + st.message());
     s->arenas_.push_back(arena);
     s->arenaSizes_.push_back(d->arena_size());
     s->devices_.push_back(std::move(device));
@@ -79,7 +80,7 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
     const uint8_t *base = t->kind() == plan::TensorKind::Weight
                               ? loaded.weights()
                               : static_cast<const uint8_t *>(s->arenas_[t->device()]);
-    v.data = const_cast<uint8_t *>(base + t->offset());
+    v.data = base ? const_cast<uint8_t *>(base + t->offset()) : nullptr;
     s->state_.tensors.push_back(std::move(v));
   }
   for (const plan::Binding *b : *p.inputs())
@@ -149,10 +150,15 @@ const cpu::Kernel *Session::kernel(uint32_t o) const {
 
 void Session::poison() {
   for (size_t i = 0; i < arenas_.size(); ++i)
-    std::memset(arenas_[i], 0xFF, arenaSizes_[i]);
+    if (arenas_[i])
+      std::memset(arenas_[i], 0xFF, arenaSizes_[i]);
 }
 
 Status Session::run() {
+  for (size_t i = 0; i < arenas_.size(); ++i)
+    if (!arenas_[i] && arenaSizes_[i] > 0)
+      return Status::failure("this session was made without its arenas (for inspection "
+                             "only) and cannot run");
   std::fill(state_.opSeconds.begin(), state_.opSeconds.end(), 0.0);
   if (executors_.size() == 1) {
     Status s;

@@ -37,6 +37,10 @@ struct SessionOptions {
   /// Makes every device with this driver instead of its kind's (tests: the
   /// null driver).
   devices::Driver *driver = nullptr;
+  /// False: no arena is allocated and activations have no storage; the
+  /// session can be described (popt-run --inspect, which must work for a
+  /// plan whose arena this machine cannot hold) but never run.
+  bool allocateArenas = true;
 };
 
 class Session {

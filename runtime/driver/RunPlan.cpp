@@ -193,7 +193,9 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     return fail(s);
   auto t1 = Clock::now();
   std::unique_ptr<Session> ex;
-  if (Status s = Session::create(*loaded, ex); !s)
+  SessionOptions sessionOptions;
+  sessionOptions.allocateArenas = !opt.inspect; // --inspect describes, never runs
+  if (Status s = Session::create(*loaded, sessionOptions, ex); !s)
     return fail(s.withMessage(opt.planPath + ": " + s.message()));
   ex->setMaxLoopIterations(opt.maxLoopIterations);
   auto t2 = Clock::now();

@@ -50,6 +50,12 @@ Status verifyPlanFile(const uint8_t *data, size_t size) {
       (h.weightsSize && h.weightsOffset < h.metaOffset + h.metaSize))
     return Status::badInput("corrupt plan: weight section outside the file or "
                             "misaligned");
+  // popt-compile writes nothing after the weight section: bytes there mean
+  // the file was appended to or is not what its header says.
+  if (uint64_t end = std::max(h.weightsOffset + h.weightsSize, h.metaOffset + h.metaSize);
+      size != end)
+    return Status::badInput("corrupt plan: " + std::to_string(size - end) +
+                            " bytes of trailing data after the plan's last section");
   if (crc32c(data + h.metaOffset, h.metaSize) != h.metaCrc)
     return Status::badInput("corrupt plan: metadata checksum mismatch");
   if (crc32cParallel(data + h.weightsOffset, h.weightsSize) != h.weightsCrc)

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -45,6 +46,15 @@ void Curve::normalize() {
 }
 
 namespace {
+
+/// A number Reader::num accepted (finite, >= 0) as an integer field. One
+/// beyond T's range, whose plain conversion is undefined behaviour, becomes
+/// T's maximum, which the range checks that follow refuse.
+template <typename T>
+T saturate(double v) {
+  constexpr T kMax = std::numeric_limits<T>::max();
+  return v >= static_cast<double>(kMax) ? kMax : static_cast<T>(v);
+}
 
 /// Reads fields of one JSON object, remembering where it is for messages.
 class Reader {
@@ -99,6 +109,16 @@ public:
     }
     return v->get<double>();
   }
+  /// Refuses a schema-valid value no real machine has (a peak of 1e-300
+  /// FLOP/s gave "inf ms" and "-nan%" downstream).
+  void plausible(const std::string &key, double v, double lo, double hi, const char *unit) {
+    if (!ok() || (v >= lo && v <= hi))
+      return;
+    std::ostringstream os;
+    os << v << " " << unit << " is not a plausible value (expected " << lo << " to " << hi
+       << "); measure this machine with popt-profile or correct the file";
+    failAt(key, os.str());
+  }
   bool flag(const std::string &key) {
     const json *v = find(key, false);
     if (!v)
@@ -138,15 +158,16 @@ Curve readCurve(const json &j, const std::string &path, bool fraction,
     error = path + ": must be a non-empty array of [x, y] points";
     return c;
   }
+  // Plausible ranges: an efficiency is a fraction of at least 1e-6, a
+  // throughput at least 1 per second; sizes and rates stay below 1e19.
+  const double yMin = fraction ? 1e-6 : 1.0, yMax = fraction ? 1.0 : 1e19;
   for (size_t i = 0; i < j.size(); ++i) {
     const json &p = j[i];
     if (!p.is_array() || p.size() != 2 || !p[0].is_number() ||
-        !p[1].is_number() || !(p[0].get<double>() > 0) ||
-        !(p[1].get<double>() > 0) || !std::isfinite(p[0].get<double>()) ||
-        !std::isfinite(p[1].get<double>()) ||
-        (fraction && p[1].get<double>() > 1.0)) {
-      error = path + "[" + std::to_string(i) + "]: must be [x > 0, y > 0" +
-              (fraction ? " and <= 1" : "") + "]";
+        !p[1].is_number() || !(p[0].get<double>() > 0) || !(p[0].get<double>() <= 1e19) ||
+        !(p[1].get<double>() >= yMin) || !(p[1].get<double>() <= yMax)) {
+      error = path + "[" + std::to_string(i) + "]: must be [x, y] with 0 < x <= 1e19 and " +
+              (fraction ? "1e-6 <= y <= 1" : "1 <= y <= 1e19");
       return c;
     }
     c.points.emplace_back(p[0].get<double>(), p[1].get<double>());
@@ -175,6 +196,8 @@ Link readLink(const json &j, const std::string &path, std::string &error) {
   l.kind = r.str("kind", false, "unknown");
   l.bandwidth = r.num("bandwidth", true, 0, /*positive=*/true);
   l.latency = r.num("latency");
+  r.plausible("bandwidth", l.bandwidth, 1e3, 1e15, "B/s");
+  r.plausible("latency", l.latency, 0, 10, "s");
   l.estimated = r.flag("estimated");
   if (r.ok() && l.from == l.to)
     r.fail("a link joins two different endpoints");
@@ -188,12 +211,12 @@ Device readDevice(const json &j, const std::string &path, std::string &error) {
   if (r.ok() && d.kind != "cpu" && d.kind != "cuda")
     r.failAt("kind", "must be \"cpu\" or \"cuda\", not \"" + d.kind + "\"");
   double index = r.num("index");
-  if (r.ok() && index != std::floor(index))
-    r.failAt("index", "must be an integer");
-  d.index = static_cast<int>(index);
+  if (r.ok() && (index != std::floor(index) || index >= std::numeric_limits<int>::max()))
+    r.failAt("index", "must be an integer below 2^31 - 1");
+  d.index = saturate<int>(index);
   d.model = r.str("model", false);
-  d.cores = static_cast<int>(r.num("cores", true, 0, true));
-  d.memoryBytes = static_cast<uint64_t>(r.num("memory_bytes", true, 0, true));
+  d.cores = saturate<int>(r.num("cores", true, 0, true));
+  d.memoryBytes = saturate<uint64_t>(r.num("memory_bytes", true, 0, true));
   if (const json *pf = r.object("peak_flops")) {
     for (auto it = pf->begin(); it != pf->end(); ++it) {
       if (!it.value().is_number() || !(it.value().get<double>() > 0)) {
@@ -208,7 +231,15 @@ Device readDevice(const json &j, const std::string &path, std::string &error) {
   d.memoryBandwidth = r.num("memory_bandwidth", true, 0, true);
   d.launchOverhead = r.num("launch_overhead");
   d.libraryOverhead = r.num("library_overhead", false);
-  d.cacheBytes = static_cast<uint64_t>(r.num("cache_bytes", false));
+  d.cacheBytes = saturate<uint64_t>(r.num("cache_bytes", false));
+  r.plausible("cores", d.cores, 1, 1e6, "cores");
+  r.plausible("memory_bytes", double(d.memoryBytes), 1e6, 1e18, "B");
+  for (const auto &[dtype, peak] : d.peakFlops)
+    r.plausible("peak_flops." + dtype, peak, 1e6, 1e19, "FLOP/s");
+  r.plausible("memory_bandwidth", d.memoryBandwidth, 1e6, 1e15, "B/s");
+  r.plausible("launch_overhead", d.launchOverhead, 0, 1, "s");
+  r.plausible("library_overhead", d.libraryOverhead, 0, 1, "s");
+  r.plausible("cache_bytes", double(d.cacheBytes), 0, 1e13, "B");
   d.efficiency = readCurves(r, "efficiency", /*fraction=*/true);
   d.throughput = readCurves(r, "throughput", /*fraction=*/false);
   if (const json *p = r.object("power")) {
@@ -219,6 +250,7 @@ Device readDevice(const json &j, const std::string &path, std::string &error) {
     d.power.note = pr.str("note", false);
     if (pr.ok() && d.power.busyWatts < d.power.idleWatts)
       pr.fail("busy_watts must not be below idle_watts");
+    pr.plausible("busy_watts", d.power.busyWatts, 0, 1e5, "W");
   }
   d.estimated = r.flag("estimated");
   return d;
@@ -255,11 +287,13 @@ Status parseDescription(const std::string &text, const std::string &origin,
   Description d;
   if (r.ok()) {
     double version = r.num("schema_version");
-    if (r.ok() && version != kSchemaVersion)
-      r.failAt("schema_version",
-               "is " + std::to_string(static_cast<int>(version)) +
-                   ", this popt reads version " + std::to_string(kSchemaVersion));
-    d.schemaVersion = static_cast<int>(version);
+    if (r.ok() && version != kSchemaVersion) {
+      std::ostringstream is;
+      is << version;
+      r.failAt("schema_version", "is " + is.str() + ", this popt reads version " +
+                                     std::to_string(kSchemaVersion));
+    }
+    d.schemaVersion = saturate<int>(version);
   }
   d.name = r.str("name", false);
   d.source = r.str("source", false, "shipped");

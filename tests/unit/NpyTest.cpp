@@ -58,13 +58,17 @@ TEST_CASE("bad npy files are refused with a reason", "[runtime]") {
     INFO(shape);
     CHECK_THAT(readNpy("npy-bad.npy", a).message(), Catch::Contains("shape"));
   }
-  // Scalars and one-element tuples still read.
-  for (const char *shape : {"()", "(3,)", "(3, )", "(2, 2)"}) {
+  // Scalars and one-element tuples still read; a byte past the data is
+  // refused (trailing garbage, or not the array its header says).
+  for (auto [shape, bytes] : {std::pair<const char *, size_t>{"()", 4}, {"(3,)", 12},
+                              {"(3, )", 12}, {"(2, 2)", 16}}) {
     h = std::string("{'descr': '<f4', 'fortran_order': False, 'shape': ") + shape + ", }";
-    write(std::string("\x93NUMPY\x01\x00", 8) + char(h.size()) + '\0' + h +
-          std::string(16, '\0'));
+    std::string file = std::string("\x93NUMPY\x01\x00", 8) + char(h.size()) + '\0' + h;
+    write(file + std::string(bytes, '\0'));
     INFO(shape);
     CHECK(readNpy("npy-bad.npy", a).isOk());
+    write(file + std::string(bytes + 1, '\0'));
+    CHECK_THAT(readNpy("npy-bad.npy", a).message(), Catch::Contains("trailing bytes"));
   }
   std::remove("npy-bad.npy");
 }

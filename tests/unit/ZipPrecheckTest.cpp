@@ -71,8 +71,15 @@ void patch32(std::vector<uint8_t> &b, size_t at, uint32_t v) {
 } // namespace
 
 TEST_CASE("a well-formed archive passes the precheck", "[frontend]") {
-  auto path = write(makeZip("model/data.pkl", "hello weights").bytes);
+  auto path = write(makeZip("model/code/__torch__/m.py", "class M(Module): pass").bytes);
   CHECK(precheckZipArchive(path).empty());
+  std::remove(path.c_str());
+}
+
+TEST_CASE("weights without code are named a torch.save() file, not TorchScript",
+          "[frontend]") {
+  auto path = write(makeZip("model/data.pkl", "hello weights").bytes);
+  CHECK_THAT(precheckZipArchive(path), Catch::Contains("it is a torch.save() file"));
   std::remove(path.c_str());
 }
 

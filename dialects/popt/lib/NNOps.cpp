@@ -10,6 +10,7 @@
 using namespace mlir;
 using namespace popt;
 using popt::detail::fail;
+using popt::detail::failElementTypes;
 using popt::detail::push;
 using popt::detail::ranked;
 
@@ -46,7 +47,8 @@ static LogicalResult inferConv(std::optional<Location> loc, Value input,
   if (!in || !w || in.getRank() != 4 || w.getRank() != 4)
     return fail(loc, "conv2d expects a rank-4 NCHW input and a rank-4 weight");
   if (in.getElementType() != w.getElementType())
-    return fail(loc, "conv2d input and weight element types differ");
+    return failElementTypes(loc, "conv2d input and weight", in.getElementType(),
+                            w.getElementType());
   if (stride.size() != 2 || pad.size() != 2 || dil.size() != 2 ||
       outPad.size() != 2)
     return fail(loc, "conv2d stride, padding, dilation and output_padding "
@@ -129,7 +131,8 @@ static LogicalResult inferLinear(std::optional<Location> loc, Value input, Value
   if (!in || !w || in.getRank() < 1 || w.getRank() != 2)
     return fail(loc, "linear expects an input of rank >= 1 and a [N, K] weight");
   if (in.getElementType() != w.getElementType())
-    return fail(loc, "linear input and weight element types differ");
+    return failElementTypes(loc, "linear input and weight", in.getElementType(),
+                            w.getElementType());
   int64_t k = in.getShape().back();
   if (w.getDimSize(1) != k)
     return fail(loc, "linear input has " + Twine(k) +
@@ -168,7 +171,7 @@ static LogicalResult inferMatmul(std::optional<Location> loc, Value lhs, Value r
   if (!a || !b || a.getRank() < 2 || b.getRank() < 2)
     return fail(loc, "matmul operands need rank >= 2");
   if (a.getElementType() != b.getElementType())
-    return fail(loc, "matmul operand element types differ");
+    return failElementTypes(loc, "matmul operand", a.getElementType(), b.getElementType());
   auto sa = a.getShape(), sb = b.getShape();
   if (sa.back() != sb[sb.size() - 2])
     return fail(loc, "matmul inner dimensions differ: " + Twine(sa.back()) +

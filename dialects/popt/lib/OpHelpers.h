@@ -19,6 +19,22 @@ inline mlir::LogicalResult fail(std::optional<mlir::Location> loc,
   return mlir::emitOptionalError(loc, msg);
 }
 
+/// An operand and a weight of different element types, said with both
+/// types and, for a reduced-precision weight fed f32 (a bf16 model compiled
+/// with the default input dtype), the fix.
+inline mlir::LogicalResult failElementTypes(std::optional<mlir::Location> loc,
+                                            const llvm::Twine &what, mlir::Type input,
+                                            mlir::Type weight) {
+  std::string in, w;
+  llvm::raw_string_ostream(in) << input;
+  llvm::raw_string_ostream(w) << weight;
+  std::string hint;
+  if (input.isF32() && (weight.isBF16() || weight.isF16()))
+    hint = ": the model's weights are " + w + "; give its inputs that dtype (popt-compile "
+           "--input-shape DIMS:" + w + ")";
+  return fail(loc, what + " element types differ (" + in + " and " + w + ")" + hint);
+}
+
 inline mlir::RankedTensorType ranked(mlir::Value v) {
   return v ? mlir::dyn_cast<mlir::RankedTensorType>(v.getType())
            : mlir::RankedTensorType();

@@ -121,11 +121,14 @@ static bool needsHardware(const CompileOptions &o) {
 
 /// The hardware to compile for: --target, else this machine's cached
 /// profile (measured on first use, which is said on stderr).
-static Status loadHardware(const CompileOptions &o, HardwareModel &out) {
+static Status loadHardware(const CompileOptions &o, HardwareModel &out,
+                           std::string *provenance = nullptr) {
   hw::Description d;
+  std::string origin;
   if (!o.targetPath.empty()) {
     if (Status s = hw::readDescription(o.targetPath, d); !s)
       return s;
+    origin = "--target " + o.targetPath;
   } else {
     std::vector<std::string> cpus;
     for (const std::string &name : o.devices) {
@@ -135,9 +138,13 @@ static Status loadHardware(const CompileOptions &o, HardwareModel &out) {
       cpus.push_back(name);
     }
     std::string cacheDir = o.cacheDir.empty() ? profile::defaultCacheDir() : o.cacheDir;
-    if (Status s = profile::localProfile(cacheDir, cpus, std::cerr, d); !s)
+    std::string cached;
+    if (Status s = profile::localProfile(cacheDir, cpus, std::cerr, d, &cached); !s)
       return s;
+    origin = "this machine, cached at " + cached;
   }
+  if (provenance)
+    *provenance = profile::describeProfile(d, origin);
   return HardwareModel::create(std::move(d), o.devices, out);
 }
 
@@ -175,8 +182,9 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
   // The hardware first: a bad --target or --devices fails before the
   // (longer) import.
   HardwareModel hardware;
+  std::string provenance;
   if (needsHardware(options)) {
-    if (Status s = loadHardware(options, hardware); !s) {
+    if (Status s = loadHardware(options, hardware, &provenance); !s) {
       errs << "popt-compile: error: " << s.message() << "; nothing written\n";
       return s.exitCode();
     }
@@ -325,8 +333,10 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
         errs << "popt-compile: error: " << s.message() << "\n";
         return kExitRuntimeFailure;
       }
-    if (options.explain)
+    if (options.explain) {
+      outs << "hardware: " << provenance << "\n";
       printExplain(prediction, outs);
+    }
   }
 
   std::string planLine;

@@ -153,7 +153,7 @@ std::string precheckZipArchive(std::istream &f) {
     if (readAt(f, eocdPos - 20, loc, 20) && le(loc, 4) == 0x07064b50) {
       uint64_t rec = le(loc + 8, 8);
       unsigned char z[56];
-      if (rec + 56 > size || !readAt(f, rec, z, 56) || le(z, 4) != 0x06064b50)
+      if (size < 56 || rec > size - 56 || !readAt(f, rec, z, 56) || le(z, 4) != 0x06064b50)
         return "corrupt zip64 end-of-central-directory record";
       entries = le(z + 32, 8);
       cdSize = le(z + 40, 8);
@@ -184,15 +184,15 @@ std::string precheckZipArchive(std::istream &f) {
     std::string name(reinterpret_cast<const char *>(c + 46), nameLen);
     // zip64 extra field: replaces the fields that are 0xFFFFFFFF, in order.
     const unsigned char *x = c + 46 + nameLen, *xEnd = x + extraLen;
-    while (x + 4 <= xEnd) {
+    while (xEnd - x >= 4) {
       uint64_t id = le(x, 2), len = le(x + 2, 2);
       const unsigned char *d = x + 4;
-      if (d + len > xEnd)
+      if (len > static_cast<uint64_t>(xEnd - d))
         return "corrupt extra field in '" + name + "'";
       if (id == 0x0001) {
         const unsigned char *q = d;
         auto take = [&](uint64_t &field) {
-          if (field == 0xFFFFFFFFu && q + 8 <= d + len) {
+          if (field == 0xFFFFFFFFu && (d + len) - q >= 8) {
             field = le(q, 8);
             q += 8;
           }

@@ -305,6 +305,19 @@ Status parseDescription(const std::string &text, const std::string &origin,
     for (const json &n : *notes)
       if (n.is_string())
         d.notes.push_back(n.get<std::string>());
+  if (const json *q = r.object("quality", false)) {
+    Reader qr(*q, r.at("quality"), error);
+    d.quality.confidence = qr.str("confidence");
+    if (qr.ok() && d.quality.confidence != "high" && d.quality.confidence != "low")
+      qr.failAt("confidence", "must be \"high\" or \"low\"");
+    d.quality.otherLoadCores = qr.num("other_load_cores", false);
+    d.quality.stealFraction = qr.num("steal_fraction", false);
+    d.quality.maxSpread = qr.num("max_spread", false);
+    if (const json *issues = qr.array("issues", false))
+      for (const json &n : *issues)
+        if (n.is_string())
+          d.quality.issues.push_back(n.get<std::string>());
+  }
   const json *hosts = r.array("hosts");
   if (r.ok() && hosts->empty())
     r.failAt("hosts", "must name at least one host");
@@ -381,6 +394,12 @@ std::string toJson(const Description &d) {
     j["created"] = d.created;
   if (!d.notes.empty())
     j["notes"] = d.notes;
+  if (!d.quality.confidence.empty())
+    j["quality"] = {{"confidence", d.quality.confidence},
+                    {"other_load_cores", d.quality.otherLoadCores},
+                    {"steal_fraction", d.quality.stealFraction},
+                    {"max_spread", d.quality.maxSpread},
+                    {"issues", d.quality.issues}};
   json hosts = json::array();
   for (const Host &h : d.hosts) {
     json hj{{"name", h.name}};

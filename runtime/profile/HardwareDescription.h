@@ -92,6 +92,17 @@ struct Host {
   double allReduceBusBandwidth = 0;
 };
 
+/// How far a measured profile can be trusted (docs/hardware.md): the load
+/// other processes put on the machine while it was measured, the spread of
+/// repeated samples, and the curves that failed a sanity check.
+struct Quality {
+  std::string confidence; ///< "high" or "low"; empty: not measured here
+  double otherLoadCores = 0; ///< other processes' busy cores, mean while measuring
+  double stealFraction = 0;  ///< CPU time the hypervisor took, fraction
+  double maxSpread = 0;      ///< worst (slowest - fastest) / fastest of a sample's rounds
+  std::vector<std::string> issues; ///< why confidence is low
+};
+
 struct Description {
   int schemaVersion = kSchemaVersion;
   std::string name;
@@ -103,6 +114,7 @@ struct Description {
   std::vector<Host> hosts;
   std::vector<Link> hostLinks;
   std::vector<std::string> notes;
+  Quality quality;
 };
 
 /// Parses and checks a hw.json document; `origin` names it in messages.

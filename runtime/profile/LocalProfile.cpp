@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
+#include <sstream>
 #include <iostream>
 
 namespace popt::profile {
@@ -42,6 +44,51 @@ void ProgressPrinter::finish() {
     os_ << "\r\x1b[K" << std::flush;
 }
 
+double secondsSince(const std::string &isoUtc) {
+  std::tm tm{};
+  const char *end = strptime(isoUtc.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end != '\0')
+    return -1;
+  return std::difftime(std::time(nullptr), timegm(&tm));
+}
+
+std::string describeProfile(const hw::Description &d, const std::string &origin) {
+  std::ostringstream os;
+  os << (d.source == "measured" ? "a measured profile" : "a shipped description");
+  if (!d.name.empty())
+    os << " of " << d.name;
+  os << " (" << origin << ")";
+  if (!d.created.empty()) {
+    os << ", made " << d.created;
+    double age = secondsSince(d.created);
+    if (age >= 0) {
+      os << ", ";
+      if (age < 3600)
+        os << static_cast<int>(age / 60) << " min ago";
+      else if (age < 2 * 86400)
+        os << static_cast<int>(age / 3600) << " h ago";
+      else
+        os << static_cast<int>(age / 86400) << " days ago";
+    }
+  }
+  if (!d.profileMode.empty())
+    os << ", " << d.profileMode;
+  if (!d.quality.confidence.empty()) {
+    os << ", confidence " << d.quality.confidence;
+    for (const std::string &issue : d.quality.issues)
+      os << "; " << issue;
+  }
+  return os.str();
+}
+
+bool reusableProfile(const CacheLookup &found, bool quick) {
+  if (found.state != CacheLookup::State::Hit || found.description.quality.confidence == "low")
+    return false;
+  double age = secondsSince(found.description.created);
+  return age >= 0 && age < kReuseSeconds &&
+         (quick || found.description.profileMode != "quick");
+}
+
 Status localProfile(const std::string &cacheDir, std::vector<std::string> devices,
                     std::ostream &log, hw::Description &out, std::string *cachePath) {
   if (Status s = normalizeDevices(devices); !s)
@@ -49,6 +96,11 @@ Status localProfile(const std::string &cacheDir, std::vector<std::string> device
   Fingerprint fp = machineFingerprint(devices);
   CacheLookup found = lookupProfile(cacheDir, fp);
   if (found.state == CacheLookup::State::Hit) {
+    if (found.description.quality.confidence == "low")
+      log << "popt: warning: using a low-confidence profile of this machine ("
+          << (found.description.quality.issues.empty() ? std::string("taken under load")
+                                                       : found.description.quality.issues[0])
+          << "); run popt-profile --refresh when the machine is quiet\n";
     out = std::move(found.description);
     if (cachePath)
       *cachePath = found.path;
@@ -66,6 +118,12 @@ Status localProfile(const std::string &cacheDir, std::vector<std::string> device
   printer.finish();
   if (!s)
     return s;
+  if (measured.quality.confidence == "low")
+    log << "popt: warning: the machine was busy while it was measured ("
+        << (measured.quality.issues.empty() ? std::string("noisy samples")
+                                            : measured.quality.issues[0])
+        << "): the profile is kept as low-confidence; run popt-profile --refresh when the "
+           "machine is quiet\n";
   std::string path;
   if (Status st = storeProfile(cacheDir, fp, measured, path); !st)
     log << "popt: warning: " << st.message() << " (the profile is used but not cached)\n";

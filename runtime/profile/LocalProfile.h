@@ -10,6 +10,7 @@
 
 #include "runtime/core/Status.h"
 #include "runtime/profile/HardwareDescription.h"
+#include "runtime/profile/ProfileCache.h"
 
 #include <iosfwd>
 #include <string>
@@ -30,8 +31,27 @@ private:
   int lastPercent_ = -1;
 };
 
+/// One line saying where a hardware description came from, how old it is
+/// and how far to trust it: "this machine's profile (cached at PATH),
+/// measured 2026-11-30T03:00:00Z, 12 min ago, quick, confidence high".
+/// `origin`: the file it was read from.
+std::string describeProfile(const hw::Description &d, const std::string &origin);
+
+/// Seconds since an ISO 8601 UTC time ("2026-11-30T03:00:00Z"); negative
+/// when unreadable.
+double secondsSince(const std::string &isoUtc);
+
+/// A cached profile younger than this is reused by popt-profile unless
+/// --refresh.
+constexpr double kReuseSeconds = 30 * 86400.0;
+
+/// Whether popt-profile may answer from the cached `found` instead of
+/// measuring: a sound entry, high confidence, younger than kReuseSeconds,
+/// and a full profile unless `quick` was asked for.
+bool reusableProfile(const CacheLookup &found, bool quick);
+
 /// `devices`: logical CPU devices (empty: cpu:0). Messages (cache hit,
-/// re-measuring and why, progress) go to `log`.
+/// re-measuring and why, progress, a low-confidence warning) go to `log`.
 Status localProfile(const std::string &cacheDir, std::vector<std::string> devices,
                     std::ostream &log, hw::Description &out, std::string *cachePath = nullptr);
 

@@ -17,7 +17,9 @@
 
 #include "runtime/profile/CpuMicrobench.h"
 #include "runtime/profile/KernelTiming.h"
+#include "runtime/profile/MachineLoad.h"
 #include "runtime/profile/ProfileSamples.h"
+#include "runtime/profile/SampleRounds.h"
 
 #include <omp.h>
 #include <sched.h>
@@ -25,12 +27,20 @@
 
 #include <chrono>
 #include <cmath>
+#include <iomanip>
+#include <iostream>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
 
 namespace popt::profile {
+
+/// A profile is low-confidence when other processes kept more than this
+/// fraction of the cores busy, or when a sample's rounds differed by more
+/// than kMaxRoundSpread (docs/hardware.md).
+constexpr double kBusyCoresFraction = 0.15;
+constexpr double kMaxRoundSpread = 1.0;
 
 
 int availableCores() {
@@ -159,15 +169,21 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   dev.memoryBytes = totalMemoryBytes() / devices.size();
   omp_set_num_threads(perDevice);
 
-  // Work units for the progress bar: fixed steps plus one per sample.
+  // Other processes' load, before (a short idle look) and during.
+  LoadReading before = idleLoad(0.3);
+  LoadMeter during;
+  const int rounds = quick ? 2 : 3;
+
+  // Work units for the progress bar: fixed steps plus one per sample and round.
   std::vector<SampleMaker> compute, memory = memorySamples(quick);
   // The weighted samples depend on the cache size (cold copies); their
   // number does not.
   // bf16 kernels have their own curves where the CPU computes bf16 natively;
   // their peak is twice f32's (two bf16 products per f32 lane per dot).
   const bool bf16 = cpuHasNativeBf16();
-  const double total = 4.0 + static_cast<double>(computeSamples(quick, 1 << 20, bf16).size() +
-                                                 memory.size());
+  const double total =
+      4.0 + rounds * static_cast<double>(computeSamples(quick, 1 << 20, bf16).size() +
+                                         memory.size());
   double done = 0;
 
   progress(done / total, "peak FLOP/s");
@@ -220,34 +236,62 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   }
   done += 1;
 
-  TimingBudget budget{quick ? 0.03 : 0.15, quick ? 3 : 5, 500};
+  // Each round gets its share of the time one measurement used to have.
+  TimingBudget budget{(quick ? 0.03 : 0.15) / rounds, quick ? 2 : 3, 500};
   compute = computeSamples(quick, static_cast<double>(std::max<uint64_t>(dev.cacheBytes, 1 << 20)),
                            bf16);
   compute.insert(compute.end(), memory.begin(), memory.end());
-  for (const SampleMaker &make : compute) {
-    Sample s = make();
-    progress(done / total, s.label);
-    double seconds = 0;
-    if (Status st = timePlan(s.plan, budget, seconds, s.timedOps.empty() ? nullptr : &s.timedOps);
-        !st)
-      return Status::failure("measuring " + s.label + ": " + st.message());
-    seconds /= s.copies;
+  std::vector<SampleTiming> timings;
+  if (Status st = timeSampleRounds(compute, rounds, budget,
+                                   [&](const std::string &label) {
+                                     progress(done / total, label);
+                                     done += 1;
+                                   },
+                                   timings);
+      !st)
+    return st;
+  // Curves out of order are timed once more; what stays out of order is
+  // reported (and makes the profile low-confidence).
+  std::vector<size_t> unordered = unorderedSamples(timings);
+  if (!unordered.empty()) {
+    progress(done / total, "re-timing " + std::to_string(unordered.size()) + " samples");
+    if (Status st = retimeSamples(compute, unordered, budget, timings); !st)
+      return st;
+    unordered = unorderedSamples(timings);
+  }
+  hw::Quality quality;
+  // POPT_DEBUG=3: every sample's rounds, for finding a noisy or broken curve.
+  if (const char *dbg = std::getenv("POPT_DEBUG"); dbg && std::atoi(dbg) >= 3)
+    for (const SampleTiming &t : timings) {
+      std::cerr << "sample " << t.curve << " " << t.label << " count " << t.count << ":";
+      for (double r : t.rounds)
+        std::cerr << " " << r * 1e6 << " us";
+      std::cerr << "\n";
+    }
+  for (const SampleTiming &t : timings) {
+    quality.maxSpread = std::max(quality.maxSpread, t.spread());
     // The cost model adds the per-call overhead to every op (dispatch, and
     // for oneDNN calls the library's): the curves hold what remains, so a
     // small op does not pay it twice. A floor keeps noise from driving a
     // point to zero.
-    double callOverhead = s.compute && dev.libraryOverhead > 0 ? dev.libraryOverhead
+    double seconds = t.best();
+    double callOverhead = t.compute && dev.libraryOverhead > 0 ? dev.libraryOverhead
                                                                : dev.launchOverhead;
     seconds = std::max(seconds - callOverhead, 0.2 * seconds);
-    if (s.compute) {
-      double samplePeak = s.curve.find(".bf16") != std::string::npos ? 2 * peak : peak;
-      dev.efficiency[s.curve].points.emplace_back(
-          s.count, std::min(1.0, s.count / (samplePeak * seconds)));
+    if (t.compute) {
+      double samplePeak = t.curve.find(".bf16") != std::string::npos ? 2 * peak : peak;
+      dev.efficiency[t.curve].points.emplace_back(
+          t.count, std::min(1.0, t.count / (samplePeak * seconds)));
+    } else {
+      dev.throughput[t.curve].points.emplace_back(t.count, t.count / seconds);
     }
-    else
-      dev.throughput[s.curve].points.emplace_back(s.count, s.count / seconds);
-    done += 1;
   }
+  std::set<std::string> badCurves;
+  for (size_t i : unordered)
+    badCurves.insert(timings[i].curve);
+  for (const std::string &c : badCurves)
+    quality.issues.push_back("curve '" + c + "' stays out of order after re-timing (a larger "
+                             "op measured faster than a smaller one)");
   for (auto &[name, c] : dev.efficiency)
     c.normalize();
   for (auto &[name, c] : dev.throughput)
@@ -327,6 +371,36 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   done += 1;
   progress(1.0, "done");
 
+  // Confidence: other processes' load before and during, the hypervisor's
+  // steal, how far repeated rounds disagreed, curves out of order.
+  LoadReading load = during.read();
+  quality.otherLoadCores = load.otherCores;
+  quality.stealFraction = load.stealFraction;
+  const double busyLimit = kBusyCoresFraction * cores;
+  auto cores1 = [](double c) {
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(2) << c;
+    return os.str();
+  };
+  if (before.available && before.otherCores > busyLimit)
+    quality.issues.push_back("other processes kept " + cores1(before.otherCores) + " of " +
+                             std::to_string(cores) + " cores busy just before measuring");
+  if (load.available && load.otherCores > busyLimit)
+    quality.issues.push_back("other processes kept " + cores1(load.otherCores) + " of " +
+                             std::to_string(cores) + " cores busy while measuring");
+  if (load.stealFraction > 0.1)
+    quality.issues.push_back("the hypervisor took " +
+                             std::to_string(static_cast<int>(100 * load.stealFraction)) +
+                             "% of the CPU time");
+  if (quality.maxSpread > kMaxRoundSpread)
+    quality.issues.push_back("rounds of one sample differed by up to " +
+                             std::to_string(static_cast<int>(100 * quality.maxSpread)) +
+                             "% (the machine's speed varied while measuring)");
+  // The machine's state first: it is what a user can act on.
+  std::stable_partition(quality.issues.begin(), quality.issues.end(),
+                        [](const std::string &i) { return i.rfind("curve '", 0) != 0; });
+  quality.confidence = quality.issues.empty() ? "high" : "low";
+
   out = hw::Description();
   out.name = "this machine (" + dev.model + ", " + std::to_string(cores) + " cores)";
   out.source = "measured";
@@ -338,6 +412,12 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
     out.notes.push_back("logical CPU devices share one CPU: cpu:0 was measured and "
                         "the others carry its figures");
   out.notes.push_back("no GPU measured: this build has no CUDA runtime driver");
+  out.notes.push_back("each sample timed in " + std::to_string(rounds) +
+                      " rounds, the fastest kept" +
+                      (load.available ? "; other processes' load while measuring " +
+                                            cores1(load.otherCores) + " cores"
+                                      : std::string("; the machine's load was not readable")));
+  out.quality = std::move(quality);
   out.hosts.push_back(std::move(host));
   return Status::ok();
 }

@@ -1,6 +1,7 @@
 //===- ProfileCacheTest.cpp - cached profiles: hits, corruption, staleness -===//
 #include "HardwareTestUtil.h"
 #include "runtime/plan/PlanFormat.h"
+#include "runtime/profile/LocalProfile.h"
 #include "runtime/profile/ProfileCache.h"
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <ctime>
 #include <unistd.h>
 
 using namespace popt;
@@ -103,4 +105,38 @@ TEST_CASE("the machine fingerprint covers the device split", "[cache]") {
   CHECK(machineFingerprint({"cpu:0"}).key == one.key);
   CHECK(machineFingerprint({"cpu:0", "cpu:1"}).key != one.key);
   CHECK(one.description.find("onednn=") != std::string::npos);
+}
+
+TEST_CASE("popt-profile reuses only a fresh, sound, high-confidence profile", "[cache]") {
+  TempDir dir;
+  Fingerprint fp{"00112233aabbccdd", "test machine"};
+  auto store = [&](const std::string &created, const std::string &confidence,
+                   const std::string &mode) {
+    hw::Description d = testing::roundMachine();
+    d.source = "measured";
+    d.created = created;
+    d.profileMode = mode;
+    d.quality.confidence = confidence;
+    if (confidence == "low")
+      d.quality.issues = {"other processes kept 1.00 of 2 cores busy while measuring"};
+    std::string path;
+    REQUIRE(storeProfile(dir.path, fp, d, path).isOk());
+    return lookupProfile(dir.path, fp);
+  };
+  char now[32];
+  std::time_t t = std::time(nullptr);
+  std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  CHECK_FALSE(reusableProfile(lookupProfile(dir.path, fp), false)); // nothing cached
+  CHECK(reusableProfile(store(now, "high", "full"), false));
+  CHECK(reusableProfile(store(now, "high", "quick"), true));
+  CHECK_FALSE(reusableProfile(store(now, "high", "quick"), false)); // a full one was asked for
+  CacheLookup low = store(now, "low", "full");
+  CHECK(low.description.quality.issues.size() == 1); // kept through the cache
+  CHECK_FALSE(reusableProfile(low, false));
+  CHECK_FALSE(reusableProfile(store("2026-01-01T00:00:00Z", "high", "full"), false)); // old
+  CHECK_FALSE(reusableProfile(store("yesterday", "high", "full"), false)); // unreadable date
+  CHECK(secondsSince(now) >= 0);
+  CHECK(secondsSince(now) < 60);
+  CHECK(describeProfile(low.description, "cache").find(
+            "confidence low; other processes kept 1.00 of 2 cores busy") != std::string::npos);
 }

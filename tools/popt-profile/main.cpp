@@ -32,6 +32,11 @@ std::vector<std::string> splitList(const std::string &s) {
 }
 
 void printSummary(const hw::Description &d, std::ostream &os) {
+  if (!d.quality.confidence.empty())
+    os << "  confidence " << d.quality.confidence << ": other processes' load "
+       << std::fixed << std::setprecision(2) << d.quality.otherLoadCores
+       << " cores, rounds of a sample within " << std::setprecision(0)
+       << 100 * d.quality.maxSpread << "% of each other\n";
   for (const hw::Host &h : d.hosts)
     for (const hw::Device &dev : h.devices) {
       os << std::fixed << std::setprecision(1) << "  " << dev.id() << ": "
@@ -61,11 +66,16 @@ int main(int argc, char **argv) {
   CLI::App app{"popt-profile: measure this machine for popt-compile's cost model"};
   app.set_version_flag("--version", "popt-profile " POPT_VERSION);
   std::string output, devices, cacheDir = profile::defaultCacheDir();
-  bool quick = false;
+  bool quick = false, refresh = false, keepLow = false;
   app.add_option("-o,--output", output, "also write the profile (hw.json) here");
   app.add_option("--devices", devices,
                  "logical CPU devices, e.g. cpu:0,cpu:1 (default: cpu:0 with every core)");
   app.add_flag("--quick", quick, "fewer shapes and shorter timings (under 30 s)");
+  app.add_flag("--refresh", refresh,
+               "measure even when a fresh, high-confidence cached profile exists");
+  app.add_flag("--keep-low-confidence", keepLow,
+               "keep (cache and write) a profile taken while the machine was busy, "
+               "marked low-confidence, instead of refusing it");
   app.add_option("--cache-dir", cacheDir, "profile cache (default $XDG_CACHE_HOME/popt)");
   try {
     app.parse(argc, argv);
@@ -87,6 +97,26 @@ int main(int argc, char **argv) {
       std::cerr << "popt-profile: error: " << st.message() << "\n";
       return st.exitCode();
     }
+  // A fresh, high-confidence cached profile of this machine is reused: a
+  // new measurement would only add noise.
+  profile::Fingerprint fp = profile::machineFingerprint(options.devices);
+  if (!refresh) {
+    profile::CacheLookup found = profile::lookupProfile(cacheDir, fp);
+    if (profile::reusableProfile(found, quick)) {
+      std::cout << "popt-profile: using the cached profile: "
+                << profile::describeProfile(found.description, found.path)
+                << " (--refresh measures again)\n";
+      printSummary(found.description, std::cout);
+      if (!output.empty()) {
+        if (Status st = writeOutputFile(output, hw::toJson(found.description)); !st) {
+          std::cerr << "popt-profile: error: " << st.message() << "\n";
+          return 1;
+        }
+        std::cout << "wrote " << output << "\n";
+      }
+      return 0;
+    }
+  }
   profile::ProgressPrinter printer(std::cerr);
   options.progress = [&](double f, const std::string &w) { printer(f, w); };
   auto start = std::chrono::steady_clock::now();
@@ -99,8 +129,15 @@ int main(int argc, char **argv) {
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  profile::Fingerprint fp = profile::machineFingerprint(options.devices);
   d.producer = "popt-profile " POPT_VERSION;
+  if (d.quality.confidence == "low" && !keepLow) {
+    std::cerr << "popt-profile: error: this profile cannot be trusted and was not kept:\n";
+    for (const std::string &issue : d.quality.issues)
+      std::cerr << "  - " << issue << "\n";
+    std::cerr << "Measure again when the machine is quiet, or pass --keep-low-confidence to "
+                 "keep it marked as such\n";
+    return 1;
+  }
   std::string cached;
   if (Status st = profile::storeProfile(cacheDir, fp, d, cached); !st) {
     std::cerr << "popt-profile: error: " << st.message() << "\n";

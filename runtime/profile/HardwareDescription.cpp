@@ -312,7 +312,7 @@ Status parseDescription(const std::string &text, const std::string &origin,
       qr.failAt("confidence", "must be \"high\" or \"low\"");
     d.quality.otherLoadCores = qr.num("other_load_cores", false);
     d.quality.stealFraction = qr.num("steal_fraction", false);
-    d.quality.maxSpread = qr.num("max_spread", false);
+    d.quality.spreadP90 = qr.num("spread_p90", false);
     if (const json *issues = qr.array("issues", false))
       for (const json &n : *issues)
         if (n.is_string())
@@ -398,7 +398,7 @@ std::string toJson(const Description &d) {
     j["quality"] = {{"confidence", d.quality.confidence},
                     {"other_load_cores", d.quality.otherLoadCores},
                     {"steal_fraction", d.quality.stealFraction},
-                    {"max_spread", d.quality.maxSpread},
+                    {"spread_p90", d.quality.spreadP90},
                     {"issues", d.quality.issues}};
   json hosts = json::array();
   for (const Host &h : d.hosts) {

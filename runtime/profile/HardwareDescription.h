@@ -99,7 +99,9 @@ struct Quality {
   std::string confidence; ///< "high" or "low"; empty: not measured here
   double otherLoadCores = 0; ///< other processes' busy cores, mean while measuring
   double stealFraction = 0;  ///< CPU time the hypervisor took, fraction
-  double maxSpread = 0;      ///< worst (slowest - fastest) / fastest of a sample's rounds
+  /// (slowest - fastest) / fastest of a sample's rounds, the 90th percentile
+  /// over the samples of 50 us or more (shorter ones jitter by nature)
+  double spreadP90 = 0;
   std::vector<std::string> issues; ///< why confidence is low
 };
 

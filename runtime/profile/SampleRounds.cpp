@@ -52,11 +52,13 @@ Status timeSampleRounds(const std::vector<SampleMaker> &samples, int rounds,
 }
 
 std::vector<size_t> unorderedSamples(const std::vector<SampleTiming> &t) {
-  std::map<std::string, std::vector<size_t>> byCurve;
+  // A name can hold both an efficiency curve and a throughput curve (the
+  // GEMV roof of "linear"): they are checked apart.
+  std::map<std::pair<std::string, bool>, std::vector<size_t>> byCurve;
   for (size_t i = 0; i < t.size(); ++i)
-    byCurve[t[i].curve].push_back(i);
+    byCurve[{t[i].curve, t[i].compute}].push_back(i);
   std::set<size_t> bad;
-  for (auto &[curve, idx] : byCurve) {
+  for (auto &[key, idx] : byCurve) {
     std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return t[a].count < t[b].count; });
     // Memory-bound curves only: a compute curve mixes shapes of very
     // different efficiency (a gemv and a square matmul of equal FLOPs).

@@ -111,3 +111,17 @@ TEST_CASE("memory-bound curves out of order are caught, mixed compute shapes are
                                  timing("linear", true, 8.4e6, {53e-6})};
   CHECK(unorderedSamples(gemm).empty());
 }
+
+TEST_CASE("a name's efficiency and throughput curves are checked apart", "[profile]") {
+  // "linear": GEMVs on the throughput curve (bytes), matmuls on the
+  // efficiency curve (FLOPs); together they look out of order, apart not.
+  std::vector<SampleTiming> t{timing("linear", false, 17152, {1e-6}),
+                              timing("linear", false, 6.7e7, {2.4e-3}),
+                              timing("linear", true, 1.6e8, {0.6e-3}),
+                              timing("linear", true, 1.07e9, {2.9e-3})};
+  CHECK(unorderedSamples(t).empty());
+  // The same numbers on one memory-bound curve are out of order.
+  for (SampleTiming &s : t)
+    s.compute = false;
+  CHECK_FALSE(unorderedSamples(t).empty());
+}

@@ -35,8 +35,8 @@ void printSummary(const hw::Description &d, std::ostream &os) {
   if (!d.quality.confidence.empty())
     os << "  confidence " << d.quality.confidence << ": other processes' load "
        << std::fixed << std::setprecision(2) << d.quality.otherLoadCores
-       << " cores, rounds of a sample within " << std::setprecision(0)
-       << 100 * d.quality.maxSpread << "% of each other\n";
+       << " cores; nine samples in ten within " << std::setprecision(0)
+       << 100 * d.quality.spreadP90 << "% between their rounds\n";
   for (const hw::Host &h : d.hosts)
     for (const hw::Device &dev : h.devices) {
       os << std::fixed << std::setprecision(1) << "  " << dev.id() << ": "

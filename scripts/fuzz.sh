@@ -19,7 +19,7 @@ BUILD=${FUZZ_BUILD:-build-fuzz}
 V=${FUZZ_LLVM_VERSION:-14}
 FUZZERS=${FUZZERS:-plan npy hw zip}
 
-scripts/install-fuzz-deps.sh
+scripts/install-deps.sh --fuzz
 [[ -f "$BUILD/build.ninja" ]] ||
   cmake -S tests/fuzz -B "$BUILD" -G Ninja -DCMAKE_CXX_COMPILER="clang++-$V" >/dev/null
 cmake --build "$BUILD" -j "${JOBS:-2}"

@@ -148,7 +148,8 @@ Status checkOutputPath(const std::string &path, const std::string &flag) {
   std::string tmp;
   int fd = createTemporary(t.path, tmp);
   if (fd < 0)
-    return Status::failure(flag + ": cannot write " + path + ": " + errnoText(errno));
+    return Status::failure(flag + ": cannot write " + path + ": cannot create a file in " +
+                           dir + ": " + errnoText(errno));
   ::close(fd);
   ::unlink(tmp.c_str());
   return Status::ok();
@@ -182,7 +183,8 @@ Status writeOutputFile(const std::string &path, std::string_view bytes) {
   std::string tmp;
   int fd = createTemporary(t.path, tmp);
   if (fd < 0)
-    return Status::failure("cannot write " + path + ": " + errnoText(errno));
+    return Status::failure("cannot write " + path + ": cannot create a file in " + dir + ": " +
+                           errnoText(errno));
   // A replaced file keeps its permission bits.
   if (t.exists)
     (void)::fchmod(fd, t.st.st_mode & 07777);

@@ -107,7 +107,7 @@ Status localProfile(const std::string &cacheDir, std::vector<std::string> device
     return Status::ok();
   }
   log << "popt: " << found.reason << "; measuring it now (popt-profile --quick, "
-      << "about 20 s; run popt-profile for the full profile)\n";
+      << "30-45 s on 2 cores; run popt-profile for the full profile)\n";
   ProfileOptions options;
   options.devices = devices;
   options.quick = true;

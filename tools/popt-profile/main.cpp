@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
   app.add_option("-o,--output", output, "also write the profile (hw.json) here");
   app.add_option("--devices", devices,
                  "logical CPU devices, e.g. cpu:0,cpu:1 (default: cpu:0 with every core)");
-  app.add_flag("--quick", quick, "fewer shapes and shorter timings (under 30 s)");
+  app.add_flag("--quick", quick, "fewer shapes and shorter timings (30-45 s on 2 cores)");
   app.add_flag("--refresh", refresh,
                "measure even when a fresh, high-confidence cached profile exists");
   app.add_flag("--keep-low-confidence", keepLow,

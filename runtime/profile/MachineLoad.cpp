@@ -14,10 +14,10 @@
 
 namespace popt::profile {
 
-LoadMeter::LoadMeter() : start_(sample()) {}
+LoadMeter::LoadMeter() : start_(CpuCounters::sample()) {}
 
-LoadMeter::Counters LoadMeter::sample() {
-  Counters c;
+CpuCounters CpuCounters::sample() {
+  CpuCounters c;
   c.when = std::chrono::steady_clock::now();
   cpu_set_t mine;
   bool pinned = sched_getaffinity(0, sizeof mine, &mine) == 0;
@@ -50,17 +50,22 @@ LoadMeter::Counters LoadMeter::sample() {
   return c;
 }
 
-LoadReading LoadMeter::read() {
-  Counters now = sample();
+LoadReading loadBetween(const CpuCounters &start, const CpuCounters &end) {
   LoadReading r;
-  r.seconds = std::chrono::duration<double>(now.when - start_.when).count();
-  r.available = now.available && start_.available && r.seconds > 0;
+  r.seconds = std::chrono::duration<double>(end.when - start.when).count();
+  r.available = end.available && start.available && r.seconds > 0;
   if (r.available) {
-    double others = (now.busy - start_.busy) - (now.own - start_.own);
+    double others = (end.busy - start.busy) - (end.own - start.own);
     r.otherCores = std::max(0.0, others / r.seconds);
-    double total = now.total - start_.total;
-    r.stealFraction = total > 0 ? std::max(0.0, (now.steal - start_.steal) / total) : 0;
+    double total = end.total - start.total;
+    r.stealFraction = total > 0 ? std::max(0.0, (end.steal - start.steal) / total) : 0;
   }
+  return r;
+}
+
+LoadReading LoadMeter::read() {
+  CpuCounters now = CpuCounters::sample();
+  LoadReading r = loadBetween(start_, now);
   start_ = now;
   return r;
 }

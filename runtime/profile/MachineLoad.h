@@ -21,6 +21,21 @@ struct LoadReading {
   bool available = false;   ///< /proc/stat was readable
 };
 
+/// CPU time counters at one moment.
+struct CpuCounters {
+  double busy = 0, steal = 0, total = 0; ///< seconds, summed over our CPUs
+  double own = 0;                        ///< this process's CPU seconds
+  std::chrono::steady_clock::time_point when;
+  bool available = false;
+
+  /// Now, from /proc/stat (the CPUs this process may run on) and getrusage.
+  static CpuCounters sample();
+};
+
+/// The load between two samples: the busy time of our CPUs less this
+/// process's own, per second of the interval.
+LoadReading loadBetween(const CpuCounters &start, const CpuCounters &end);
+
 class LoadMeter {
 public:
   /// Starts an interval now.
@@ -29,14 +44,7 @@ public:
   LoadReading read();
 
 private:
-  struct Counters {
-    double busy = 0, steal = 0, total = 0; ///< seconds, summed over our CPUs
-    double own = 0;                        ///< this process's CPU seconds
-    std::chrono::steady_clock::time_point when;
-    bool available = false;
-  };
-  static Counters sample();
-  Counters start_;
+  CpuCounters start_;
 };
 
 /// The other processes' load over `seconds` of this process sleeping.

@@ -26,6 +26,7 @@
 #include "compiler/emit/LayoutAssignment.h"
 #include "compiler/emit/MemoryPlanner.h"
 #include "compiler/emit/InPlace.h"
+#include "compiler/emit/RunnableShape.h"
 #include "compiler/emit/OpTranslation.h"
 #include "compiler/emit/WeightPacking.h"
 #include "compiler/passes/Placement.h"
@@ -117,33 +118,6 @@ struct OpEntry {
   uint32_t device = 0;
   std::vector<uint32_t> waits;
 };
-
-/// The runtime does not run empty tensors and refuses more than
-/// plan::kMaxTensorElements elements: both are refused here, with checked
-/// arithmetic, so a plan the runtime would refuse is never written.
-LogicalResult checkRunnableShape(RankedTensorType t,
-                                 llvm::function_ref<InFlightDiagnostic()> error) {
-  auto shape = [&] {
-    std::string s;
-    for (int64_t d : t.getShape())
-      s += (s.empty() ? "" : "x") + (ShapedType::isDynamic(d) ? "?" : std::to_string(d));
-    return s;
-  };
-  int64_t numel = 1;
-  for (int64_t d : t.getShape()) {
-    if (ShapedType::isDynamic(d))
-      continue;
-    if (d == 0)
-      return error() << "would be an empty tensor (" << shape()
-                     << "): popt does not run empty tensors; give every --input-shape "
-                        "dimension at least 1";
-    if (numel > plan::kMaxTensorElements / d)
-      return error() << "would have more than 2^46 elements (" << shape()
-                     << "), the runtime's limit for one tensor; give a smaller --input-shape";
-    numel *= d;
-  }
-  return success();
-}
 
 class Emitter {
 public:

@@ -81,8 +81,8 @@ Status LoadedPlan::open(const std::string &path,
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return checkInputFile(path).isOk() ? Status::badInput(path + ": not a regular file")
-                                       : checkInputFile(path);
+    Status why = checkInputFile(path); // says what it is instead
+    return why ? Status::badInput(path + ": not a regular file") : why;
   }
   size_t size = static_cast<size_t>(st.st_size);
   if (size == 0) {

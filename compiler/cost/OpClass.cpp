@@ -47,6 +47,13 @@ OpClass classifyOp(Operation *op) {
                                             : "conv3x3+";
     return c;
   }
+  // Attention is two matrix products per tile with a softmax between:
+  // priced by its own curve where the profile has one, else as a gemm.
+  if (isa<AttentionOp>(op)) {
+    c.compute = true;
+    c.family = "gemm";
+    return c;
+  }
   if (isa<LinearOp, FusedLinearOp, MatmulOp, FusedMatmulOp>(op)) {
     c.compute = true;
     c.family = "gemm";

@@ -18,6 +18,7 @@
 #include "compiler/sim/Report.h"
 #include "compiler/emit/PlanEmitter.h"
 #include "compiler/emit/TargetSupport.h"
+#include "compiler/frontend/pt2/Pt2Importer.h"
 #include "compiler/passes/Passes.h"
 #include "runtime/core/OutputFile.h"
 #include "runtime/plan/PlanFormat.h"
@@ -201,8 +202,11 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context, errs);
   ImportStats stats;
+  // A torch.export archive (.pt2) by its content, whatever its name.
   OwningOpRef<ModuleOp> module =
-      importTorchScript(options.import, context, &stats);
+      pt2::isPt2File(options.import.modelPath)
+          ? pt2::importExportedProgram(options.import, context, &stats)
+          : importTorchScript(options.import, context, &stats);
   if (!module) {
     errs << "popt-compile: error: cannot import " << options.import.modelPath
          << "; nothing written\n";

@@ -50,6 +50,11 @@ std::optional<plan::OpKind> translateOp(Operation &op, std::vector<int64_t> &int
         return K::FusedLinear;
       })
       .Case([&](MatmulOp) { return K::Matmul; })
+      .Case([&](AttentionOp o) {
+        ints = {o.getCausal() ? 1 : 0};
+        floats = {o.getScale().convertToDouble()};
+        return K::Attention;
+      })
       .Case([&](FusedMatmulOp o) {
         ints = {activationCode(o)};
         floats = clampRange(o);

@@ -1,15 +1,19 @@
-//===- ConvertAttention.cpp - torch.nn attention fast-path ops ------------===//
+//===- ConvertAttention.cpp - attention to popt.attention -----------------===//
 //
-// In eval mode torch.nn.MultiheadAttention and TransformerEncoderLayer call
-// fused ATen kernels (_native_multi_head_attention,
-// _transformer_encoder_layer_fwd). popt decomposes them into its own ops so
-// they can be costed, placed and split like any other:
-//   qkv = linear(x, Wqkv, bqkv); q, k, v = slices of qkv
-//   per head: softmax(q k^T / sqrt(d)) v      (reshape + permute + matmul)
-//   out = linear(merge heads, Wo, bo)
-// The encoder layer adds the residuals, layer norms and the ReLU/GELU MLP
-// in its norm_first or post-norm order. Attention masks are not supported
-// yet and are refused with a clear message.
+// Three sources of attention, one popt op (popt.attention, a fused kernel
+// that never stores the score matrix):
+//   - aten::scaled_dot_product_attention (F.scaled_dot_product_attention,
+//     which PyTorch 2.x models and Hugging Face transformers call);
+//   - the fused eval-mode kernels of torch.nn.MultiheadAttention and
+//     TransformerEncoderLayer (_native_multi_head_attention,
+//     _transformer_encoder_layer_fwd), decomposed into
+//       qkv = linear(x, Wqkv, bqkv); q, k, v = heads of the slices of qkv
+//       ctx = attention(q, k, v, scale 1/sqrt(d)); out = linear(ctx, Wo, bo)
+//     plus, for the encoder layer, its residuals, layer norms and MLP in
+//     its norm_first or post-norm order. Masks of these fused kernels are
+//     refused with a clear message;
+//   - the hand-written matmul-scale-mask-softmax-matmul chain, matched by
+//     the fusion pass (compiler/passes/FuseAttention.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/frontend/GraphImporter.h"
@@ -54,13 +58,9 @@ Value attention(GraphImporter &im, Node *n, Value x, int64_t heads,
   Value q = headsOf(0), k = headsOf(1), v = headsOf(2);
   if (!q || !k || !v)
     return {};
-  Type elt = GraphImporter::typeOf(x).getElementType();
-  q = im.create<MulOp>(n, q, im.splat(1.0 / std::sqrt(double(hd)), elt));
-  Value kt = im.create<PermuteOp>(n, k, b.getDenseI64ArrayAttr({0, 1, 3, 2}));
-  Value scores = q && kt ? im.create<MatmulOp>(n, q, kt) : Value();
-  Value probs =
-      scores ? im.create<SoftmaxOp>(n, scores, b.getI64IntegerAttr(3)) : Value();
-  Value ctx = probs ? im.create<MatmulOp>(n, probs, v) : Value();
+  Value ctx = im.create<AttentionOp>(n, q, k, v, Value(),
+                                     b.getF64FloatAttr(1.0 / std::sqrt(double(hd))),
+                                     b.getBoolAttr(false));
   if (!ctx)
     return {};
   ctx = im.create<PermuteOp>(n, ctx, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
@@ -152,11 +152,92 @@ LogicalResult convertEncoderLayer(GraphImporter &im, Node *n) {
   return im.setResult(n, x);
 }
 
+/// q, k, v and mask of any rank >= 2 as popt.attention's rank-4 operands:
+/// the leading dimensions (which must agree) become [batch, heads].
+struct Rank4 {
+  std::vector<int64_t> lead; ///< the original leading dimensions
+  bool reshaped = false;
+};
+
+Value toRank4(GraphImporter &im, Node *n, Value x, const Rank4 &r) {
+  if (!x || !r.reshaped)
+    return x;
+  auto s = GraphImporter::typeOf(x).getShape();
+  int64_t b = 1;
+  for (int64_t d : r.lead)
+    b *= d;
+  return im.reshape(n, x, {b, 1, s[s.size() - 2], s.back()});
+}
+
+LogicalResult convertSdpa(GraphImporter &im, Node *n) {
+  // aten::scaled_dot_product_attention(query, key, value, attn_mask?,
+  //   dropout_p, is_causal, *, scale?, enable_gqa)
+  Value q = im.tensor(n, 0), k = im.tensor(n, 1), v = im.tensor(n, 2);
+  Value mask = im.optTensor(n, 3);
+  double dropout = im.doubleArg(n, 4);
+  bool causal = im.boolArg(n, 5);
+  std::optional<size_t> scaleAt = im.argIndex(n, "scale");
+  if (!q || !k || !v || !im.ok())
+    return failure();
+  if (dropout != 0.0)
+    return im.fail(n, "scaled_dot_product_attention with dropout_p=" +
+                          Twine(std::to_string(dropout)) + " is training-only; export the model in eval mode or pass "
+                          "dropout_p=0");
+  if (causal && mask)
+    return im.fail(n, "scaled_dot_product_attention: is_causal=True with an explicit "
+                      "attn_mask (PyTorch refuses this too)");
+  auto qt = GraphImporter::typeOf(q), kt = GraphImporter::typeOf(k),
+       vt = GraphImporter::typeOf(v);
+  if (qt.getRank() < 2 || kt.getRank() != qt.getRank() || vt.getRank() != qt.getRank())
+    return im.fail(n, "scaled_dot_product_attention needs query, key and value of one "
+                      "rank >= 2");
+  Rank4 r;
+  r.lead.assign(qt.getShape().begin(), qt.getShape().end() - 2);
+  r.reshaped = qt.getRank() != 4;
+  if (r.reshaped &&
+      (kt.getShape().drop_back(2) != ArrayRef<int64_t>(r.lead) ||
+       vt.getShape().drop_back(2) != ArrayRef<int64_t>(r.lead)))
+    return im.fail(n, "scaled_dot_product_attention of rank " + Twine(qt.getRank()) +
+                      " needs equal leading dimensions on query, key and value");
+  double scale = 1.0 / std::sqrt(double(qt.getShape().back()));
+  if (scaleAt && !im.isNone(n, *scaleAt))
+    scale = im.doubleArg(n, *scaleAt);
+  if (mask) {
+    auto mt = GraphImporter::typeOf(mask);
+    if (r.reshaped && mt.getRank() > 2) {
+      // Broadcast the mask over the leading dimensions, then fold them.
+      std::vector<int64_t> full(r.lead);
+      full.push_back(qt.getShape()[qt.getRank() - 2]);
+      full.push_back(kt.getShape()[kt.getRank() - 2]);
+      mask = im.create<BroadcastToOp>(n, mask, im.builder().getDenseI64ArrayAttr(full));
+      mask = toRank4(im, n, mask, r);
+    }
+    if (mask && !mt.getElementType().isInteger(1))
+      mask = im.castTo(n, mask, qt.getElementType());
+  }
+  q = toRank4(im, n, q, r);
+  k = toRank4(im, n, k, r);
+  v = toRank4(im, n, v, r);
+  if (!q || !k || !v || !im.ok())
+    return failure();
+  OpBuilder &b = im.builder();
+  Value out = im.create<AttentionOp>(n, q, k, v, mask, b.getF64FloatAttr(scale),
+                                     b.getBoolAttr(causal));
+  if (out && r.reshaped) {
+    std::vector<int64_t> shape(r.lead);
+    shape.push_back(qt.getShape()[qt.getRank() - 2]);
+    shape.push_back(vt.getShape().back());
+    out = im.reshape(n, out, shape);
+  }
+  return im.setResult(n, out);
+}
+
 } // namespace
 
 void registerAttentionConverters(ConverterTable &t) {
   t["aten::_native_multi_head_attention"] = convertNativeMHA;
   t["aten::_transformer_encoder_layer_fwd"] = convertEncoderLayer;
+  t["aten::scaled_dot_product_attention"] = convertSdpa;
 }
 
 } // namespace popt

@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/frontend/GraphImporter.h"
 
+#include <cmath>
+
 using namespace mlir;
 using torch::jit::Node;
 
@@ -146,6 +148,28 @@ LogicalResult convertMatmul(GraphImporter &im, Node *n) {
   return im.setResult(n, y);
 }
 
+/// aten::addmm / aten::baddbmm(self, mat1, mat2, *, beta, alpha):
+/// beta * self + alpha * (mat1 @ mat2) (Hugging Face's Conv1D layers). The
+/// fusion pass folds the add of a [N] bias into fused_matmul.
+LogicalResult convertAddmm(GraphImporter &im, Node *n) {
+  Value self = im.tensor(n, 0), a = im.tensor(n, 1), b = im.tensor(n, 2);
+  double beta = im.scalarArg(n, 3), alpha = im.scalarArg(n, 4);
+  if (!self || !a || !b || !im.ok())
+    return failure();
+  Value y = im.create<MatmulOp>(n, a, b);
+  if (!y)
+    return failure();
+  Type elt = GraphImporter::typeOf(y).getElementType();
+  if (alpha != 1.0)
+    y = im.create<MulOp>(n, y, im.splat(alpha, elt));
+  if (beta == 0.0) // PyTorch ignores self then (even NaN and inf in it)
+    return im.setResult(n, y);
+  self = im.castTo(n, self, elt);
+  if (beta != 1.0)
+    self = im.create<MulOp>(n, self, im.splat(beta, elt));
+  return im.setResult(n, y && self ? im.create<AddOp>(n, y, self) : Value());
+}
+
 /// `v`, or a splat of `fill` with `shape` and `v`'s element type if absent.
 Value orSplat(GraphImporter &im, Value v, double fill, ArrayRef<int64_t> shape,
               Type elt) {
@@ -223,6 +247,61 @@ LogicalResult convertSoftmax(GraphImporter &im, Node *n) {
   if (dim < 0)
     dim += std::max<int64_t>(rank, 1);
   Value y = im.create<OpTy>(n, x, im.builder().getI64IntegerAttr(dim));
+  return im.setResult(n, y);
+}
+
+/// aten::_safe_softmax(self, dim, dtype?) (PyTorch 2.5+): softmax whose
+/// rows of only -inf give 0 instead of NaN.
+LogicalResult convertSafeSoftmax(GraphImporter &im, Node *n) {
+  Value x = im.tensor(n, 0);
+  if (!x)
+    return failure();
+  if (!im.isNone(n, 2))
+    x = im.castTo(n, x, toMlirType(im.context(), static_cast<c10::ScalarType>(im.intArg(n, 2))));
+  auto t = GraphImporter::typeOf(x);
+  int64_t dim = im.intArg(n, 1);
+  if (dim < 0)
+    dim += std::max<int64_t>(t.getRank(), 1);
+  OpBuilder &b = im.builder();
+  Value y = im.create<SoftmaxOp>(n, x, b.getI64IntegerAttr(dim));
+  Value rowMax = im.create<ReduceMaxOp>(n, x, b.getDenseI64ArrayAttr({dim}), b.getBoolAttr(true));
+  Type elt = t.getElementType();
+  Value dead = rowMax ? im.create<EqOp>(n, rowMax, im.splat(-INFINITY, elt)) : Value();
+  return im.setResult(n, y && dead ? im.create<WhereOp>(n, dead, im.splat(0.0, elt), y)
+                                   : Value());
+}
+
+/// aten::rms_norm(input, normalized_shape, weight?, eps?) (PyTorch 2.4+):
+/// x * rsqrt(mean(x^2 over the normalized dims) + eps) * weight; eps
+/// defaults to the dtype's machine epsilon, as in PyTorch.
+LogicalResult convertRmsNorm(GraphImporter &im, Node *n) {
+  Value x = im.tensor(n, 0);
+  auto shape = im.intsArg(n, 1);
+  Value w = im.optTensor(n, 2);
+  if (!x || !im.ok())
+    return failure();
+  auto t = GraphImporter::typeOf(x);
+  int64_t rank = t.getRank(), k = static_cast<int64_t>(shape.size());
+  if (k < 1 || k > rank || t.getShape().take_back(k) != ArrayRef<int64_t>(shape))
+    return im.fail(n, "rms_norm normalized_shape must be the input's trailing dimensions");
+  Type elt = t.getElementType();
+  double eps = elt.isBF16() ? 0.0078125 : elt.isF16() ? 0.0009765625
+               : elt.isF64() ? 2.220446049250313e-16 : 1.1920928955078125e-07;
+  if (!im.isNone(n, 3))
+    eps = im.doubleArg(n, 3);
+  SmallVector<int64_t> dims;
+  for (int64_t d = rank - k; d < rank; ++d)
+    dims.push_back(d);
+  OpBuilder &b = im.builder();
+  Value sq = im.create<MulOp>(n, x, x);
+  Value mean = sq ? im.create<ReduceMeanOp>(n, sq, b.getDenseI64ArrayAttr(dims),
+                                            b.getBoolAttr(true))
+                  : Value();
+  Value inv = mean ? im.create<RsqrtOp>(n, im.create<AddOp>(n, mean, im.splat(eps, elt)))
+                   : Value();
+  Value y = inv ? im.create<MulOp>(n, x, inv) : Value();
+  if (y && w)
+    y = im.create<MulOp>(n, y, im.castTo(n, w, elt));
   return im.setResult(n, y);
 }
 
@@ -324,6 +403,10 @@ void registerNNConverters(ConverterTable &t) {
   t["aten::matmul"] = convertMatmul;
   t["aten::mm"] = convertMatmul;
   t["aten::bmm"] = convertMatmul;
+  t["aten::addmm"] = convertAddmm;
+  t["aten::baddbmm"] = convertAddmm;
+  t["aten::rms_norm"] = convertRmsNorm;
+  t["aten::_safe_softmax"] = convertSafeSoftmax;
   t["aten::batch_norm"] = convertBatchNorm;
   t["aten::layer_norm"] = convertLayerNorm;
   t["aten::group_norm"] = convertGroupNorm;

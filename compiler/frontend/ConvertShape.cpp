@@ -190,6 +190,13 @@ LogicalResult convertCat(GraphImporter &im, Node *n) {
   if (!im.ok() || xs.empty() || llvm::is_contained(xs, Value()))
     return failure();
   bool stack = n->kind().toQualString() == std::string("aten::stack");
+  // PyTorch's legacy rule: cat skips 1-D empty tensors of any other shape
+  // (the empty key/value caches that transformers concatenate to).
+  if (!stack) {
+    llvm::erase_if(xs, [](Value x) { return shapeOf(x) == Shape{0}; });
+    if (xs.empty())
+      return im.fail(n, "cat of empty tensors only");
+  }
   int64_t rank = shapeOf(xs[0]).size() + (stack ? 1 : 0);
   dim = normDim(dim, rank);
   if (stack)

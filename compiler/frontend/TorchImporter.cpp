@@ -15,6 +15,7 @@
 #include "compiler/frontend/TorchImporter.h"
 
 #include "compiler/frontend/GraphImporter.h"
+#include "compiler/frontend/NewerAtenSchemas.h"
 #include "compiler/frontend/ZipPrecheck.h"
 #include "runtime/core/InputFile.h"
 
@@ -214,6 +215,7 @@ OwningOpRef<ModuleOp> importTorchScript(const ImportOptions &opt,
   torch::NoGradGuard noGrad;
   auto start = std::chrono::steady_clock::now();
   torch::jit::Module model;
+  registerNewerAtenSchemas();
   try {
     model = torch::jit::load(opt.modelPath);
   } catch (const std::exception &e) {

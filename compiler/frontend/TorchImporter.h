@@ -9,7 +9,7 @@
 #ifndef POPT_COMPILER_FRONTEND_TORCHIMPORTER_H
 #define POPT_COMPILER_FRONTEND_TORCHIMPORTER_H
 
-#include "compiler/frontend/InputSpec.h"
+#include "compiler/frontend/ImportOptions.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -19,22 +19,6 @@
 #include <vector>
 
 namespace popt {
-
-struct ImportOptions {
-  std::string modelPath;
-  /// Shapes of forward()'s tensor inputs; empty: a traced model's recorded
-  /// shapes.
-  std::vector<InputSpec> inputs;
-  /// Keep data-dependent prim::If / prim::Loop as popt.if / popt.loop
-  /// instead of refusing the model.
-  bool dynamicAware = false;
-};
-
-/// Wall-clock seconds of the import's two phases.
-struct ImportStats {
-  double loadSeconds = 0;   ///< torch::jit::load
-  double importSeconds = 0; ///< freeze, clean-up passes, graph to popt IR
-};
 
 /// Imports `options.modelPath`. Errors are reported through the context's
 /// diagnostic handler, located at the TorchScript source line where known;

@@ -10,6 +10,8 @@
 // New weights are dense_resource blobs owned by the context.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/passes/ConstantValues.h"
+#include "compiler/passes/FuseAttention.h"
 #include "compiler/passes/Passes.h"
 #include "popt/PoptDialect.h"
 
@@ -30,42 +32,6 @@ using namespace mlir;
 using namespace popt;
 
 namespace {
-
-/// The values of a constant op of a float type (f32, f16, bf16, f64), or
-/// nullopt.
-std::optional<std::vector<double>> constantValues(Value v) {
-  auto c = v.getDefiningOp<ConstantOp>();
-  if (!c)
-    return std::nullopt;
-  auto type = cast<RankedTensorType>(c.getType());
-  auto ft = dyn_cast<FloatType>(type.getElementType());
-  if (!ft)
-    return std::nullopt;
-  std::vector<double> out;
-  out.reserve(type.getNumElements());
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    ArrayRef<char> d = blob->getData();
-    size_t width = ft.getWidth() / 8;
-    if (d.size() != size_t(type.getNumElements()) * width)
-      return std::nullopt;
-    for (int64_t i = 0; i < type.getNumElements(); ++i) {
-      uint64_t bits = 0;
-      std::memcpy(&bits, d.data() + i * width, width); // little-endian
-      llvm::APFloat f(ft.getFloatSemantics(), llvm::APInt(ft.getWidth(), bits));
-      out.push_back(f.convertToDouble());
-    }
-    return out;
-  }
-  auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
-  if (!dense)
-    return std::nullopt;
-  for (const llvm::APFloat &f : dense.getValues<llvm::APFloat>())
-    out.push_back(f.convertToDouble());
-  return out;
-}
 
 /// A constant of `type` (any float element type: each value rounded to it,
 /// nearest even) held in a resource blob.
@@ -110,14 +76,6 @@ struct Epilogue {
     return last->hasOneUse() ? dyn_cast<Op>(*last->getUsers().begin()) : Op();
   }
 };
-
-/// The value of a constant float tensor of one element (any rank).
-std::optional<double> scalarConstant(Value v) {
-  auto values = constantValues(v);
-  if (!values || values->size() != 1)
-    return std::nullopt;
-  return values->front();
-}
 
 /// Extends `e` by a residual add and then an activation, where present.
 void matchResidualAndActivation(Epilogue &e, bool allowGelu) {
@@ -203,6 +161,8 @@ void replaceChain(Epilogue &e, Operation *fused) {
 struct FusePass : popt::impl::PoptFuseBase<FusePass> {
   void runOnOperation() override {
     getOperation().walk([&](func::FuncOp f) {
+      // Before the matmul epilogues: the chain's matmuls are its own.
+      fuseAttentionChains(f);
       foldBatchNorms(f);
       fuseConvEpilogues(f);
       fuseLinearEpilogues(f);

@@ -243,6 +243,7 @@ const OpInfo *opInfo(OpKind kind) {
       {"loop", 2, -1, 1, 0},             // trip cond inits...; body block
       {"fused_matmul", 3, 4, 1, 3},      // a b bias residual?; activation; clamp min max, scale
       {"transfer", 1, 1, 0, 0},          // a tensor of another device
+      {"attention", 3, 4, 1, 1},         // q k v mask?; causal; scale
   };
   static_assert(sizeof(table) / sizeof(table[0]) ==
                     static_cast<size_t>(OpKind::MAX) + 1,

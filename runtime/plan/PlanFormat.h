@@ -25,7 +25,8 @@ namespace popt::plan {
 /// 5: several devices: per-device programs and arenas, Transfer ops,
 ///    cross-device waits, cores per logical CPU device. Versions 2-4 are
 ///    single-device plans and read unchanged.
-constexpr uint32_t kFormatVersion = 5;
+/// 6: attention; versions 2-5 are read unchanged.
+constexpr uint32_t kFormatVersion = 6;
 constexpr uint32_t kOldestReadableVersion = 2;
 constexpr char kMagic[8] = {'P', 'O', 'P', 'T', 'P', 'L', 'A', 'N'};
 /// Alignment of the weight section and of every weight and arena offset.

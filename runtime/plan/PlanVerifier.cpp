@@ -54,6 +54,9 @@ std::string opName(const Op &op, size_t index) {
 }
 
 Dims dimsOf(const Tensor &t) { return Dims(t.shape()->begin(), t.shape()->end()); }
+bool isFloatDType(DType d) {
+  return d == DType::F32 || d == DType::F64 || d == DType::BF16 || d == DType::F16;
+}
 
 /// Checks one op's operands and results against its kind.
 class OpChecker {
@@ -223,6 +226,29 @@ private:
       want.push_back(x[x.size() - 2]);
       want.push_back(b.back());
       return expectOut(want, in[0]->dtype());
+    }
+    case OpKind::Attention: {
+      Dims k = dimsOf(*in[1]), v = dimsOf(*in[2]);
+      if (x.size() != 4 || k.size() != 4 || v.size() != 4)
+        return "operands must be [batch, heads, tokens, features]";
+      if (!isFloatDType(in[0]->dtype()) || in[1]->dtype() != in[0]->dtype() ||
+          in[2]->dtype() != in[0]->dtype())
+        return "query, key and value must have one floating-point dtype";
+      if (k[0] != x[0] || v[0] != x[0] || k[3] != x[3] || v[1] != k[1] || v[2] != k[2] ||
+          k[1] < 1 || x[1] % k[1] != 0)
+        return "query, key and value shapes do not match";
+      if (in.size() == 4) {
+        Dims m = dimsOf(*in[3]);
+        Dims full{x[0], x[1], x[2], k[2]};
+        if (m.size() > 4 || (in[3]->dtype() != DType::Bool && in[3]->dtype() != in[0]->dtype()))
+          return "mask must be bool or the query's dtype, rank <= 4";
+        for (size_t i = 0; i < m.size(); ++i)
+          if (m[i] != 1 && m[i] != full[4 - m.size() + i])
+            return "mask does not broadcast to the scores";
+      }
+      if (I(0) != 0 && I(0) != 1)
+        return "causal must be 0 or 1";
+      return expectOut({x[0], x[1], x[2], v[3]}, in[0]->dtype());
     }
     case OpKind::Conv2d: return checkConv(false);
     case OpKind::FusedConv2d:

@@ -36,6 +36,7 @@ LOWP_TOLERANCE = 2e-2
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
 from harness import Skip, run_checks  # noqa: E402
 from specs import make_inputs  # noqa: E402
+import torch2_ops  # noqa: E402,F401  (loads models calling PyTorch 2.x operators)
 
 
 def flatten(value):

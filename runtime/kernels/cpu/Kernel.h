@@ -102,6 +102,9 @@ bool makeWindowKernel(const KernelArgs &args, Status &status,
                       std::unique_ptr<Kernel> &out);
 bool makeDnnlKernel(const KernelArgs &args, Status &status,
                     std::unique_ptr<Kernel> &out);
+/// Fused scaled dot-product attention (AttentionKernel.cpp).
+bool makeAttentionKernel(const KernelArgs &args, Status &status,
+                         std::unique_ptr<Kernel> &out);
 /// popt's own f32 convolution (DirectConv.h); false for the convolutions it
 /// leaves to oneDNN.
 bool makeDirectConvKernel(const KernelArgs &args, Status &status,

@@ -196,3 +196,21 @@ func.func @loop_body_args(%n: tensor<i64>, %c: tensor<i1>, %a: tensor<2xf32>) {
 func.func @bad_device() attributes {popt.device = #popt.device<cpu, -1>} {
   return
 }
+
+// -----
+
+func.func @attention_heads(%q: tensor<1x3x8x16xf32>, %kv: tensor<1x2x8x16xf32>) {
+  // expected-error @+2 {{attention query heads (3) are not a multiple of key/value heads (2)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = popt.attention %q, %kv, %kv {causal = false, scale = 1.0 : f64} : (tensor<1x3x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x3x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask(%q: tensor<1x2x8x16xf32>, %m: tensor<8x7xi1>) {
+  // expected-error @+2 {{attention mask does not broadcast to [1, 2, 8, 8]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = popt.attention %q, %q, %q, %m {causal = false, scale = 1.0 : f64} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<8x7xi1>) -> tensor<1x2x8x16xf32>
+  return
+}

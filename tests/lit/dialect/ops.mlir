@@ -55,7 +55,13 @@ func.func @transformer_pieces(%x: tensor<2x16x64xf32>, %w: tensor<192x64xf32>, %
   %p = popt.softmax %masked {dim = 3 : i64} : (tensor<2x4x16x16xf32>) -> tensor<2x4x16x16xf32>
   // CHECK: popt.gelu
   %gl = popt.gelu %p {approximate = #popt<gelu_approximation tanh>} : (tensor<2x4x16x16xf32>) -> tensor<2x4x16x16xf32>
-  return %gl : tensor<2x4x16x16xf32>
+  // Grouped-query heads (4 query, 2 key/value) with a boolean mask.
+  %kv = popt.slice %qh {dim = 1 : i64, start = 0 : i64, end = 2 : i64, step = 1 : i64} : (tensor<2x4x16x16xf32>) -> tensor<2x2x16x16xf32>
+  // CHECK: popt.attention {{.*}} {causal = false, scale = 2.500000e-01 : f64} : (tensor<2x4x16x16xf32>, tensor<2x2x16x16xf32>, tensor<2x2x16x16xf32>, tensor<16x16xi1>) -> tensor<2x4x16x16xf32>
+  %at = popt.attention %gl, %kv, %kv, %mask {causal = false, scale = 0.25 : f64} : (tensor<2x4x16x16xf32>, tensor<2x2x16x16xf32>, tensor<2x2x16x16xf32>, tensor<16x16xi1>) -> tensor<2x4x16x16xf32>
+  // CHECK: popt.attention {{.*}} {causal = true
+  %ac = popt.attention %at, %at, %at {causal = true, scale = 0.25 : f64} : (tensor<2x4x16x16xf32>, tensor<2x4x16x16xf32>, tensor<2x4x16x16xf32>) -> tensor<2x4x16x16xf32>
+  return %ac : tensor<2x4x16x16xf32>
 }
 
 // CHECK-LABEL: func @elementwise

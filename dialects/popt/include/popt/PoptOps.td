@@ -254,6 +254,31 @@ def Popt_FusedMatmulOp : Popt_TensorOp<"fused_matmul"> {
                        F64Attr:$clamp_max);
 }
 
+def Popt_AttentionOp : Popt_TensorOp<"attention"> {
+  let summary = "scaled dot-product attention, fused";
+  let description = [{
+    `softmax(scale * query @ key^T + mask) @ value` per batch and head,
+    computed in tiles of keys with an online softmax, so the `[Tq, Tk]`
+    score matrix is never stored. Operands are `[B, Hq, Tq, E]`,
+    `[B, Hkv, Tk, E]` and `[B, Hkv, Tk, Ev]`; `Hq` is a multiple of `Hkv`
+    (grouped-query attention: query head `h` reads key/value head
+    `h / (Hq / Hkv)`). The optional `mask` broadcasts to `[B, Hq, Tq, Tk]`:
+    `i1` keeps the positions that are true, a float mask (the query's
+    element type) is added to the scores. `causal` keeps key `j` for query
+    `i` only when `j <= i` (PyTorch's top-left alignment). A query row
+    whose keys are all masked out yields zeros. The result is
+    `[B, Hq, Tq, Ev]` of the query's element type.
+
+    ```mlir
+    %o = popt.attention %q, %k, %v {causal = true, scale = 2.5e-01 : f64}
+         : (tensor<1x4x32x16xf32>, tensor<1x4x32x16xf32>, tensor<1x4x32x16xf32>) -> tensor<1x4x32x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
+                       AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
+                       F64Attr:$scale, BoolAttr:$causal);
+}
+
 def Popt_BatchNormOp : Popt_TensorOp<"batch_norm"> {
   let summary = "batch normalisation with running statistics (inference)";
   let description = [{

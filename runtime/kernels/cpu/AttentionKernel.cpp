@@ -1,0 +1,238 @@
+//===- AttentionKernel.cpp - fused scaled dot-product attention -----------===//
+//
+// softmax(scale * q k^T + mask) v without the [Tq, Tk] score matrix: each
+// work item is one (batch, head, block of kQueryBlock query rows); it walks
+// the keys in blocks of kKeyBlock, scores the block, and folds it into a
+// running maximum, sum and output row (the online softmax of flash
+// attention). Per thread it holds one key block transposed ([E, kKeyBlock],
+// so the score loop runs along contiguous keys), the value block, the query
+// rows and their accumulators: O(E + Ev) per key, never O(Tq * Tk).
+//
+// With `causal`, key blocks entirely above the diagonal are skipped (about
+// half the work for self-attention). Arithmetic is f32 for every dtype
+// (bf16/f16 operands are widened when a block is loaded).
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/cpu/DTypeDispatch.h"
+#include "runtime/kernels/cpu/Kernel.h"
+#include "runtime/kernels/cpu/ThreadLimit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace popt::cpu {
+
+namespace {
+
+constexpr int64_t kQueryBlock = 32;
+constexpr int64_t kKeyBlock = 64;
+
+/// Sizes of one attention op: q [B, Hq, Tq, E], k [B, Hkv, Tk, E],
+/// v [B, Hkv, Tk, Ev]; the mask's strides over [B, Hq, Tq, Tk] (0 where it
+/// broadcasts).
+struct AttentionDims {
+  int64_t batch, heads, kvHeads, tq, tk, e, ev;
+  int64_t maskStride[4] = {0, 0, 0, 0};
+  bool hasMask = false, boolMask = false, causal = false;
+  float scale = 1;
+
+  /// Floats of per-thread scratch.
+  int64_t scratchFloats() const {
+    return e * kKeyBlock + kKeyBlock * ev + kQueryBlock * e + kKeyBlock +
+           kQueryBlock * ev + 2 * kQueryBlock;
+  }
+  int64_t workItems() const {
+    return batch * heads * ((tq + kQueryBlock - 1) / kQueryBlock);
+  }
+};
+
+AttentionDims dimsOf(const KernelArgs &a) {
+  const auto &q = a.in[0]->shape, &k = a.in[1]->shape, &v = a.in[2]->shape;
+  AttentionDims d{q[0], q[1], k[1], q[2], k[2], q[3], v[3]};
+  d.causal = a.attr(0) != 0;
+  d.scale = static_cast<float>(a.fattr(0));
+  if (a.in.size() == 4) {
+    const TensorView &m = *a.in[3];
+    d.hasMask = true;
+    d.boolMask = m.dtype == plan::DType::Bool;
+    int64_t full[4] = {d.batch, d.heads, d.tq, d.tk};
+    int64_t stride = 1;
+    for (int64_t i = m.rank() - 1; i >= 0; --i) {
+      int64_t axis = 4 - m.rank() + i;
+      d.maskStride[axis] = m.shape[i] == 1 && full[axis] != 1 ? 0 : stride;
+      stride *= m.shape[i];
+    }
+  }
+  return d;
+}
+
+/// Per-thread buffers, carved from the kernel's scratch.
+struct Tile {
+  float *kt, *vb, *q, *s, *acc, *max, *sum;
+  Tile(float *p, const AttentionDims &d) {
+    kt = p; p += d.e * kKeyBlock;
+    vb = p; p += kKeyBlock * d.ev;
+    q = p; p += kQueryBlock * d.e;
+    s = p; p += kKeyBlock;
+    acc = p; p += kQueryBlock * d.ev;
+    max = p; p += kQueryBlock;
+    sum = p;
+  }
+};
+
+template <typename T, typename M>
+void attendBlock(const KernelArgs &a, const AttentionDims &d, int64_t item, Tile &t) {
+  int64_t qBlocks = (d.tq + kQueryBlock - 1) / kQueryBlock;
+  int64_t b = item / (d.heads * qBlocks), h = item / qBlocks % d.heads;
+  int64_t q0 = item % qBlocks * kQueryBlock, rows = std::min(kQueryBlock, d.tq - q0);
+  int64_t kvh = h / (d.heads / d.kvHeads);
+  const T *q = a.in[0]->as<T>() + ((b * d.heads + h) * d.tq + q0) * d.e;
+  const T *k = a.in[1]->as<T>() + (b * d.kvHeads + kvh) * d.tk * d.e;
+  const T *v = a.in[2]->as<T>() + (b * d.kvHeads + kvh) * d.tk * d.ev;
+  const M *mask = d.hasMask ? a.in[3]->as<M>() + b * d.maskStride[0] + h * d.maskStride[1]
+                            : nullptr;
+  const float negInf = -std::numeric_limits<float>::infinity();
+
+  for (int64_t i = 0; i < rows * d.e; ++i)
+    t.q[i] = static_cast<float>(q[i]) * d.scale;
+  std::fill(t.acc, t.acc + rows * d.ev, 0.0f);
+  std::fill(t.max, t.max + rows, negInf);
+  std::fill(t.sum, t.sum + rows, 0.0f);
+
+  int64_t keyEnd = d.causal ? std::min(d.tk, q0 + rows) : d.tk;
+  for (int64_t k0 = 0; k0 < keyEnd; k0 += kKeyBlock) {
+    int64_t cols = std::min(kKeyBlock, keyEnd - k0);
+    for (int64_t c = 0; c < cols; ++c)
+      for (int64_t e = 0; e < d.e; ++e)
+        t.kt[e * kKeyBlock + c] = static_cast<float>(k[(k0 + c) * d.e + e]);
+    for (int64_t c = 0; c < cols * d.ev; ++c)
+      t.vb[c] = static_cast<float>(v[k0 * d.ev + c]);
+
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t i = q0 + r;
+      float *s = t.s;
+      std::fill(s, s + cols, 0.0f);
+      const float *qr = t.q + r * d.e;
+      for (int64_t e = 0; e < d.e; ++e) {
+        float qe = qr[e];
+        const float *kr = t.kt + e * kKeyBlock;
+        for (int64_t c = 0; c < cols; ++c)
+          s[c] += qe * kr[c];
+      }
+      int64_t live = d.causal ? std::clamp<int64_t>(i - k0 + 1, 0, cols) : cols;
+      for (int64_t c = live; c < cols; ++c)
+        s[c] = negInf;
+      if (mask) {
+        const M *mr = mask + i * d.maskStride[2] + k0 * d.maskStride[3];
+        for (int64_t c = 0; c < live; ++c) {
+          M mv = mr[c * d.maskStride[3]];
+          if constexpr (std::is_same_v<M, bool>)
+            s[c] = mv ? s[c] : negInf;
+          else
+            s[c] += static_cast<float>(mv);
+        }
+      }
+      float blockMax = negInf;
+      for (int64_t c = 0; c < cols; ++c)
+        blockMax = std::max(blockMax, s[c]);
+      if (blockMax == negInf)
+        continue; // every key of this block masked out for this row
+      float oldMax = t.max[r], newMax = std::max(oldMax, blockMax);
+      float correction = oldMax == negInf ? 0.0f : std::exp(oldMax - newMax);
+      float blockSum = 0;
+      for (int64_t c = 0; c < cols; ++c) {
+        float p = std::exp(s[c] - newMax);
+        s[c] = p;
+        blockSum += p;
+      }
+      t.sum[r] = t.sum[r] * correction + blockSum;
+      t.max[r] = newMax;
+      float *acc = t.acc + r * d.ev;
+      if (correction != 1.0f)
+        for (int64_t e = 0; e < d.ev; ++e)
+          acc[e] *= correction;
+      for (int64_t c = 0; c < cols; ++c) {
+        float p = s[c];
+        if (p == 0.0f)
+          continue;
+        const float *vr = t.vb + c * d.ev;
+        for (int64_t e = 0; e < d.ev; ++e)
+          acc[e] += p * vr[e];
+      }
+    }
+  }
+
+  T *out = a.out->as<T>() + ((b * d.heads + h) * d.tq + q0) * d.ev;
+  for (int64_t r = 0; r < rows; ++r) {
+    // A row with every key masked out has sum 0: its output is zeros.
+    float inv = t.sum[r] > 0 ? 1.0f / t.sum[r] : 0.0f;
+    for (int64_t e = 0; e < d.ev; ++e)
+      out[r * d.ev + e] = static_cast<T>(t.acc[r * d.ev + e] * inv);
+  }
+}
+
+class AttentionKernel : public Kernel {
+public:
+  using BlockFn = void (*)(const KernelArgs &, const AttentionDims &, int64_t, Tile &);
+
+  AttentionKernel(KernelArgs args, BlockFn fn)
+      : args(std::move(args)), dims(dimsOf(this->args)), block(fn) {
+    double flops = double(dims.batch) * dims.heads * dims.tq * dims.tk * 2 * (dims.e + dims.ev);
+    threads = threadsForWork(flops) == 1 ? 1 : std::max(1, omp_get_max_threads());
+    threads = int(std::min<int64_t>(threads, dims.workItems()));
+  }
+
+  size_t scratchBytes() const override {
+    return size_t(threads) * size_t(dims.scratchFloats()) * sizeof(float);
+  }
+  void bindScratch(void *p) override { scratch = static_cast<float *>(p); }
+
+  Status run() override {
+    int64_t items = dims.workItems(), perThread = dims.scratchFloats();
+    // A device with fewer cores than at load time runs with fewer threads
+    // (the scratch has room for `threads`).
+    int n = std::min(threads, omp_get_max_threads());
+    // Causal items differ in length (late query blocks see more keys).
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n) if (n > 1)
+    for (int64_t item = 0; item < items; ++item) {
+      Tile tile(scratch + omp_get_thread_num() * perThread, dims);
+      block(args, dims, item, tile);
+    }
+    return Status::ok();
+  }
+
+private:
+  KernelArgs args;
+  AttentionDims dims;
+  BlockFn block;
+  int threads = 1;
+  float *scratch = nullptr;
+};
+
+template <typename T> AttentionKernel::BlockFn blockFor(bool boolMask) {
+  return boolMask ? &attendBlock<T, bool> : &attendBlock<T, T>;
+}
+
+} // namespace
+
+bool makeAttentionKernel(const KernelArgs &args, Status &status,
+                         std::unique_ptr<Kernel> &out) {
+  if (args.op->kind() != plan::OpKind::Attention)
+    return false;
+  bool boolMask = args.in.size() == 4 && args.in[3]->dtype == plan::DType::Bool;
+  AttentionKernel::BlockFn fn = nullptr;
+  dispatchDType(args.in[0]->dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (kIsFloat<T>)
+      fn = blockFor<T>(boolMask);
+  });
+  if (!fn) {
+    status = Status::badInput("attention needs floating-point operands");
+    return true;
+  }
+  out = std::make_unique<AttentionKernel>(args, fn);
+  return true;
+}
+
+} // namespace popt::cpu

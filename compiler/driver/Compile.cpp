@@ -16,6 +16,7 @@
 #include "compiler/strategies/Builtin.h"
 #include "compiler/hardware/HardwareModel.h"
 #include "compiler/sim/Report.h"
+#include "compiler/emit/FoldConstants.h"
 #include "compiler/emit/PlanEmitter.h"
 #include "compiler/emit/TargetSupport.h"
 #include "compiler/frontend/pt2/Pt2Importer.h"
@@ -212,6 +213,10 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
          << "; nothing written\n";
     return kExitBadInput;
   }
+  // Ops of constants (position ids, causal masks) become constants, as
+  // the TorchScript importer's LibTorch folding makes them: both frontends
+  // give the same IR.
+  foldConstantOps(*module);
   if (auto it = options.emitMlir.find("import"); it != options.emitMlir.end())
     if (!writeModule(*module, it->second, errs))
       return kExitRuntimeFailure;

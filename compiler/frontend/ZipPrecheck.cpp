@@ -35,8 +35,9 @@ std::string foreignArchive(const std::map<std::string, ZipRecord> &records) {
     exported |= endsWith(name, "/models/model.json") || endsWith(name, "/archive_format");
   }
   if (exported && !code)
-    return "it is a torch.export program (.pt2), which popt cannot read yet; save the "
-           "model as TorchScript: torch.jit.trace(model, example_inputs).save(\"model.pt\")";
+    return "it looks like a torch.export program (.pt2) but has no models/*.json; save it "
+           "again with torch.export.save(torch.export.export(model, example_inputs), "
+           "\"model.pt2\")";
   if (data && !code && !constants)
     return "it is a torch.save() file (a state_dict or a pickled module: weights without "
            "the model's code), not TorchScript; in Python, load the weights into the model "

@@ -65,7 +65,7 @@ const json *Node::arg(size_t index, const char *name) const {
 }
 
 Importer::Importer(MLIRContext &ctx, Pt2Archive &archive)
-    : ctx(ctx), archive(archive), b(&ctx), constBuilder(&ctx) {
+    : ctx(ctx), archive(archive), b(&ctx), constBuilder(&ctx), fileLoc(UnknownLoc::get(&ctx)) {
   registerConverters(converters);
 }
 
@@ -345,7 +345,7 @@ LogicalResult Importer::setInt(const Node &n, int64_t v) {
 
 Value Importer::storedTensor(const StoredTensor &t, const std::string &name) {
   Type elt = elementType(&ctx, t.dtype);
-  Location loc = FileLineColLoc::get(&ctx, name, 0, 0);
+  Location loc = fileLoc;
   if (!elt) {
     emitError(loc) << "tensor '" << name << "' has dtype code " << t.dtype
                    << ", which popt does not support";
@@ -428,13 +428,13 @@ LogicalResult Importer::checkSupported(const json &nodes) {
     list += "\n  " + target + " (" + std::to_string(use.count) + " use" +
             (use.count > 1 ? "s" : "") + ")" +
             (use.trace.empty() ? "" : ", first at " + use.trace);
-  emitError(FileLineColLoc::get(&ctx, "graph", 0, 0))
-      << missing.size() << " unsupported ATen op" << (missing.size() > 1 ? "s" : "") << ":"
+  emitError(fileLoc) << missing.size() << " unsupported ATen op" << (missing.size() > 1 ? "s" : "") << ":"
       << list;
   return failure();
 }
 
 LogicalResult Importer::importProgram(const ImportOptions &options, ModuleOp module) {
+  fileLoc = module.getLoc();
   const json &gm = archive.program()["graph_module"];
   const json &graph = field(gm, "graph"), &signature = field(gm, "signature");
   const json &nodes = field(graph, "nodes");

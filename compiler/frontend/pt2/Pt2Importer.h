@@ -129,6 +129,7 @@ private:
     const StoredTensor *stored;
   };
   std::vector<PendingWeight> pendingWeights;
+  mlir::Location fileLoc;
   bool nodeOk = true, anyError = false;
 };
 

@@ -13,7 +13,9 @@
 //     along (or moving) dimension 0;
 //   - reshape: dimension 0 stays the batch (row-major order keeps every
 //     sample's elements together then);
-//   - broadcast_to: the result's dimension 0 is the batch.
+//   - broadcast_to: the result's dimension 0 is the batch;
+//   - attention: query, key and value all batched; a mask per sample or
+//     shared.
 // Everything else (region ops included) is refused with its name.
 //
 //===----------------------------------------------------------------------===//
@@ -127,6 +129,16 @@ bool perSample(Operation *op, const llvm::DenseSet<Value> &batched, int64_t batc
       .Case<PermuteOp>([&](PermuteOp o) { return o.getPerm()[0] == 0; })
       .Case<TrilOp, TriuOp>([&](Operation *o) { return rankOf(o->getOperand(0)) >= 3; })
       .Case<ReshapeOp>([&](ReshapeOp o) { return dim0(o.getInput()) == batch; })
+      .Case<AttentionOp>([&](AttentionOp o) {
+        // query, key and value carry the batch together; a mask is per
+        // sample ([B, ...]) or shared (lower rank or a leading 1).
+        for (Value v : {o.getQuery(), o.getKey(), o.getValue()})
+          if (!isBatched(v) || dim0(v) != batch)
+            return false;
+        Value m = o.getMask();
+        return !m || (isBatched(m) ? rankOf(m) == 4 && dim0(m) == batch
+                                   : rankOf(m) < 4 || dim0(m) == 1);
+      })
       .Case<BroadcastToOp>([&](BroadcastToOp o) {
         return !isBatched(o.getInput()) || dim0(o.getInput()) == batch;
       })

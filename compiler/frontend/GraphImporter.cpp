@@ -73,6 +73,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, bool dynamicAware)
   registerElementwiseConverters(converters);
   registerShapeConverters(converters);
   registerAttentionConverters(converters);
+  registerRecurrentConverters(converters);
 }
 
 /// The Python source range a node came from: the original source when the

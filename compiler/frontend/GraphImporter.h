@@ -34,6 +34,7 @@ void registerNNConverters(ConverterTable &table);
 void registerElementwiseConverters(ConverterTable &table);
 void registerShapeConverters(ConverterTable &table);
 void registerAttentionConverters(ConverterTable &table);
+void registerRecurrentConverters(ConverterTable &table);
 
 /// Converts an ATen dtype to an MLIR element type (null if unsupported).
 mlir::Type toMlirType(mlir::MLIRContext *ctx, c10::ScalarType type);

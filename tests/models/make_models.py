@@ -20,6 +20,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lowp import LOWP  # noqa: E402
 from ops import OPS  # noqa: E402
+from recurrent import RECURRENT  # noqa: E402
 from specs import make_inputs  # noqa: E402
 from zoo import ZOO  # noqa: E402
 
@@ -41,6 +42,7 @@ def main():
     entries = [(n, b, s, "ok", "zoo") for n, (b, s) in ZOO.items()]
     entries += [(n, b, s, e, "op") for n, (b, s, e) in OPS.items()]
     entries += [(n, b, s, e, "op") for n, (b, s, e) in LOWP.items()]
+    entries += [(n, b, s, e, "op") for n, (b, s, e) in RECURRENT.items()]
     manifest = {}
     for name, build, specs, expect, kind in entries:
         if args.only and name not in args.only:

@@ -74,6 +74,7 @@ GraphImporter::GraphImporter(MLIRContext &ctx, bool dynamicAware)
   registerShapeConverters(converters);
   registerAttentionConverters(converters);
   registerPadConverters(converters);
+  registerRecurrentConverters(converters);
 }
 
 /// The Python source range a node came from: the original source when the

@@ -35,6 +35,7 @@ void registerElementwiseConverters(ConverterTable &table);
 void registerShapeConverters(ConverterTable &table);
 void registerAttentionConverters(ConverterTable &table);
 void registerPadConverters(ConverterTable &table);
+void registerRecurrentConverters(ConverterTable &table);
 
 /// Converts an ATen dtype to an MLIR element type (null if unsupported).
 mlir::Type toMlirType(mlir::MLIRContext *ctx, c10::ScalarType type);

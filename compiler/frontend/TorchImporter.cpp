@@ -232,7 +232,15 @@ OwningOpRef<ModuleOp> importTorchScript(const ImportOptions &opt,
     torch::jit::Module frozen = torch::jit::freeze_module(model);
     auto forward = frozen.find_method("forward");
     if (!forward) {
-      emitError(fileLoc) << "the model has no forward() method";
+      // torch.jit.script(nn.LSTM(...)) compiles each @overload of forward
+      // as forward__0, forward__1, ...: none is called forward.
+      emitError(fileLoc)
+          << "the model has no forward() method"
+          << (model.find_method("forward__0")
+                  ? "; its forward is overloaded (as in torch.jit.script of "
+                    "an nn.LSTM or nn.GRU itself): script a module whose "
+                    "forward calls it"
+                  : "");
       return nullptr;
     }
     graph = forward->graph()->copy();

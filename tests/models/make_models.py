@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lowp import LOWP  # noqa: E402
 from ops import OPS  # noqa: E402
 from ops_torch2 import OPS_TORCH2  # noqa: E402
+from recurrent import RECURRENT  # noqa: E402
 from specs import make_inputs  # noqa: E402
 from zoo import ZOO  # noqa: E402
 
@@ -43,6 +44,7 @@ def main():
     entries += [(n, b, s, e, "op") for n, (b, s, e) in OPS.items()]
     entries += [(n, b, s, e, "op") for n, (b, s, e) in OPS_TORCH2.items()]
     entries += [(n, b, s, e, "op") for n, (b, s, e) in LOWP.items()]
+    entries += [(n, b, s, e, "op") for n, (b, s, e) in RECURRENT.items()]
     manifest = {}
     for name, build, specs, expect, kind in entries:
         if args.only and name not in args.only:

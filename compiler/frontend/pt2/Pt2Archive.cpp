@@ -1,6 +1,8 @@
 //===- Pt2Archive.cpp - the files of a torch.export archive (.pt2) --------===//
 #include "compiler/frontend/pt2/Pt2Archive.h"
 
+#include "runtime/core/InputFile.h"
+
 namespace popt::pt2 {
 
 namespace {
@@ -34,6 +36,9 @@ bool isPt2Archive(const std::map<std::string, ZipRecord> &records) {
 }
 
 bool isPt2File(const std::string &path) {
+  // Never open a FIFO or a device (the importer then says why).
+  if (!checkInputFile(path))
+    return false;
   std::ifstream f(path, std::ios::binary);
   std::map<std::string, ZipRecord> records;
   return f && readZipDirectory(f, records).empty() && isPt2Archive(records);

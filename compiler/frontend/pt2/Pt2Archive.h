@@ -28,6 +28,8 @@ namespace popt::pt2 {
 
 /// The schema major versions of the ExportedProgram JSON popt reads.
 constexpr int kSchemaMajor = 8;
+/// The newest PyTorch whose programs popt is tested with (tests/fixtures).
+constexpr int kTestedTorchMajor = 2, kTestedTorchMinor = 11;
 
 /// Whether the records are those of a torch.export archive.
 bool isPt2Archive(const std::map<std::string, ZipRecord> &records);

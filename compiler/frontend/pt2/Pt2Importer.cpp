@@ -8,6 +8,7 @@
 #include "llvm/ADT/StringExtras.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 using namespace mlir;
@@ -504,6 +505,17 @@ OwningOpRef<ModuleOp> importExportedProgram(const ImportOptions &options, MLIRCo
   if (std::string fault = archive.open(options.modelPath); !fault.empty()) {
     emitError(fileLoc) << "cannot read the torch.export archive: " << fault;
     return nullptr;
+  }
+  // A program from a newer PyTorch than popt was tested with still loads
+  // (its schema major was checked), with a note.
+  const nlohmann::json &version = archive.program().value("torch_version", nlohmann::json());
+  if (version.is_string()) {
+    int major = 0, minor = 0;
+    if (std::sscanf(version.get<std::string>().c_str(), "%d.%d", &major, &minor) == 2 &&
+        (major > kTestedTorchMajor || (major == kTestedTorchMajor && minor > kTestedTorchMinor)))
+      emitRemark(fileLoc) << "written by PyTorch " << version.get<std::string>()
+                          << ", newer than " << kTestedTorchMajor << "." << kTestedTorchMinor
+                          << " (the newest PyTorch popt is tested with); importing it anyway";
   }
   auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -13,6 +13,7 @@ under one folder). VARIANT damages it in one way:
   missing-weight  the weight's data file absent
   unsupported     two ops popt lacks (aten.cumsum twice, aten.special_op once)
   short-weight    the weight's data file 8 bytes short
+  newer           written by PyTorch 2.13.0
 Reference outputs: python3 make_pt2.py --reference INPUT.npy OUT.npy
 """
 import json
@@ -75,7 +76,8 @@ def program(variant):
         "range_constraints": {} if variant == "static" else
         {"s0": {"min_val": 1, "max_val": 8}},
         "schema_version": {"major": 9 if variant == "schema9" else 8, "minor": 0},
-        "torch_version": "2.11.0", "verifiers": ["TRAINING"]}
+        "torch_version": "2.13.0" if variant == "newer" else "2.11.0",
+        "verifiers": ["TRAINING"]}
 
 
 def write(path, variant):

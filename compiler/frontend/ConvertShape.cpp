@@ -88,6 +88,45 @@ LogicalResult convertFlatten(GraphImporter &im, Node *n) {
   return reshapeTo(im, n, x, out);
 }
 
+/// The sizes that replace dimension `dim` of `in` in unflatten (one -1
+/// inferred); empty after recording an error when they do not fit.
+Shape unflattenShape(const Shape &in, int64_t dim, Shape sizes, std::string &error) {
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < sizes.size(); ++i)
+    sizes[i] == -1 ? infer = int64_t(i) : known *= sizes[i];
+  if (infer >= 0 && known > 0)
+    sizes[size_t(infer)] = in[size_t(dim)] / known;
+  int64_t product = 1;
+  for (int64_t s : sizes)
+    product *= s;
+  if (product != in[size_t(dim)]) {
+    error = "unflatten sizes do not multiply to dimension " + std::to_string(dim) + " (" +
+            std::to_string(in[size_t(dim)]) + ")";
+    return {};
+  }
+  Shape out(in.begin(), in.begin() + dim);
+  out.insert(out.end(), sizes.begin(), sizes.end());
+  out.insert(out.end(), in.begin() + dim + 1, in.end());
+  return out;
+}
+
+LogicalResult convertUnflatten(GraphImporter &im, Node *n) {
+  // aten::unflatten(self, dim, sizes[, names]) (PyTorch 2.x drops names)
+  Value x = im.tensor(n, 0);
+  if (!x)
+    return failure();
+  Shape in = shapeOf(x);
+  int64_t dim = normDim(im.intArg(n, 1), int64_t(in.size()));
+  Shape sizes = im.intsArg(n, 2);
+  if (!im.ok() || dim < 0 || dim >= int64_t(in.size()))
+    return im.fail(n, "unflatten dimension out of range");
+  std::string error;
+  Shape out = unflattenShape(in, dim, sizes, error);
+  if (out.empty())
+    return im.fail(n, error);
+  return reshapeTo(im, n, x, out);
+}
+
 LogicalResult convertUnsqueeze(GraphImporter &im, Node *n) {
   Value x = im.tensor(n, 0);
   if (!x)
@@ -365,6 +404,7 @@ void registerShapeConverters(ConverterTable &t) {
                         "aten::reshape_as", "aten::_reshape_alias"})
     t[k] = convertView;
   t["aten::flatten"] = convertFlatten;
+  t["aten::unflatten"] = convertUnflatten;
   t["aten::unsqueeze"] = convertUnsqueeze;
   t["aten::squeeze"] = convertSqueeze;
   t["aten::permute"] = convertPermute;

@@ -15,6 +15,7 @@
 #include "compiler/frontend/TorchImporter.h"
 
 #include "compiler/frontend/GraphImporter.h"
+#include "compiler/frontend/InputSpecType.h"
 #include "compiler/frontend/NewerAtenSchemas.h"
 #include "compiler/frontend/ZipPrecheck.h"
 #include "runtime/core/InputFile.h"
@@ -94,22 +95,6 @@ std::string argName(const torch::jit::Value *v) {
   return name;
 }
 
-Type dtypeToType(MLIRContext *ctx, DType d) {
-  Builder b(ctx);
-  switch (d) {
-  case DType::f32: return b.getF32Type();
-  case DType::f64: return b.getF64Type();
-  case DType::f16: return b.getF16Type();
-  case DType::bf16: return b.getBF16Type();
-  case DType::i64: return b.getI64Type();
-  case DType::i32: return b.getI32Type();
-  case DType::i8: return b.getIntegerType(8);
-  case DType::u8: return b.getIntegerType(8, /*isSigned=*/false);
-  case DType::boolean: return b.getI1Type();
-  }
-  return {};
-}
-
 /// Binds forward()'s arguments (graph inputs after self) to types or
 /// constants; reports and returns false on a mismatch.
 bool bindInputs(torch::jit::Graph &graph, const ImportOptions &opt,
@@ -160,7 +145,7 @@ bool bindInputs(torch::jit::Graph &graph, const ImportOptions &opt,
         return false;
       }
       in.type = RankedTensorType::get(byArg[i]->dims,
-                                      dtypeToType(&ctx, byArg[i]->dtype));
+                                      inputElementType(&ctx, byArg[i]->dtype));
     } else if (optional) {
       in.constant = c10::IValue(); // absent optional: None
     } else if (isTensor) {

@@ -114,6 +114,13 @@ class RmsNormSafeSoftmax(nn.Module):
         return torch.ops.aten._safe_softmax(s.masked_fill(dead, float("-inf")), -1) + z
 
 
+class Unflatten(nn.Module):
+    """aten::unflatten, whose schema PyTorch 2.x changed (no names)."""
+    def forward(self, x):
+        y = x.unflatten(1, (3, -1))
+        return y.permute(0, 2, 1, 3) * 2.0
+
+
 OPS_TORCH2 = {
     "op_sdpa_causal": (SdpaCausal, ["2x16x32"], "ok"),
     "op_sdpa_mask_gqa": (SdpaMaskGqa, ["2x12x32"], "ok"),
@@ -122,4 +129,5 @@ OPS_TORCH2 = {
     "op_pad": (Pads, ["2x3x5x6"], "ok"),
     "op_addmm": (Addmm, ["5x16"], "ok"),
     "op_rms_norm": (RmsNormSafeSoftmax, ["3x4x16"], "ok"),
+    "op_unflatten": (Unflatten, ["2x12x5"], "ok"),
 }

@@ -177,6 +177,25 @@ LogicalResult flatten(Importer &im, const Node &n) {
   return im.setResult(n, im.reshape(n, x, out));
 }
 
+LogicalResult unflatten(Importer &im, const Node &n) {
+  Value x = im.tensor(n, 0, "self");
+  if (!x)
+    return failure();
+  Shape s = shapeOf(x), sizes = im.intsArg(n, 2, "sizes");
+  int64_t dim = normDim(im.intArg(n, 1, "dim"), int64_t(s.size()));
+  if (!im.ok() || dim < 0 || dim >= int64_t(s.size()))
+    return im.fail(n, "unflatten dimension out of range");
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < sizes.size(); ++i)
+    sizes[i] == -1 ? infer = int64_t(i) : known *= sizes[i];
+  if (infer >= 0 && known > 0)
+    sizes[size_t(infer)] = s[size_t(dim)] / known;
+  Shape out(s.begin(), s.begin() + dim);
+  out.insert(out.end(), sizes.begin(), sizes.end());
+  out.insert(out.end(), s.begin() + dim + 1, s.end());
+  return im.setResult(n, im.reshape(n, x, out));
+}
+
 LogicalResult unsqueeze(Importer &im, const Node &n) {
   Value x = im.tensor(n, 0, "self");
   if (!x)
@@ -656,6 +675,7 @@ void registerConverters(llvm::StringMap<Converter> &t) {
   t["aten.to"] = t["aten._to_copy"] = cast;
   t["aten.view"] = t["aten.reshape"] = t["aten._unsafe_view"] = view;
   t["aten.flatten"] = flatten;
+  t["aten.unflatten"] = unflatten;
   t["aten.unsqueeze"] = unsqueeze;
   t["aten.squeeze"] = squeeze;
   t["aten.permute"] = permuteOp;

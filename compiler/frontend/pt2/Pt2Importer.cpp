@@ -1,6 +1,8 @@
 //===- Pt2Importer.cpp - a torch.export program into popt IR --------------===//
 #include "compiler/frontend/pt2/Pt2Importer.h"
 
+#include "compiler/frontend/pt2/Json.h"
+
 #include "runtime/core/InputFile.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -19,10 +21,6 @@ namespace popt::pt2 {
 namespace {
 
 const json kNull;
-
-const json &field(const json &j, const char *key) {
-  return j.is_object() && j.contains(key) ? j[key] : kNull;
-}
 
 /// Element size of a dtype popt reads (0 otherwise).
 size_t elementBytes(Type t) {

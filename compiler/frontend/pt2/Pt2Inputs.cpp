@@ -9,33 +9,15 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/frontend/pt2/Pt2Importer.h"
 
+#include "compiler/frontend/InputSpecType.h"
+#include "compiler/frontend/pt2/Json.h"
+
 using namespace mlir;
 using nlohmann::json;
 
 namespace popt::pt2 {
 
 namespace {
-
-const json kNull;
-const json &field(const json &j, const char *key) {
-  return j.is_object() && j.contains(key) ? j[key] : kNull;
-}
-
-Type specType(MLIRContext *ctx, DType d) {
-  Builder b(ctx);
-  switch (d) {
-  case DType::f32: return b.getF32Type();
-  case DType::f64: return b.getF64Type();
-  case DType::f16: return b.getF16Type();
-  case DType::bf16: return b.getBF16Type();
-  case DType::i64: return b.getI64Type();
-  case DType::i32: return b.getI32Type();
-  case DType::i8: return b.getIntegerType(8);
-  case DType::u8: return b.getIntegerType(8, /*isSigned=*/false);
-  case DType::boolean: return b.getI1Type();
-  }
-  return {};
-}
 
 /// A user input as the program records it: per dimension its size, or the
 /// symbol torch.export made of it with that symbol's range and example.
@@ -187,7 +169,7 @@ LogicalResult Importer::bindInputs(const ImportOptions &options, func::FuncOp &f
       }
       // The recorded dtype unless the spec names another one explicitly.
       if (spec->dtype != DType::f32)
-        elt = specType(&ctx, spec->dtype);
+        elt = inputElementType(&ctx, spec->dtype);
     } else {
       for (const RecordedDim &r : u.dims) {
         if (r.size < 0 && r.hint < 0)

@@ -14,6 +14,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace popt {
@@ -31,15 +33,74 @@ template <typename OpTy> OpTy singleUseDef(Value v) {
 struct Chain {
   MatmulOp scores; ///< q @ kT
   Value mask;
+  /// From masked_fill with a constant boolean: the positions kept
+  /// (row-major over `keepShape`), or `causal` when that is what they are.
+  std::vector<bool> keep;
+  SmallVector<int64_t> keepShape;
+  bool causal = false;
   double scale = 1.0;
   SmallVector<Operation *> dead; ///< the chain's ops, last first
 };
+
+/// The values of a constant i1 tensor, or nullopt.
+std::optional<std::vector<bool>> boolConstant(Value v) {
+  auto c = v.getDefiningOp<ConstantOp>();
+  auto dense = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : DenseElementsAttr();
+  if (!dense || !dense.getElementType().isInteger(1))
+    return std::nullopt;
+  std::vector<bool> out;
+  for (bool b : dense.getValues<bool>())
+    out.push_back(b);
+  return out;
+}
+
+/// masked_fill(scores, cond, fill) with a constant `cond` and a fill that
+/// removes a score (-inf, or a huge negative number when no row loses all
+/// its keys, where both give the same softmax): `keep = !cond`, and causal
+/// when `keep` is exactly the lower triangle over [Tq, Tk] (leading
+/// dimensions 1).
+bool matchMaskedFill(WhereOp where, Chain &c) {
+  auto fill = scalarConstant(where.getOnTrue());
+  auto cond = boolConstant(where.getCondition());
+  auto condType = cast<RankedTensorType>(where.getCondition().getType());
+  auto scores = cast<RankedTensorType>(where.getOnFalse().getType());
+  if (!fill || !cond || *fill > -1e4 || where.getOnFalse().getType() != where.getType() ||
+      condType.getRank() < 2 || condType.getRank() > scores.getRank())
+    return false;
+  int64_t rows = condType.getShape()[condType.getRank() - 2],
+          cols = condType.getShape().back();
+  if (rows != scores.getShape()[scores.getRank() - 2] || cols != scores.getShape().back())
+    return false;
+  c.keep.assign(cond->size(), false);
+  for (size_t i = 0; i < cond->size(); ++i)
+    c.keep[i] = !(*cond)[i];
+  bool lower = condType.getNumElements() == rows * cols, fullRowMasked = false;
+  for (int64_t i = 0; i < int64_t(c.keep.size()) / cols; ++i) {
+    bool any = false;
+    for (int64_t j = 0; j < cols; ++j) {
+      bool k = c.keep[size_t(i * cols + j)];
+      any |= k;
+      lower &= k == (j <= i % rows);
+    }
+    fullRowMasked |= !any;
+  }
+  if (fullRowMasked && !std::isinf(*fill))
+    return false; // PyTorch gives such a row a uniform softmax, not zeros
+  c.causal = lower;
+  c.keepShape.assign(condType.getShape().begin(), condType.getShape().end());
+  return true;
+}
 
 /// Matches the score side of `softmax` (see fuseAttentionChains).
 std::optional<Chain> matchScores(SoftmaxOp softmax) {
   Chain c;
   Value cur = softmax.getInput();
-  if (auto add = singleUseDef<AddOp>(cur)) {
+  if (auto where = singleUseDef<WhereOp>(cur)) {
+    if (!matchMaskedFill(where, c))
+      return std::nullopt;
+    c.dead.push_back(where);
+    cur = where.getOnFalse();
+  } else if (auto add = singleUseDef<AddOp>(cur)) {
     // One operand continues the chain, the other is the mask.
     for (int side = 0; side < 2 && !c.mask; ++side) {
       Value chain = add->getOperand(side), mask = add->getOperand(1 - side);
@@ -110,6 +171,9 @@ bool replace(MatmulOp out, SoftmaxOp softmax, Chain &c) {
     return false;
   if (c.mask && typeOf(c.mask).getRank() > r)
     return false;
+  // A constant mask must broadcast over the (rank-4) scores.
+  if (!c.keep.empty() && !c.causal && r == 4 && c.keepShape.size() > 4)
+    return false;
 
   OpBuilder b(out);
   Location loc = out.getLoc();
@@ -129,11 +193,21 @@ bool replace(MatmulOp out, SoftmaxOp softmax, Chain &c) {
   }
   Value q4 = asRank4(b, loc, q), k4 = asRank4(b, loc, k), v4 = asRank4(b, loc, v);
   Value mask = c.mask ? maskAsRank4(b, loc, c.mask, r) : Value();
+  if (!c.keep.empty() && !c.causal) {
+    // The kept positions as a boolean mask of the condition's shape (its
+    // leading dimensions broadcast like the condition's did).
+    SmallVector<int64_t> shape(c.keepShape);
+    if (r == 3 && shape.size() == 3)
+      shape.insert(shape.begin() + 1, 1);
+    auto type = RankedTensorType::get(shape, b.getI1Type());
+    SmallVector<bool> bits(c.keep.begin(), c.keep.end());
+    mask = b.create<ConstantOp>(loc, type, DenseElementsAttr::get(type, ArrayRef<bool>(bits)));
+  }
   auto q4s = typeOf(q4).getShape();
   auto resultType = RankedTensorType::get({q4s[0], q4s[1], q4s[2], typeOf(v4).getShape()[3]},
                                           qt.getElementType());
   Value attn = b.create<AttentionOp>(loc, resultType, q4, k4, v4, mask,
-                                     b.getF64FloatAttr(c.scale), b.getBoolAttr(false));
+                                     b.getF64FloatAttr(c.scale), b.getBoolAttr(c.causal));
   if (r == 3)
     attn = b.create<ReshapeOp>(loc, out.getType(), attn,
                                b.getDenseI64ArrayAttr(out.getType().getShape()));

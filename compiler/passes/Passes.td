@@ -28,6 +28,10 @@ def PoptFuse : Pass<"popt-fuse", "mlir::ModuleOp"> {
     4. A `matmul` followed by an add of a `[N]` bias, a multiply or divide
        by a constant scalar, a residual add and/or an activation, in that
        order, becomes one `fused_matmul`.
+    0. (First.) Hand-written attention, `matmul(softmax(mask?(scale?(
+       matmul(q, kT)))), v)` with an additive mask or a masked_fill of a
+       constant boolean, each link the single user of the previous, becomes
+       one `attention` (compiler/passes/FuseAttention.h).
   }];
   let dependentDialects = ["::popt::PoptDialect"];
 }

@@ -60,3 +60,35 @@ func.func @mask_before_scale(%q: tensor<1x1x4x4xf32>, %kt: tensor<1x1x4x4xf32>, 
   %o = popt.matmul %p, %v : (tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
   return %o : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// masked_fill(scores, constant cond, -inf): the kept positions are !cond;
+// the lower triangle is `causal` (no mask operand), anything else a
+// boolean mask constant.
+// CHECK-LABEL: func @masked_causal
+// CHECK: popt.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f64}
+// CHECK-NOT: popt.where
+// CHECK-LABEL: func @masked_pattern
+// CHECK: %[[M:.*]] = popt.constant dense<{{\[\[}}[true, false, true], [true, true, false], [false, true, true]]]> : tensor<1x3x3xi1>
+// CHECK: popt.attention %arg0, %arg1, %arg2, %[[M]] {causal = false
+func.func @masked_causal(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x3x4xf32>, %v: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %cond = popt.constant dense<[[[[false, true, true], [false, false, true], [false, false, false]]]]> : tensor<1x1x3x3xi1>
+  %ninf = popt.constant dense<0xFF800000> : tensor<f32>
+  %kt = popt.permute %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x3x4xf32>) -> tensor<1x2x4x3xf32>
+  %s = popt.matmul %q, %kt : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %w = popt.where %cond, %ninf, %s : (tensor<1x1x3x3xi1>, tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = popt.softmax %w {dim = 3 : i64} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %o = popt.matmul %p, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+func.func @masked_pattern(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x3x4xf32>, %v: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %cond = popt.constant dense<[[[false, true, false], [false, false, true], [true, false, false]]]> : tensor<1x3x3xi1>
+  %ninf = popt.constant dense<-1.0e30> : tensor<f32>
+  %kt = popt.permute %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x3x4xf32>) -> tensor<1x2x4x3xf32>
+  %s = popt.matmul %q, %kt : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %w = popt.where %cond, %ninf, %s : (tensor<1x3x3xi1>, tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = popt.softmax %w {dim = 3 : i64} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %o = popt.matmul %p, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}

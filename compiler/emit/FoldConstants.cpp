@@ -88,6 +88,13 @@ int foldConstantOps(ModuleOp module) {
       if (!llvm::all_of(op->getOperands(),
                         [](Value v) { return v.getDefiningOp<ConstantOp>() != nullptr; }))
         continue;
+      // A result much larger than its operands (a broadcast of a splat)
+      // would only make the plan bigger: it stays an op.
+      int64_t operandElements = 0;
+      for (Value v : op->getOperands())
+        operandElements += cast<RankedTensorType>(v.getType()).getNumElements();
+      if (type.getNumElements() > std::max<int64_t>(kSmallFoldElements, 2 * operandElements))
+        continue;
       std::vector<char> bytes = evaluate(*op);
       if (bytes.size() != size_t(type.getNumElements()) *
                               plan::elementSize(*toPlanDType(type.getElementType())))

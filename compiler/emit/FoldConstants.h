@@ -7,7 +7,8 @@
 namespace popt {
 
 /// Replaces every op whose operands are all popt.constant (and whose result
-/// has at most kMaxFoldedElements elements) by the constant it computes,
+/// has at most kMaxFoldedElements elements, and at most twice its
+/// operands' or kSmallFoldElements) by the constant it computes,
 /// evaluated with the runtime's own CPU kernel in a one-op plan, so that
 /// the value is bit for bit what popt-run would compute. Position ids,
 /// causal masks and other tensors a model derives from constants (which
@@ -17,6 +18,8 @@ namespace popt {
 int foldConstantOps(mlir::ModuleOp module);
 
 constexpr int64_t kMaxFoldedElements = 1 << 20;
+/// Results up to this size are folded even when larger than their operands.
+constexpr int64_t kSmallFoldElements = 4096;
 
 } // namespace popt
 

@@ -610,6 +610,76 @@ LogicalResult dropout(Importer &im, const Node &n) {
   return im.setResult(n, im.tensor(n, 0, "input"));
 }
 
+LogicalResult leakyRelu(Importer &im, const Node &n) {
+  return im.setResult(n, im.create<LeakyReluOp>(
+                             n, im.tensor(n, 0, "self"),
+                             im.builder().getF64FloatAttr(im.doubleArg(n, 1, "negative_slope", 0.01))));
+}
+
+/// upsample_nearest2d.vec / upsample_bilinear2d.vec(input, output_size?,
+/// [align_corners,] scale_factors?).
+LogicalResult upsample(Importer &im, const Node &n) {
+  Value x = im.tensor(n, 0, "input");
+  if (!x)
+    return failure();
+  bool bilinear = n.op == "aten.upsample_bilinear2d";
+  Shape in = shapeOf(x), size;
+  if (in.size() != 4)
+    return im.fail(n, "upsampling needs an NCHW input");
+  std::vector<double> scales;
+  if (!im.isNone(n, 1, "output_size"))
+    size = im.intsArg(n, 1, "output_size");
+  if (const nlohmann::json *s = n.arg(99, "scale_factors"); s && s->contains("as_floats"))
+    for (const nlohmann::json &f : (*s)["as_floats"])
+      scales.push_back(f.get<double>());
+  if (size.empty() && scales.size() == 2)
+    for (int i = 0; i < 2; ++i)
+      size.push_back(int64_t(std::floor(double(in[size_t(2 + i)]) * scales[size_t(i)])));
+  if (!im.ok() || size.size() != 2)
+    return im.fail(n, "upsampling needs an output size or two scale factors");
+  OpBuilder &b = im.builder();
+  return im.setResult(n, im.create<ResizeOp>(
+                             n, x, b.getDenseI64ArrayAttr(size),
+                             ResizeModeAttr::get(im.context(), bilinear ? ResizeMode::bilinear
+                                                                        : ResizeMode::nearest),
+                             b.getBoolAttr(bilinear && im.boolArg(n, 2, "align_corners", false)),
+                             b.getDenseF64ArrayAttr(scales)));
+}
+
+/// constant_pad_nd(self, pad, value): splat borders and a concat per
+/// padded dimension (negative pads crop), as the TorchScript frontend.
+LogicalResult constantPad(Importer &im, const Node &n) {
+  Value x = im.tensor(n, 0, "self");
+  Shape pads = im.intsArg(n, 1, "pad");
+  double value = im.doubleArg(n, 2, "value", 0.0);
+  if (!x || !im.ok())
+    return failure();
+  int64_t rank = rankOf(x);
+  if (pads.size() % 2 || int64_t(pads.size()) / 2 > rank)
+    return im.fail(n, "pad needs two sizes per padded dimension");
+  for (size_t p = 0; p < pads.size() / 2 && x; ++p) {
+    int64_t dim = rank - 1 - int64_t(p), lo = pads[2 * p], hi = pads[2 * p + 1];
+    int64_t size = shapeOf(x)[size_t(dim)];
+    if (size + lo + hi <= 0)
+      return im.fail(n, "pad leaves dimension " + Twine(dim) + " empty");
+    x = slice(im, n, x, dim, std::max<int64_t>(0, -lo), size - std::max<int64_t>(0, -hi), 1);
+    auto border = [&](int64_t count) {
+      Shape shape = shapeOf(x);
+      shape[size_t(dim)] = count;
+      return im.splat(value, eltOf(x), shape);
+    };
+    std::vector<Value> parts;
+    if (lo > 0)
+      parts.push_back(border(lo));
+    parts.push_back(x);
+    if (hi > 0)
+      parts.push_back(border(hi));
+    if (parts.size() > 1)
+      x = im.create<ConcatOp>(n, ValueRange(parts), im.builder().getI64IntegerAttr(dim));
+  }
+  return im.setResult(n, x);
+}
+
 LogicalResult sdpa(Importer &im, const Node &n) {
   Value q = im.tensor(n, 0, "query"), k = im.tensor(n, 1, "key"), v = im.tensor(n, 2, "value");
   Value mask = im.optTensor(n, 3, "attn_mask");
@@ -706,6 +776,9 @@ void registerConverters(llvm::StringMap<Converter> &t) {
   t["aten.embedding"] = embedding;
   t["aten.dropout"] = t["aten.dropout_"] = dropout;
   t["aten.scaled_dot_product_attention"] = sdpa;
+  t["aten.leaky_relu"] = t["aten.leaky_relu_"] = leakyRelu;
+  t["aten.upsample_nearest2d"] = t["aten.upsample_bilinear2d"] = upsample;
+  t["aten.constant_pad_nd"] = constantPad;
 }
 
 } // namespace popt::pt2

@@ -14,7 +14,10 @@ under one folder). VARIANT damages it in one way:
   unsupported     two ops popt lacks (aten.cumsum twice, aten.special_op once)
   short-weight    the weight's data file 8 bytes short
   newer           written by PyTorch 2.13.0
-Reference outputs: python3 make_pt2.py --reference INPUT.npy OUT.npy
+  image           another program: x [1, 2, 3, 4] -> constant_pad_nd (left 1,
+                  right 2, top 1, bottom 0; value 0.5) -> leaky_relu(0.1) ->
+                  upsample_nearest2d (scale 2), no weights
+Reference outputs: python3 make_pt2.py --reference [--image] INPUT.npy OUT.npy
 """
 import json
 import struct
@@ -80,6 +83,31 @@ def program(variant):
         "verifiers": ["TRAINING"]}
 
 
+def image_program():
+    x_meta = {"dtype": 7, "sizes": [{"as_int": s} for s in (1, 2, 3, 4)]}
+    nodes = [node("torch.ops.aten.constant_pad_nd.default",
+                  [("self", tensor("x")), ("pad", {"as_ints": [1, 2, 1, 0]}),
+                   ("value", {"as_float": 0.5})], ["pad"], 20),
+             node("torch.ops.aten.leaky_relu.default",
+                  [("self", tensor("pad")), ("negative_slope", {"as_float": 0.1})], ["lr"], 21),
+             node("torch.ops.aten.upsample_nearest2d.vec",
+                  [("input", tensor("lr")), ("output_size", {"as_none": True}),
+                   ("scale_factors", {"as_floats": [2.0, 2.0]})], ["up"], 22)]
+    return {"graph_module": {
+        "graph": {"inputs": [tensor("x")], "outputs": [tensor("up")], "nodes": nodes,
+                  "tensor_values": {"x": x_meta}},
+        "signature": {"input_specs": [{"user_input": {"arg": tensor("x")}}],
+                      "output_specs": [{"user_output": {"arg": tensor("up")}}]}},
+        "range_constraints": {}, "schema_version": {"major": 8, "minor": 0},
+        "torch_version": "2.11.0"}
+
+
+def image_reference(x):
+    y = np.pad(x, ((0, 0), (0, 0), (1, 0), (1, 2)), constant_values=0.5)
+    y = np.where(y > 0, y, 0.1 * y)
+    return y.repeat(2, axis=2).repeat(2, axis=3)
+
+
 def write(path, variant):
     weights = {"fc.weight": {"path_name": "weight_0", "is_param": True, "use_pickle": False,
                              "tensor_meta": meta([4, 3])},
@@ -92,7 +120,8 @@ def write(path, variant):
         z.writestr("model/archive_format", "pt2")
         z.writestr("model/archive_version", "0")
         z.writestr("model/byteorder", "little")
-        z.writestr("model/models/model.json", json.dumps(program(variant)))
+        z.writestr("model/models/model.json",
+                   json.dumps(image_program() if variant == "image" else program(variant)))
         z.writestr("model/data/weights/model_weights_config.json",
                    json.dumps({"config": weights}))
         if variant != "missing-weight":
@@ -103,8 +132,10 @@ def write(path, variant):
 
 def main():
     if sys.argv[1] == "--reference":
-        x = np.load(sys.argv[2]).astype(np.float32)
-        np.save(sys.argv[3], np.maximum(x @ W.T + B, 0))
+        image = sys.argv[2] == "--image"
+        x = np.load(sys.argv[3 if image else 2]).astype(np.float32)
+        y = image_reference(x) if image else np.maximum(x @ W.T + B, 0)
+        np.save(sys.argv[4 if image else 3], y.astype(np.float32))
         return
     write(sys.argv[1], sys.argv[2])
 

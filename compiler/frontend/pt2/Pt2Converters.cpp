@@ -373,6 +373,21 @@ LogicalResult cat(Importer &im, const Node &n) {
   return im.setResult(n, im.create<ConcatOp>(n, ValueRange(xs), im.builder().getI64IntegerAttr(dim)));
 }
 
+LogicalResult stack(Importer &im, const Node &n) {
+  std::vector<Value> xs = im.tensors(n, 0, "tensors");
+  if (!im.ok() || xs.empty())
+    return failure();
+  int64_t dim = normDim(im.intArg(n, 1, "dim", 0), rankOf(xs[0]) + 1);
+  for (Value &x : xs) {
+    Shape s = shapeOf(x);
+    s.insert(s.begin() + dim, 1);
+    x = im.reshape(n, x, s);
+  }
+  if (xs.size() == 1)
+    return im.setResult(n, xs[0]);
+  return im.setResult(n, im.create<ConcatOp>(n, ValueRange(xs), im.builder().getI64IntegerAttr(dim)));
+}
+
 LogicalResult symSize(Importer &im, const Node &n) {
   Value x = im.tensor(n, 0, "self");
   if (!x)
@@ -756,6 +771,7 @@ void registerConverters(llvm::StringMap<Converter> &t) {
   t["aten.split"] = t["aten.split_with_sizes"] = t["aten.chunk"] = split;
   t["aten.unbind"] = unbind;
   t["aten.cat"] = t["aten.concat"] = cat;
+  t["aten.stack"] = stack;
   t["aten.sym_size"] = symSize;
   t["aten.arange"] = arange;
   t["aten.linear"] = linear;

@@ -16,7 +16,7 @@ under one folder). VARIANT damages it in one way:
   newer           written by PyTorch 2.13.0
   image           another program: x [1, 2, 3, 4] -> constant_pad_nd (left 1,
                   right 2, top 1, bottom 0; value 0.5) -> leaky_relu(0.1) ->
-                  upsample_nearest2d (scale 2), no weights
+                  upsample_nearest2d (scale 2) -> stack of two (dim 1), no weights
 Reference outputs: python3 make_pt2.py --reference [--image] INPUT.npy OUT.npy
 """
 import json
@@ -92,12 +92,15 @@ def image_program():
                   [("self", tensor("pad")), ("negative_slope", {"as_float": 0.1})], ["lr"], 21),
              node("torch.ops.aten.upsample_nearest2d.vec",
                   [("input", tensor("lr")), ("output_size", {"as_none": True}),
-                   ("scale_factors", {"as_floats": [2.0, 2.0]})], ["up"], 22)]
+                   ("scale_factors", {"as_floats": [2.0, 2.0]})], ["up"], 22),
+             node("torch.ops.aten.stack.default",
+                  [("tensors", {"as_tensors": [{"name": "up"}, {"name": "up"}]}),
+                   ("dim", {"as_int": 1})], ["st"], 23)]
     return {"graph_module": {
-        "graph": {"inputs": [tensor("x")], "outputs": [tensor("up")], "nodes": nodes,
+        "graph": {"inputs": [tensor("x")], "outputs": [tensor("st")], "nodes": nodes,
                   "tensor_values": {"x": x_meta}},
         "signature": {"input_specs": [{"user_input": {"arg": tensor("x")}}],
-                      "output_specs": [{"user_output": {"arg": tensor("up")}}]}},
+                      "output_specs": [{"user_output": {"arg": tensor("st")}}]}},
         "range_constraints": {}, "schema_version": {"major": 8, "minor": 0},
         "torch_version": "2.11.0"}
 
@@ -105,7 +108,8 @@ def image_program():
 def image_reference(x):
     y = np.pad(x, ((0, 0), (0, 0), (1, 0), (1, 2)), constant_values=0.5)
     y = np.where(y > 0, y, 0.1 * y)
-    return y.repeat(2, axis=2).repeat(2, axis=3)
+    y = y.repeat(2, axis=2).repeat(2, axis=3)
+    return np.stack([y, y], axis=1)
 
 
 def write(path, variant):

@@ -45,6 +45,15 @@ bool isPt2File(const std::string &path) {
 }
 
 std::string Pt2Archive::open(const std::string &path) {
+  // Fields of an unexpected JSON type throw from nlohmann::json.
+  try {
+    return openChecked(path);
+  } catch (const nlohmann::json::exception &e) {
+    return std::string("malformed JSON in the archive: ") + e.what();
+  }
+}
+
+std::string Pt2Archive::openChecked(const std::string &path) {
   path_ = path;
   file_.open(path, std::ios::binary);
   if (!file_)

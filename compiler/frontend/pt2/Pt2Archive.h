@@ -58,6 +58,7 @@ public:
   std::string read(const std::string &name, std::string &bytes);
 
 private:
+  std::string openChecked(const std::string &path);
   std::string readJson(const std::string &name, nlohmann::json &out);
   std::string readConfig(const std::string &name, const std::string &dir,
                          std::map<std::string, StoredTensor> &out);

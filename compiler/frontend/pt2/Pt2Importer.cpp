@@ -524,8 +524,16 @@ OwningOpRef<ModuleOp> importExportedProgram(const ImportOptions &options, MLIRCo
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   (*module)->setAttr("popt.source", StringAttr::get(&ctx, options.modelPath));
   Importer importer(ctx, archive);
-  if (failed(importer.importProgram(options, *module)) || failed(verify(*module)))
+  // The converters read fields whose presence the archive's schema
+  // promises; a malformed program (a field of another JSON type) throws
+  // from nlohmann::json and is refused here, never a crash.
+  try {
+    if (failed(importer.importProgram(options, *module)) || failed(verify(*module)))
+      return nullptr;
+  } catch (const nlohmann::json::exception &e) {
+    emitError(fileLoc) << "the torch.export program is malformed: " << e.what();
     return nullptr;
+  }
   if (stats)
     stats->importSeconds = seconds();
   return module;

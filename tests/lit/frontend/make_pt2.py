@@ -14,6 +14,7 @@ under one folder). VARIANT damages it in one way:
   unsupported     two ops popt lacks (aten.cumsum twice, aten.special_op once)
   short-weight    the weight's data file 8 bytes short
   newer           written by PyTorch 2.13.0
+  malformed       a tensor argument whose name is a number
   image           another program: x [1, 2, 3, 4] -> constant_pad_nd (left 1,
                   right 2, top 1, bottom 0; value 0.5) -> leaky_relu(0.1) ->
                   upsample_nearest2d (scale 2) -> stack of two (dim 1), no weights
@@ -62,6 +63,8 @@ def program(variant):
                        [("self", tensor("c1")), ("dim", {"as_int": 1})], ["c2"], 13),
                   node("torch.ops.aten.special_op.default", [("self", tensor("c2"))], ["relu2"],
                        14)]
+    if variant == "malformed":
+        nodes[1]["inputs"][0]["arg"] = {"as_tensor": {"name": 17}}
     out = "relu2" if variant == "unsupported" else "relu"
     return {
         "graph_module": {

@@ -1,4 +1,4 @@
-//===- popt-compile - compile a TorchScript model -------------------------===//
+//===- popt-compile - compile a PyTorch model (.pt or .pt2) ---------------===//
 //
 // Parses the command line (docs/cli.md) and calls compileModel().
 //
@@ -10,11 +10,12 @@
 
 int main(int argc, char **argv) {
   CLI::App app{"popt-compile: ahead-of-time parallelism compiler for "
-               "TorchScript models"};
+               "PyTorch models (TorchScript .pt, torch.export .pt2)"};
   app.set_version_flag("--version", "popt-compile " POPT_VERSION);
   popt::CompileOptions opt;
   std::vector<std::string> shapes, emits;
-  app.add_option("model", opt.import.modelPath, "TorchScript model (.pt)")
+  app.add_option("model", opt.import.modelPath,
+                 "TorchScript archive (.pt) or torch.export archive (.pt2), told apart by content")
       ->required();
   app.add_option("-o,--output", opt.outputPlan, "plan file to write");
   app.add_option("--input-shape", shapes,

@@ -120,5 +120,14 @@ int main(int argc, char **argv) {
     }
     opt.emitMlir[e.substr(0, eq)] = e.substr(eq + 1);
   }
-  return popt::compileModel(opt, llvm::outs(), llvm::errs());
+  // A model whose shapes are legal but too large for this machine's memory
+  // (a constant of 10^12 elements) ends with a message, not an abort;
+  // outputs are written through temporaries, so nothing is left behind.
+  try {
+    return popt::compileModel(opt, llvm::outs(), llvm::errs());
+  } catch (const std::bad_alloc &) {
+    llvm::errs() << "popt-compile: error: out of memory: the model's tensors (with the given "
+                    "input shapes) need more memory than this machine has; nothing written\n";
+    return popt::kExitRuntimeFailure;
+  }
 }

@@ -23,6 +23,24 @@ using Shape = std::vector<int64_t>;
 Shape shapeOf(Value v) { return Importer::typeOf(v).getShape().vec(); }
 int64_t rankOf(Value v) { return Importer::typeOf(v).getRank(); }
 int64_t normDim(int64_t d, int64_t rank) { return d < 0 ? d + rank : d; }
+
+/// The largest arange popt materialises as a constant.
+constexpr int64_t kMaxArangeElements = 1 << 24;
+
+/// Dimension argument `name` in [-rank, rank), normalised; an error (and 0)
+/// otherwise. Callers check im.ok() before using it as an index.
+int64_t dimArg(Importer &im, const Node &n, size_t i, const char *name, int64_t rank,
+               std::optional<int64_t> fallback = std::nullopt) {
+  int64_t d = im.intArg(n, i, name, fallback);
+  if (!im.ok())
+    return 0;
+  if (d < -rank || d >= rank) {
+    im.error(n, Twine("dimension ") + Twine(d) + " of argument '" + name +
+                    "' is out of range for rank " + Twine(rank));
+    return 0;
+  }
+  return normDim(d, rank);
+}
 Type eltOf(Value v) { return Importer::typeOf(v).getElementType(); }
 
 LogicalResult identity(Importer &im, const Node &n) {
@@ -155,6 +173,9 @@ LogicalResult view(Importer &im, const Node &n) {
     s[i] == -1 ? infer = int64_t(i) : known *= s[i];
   if (infer >= 0)
     s[size_t(infer)] = known ? numel / known : 0;
+  for (int64_t d : s)
+    if (d < 0)
+      return im.fail(n, "view to a negative size");
   return im.setResult(n, im.reshape(n, x, s));
 }
 
@@ -164,8 +185,9 @@ LogicalResult flatten(Importer &im, const Node &n) {
     return failure();
   Shape s = shapeOf(x);
   int64_t r = std::max<int64_t>(1, int64_t(s.size()));
-  int64_t a = normDim(im.intArg(n, 1, "start_dim", 0), r),
-          e = normDim(im.intArg(n, 2, "end_dim", -1), r);
+  int64_t a = dimArg(im, n, 1, "start_dim", r, 0), e = dimArg(im, n, 2, "end_dim", r, -1);
+  if (!im.ok() || a > e)
+    return im.fail(n, "flatten dimensions out of range");
   if (s.empty())
     return im.setResult(n, im.reshape(n, x, {1}));
   Shape out(s.begin(), s.begin() + a);
@@ -182,9 +204,9 @@ LogicalResult unflatten(Importer &im, const Node &n) {
   if (!x)
     return failure();
   Shape s = shapeOf(x), sizes = im.intsArg(n, 2, "sizes");
-  int64_t dim = normDim(im.intArg(n, 1, "dim"), int64_t(s.size()));
-  if (!im.ok() || dim < 0 || dim >= int64_t(s.size()))
-    return im.fail(n, "unflatten dimension out of range");
+  int64_t dim = dimArg(im, n, 1, "dim", int64_t(s.size()));
+  if (!im.ok())
+    return failure();
   int64_t known = 1, infer = -1;
   for (size_t i = 0; i < sizes.size(); ++i)
     sizes[i] == -1 ? infer = int64_t(i) : known *= sizes[i];
@@ -201,7 +223,9 @@ LogicalResult unsqueeze(Importer &im, const Node &n) {
   if (!x)
     return failure();
   Shape s = shapeOf(x);
-  int64_t d = normDim(im.intArg(n, 1, "dim"), int64_t(s.size()) + 1);
+  int64_t d = dimArg(im, n, 1, "dim", int64_t(s.size()) + 1);
+  if (!im.ok())
+    return failure();
   s.insert(s.begin() + d, 1);
   return im.setResult(n, im.reshape(n, x, s));
 }
@@ -239,6 +263,8 @@ LogicalResult permuteOp(Importer &im, const Node &n) {
   Shape p = im.intsArg(n, 1, "dims");
   if (!x)
     return failure();
+  if (int64_t(p.size()) != rankOf(x))
+    return im.fail(n, "permute needs one entry per dimension");
   for (int64_t &d : p)
     d = normDim(d, rankOf(x));
   return im.setResult(n, permute(im, n, x, p));
@@ -256,8 +282,10 @@ LogicalResult transpose(Importer &im, const Node &n) {
     if (r == 2)
       std::swap(p[0], p[1]);
   } else {
-    std::swap(p[size_t(normDim(im.intArg(n, 1, "dim0"), r))],
-              p[size_t(normDim(im.intArg(n, 2, "dim1"), r))]);
+    int64_t a = dimArg(im, n, 1, "dim0", r), b = dimArg(im, n, 2, "dim1", r);
+    if (!im.ok())
+      return failure();
+    std::swap(p[size_t(a)], p[size_t(b)]);
   }
   return im.setResult(n, permute(im, n, x, p));
 }
@@ -268,6 +296,8 @@ LogicalResult expand(Importer &im, const Node &n) {
   if (!x || !im.ok())
     return failure();
   Shape s = shapeOf(x);
+  if (want.size() < s.size())
+    return im.fail(n, "expand to fewer dimensions than the tensor has");
   size_t lead = want.size() - s.size();
   for (size_t i = 0; i < want.size(); ++i)
     if (want[i] == -1)
@@ -294,9 +324,11 @@ LogicalResult sliceOp(Importer &im, const Node &n) {
   Value x = im.tensor(n, 0, "self");
   if (!x)
     return failure();
-  int64_t dim = normDim(im.intArg(n, 1, "dim", 0), rankOf(x));
+  int64_t dim = dimArg(im, n, 1, "dim", rankOf(x), 0);
   int64_t start = im.intArg(n, 2, "start", 0), end = im.intArg(n, 3, "end", INT64_MAX),
           step = im.intArg(n, 4, "step", 1);
+  if (!im.ok() || step < 1)
+    return im.fail(n, "slice needs a dimension in range and a positive step");
   return im.setResult(n, slice(im, n, x, dim, start, end, step));
 }
 
@@ -304,9 +336,13 @@ LogicalResult select(Importer &im, const Node &n) {
   Value x = im.tensor(n, 0, "self");
   if (!x)
     return failure();
-  int64_t dim = normDim(im.intArg(n, 1, "dim"), rankOf(x));
+  int64_t dim = dimArg(im, n, 1, "dim", rankOf(x));
   int64_t i = im.intArg(n, 2, "index");
+  if (!im.ok())
+    return failure();
   Shape s = shapeOf(x);
+  if (i < -s[size_t(dim)] || i >= s[size_t(dim)])
+    return im.fail(n, "select index " + Twine(i) + " is out of range");
   i = i < 0 ? i + s[size_t(dim)] : i;
   Value y = slice(im, n, x, dim, i, i + 1, 1);
   s.erase(s.begin() + dim);
@@ -329,17 +365,24 @@ LogicalResult split(Importer &im, const Node &n) {
   Value x = im.tensor(n, 0, "self");
   if (!x)
     return failure();
-  int64_t dim = normDim(im.intArg(n, 2, "dim", 0), rankOf(x));
+  int64_t dim = dimArg(im, n, 2, "dim", rankOf(x), 0);
+  if (!im.ok())
+    return failure();
   int64_t total = shapeOf(x)[size_t(dim)];
   Shape sizes;
   if (n.op == "aten.split_with_sizes") {
     sizes = im.intsArg(n, 1, "split_sizes");
   } else if (n.op == "aten.chunk") {
-    int64_t chunks = im.intArg(n, 1, "chunks"), each = (total + chunks - 1) / chunks;
+    int64_t chunks = im.intArg(n, 1, "chunks");
+    if (chunks < 1)
+      return im.fail(n, "chunk needs a positive count");
+    int64_t each = std::max<int64_t>(1, (total + chunks - 1) / chunks);
     for (int64_t at = 0; at < total; at += each)
       sizes.push_back(std::min(each, total - at));
   } else {
     int64_t each = im.intArg(n, 1, "split_size");
+    if (each < 1)
+      return im.fail(n, "split needs a positive size");
     for (int64_t at = 0; at < total; at += each)
       sizes.push_back(std::min(each, total - at));
   }
@@ -350,7 +393,9 @@ LogicalResult unbind(Importer &im, const Node &n) {
   Value x = im.tensor(n, 0, "self");
   if (!x)
     return failure();
-  int64_t dim = normDim(im.intArg(n, 1, "dim", 0), rankOf(x));
+  int64_t dim = dimArg(im, n, 1, "dim", rankOf(x), 0);
+  if (!im.ok())
+    return failure();
   Shape s = shapeOf(x), rest = s;
   rest.erase(rest.begin() + dim);
   std::vector<Value> out = pieces(im, n, x, dim, Shape(size_t(s[size_t(dim)]), 1));
@@ -367,7 +412,9 @@ LogicalResult cat(Importer &im, const Node &n) {
   llvm::erase_if(xs, [](Value x) { return shapeOf(x) == Shape{0}; });
   if (xs.empty())
     return im.fail(n, "cat of empty tensors only");
-  int64_t dim = normDim(im.intArg(n, 1, "dim", 0), rankOf(xs[0]));
+  int64_t dim = dimArg(im, n, 1, "dim", rankOf(xs[0]), 0);
+  if (!im.ok())
+    return failure();
   if (xs.size() == 1)
     return im.setResult(n, xs[0]);
   return im.setResult(n, im.create<ConcatOp>(n, ValueRange(xs), im.builder().getI64IntegerAttr(dim)));
@@ -377,7 +424,9 @@ LogicalResult stack(Importer &im, const Node &n) {
   std::vector<Value> xs = im.tensors(n, 0, "tensors");
   if (!im.ok() || xs.empty())
     return failure();
-  int64_t dim = normDim(im.intArg(n, 1, "dim", 0), rankOf(xs[0]) + 1);
+  int64_t dim = dimArg(im, n, 1, "dim", rankOf(xs[0]) + 1, 0);
+  if (!im.ok())
+    return failure();
   for (Value &x : xs) {
     Shape s = shapeOf(x);
     s.insert(s.begin() + dim, 1);
@@ -392,7 +441,8 @@ LogicalResult symSize(Importer &im, const Node &n) {
   Value x = im.tensor(n, 0, "self");
   if (!x)
     return failure();
-  return im.setInt(n, shapeOf(x)[size_t(normDim(im.intArg(n, 1, "dim"), rankOf(x)))]);
+  int64_t dim = dimArg(im, n, 1, "dim", rankOf(x));
+  return im.ok() ? im.setInt(n, shapeOf(x)[size_t(dim)]) : failure();
 }
 
 LogicalResult arange(Importer &im, const Node &n) {
@@ -413,7 +463,10 @@ LogicalResult arange(Importer &im, const Node &n) {
       ints &= !a->contains("as_float");
   if (!elt)
     elt = ints ? Type(im.builder().getI64Type()) : Type(im.builder().getF32Type());
-  int64_t count = std::max<int64_t>(0, int64_t(std::ceil((end - start) / step)));
+  double steps = std::ceil((end - start) / step);
+  if (!(steps <= double(kMaxArangeElements)))
+    return im.fail(n, "arange of more than " + Twine(kMaxArangeElements) + " elements");
+  int64_t count = std::max<int64_t>(0, int64_t(steps));
   auto type = RankedTensorType::get({count}, elt);
   std::vector<Attribute> values;
   for (int64_t i = 0; i < count; ++i) {
@@ -555,7 +608,9 @@ template <typename OpTy> LogicalResult softmax(Importer &im, const Node &n) {
     return failure();
   if (Type t = im.dtypeArg(n, 2, "dtype"))
     x = im.castTo(n, x, t);
-  int64_t dim = normDim(im.intArg(n, 1, "dim"), std::max<int64_t>(rankOf(x), 1));
+  int64_t dim = dimArg(im, n, 1, "dim", std::max<int64_t>(rankOf(x), 1));
+  if (!im.ok())
+    return failure();
   return im.setResult(n, im.create<OpTy>(n, x, im.builder().getI64IntegerAttr(dim)));
 }
 
@@ -604,8 +659,11 @@ template <typename OpTy> LogicalResult reduce(Importer &im, const Node &n) {
   if (dims.empty())
     for (int64_t d = 0; d < rankOf(x); ++d)
       dims.push_back(d);
-  for (int64_t &d : dims)
+  for (int64_t &d : dims) {
+    if (d < -rankOf(x) || d >= rankOf(x))
+      return im.fail(n, "reduction dimension " + Twine(d) + " is out of range");
     d = normDim(d, rankOf(x));
+  }
   std::sort(dims.begin(), dims.end());
   if (Type t = im.dtypeArg(n, 3, "dtype"))
     x = im.castTo(n, x, t);

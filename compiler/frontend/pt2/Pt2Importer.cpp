@@ -4,6 +4,7 @@
 #include "compiler/frontend/pt2/Json.h"
 
 #include "runtime/core/InputFile.h"
+#include "runtime/plan/PlanFormat.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
@@ -356,10 +357,28 @@ Value Importer::storedTensor(const StoredTensor &t, const std::string &name) {
     emitError(loc) << "tensor '" << name << "': " << fault;
     return {};
   }
-  // Gather the strided view into a dense buffer, checking every index.
+  // The view must lie inside its record before anything is allocated:
+  // its element count bounded, its last element's offset computed without
+  // overflow (sizes, strides and offset are non-negative: Pt2Archive).
   int64_t numel = 1;
-  for (int64_t s : t.sizes)
-    numel *= s;
+  bool fits = true;
+  for (int64_t size : t.sizes) {
+    fits = fits && size >= 0 && (size == 0 || numel <= plan::kMaxTensorElements / size);
+    if (fits)
+      numel *= size;
+  }
+  if (fits && numel > 0) {
+    uint64_t reach = uint64_t(t.storageOffset), term = 0, end = 0;
+    for (size_t d = 0; d < t.sizes.size() && fits; ++d)
+      fits = !__builtin_mul_overflow(uint64_t(t.sizes[d] - 1), uint64_t(t.strides[d]), &term) &&
+             !__builtin_add_overflow(reach, term, &reach);
+    fits = fits && !__builtin_mul_overflow(reach + 1, uint64_t(es), &end) && end <= bytes.size();
+  }
+  if (!fits) {
+    emitError(loc) << "tensor '" << name << "' (" << numel << " elements) does not fit its "
+                   << bytes.size() << " B record: the archive is truncated or damaged";
+    return {};
+  }
   std::vector<char> dense(size_t(numel) * es);
   std::vector<int64_t> idx(t.sizes.size(), 0);
   for (int64_t i = 0; i < numel; ++i) {

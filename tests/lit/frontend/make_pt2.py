@@ -15,6 +15,8 @@ under one folder). VARIANT damages it in one way:
   short-weight    the weight's data file 8 bytes short
   newer           written by PyTorch 2.13.0
   malformed       a tensor argument whose name is a number
+  huge-weight     the weight's config declares 10^12 x 3 elements (a 48 B record)
+  bad-dim         the image program stacking along dimension 1000
   image           another program: x [1, 2, 3, 4] -> constant_pad_nd (left 1,
                   right 2, top 1, bottom 0; value 0.5) -> leaky_relu(0.1) ->
                   upsample_nearest2d (scale 2) -> stack of two (dim 1), no weights
@@ -86,7 +88,7 @@ def program(variant):
         "verifiers": ["TRAINING"]}
 
 
-def image_program():
+def image_program(stack_dim=1):
     x_meta = {"dtype": 7, "sizes": [{"as_int": s} for s in (1, 2, 3, 4)]}
     nodes = [node("torch.ops.aten.constant_pad_nd.default",
                   [("self", tensor("x")), ("pad", {"as_ints": [1, 2, 1, 0]}),
@@ -98,7 +100,7 @@ def image_program():
                    ("scale_factors", {"as_floats": [2.0, 2.0]})], ["up"], 22),
              node("torch.ops.aten.stack.default",
                   [("tensors", {"as_tensors": [{"name": "up"}, {"name": "up"}]}),
-                   ("dim", {"as_int": 1})], ["st"], 23)]
+                   ("dim", {"as_int": stack_dim})], ["st"], 23)]
     return {"graph_module": {
         "graph": {"inputs": [tensor("x")], "outputs": [tensor("st")], "nodes": nodes,
                   "tensor_values": {"x": x_meta}},
@@ -120,6 +122,8 @@ def write(path, variant):
                              "tensor_meta": meta([4, 3])},
                "fc.bias": {"path_name": "weight_1", "is_param": True, "use_pickle": False,
                            "tensor_meta": meta([4])}}
+    if variant == "huge-weight":
+        weights["fc.weight"]["tensor_meta"] = meta([10**12, 3])
     w_bytes = W.tobytes()
     if variant == "short-weight":
         w_bytes = w_bytes[:-8]
@@ -128,7 +132,8 @@ def write(path, variant):
         z.writestr("model/archive_version", "0")
         z.writestr("model/byteorder", "little")
         z.writestr("model/models/model.json",
-                   json.dumps(image_program() if variant == "image" else program(variant)))
+                   json.dumps(image_program() if variant == "image" else
+                              image_program(1000) if variant == "bad-dim" else program(variant)))
         z.writestr("model/data/weights/model_weights_config.json",
                    json.dumps({"config": weights}))
         if variant != "missing-weight":

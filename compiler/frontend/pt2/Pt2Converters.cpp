@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/frontend/pt2/Pt2Importer.h"
 
+#include "runtime/plan/PlanFormat.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -170,7 +172,10 @@ LogicalResult view(Importer &im, const Node &n) {
     return failure();
   int64_t known = 1, infer = -1, numel = Importer::typeOf(x).getNumElements();
   for (size_t i = 0; i < s.size(); ++i)
-    s[i] == -1 ? infer = int64_t(i) : known *= s[i];
+    if (s[i] == -1)
+      infer = int64_t(i);
+    else if (s[i] < 0 || __builtin_mul_overflow(known, s[i], &known))
+      return im.fail(n, "view sizes are negative or overflow");
   if (infer >= 0)
     s[size_t(infer)] = known ? numel / known : 0;
   for (int64_t d : s)
@@ -209,7 +214,10 @@ LogicalResult unflatten(Importer &im, const Node &n) {
     return failure();
   int64_t known = 1, infer = -1;
   for (size_t i = 0; i < sizes.size(); ++i)
-    sizes[i] == -1 ? infer = int64_t(i) : known *= sizes[i];
+    if (sizes[i] == -1)
+      infer = int64_t(i);
+    else if (sizes[i] < 0 || __builtin_mul_overflow(known, sizes[i], &known))
+      return im.fail(n, "unflatten sizes are negative or overflow");
   if (infer >= 0 && known > 0)
     sizes[size_t(infer)] = s[size_t(dim)] / known;
   Shape out(s.begin(), s.begin() + dim);
@@ -706,8 +714,12 @@ LogicalResult upsample(Importer &im, const Node &n) {
     for (const nlohmann::json &f : (*s)["as_floats"])
       scales.push_back(f.get<double>());
   if (size.empty() && scales.size() == 2)
-    for (int i = 0; i < 2; ++i)
-      size.push_back(int64_t(std::floor(double(in[size_t(2 + i)]) * scales[size_t(i)])));
+    for (int i = 0; i < 2; ++i) {
+      double out = std::floor(double(in[size_t(2 + i)]) * scales[size_t(i)]);
+      if (!(out >= 1 && out <= double(plan::kMaxTensorElements)))
+        return im.fail(n, "upsampling scale gives an output size out of range");
+      size.push_back(int64_t(out));
+    }
   if (!im.ok() || size.size() != 2)
     return im.fail(n, "upsampling needs an output size or two scale factors");
   OpBuilder &b = im.builder();
@@ -733,7 +745,11 @@ LogicalResult constantPad(Importer &im, const Node &n) {
   for (size_t p = 0; p < pads.size() / 2 && x; ++p) {
     int64_t dim = rank - 1 - int64_t(p), lo = pads[2 * p], hi = pads[2 * p + 1];
     int64_t size = shapeOf(x)[size_t(dim)];
-    if (size + lo + hi <= 0)
+    int64_t padded = 0;
+    if (__builtin_add_overflow(size, lo, &padded) || __builtin_add_overflow(padded, hi, &padded) ||
+        padded > plan::kMaxTensorElements)
+      return im.fail(n, "pad makes dimension " + Twine(dim) + " too large");
+    if (padded <= 0)
       return im.fail(n, "pad leaves dimension " + Twine(dim) + " empty");
     x = slice(im, n, x, dim, std::max<int64_t>(0, -lo), size - std::max<int64_t>(0, -hi), 1);
     auto border = [&](int64_t count) {

@@ -81,6 +81,10 @@ LogicalResult Importer::bindInputs(const ImportOptions &options, func::FuncOp &f
           if (field(range, "max_val").is_number_integer())
             r.max = range["max_val"].get<int64_t>();
         }
+        if (r.size < 0 && (r.min > r.max || (r.hint >= 0 && (r.hint < r.min || r.hint > r.max))))
+          return emitError(fileLoc) << "input '" << u.name << "' dimension " << u.dims.size()
+                                    << " (" << r.symbol << ") has an inconsistent range ["
+                                    << r.min << ", " << r.max << "] or example " << r.hint;
         u.dims.push_back(r);
       }
       users.push_back(std::move(u));

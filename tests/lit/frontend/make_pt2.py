@@ -17,6 +17,7 @@ under one folder). VARIANT damages it in one way:
   malformed       a tensor argument whose name is a number
   huge-weight     the weight's config declares 10^12 x 3 elements (a 48 B record)
   bad-dim         the image program stacking along dimension 1000
+  bad-range       range_constraints of s0 with min 5 > max 2
   image           another program: x [1, 2, 3, 4] -> constant_pad_nd (left 1,
                   right 2, top 1, bottom 0; value 0.5) -> leaky_relu(0.1) ->
                   upsample_nearest2d (scale 2) -> stack of two (dim 1), no weights
@@ -82,6 +83,7 @@ def program(variant):
             "module_call_graph": [], "metadata": {}},
         "opset_version": {"aten": 10},
         "range_constraints": {} if variant == "static" else
+        {"s0": {"min_val": 5, "max_val": 2}} if variant == "bad-range" else
         {"s0": {"min_val": 1, "max_val": 8}},
         "schema_version": {"major": 9 if variant == "schema9" else 8, "minor": 0},
         "torch_version": "2.13.0" if variant == "newer" else "2.11.0",

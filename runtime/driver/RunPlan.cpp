@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <ostream>
@@ -161,6 +162,15 @@ std::string outputPath(const std::string &dir, size_t i) {
   return dir + "/output" + std::to_string(i) + ".npy";
 }
 
+/// A `/proc/self/status` field in KiB ("VmHWM:", "VmRSS:"), 0 where absent.
+long procStatusKiB(const char *field) {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(field, 0) == 0)
+      return std::atol(line.c_str() + std::strlen(field));
+  return 0;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
@@ -203,13 +213,8 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   const int debugLevel = debug ? std::atoi(debug) : 0;
   // Resident memory now (VmRSS) and at its peak (VmHWM), in MB.
   auto rss = [] {
-    std::ifstream in("/proc/self/status");
-    std::string line, out;
-    while (std::getline(in, line))
-      if (line.rfind("VmRSS:", 0) == 0 || line.rfind("VmHWM:", 0) == 0)
-        out += " " + line.substr(0, 5) + " " +
-               std::to_string(std::atol(line.c_str() + 6) / 1024) + " MB";
-    return out;
+    return " VmRSS " + std::to_string(procStatusKiB("VmRSS:") / 1024) + " MB VmHWM " +
+           std::to_string(procStatusKiB("VmHWM:") / 1024) + " MB";
   };
   if (debugLevel >= 2)
     err << "popt-run: map + verify " << ms(t0, t1) << " ms, prepare kernels " << ms(t1, t2)
@@ -357,6 +362,9 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     m["iterations"] = times.size();
     m["warmup"] = std::max(0, opt.warmup);
     m["arena_bytes"] = ex->arenaBytes();
+    // This process's peak resident set (VmHWM: its own, not inherited
+    // across exec as getrusage's ru_maxrss is).
+    m["peak_rss_bytes"] = procStatusKiB("VmHWM:") * 1024;
     // Per device: its ops' busy time in the median call and the share of
     // the call it was busy (the last run's split of the work).
     nlohmann::json devs = nlohmann::json::array();

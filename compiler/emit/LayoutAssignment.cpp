@@ -2,11 +2,13 @@
 //
 // A fixpoint over candidates: every 4-D f32 or bf16 value made by an op
 // that can write channels-last (a convolution, a max pool, a concatenation
-// along channels) starts in the set; a value leaves it when it is a result
-// of the function, when one of its readers cannot take it channels-last, or
-// when it is a pool or concatenation whose inputs are not all in the set
-// (those ops keep one layout). Removals only shrink the set, so it
-// terminates.
+// along channels, an elementwise op) starts in the set; a value leaves it
+// when it is a result of the function, when one of its readers cannot take
+// it channels-last, or when it is made by an op that keeps one layout
+// whose inputs are not all in the set (a binary elementwise op may also
+// read operands whose bytes are the same in either layout, a per-channel
+// [N, C, 1, 1] scale, but at least one of its operands must be in the
+// set). Removals only shrink the set, so it terminates.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/emit/LayoutAssignment.h"
@@ -30,10 +32,35 @@ bool isChannelConcat(Operation *op) {
   return c && c.getDim() == 1;
 }
 
+bool isUnaryElementwise(Operation *op) {
+  return isa<ReluOp, SigmoidOp, TanhOp, SiluOp, HardswishOp, HardsigmoidOp, SqrtOp, RsqrtOp, ExpOp,
+             LogOp, ErfOp, NegOp, AbsOp, GeluOp, ClampOp, LeakyReluOp>(op);
+}
+
+bool isBinaryElementwise(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp, MinimumOp>(op);
+}
+
 /// Ops whose result keeps their inputs' layout (a transfer moves the bytes as
-/// they are).
+/// they are; elementwise ops run over memory in any order).
 bool keepsLayout(Operation *op) {
-  return isa<MaxPool2dOp, TransferOp>(op) || isChannelConcat(op);
+  return isa<MaxPool2dOp, TransferOp>(op) || isChannelConcat(op) || isUnaryElementwise(op) ||
+         isBinaryElementwise(op);
+}
+
+/// An operand of a binary op that is the same bytes in either layout: its
+/// H and W (broadcast to 4-D) are 1, as a squeeze-excitation's per-channel
+/// scale [N, C, 1, 1], a bias [C, 1, 1] or a scalar.
+bool layoutNeutral(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || t.getRank() > 4)
+    return false;
+  auto shape = t.getShape();
+  auto dim = [&](int64_t d) { // of the operand broadcast to 4-D
+    int64_t k = d - (4 - t.getRank());
+    return k < 0 ? 1 : shape[k];
+  };
+  return dim(2) == 1 && dim(3) == 1;
 }
 
 bool canWriteChannelsLast(Value v) {
@@ -70,7 +97,11 @@ llvm::DenseSet<Value> channelsLastValues(func::FuncOp func) {
     for (Value v : llvm::to_vector(set)) {
       bool keep = !v.use_empty() && llvm::all_of(v.getUses(), readerTakes);
       Operation *def = v.getDefiningOp();
-      if (keep && keepsLayout(def))
+      if (keep && isBinaryElementwise(def))
+        keep = llvm::all_of(def->getOperands(),
+                            [&](Value in) { return set.contains(in) || layoutNeutral(in); }) &&
+               llvm::any_of(def->getOperands(), [&](Value in) { return set.contains(in); });
+      else if (keep && keepsLayout(def))
         keep = llvm::all_of(def->getOperands(), [&](Value in) { return set.contains(in); });
       if (!keep) {
         set.erase(v);

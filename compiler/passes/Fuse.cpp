@@ -54,8 +54,9 @@ Value makeConstant(OpBuilder &b, Location loc, RankedTensorType type,
 
 /// What follows a producer (a convolution or linear) that oneDNN post-ops
 /// can do: an add of another tensor of its type (the residual), then a
-/// relu / clamp (or gelu, where allowed), each the single user of the op
-/// before. `chain` runs from the producer to `last`.
+/// relu, clamp, silu, sigmoid, hardswish or hardsigmoid (or gelu, where
+/// allowed), each the single user of the op before. `chain` runs from the
+/// producer to `last`.
 struct Epilogue {
   SmallVector<Operation *> chain;
   Operation *last = nullptr;
@@ -99,6 +100,14 @@ void matchResidualAndActivation(Epilogue &e, bool allowGelu) {
   } else if (auto gelu = dyn_cast<GeluOp>(user); gelu && allowGelu) {
     e.act = gelu.getApproximate() == GeluApproximation::tanh ? Activation::gelu_tanh
                                                             : Activation::gelu_erf;
+  } else if (isa<SiluOp>(user)) {
+    e.act = Activation::silu;
+  } else if (isa<SigmoidOp>(user)) {
+    e.act = Activation::sigmoid;
+  } else if (isa<HardswishOp>(user)) {
+    e.act = Activation::hardswish;
+  } else if (isa<HardsigmoidOp>(user)) {
+    e.act = Activation::hardsigmoid;
   }
   if (e.act != Activation::none)
     e.append(user);

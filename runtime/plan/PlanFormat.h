@@ -26,7 +26,12 @@ namespace popt::plan {
 ///    cross-device waits, cores per logical CPU device. Versions 2-4 are
 ///    single-device plans and read unchanged.
 /// 6: attention; versions 2-5 are read unchanged.
-constexpr uint32_t kFormatVersion = 6;
+/// 7: fused activations silu, sigmoid, hardswish, hardsigmoid (codes 5-8);
+///    versions 2-6 are read unchanged.
+constexpr uint32_t kFormatVersion = 7;
+/// The fused ops' activation codes: 0 none, 1 relu, 2 clamp to [lo, hi],
+/// 3 exact gelu, 4 tanh gelu, 5 silu, 6 sigmoid, 7 hardswish, 8 hardsigmoid.
+constexpr int64_t kLastActivation = 8;
 constexpr uint32_t kOldestReadableVersion = 2;
 constexpr char kMagic[8] = {'P', 'O', 'P', 'T', 'P', 'L', 'A', 'N'};
 /// Alignment of the weight section and of every weight and arena offset.

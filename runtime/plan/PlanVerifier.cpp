@@ -192,7 +192,7 @@ private:
       return expectOut(want, in[0]->dtype());
     }
     case OpKind::FusedLinear:
-      if (I(0) < 0 || I(0) > 4)
+      if (I(0) < 0 || I(0) > kLastActivation)
         return "unknown activation";
       if (in.size() == 4 && !sameType(in[3], out))
         return "residual must have the result's type";
@@ -208,7 +208,7 @@ private:
       return expectOut(want, in[0]->dtype());
     }
     case OpKind::FusedMatmul:
-      if (I(0) < 0 || I(0) > 4)
+      if (I(0) < 0 || I(0) > kLastActivation)
         return "unknown activation";
       if (in.size() == 4 && !sameType(in[3], out))
         return "residual must have the result's type";
@@ -252,7 +252,7 @@ private:
     }
     case OpKind::Conv2d: return checkConv(false);
     case OpKind::FusedConv2d:
-      if (I(7) < 0 || I(7) > 4)
+      if (I(7) < 0 || I(7) > kLastActivation)
         return "unknown activation";
       if (in.size() == 4 && !sameType(in[3], out))
         return "residual must have the result's type";
@@ -369,8 +369,11 @@ private:
 /// Which ops take channels-last operands: convolutions (input, residual and
 /// output, each either way: the kernel reorders what oneDNN does not take),
 /// max pooling (input and output alike), adaptive average pooling (input
-/// either way, plain output), concatenation along channels (all alike).
-/// Every other op works on plain tensors only.
+/// either way, plain output), concatenation along channels (all alike),
+/// unary elementwise ops (operand and result alike) and binary ones (from
+/// version 7: with a channels-last result, each operand channels-last or
+/// plain with H and W of 1, the same bytes in either order). Every other op
+/// works on plain tensors only.
 static std::string checkLayouts(const Plan &plan, const Op &op) {
   auto layout = [&](uint32_t t) { return plan.tensors()->Get(t)->layout(); };
   uint32_t out = op.outputs()->Get(0);
@@ -398,6 +401,21 @@ static std::string checkLayouts(const Plan &plan, const Op &op) {
                ? ""
                : "channels-last tensors are concatenated along channels only";
   default:
+    if (op.kind() >= OpKind::Relu && op.kind() <= OpKind::LeakyRelu)
+      return layout(op.inputs()->Get(0)) == layout(out)
+                 ? ""
+                 : "a unary elementwise op keeps its operand's layout";
+    if (op.kind() >= OpKind::Add && op.kind() <= OpKind::Minimum &&
+        layout(out) == Layout::ChannelsLast) {
+      for (uint32_t t : *op.inputs()) {
+        const auto *shape = plan.tensors()->Get(t)->shape();
+        size_t r = shape->size();
+        bool neutral = r <= 4 && (r < 2 || shape->Get(r - 2) == 1) && (r < 1 || shape->Get(r - 1) == 1);
+        if (layout(t) != Layout::ChannelsLast && !neutral)
+          return "a plain operand of a channels-last elementwise op must have H and W of 1";
+      }
+      return "";
+    }
     for (uint32_t t : *op.inputs())
       if (layout(t) != Layout::Plain)
         return "this op reads plain tensors only";

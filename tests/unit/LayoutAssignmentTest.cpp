@@ -53,7 +53,11 @@ TEST_CASE("activations between convolutions and pools go channels-last", "[layou
 }
 
 TEST_CASE("a reader that needs plain keeps its producer plain", "[layout]") {
-  // conv -> relu: relu reads plain only.
+  // conv -> softmax: softmax reads plain only.
+  CHECK(chosen(conv("%c", "%x") + "  %r = popt.softmax %c {dim = 1 : i64} : (" + kT + ") -> " + kT +
+               "\n  return %r : " + kT)
+            .empty());
+  // conv -> relu -> returned: the relu's result is a result, so both plain.
   CHECK(chosen(conv("%c", "%x") + "  %r = popt.relu %c : (" + kT + ") -> " + kT +
                "\n  return %r : " + kT)
             .empty());
@@ -76,11 +80,33 @@ TEST_CASE("channel concatenations of channels-last tensors stay channels-last", 
                "  %r = popt.slice %g {dim = 1 : i64, end = 4 : i64, start = 0 : i64, "
                "step = 1 : i64} : (tensor<1x8x8x8xf32>) -> " + kT + "\n  return %r : " + kT) ==
         "fused_conv2d fused_conv2d concat ");
-  // One input comes from a relu (plain): the concatenation and both convs
-  // feeding it stay plain.
-  CHECK(chosen(conv("%c0", "%x") + "  %c = popt.relu %c0 : (" + kT + ") -> " + kT + "\n" +
+  // One input comes from a softmax (plain): the concatenation and both
+  // convs feeding it stay plain.
+  CHECK(chosen(conv("%c0", "%x") + "  %c = popt.softmax %c0 {dim = 1 : i64} : (" + kT + ") -> " +
+               kT + "\n" +
                conv("%d", "%x") + cat + pooled +
                "  %r = popt.slice %g {dim = 1 : i64, end = 4 : i64, start = 0 : i64, "
                "step = 1 : i64} : (tensor<1x8x8x8xf32>) -> " + kT + "\n  return %r : " + kT)
             .empty());
+}
+
+TEST_CASE("elementwise ops and per-channel scales keep a chain channels-last", "[layout]") {
+  const std::string scale = "tensor<1x4x1x1xf32>";
+  std::string se = "  %m = popt.adaptive_avg_pool2d %s {output_size = array<i64: 1, 1>} : (" +
+                   std::string(kT) + ") -> " + scale + "\n  %g = popt.sigmoid %m : (" + scale +
+                   ") -> " + scale + "\n  %y = popt.mul %s, %g : (" + kT + ", " + scale + ") -> " +
+                   kT + "\n";
+  // conv -> silu -> squeeze-excitation scale -> conv -> returned: the silu
+  // and the mul stay channels-last between the convolutions.
+  CHECK(chosen(conv("%c", "%x") + "  %s = popt.silu %c : (" + kT + ") -> " + kT + "\n" + se +
+               conv("%d", "%y") + "  return %d : " + kT) == "fused_conv2d silu mul ");
+  // An operand of full size read plain (the function's argument) keeps the
+  // add plain, and so the convolution feeding it.
+  CHECK(chosen(conv("%c", "%x") + "  %a = popt.add %c, %x : (" + kT + ", " + kT + ") -> " + kT +
+               "\n" + conv("%d", "%a") + "  return %d : " + kT)
+            .empty());
+  // Two channels-last operands: the add joins them.
+  CHECK(chosen(conv("%c", "%x") + conv("%e", "%x") + "  %a = popt.add %c, %e : (" + kT + ", " +
+               kT + ") -> " + kT + "\n" + conv("%d", "%a") + "  return %d : " + kT) ==
+        "fused_conv2d fused_conv2d add ");
 }

@@ -141,9 +141,12 @@ TEST_CASE("the verifier refuses layouts an op cannot take", "[layout][plan]") {
   Status mixed = verifyOne(OpKind::MaxPool2d, CL, P, pool);
   CHECK(mixed.code() == StatusCode::BadInput);
   CHECK(mixed.message().find("keeps its input's layout") != std::string::npos);
-  // relu reads plain tensors only.
+  // An elementwise op keeps its operand's layout; softmax reads plain only.
+  CHECK(verifyOne(OpKind::Relu, CL, CL).isOk());
   Status relu = verifyOne(OpKind::Relu, CL, P);
-  CHECK(relu.message().find("plain tensors only") != std::string::npos);
+  CHECK(relu.message().find("keeps its operand's layout") != std::string::npos);
+  Status softmax = verifyOne(OpKind::Softmax, CL, CL, {1});
+  CHECK(softmax.message().find("plain tensors only") != std::string::npos);
   CHECK(verifyOne(OpKind::AdaptiveAvgPool2d, CL, P, {1, 1}, {}, {1, 2, 1, 1}).isOk());
   CHECK(verifyOne(OpKind::AdaptiveAvgPool2d, CL, CL, {1, 1}, {}, {1, 2, 1, 1}).code() ==
         StatusCode::BadInput);
@@ -170,4 +173,58 @@ TEST_CASE("the verifier refuses layouts an op cannot take", "[layout][plan]") {
   c.output("y", out);
   CHECK(LoadedPlan::fromBytes(c.finish(), loaded).message().find("not in plain layout") !=
         std::string::npos);
+}
+
+TEST_CASE("channels-last elementwise ops and per-channel scales match plain ones",
+          "[layout][kernels]") {
+  // A squeeze-excitation block: conv -> silu -> (pool -> sigmoid) scale ->
+  // mul by the [N, C, 1, 1] scale -> add of the conv's result -> identity
+  // adaptive pool writing plain. Large enough for the threaded loops.
+  auto block = [](Layout l) {
+    PlanAssembler b;
+    const std::vector<int64_t> full{2, 16, 32, 32}, scale{2, 16, 1, 1};
+    uint32_t x = b.activation("x", DType::F32, {2, 4, 32, 32});
+    uint32_t w = b.weightF32("w", {16, 4, 3, 3}, 1), bias = b.weightF32("b", {16}, 2);
+    uint32_t c = b.activation("c", DType::F32, full, l);
+    uint32_t s = b.activation("s", DType::F32, full, l);
+    uint32_t m = b.activation("m", DType::F32, scale);
+    uint32_t g = b.activation("g", DType::F32, scale);
+    uint32_t e = b.activation("e", DType::F32, full, l);
+    uint32_t a = b.activation("a", DType::F32, full, l);
+    uint32_t y = b.activation("y", DType::F32, full);
+    b.op(OpKind::FusedConv2d, {x, w, bias}, c, {1, 1, 1, 1, 1, 1, 1, 0}, {0.0, 0.0});
+    b.op(OpKind::Silu, {c}, s);
+    b.op(OpKind::AdaptiveAvgPool2d, {s}, m, {1, 1});
+    b.op(OpKind::Sigmoid, {m}, g);
+    b.op(OpKind::Mul, {s, g}, e);
+    b.op(OpKind::Add, {e, c}, a);
+    b.op(OpKind::AdaptiveAvgPool2d, {a}, y, {32, 32});
+    b.input("x", x);
+    b.output("y", y);
+    return testing::runF32(b.finish(), random(2 * 4 * 32 * 32, 13));
+  };
+  std::vector<float> plain = block(P), last = block(CL);
+  REQUIRE(plain.size() == last.size());
+  for (size_t i = 0; i < plain.size(); ++i)
+    CHECK(last[i] == Approx(plain[i]).margin(1e-6));
+}
+
+TEST_CASE("the verifier checks elementwise layouts", "[layout][plan]") {
+  auto binary = [](Layout x, std::vector<int64_t> scaleShape, Layout out) {
+    PlanAssembler b;
+    uint32_t in = b.activation("x", DType::F32, {1, 2, 4, 4}, x);
+    uint32_t s = b.activation("s", DType::F32, scaleShape);
+    uint32_t y = b.activation("y", DType::F32, {1, 2, 4, 4}, out);
+    uint32_t z = b.activation("z", DType::F32, {1, 2, 1, 1});
+    b.op(OpKind::Mul, {in, s}, y);
+    b.op(OpKind::AdaptiveAvgPool2d, {y}, z, {1, 1});
+    b.output("z", z);
+    std::unique_ptr<LoadedPlan> loaded;
+    return LoadedPlan::fromBytes(b.finish(), loaded);
+  };
+  CHECK(binary(CL, {1, 2, 1, 1}, CL).isOk());
+  CHECK(binary(CL, {2, 1, 1}, CL).isOk());
+  CHECK(binary(CL, {1}, CL).isOk());
+  CHECK(binary(CL, {1, 2, 4, 1}, CL).message().find("H and W of 1") != std::string::npos);
+  CHECK(binary(CL, {1, 2, 1, 1}, P).message().find("plain tensors only") != std::string::npos);
 }

@@ -253,7 +253,8 @@ TEST_CASE("the verifier refuses malformed region ops", "[plan][regions]") {
   }
 }
 
-TEST_CASE("plans of format versions 2 to 4 still load; later ones are refused", "[plan]") {
+TEST_CASE("plans of format versions 2 to 4 still load; newer ones than this runtime's are refused",
+          "[plan]") {
   PlanAssembler b;
   uint32_t x = b.activation("x", DType::F32, {2});
   uint32_t y = b.activation("y", DType::F32, {2});
@@ -275,6 +276,6 @@ TEST_CASE("plans of format versions 2 to 4 still load; later ones are refused", 
   CHECK(LoadedPlan::fromBytes(withVersion(3), loaded).isOk());
   CHECK(LoadedPlan::fromBytes(withVersion(4), loaded).isOk());
   CHECK_THAT(refusal(withVersion(kFormatVersion + 1)),
-             Catch::Matchers::Contains("reads versions 2 to 6"));
+             Catch::Matchers::Contains("reads versions 2 to " + std::to_string(kFormatVersion)));
   CHECK_THAT(refusal(withVersion(1)), Catch::Matchers::Contains("not supported"));
 }

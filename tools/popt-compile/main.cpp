@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Compile.h"
 #include "runtime/kernels/cpu/DirectConv.h"
+#include "runtime/kernels/cpu/simd/CpuIsa.h"
 
 #include <CLI/CLI.hpp>
 
@@ -70,6 +71,10 @@ int main(int argc, char **argv) {
     return code == 0 ? popt::kExitOk : popt::kExitBadInput;
   }
   if (std::string bad = popt::cpu::convKernelChoiceError(); !bad.empty()) {
+    llvm::errs() << "popt-compile: error: " << bad << "\n";
+    return popt::kExitBadInput;
+  }
+  if (std::string bad = popt::cpu::simd::cpuIsaChoiceError(); !bad.empty()) {
     llvm::errs() << "popt-compile: error: " << bad << "\n";
     return popt::kExitBadInput;
   }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/driver/RunPlan.h"
 #include "runtime/kernels/cpu/DirectConv.h"
+#include "runtime/kernels/cpu/simd/CpuIsa.h"
 #include "runtime/plan/TruncationGuard.h"
 
 #include <CLI/CLI.hpp>
@@ -38,6 +39,10 @@ int main(int argc, char **argv) {
     return code == 0 ? 0 : 2;
   }
   if (std::string bad = popt::cpu::convKernelChoiceError(); !bad.empty()) {
+    std::cerr << "popt-run: error: " << bad << "\n";
+    return 2;
+  }
+  if (std::string bad = popt::cpu::simd::cpuIsaChoiceError(); !bad.empty()) {
     std::cerr << "popt-run: error: " << bad << "\n";
     return 2;
   }

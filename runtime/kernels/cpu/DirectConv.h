@@ -6,8 +6,8 @@
 // inference; docs/performance.md, session 5). The kernel keeps a tile of up
 // to 12 output positions x 32 output channels in 24 vector registers and
 // runs the window and input channels through it, one broadcast input
-// element and two weight vectors per step; the bias, a residual and
-// relu/clamp are applied before the tile is stored.
+// element and two weight vectors per step; the bias, a residual and the
+// activation are applied before the tile is stored.
 //
 // Weights are packed once, [ceil(O/16)][kh][kw][I][16] (oneDNN's Ohwi16o),
 // and popt-compile stores them so in the plan. The destination and any
@@ -33,7 +33,9 @@ struct DirectConvProblem {
   int64_t kH = 1, kW = 1, strideH = 1, strideW = 1, padT = 0, padL = 0, dilH = 1, dilW = 1;
   /// Source strides (image, row, column, channel): channels-last or NCHW.
   int64_t srcN = 0, srcH = 0, srcW = 0, srcC = 0;
-  /// 0 none, 1 relu, 2 clamp to [lo, hi] (the plan's activation codes).
+  /// The plan's activation codes (plan::kLastActivation) but the gelus:
+  /// 0 none, 1 relu, 2 clamp to [lo, hi], 5 silu, 6 sigmoid, 7 hardswish,
+  /// 8 hardsigmoid.
   int activation = 0;
   float lo = 0, hi = 0;
 };

@@ -19,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cpu/DirectConv.h"
+#include "runtime/kernels/cpu/simd/VecMath.h"
 
 #include <immintrin.h>
 #include <omp.h>
@@ -106,10 +107,15 @@ store(const Context &c, __m512 (&acc)[NB][UR], int64_t pos, int64_t blk0) {
       if (res)
         v = _mm512_add_ps(v, partial ? _mm512_maskz_loadu_ps(c.s.tail, res + at)
                                      : _mm512_loadu_ps(res + at));
-      if (p.activation == 1)
-        v = _mm512_max_ps(v, zero);
-      else if (p.activation == 2)
-        v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+      switch (p.activation) {
+      case 1: v = _mm512_max_ps(v, zero); break;
+      case 2: v = _mm512_min_ps(_mm512_max_ps(v, lo), hi); break;
+      case 5: v = simd::vsilu(v); break;
+      case 6: v = simd::vsigmoid(v); break;
+      case 7: v = simd::vhardswish(v); break;
+      case 8: v = simd::vhardsigmoid(v); break;
+      default: break;
+      }
       if (partial)
         _mm512_mask_storeu_ps(out + at, c.s.tail, v);
       else

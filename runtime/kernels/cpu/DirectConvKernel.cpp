@@ -46,7 +46,7 @@ bool makeDirectConvKernel(const KernelArgs &a, Status &status, std::unique_ptr<K
   if (kind != K::Conv2d && kind != K::FusedConv2d)
     return false;
   bool fused = kind == K::FusedConv2d;
-  if (a.attr(6) != 1 || (!fused && a.attr(7) != 0) || (fused && a.attr(7) > 2))
+  if (a.attr(6) != 1 || (!fused && a.attr(7) != 0) || (fused && (a.attr(7) == 3 || a.attr(7) == 4)))
     return false; // grouped, transposed, gelu: oneDNN
   for (const TensorView *t : a.in)
     if (t->dtype != plan::DType::F32)

@@ -114,7 +114,7 @@ public:
 /// define: a scale (when not 1), the sum with a residual (copied into the
 /// destination before each call: oneDNN's binary post-op on plain layouts
 /// falls back to a slow reference kernel), then the activation (plan
-/// encoding: 0 none, 1 relu, 2 clamp to [lo, hi], 3 exact gelu, 4 tanh gelu).
+/// encoding: plan::kLastActivation).
 dnnl::primitive_attr epilogue(double scale, bool residual, int64_t activation, double lo,
                               double hi) {
   using A = dnnl::algorithm;
@@ -130,6 +130,13 @@ dnnl::primitive_attr epilogue(double scale, bool residual, int64_t activation, d
     break;
   case 3: ops.append_eltwise(1.0f, A::eltwise_gelu_erf, 0.0f, 0.0f); break;
   case 4: ops.append_eltwise(1.0f, A::eltwise_gelu_tanh, 0.0f, 0.0f); break;
+  case 5: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break; // x sigmoid(1 x)
+  case 6: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
+  case 7: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
+  case 8: // clamp(x / 6 + 1/2, 0, 1)
+    ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f / 6, 0.5f);
+    ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 1.0f);
+    break;
   default: break;
   }
   dnnl::primitive_attr attr;

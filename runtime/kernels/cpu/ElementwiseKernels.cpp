@@ -1,16 +1,22 @@
 //===- ElementwiseKernels.cpp - unary, binary, compare, where, cast -------===//
 //
 // Reference-quality loops with PyTorch's formulas: binary ops broadcast via
-// BroadcastWalk; unary float ops compute in the tensor's float type.
+// BroadcastWalk; unary float ops compute in the tensor's float type. f32
+// activations whose cost is their math (exp, sigmoid, silu, tanh, the
+// gelus, hardswish, hardsigmoid) take the vector loops of simd/, split over
+// the threads when large.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cpu/Broadcast.h"
 #include "runtime/kernels/cpu/DTypeDispatch.h"
 #include "runtime/kernels/cpu/Kernel.h"
+#include "runtime/kernels/cpu/simd/UnaryLoops.h"
 
-#include <cstring>
+#include <omp.h>
 
 #include <cmath>
+#include <cstring>
+#include <optional>
 
 namespace popt::cpu {
 
@@ -88,6 +94,50 @@ void withUnary(K kind, const KernelArgs &a, Make make) {
   }
 }
 
+/// The vector loop of an f32 unary op, where there is one.
+std::optional<simd::UnaryFn> vectorUnary(K kind, const KernelArgs &a) {
+  using F = simd::UnaryFn;
+  switch (kind) {
+  case K::Exp: return F::Exp;
+  case K::Sigmoid: return F::Sigmoid;
+  case K::Silu: return F::Silu;
+  case K::Tanh: return F::Tanh;
+  case K::Gelu: return a.attr(0) == 1 ? F::GeluTanh : F::GeluErf;
+  case K::Hardswish: return F::Hardswish;
+  case K::Hardsigmoid: return F::Hardsigmoid;
+  default: return std::nullopt;
+  }
+}
+
+/// Elements from which a vector loop is split over the threads: a parallel
+/// region's start (about 5 us on 2 cores) is then under a fifth of the work.
+constexpr int64_t kParallelElements = 32768;
+
+/// f(begin, end) over [0, count) items of `itemElements` elements each:
+/// split over the threads (in multiples of `grain` items) when there are at
+/// least kParallelElements elements, else in one call.
+template <typename F>
+void parallelRange(int64_t count, int64_t itemElements, int64_t grain, F f) {
+  int threads = count * itemElements >= kParallelElements ? omp_get_max_threads() : 1;
+  if (threads <= 1 || count < 2) {
+    f(int64_t(0), count);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    int64_t t = omp_get_thread_num(), parts = omp_get_num_threads();
+    int64_t per = ((count + parts - 1) / parts + grain - 1) / grain * grain;
+    int64_t begin = std::min(count, t * per), end = std::min(count, begin + per);
+    if (begin < end)
+      f(begin, end);
+  }
+}
+
+void runUnaryLoop(simd::UnaryLoop loop, const float *x, float *y, int64_t n) {
+  // Whole cache lines per thread.
+  parallelRange(n, 1, 16, [&](int64_t b, int64_t e) { loop(x + b, y + b, e - b); });
+}
+
 template <typename T> T binaryOp(K kind, T a, T b) {
   switch (kind) {
   case K::Add: return static_cast<T>(a + b);
@@ -126,53 +176,92 @@ template <typename T, typename M> void withBinary(K kind, M make) {
 }
 
 /// z = op(x, y) with broadcasting: one flat loop when neither operand is
-/// broadcast or one is a single element, else row by row.
+/// broadcast or one is a single element, else row by row; split over the
+/// threads when large.
 template <typename T, typename Op>
 void binaryLoop(const BroadcastWalk &walk, const KernelArgs &a, Op op) {
   const T *x = a.in[0]->as<T>(), *y = a.in[1]->as<T>();
   T *z = a.out->as<T>();
   int64_t n = a.out->numel, nx = a.in[0]->numel, ny = a.in[1]->numel;
-  if (nx == n && ny == n) {
-    for (int64_t i = 0; i < n; ++i)
-      z[i] = op(x[i], y[i]);
+  if ((nx == n || nx == 1) && (ny == n || ny == 1)) {
+    parallelRange(n, 1, 16, [&](int64_t b, int64_t e) {
+      if (nx == n && ny == n) {
+        for (int64_t i = b; i < e; ++i)
+          z[i] = op(x[i], y[i]);
+      } else if (nx == n) {
+        const T s = y[0];
+        for (int64_t i = b; i < e; ++i)
+          z[i] = op(x[i], s);
+      } else if (ny == n) {
+        const T s = x[0];
+        for (int64_t i = b; i < e; ++i)
+          z[i] = op(s, y[i]);
+      } else {
+        for (int64_t i = b; i < e; ++i)
+          z[i] = op(x[0], y[0]);
+      }
+    });
     return;
   }
-  if (nx == n && ny == 1) {
-    T b = y[0];
-    for (int64_t i = 0; i < n; ++i)
-      z[i] = op(x[i], b);
-    return;
-  }
-  if (nx == 1 && ny == n) {
-    T b = x[0];
-    for (int64_t i = 0; i < n; ++i)
-      z[i] = op(b, y[i]);
-    return;
-  }
-  int64_t len = walk.rowLength();
-  walk.forEachRow([&](int64_t o, const int64_t *offs, const int64_t *inner) {
-    const T *xr = x + offs[0], *yr = y + offs[1];
-    T *zr = z + o;
-    if (inner[0] == 1 && inner[1] == 1) {
-      for (int64_t i = 0; i < len; ++i)
-        zr[i] = op(xr[i], yr[i]);
-    } else if (inner[0] == 1 && inner[1] == 0) {
-      T b = yr[0];
-      for (int64_t i = 0; i < len; ++i)
-        zr[i] = op(xr[i], b);
-    } else {
-      for (int64_t i = 0; i < len; ++i)
-        zr[i] = op(xr[i * inner[0]], yr[i * inner[1]]);
-    }
+  const int64_t len = walk.rowLength();
+  parallelRange(walk.rows(), len, 1, [&](int64_t begin, int64_t end) {
+    walk.forRows(begin, end, [&](int64_t o, const int64_t *offs, const int64_t *inner) {
+      const T *xr = x + offs[0], *yr = y + offs[1];
+      T *zr = z + o;
+      if (inner[0] == 1 && inner[1] == 1) {
+        for (int64_t i = 0; i < len; ++i)
+          zr[i] = op(xr[i], yr[i]);
+      } else if (inner[0] == 1 && inner[1] == 0) {
+        const T s = yr[0];
+        for (int64_t i = 0; i < len; ++i)
+          zr[i] = op(xr[i], s);
+      } else if (inner[0] == 0 && inner[1] == 1) {
+        const T s = xr[0];
+        for (int64_t i = 0; i < len; ++i)
+          zr[i] = op(s, yr[i]);
+      } else {
+        for (int64_t i = 0; i < len; ++i)
+          zr[i] = op(xr[i * inner[0]], yr[i * inner[1]]);
+      }
+    });
   });
 }
 
-/// The broadcast walk of the op's output over all its operands.
-std::shared_ptr<BroadcastWalk> operandWalk(const KernelArgs &args) {
+/// A shape in memory order: channels-last [N, C, H, W] is [N, H, W, C].
+std::vector<int64_t> memoryOrder(const std::vector<int64_t> &d) {
+  return {d[0], d[2], d[3], d[1]};
+}
+
+/// The broadcast walk of the op's output over all its operands, in memory
+/// order. With a channels-last output, a channels-last operand walks as
+/// [N, H, W, C], and a plain one only when its H and W are 1 (its bytes are
+/// the same in either order); a channels-last operand needs a channels-last
+/// output. Anything else is a plan the layout assignment never makes: null,
+/// with `status` saying why.
+std::shared_ptr<BroadcastWalk> operandWalk(const KernelArgs &args, Status &status) {
+  const bool outLast = args.out->layout == plan::Layout::ChannelsLast;
   std::vector<std::vector<int64_t>> shapes;
-  for (const TensorView *t : args.in)
-    shapes.push_back(t->shape);
-  return std::make_shared<BroadcastWalk>(args.out->shape, shapes);
+  for (const TensorView *t : args.in) {
+    const bool last = t->layout == plan::Layout::ChannelsLast;
+    if (last && !outLast) {
+      status = Status::badInput("a channels-last operand of an op with a plain result");
+      return nullptr;
+    }
+    if (!outLast || last) {
+      shapes.push_back(outLast ? memoryOrder(t->shape) : t->shape);
+      continue;
+    }
+    std::vector<int64_t> padded(4 - std::min<size_t>(4, t->shape.size()), 1);
+    padded.insert(padded.end(), t->shape.begin(), t->shape.end());
+    if (padded.size() != 4 || padded[2] != 1 || padded[3] != 1) {
+      status = Status::badInput("a plain operand " + shapeString(t->shape) +
+                                " of an op with a channels-last result");
+      return nullptr;
+    }
+    shapes.push_back(memoryOrder(padded));
+  }
+  return std::make_shared<BroadcastWalk>(outLast ? memoryOrder(args.out->shape) : args.out->shape,
+                                         shapes);
 }
 
 template <typename T> bool compareOp(K kind, T a, T b) {
@@ -215,6 +304,21 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
                               plan::opInfo(kind)->name + "' yet");
     return true;
   };
+  // A unary op or a cast runs over memory as it is: both sides in one layout.
+  if ((isUnary(kind) || kind == K::Cast) && args.in[0]->layout != args.out->layout) {
+    status = Status::badInput("a unary op whose operand and result differ in layout");
+    return true;
+  }
+  if (isUnary(kind) && dtype == plan::DType::F32 && args.out->dtype == plan::DType::F32) {
+    if (auto fn = vectorUnary(kind, args)) {
+      simd::UnaryLoop loop = simd::unaryLoop(*fn);
+      out = std::make_unique<FunctionKernel>(args, [loop](const KernelArgs &a) {
+        runUnaryLoop(loop, a.in[0]->as<float>(), a.out->as<float>(), a.out->numel);
+        return Status::ok();
+      });
+      return true;
+    }
+  }
   if (isUnary(kind)) {
     bool ok = dispatchDType(dtype, [&](auto tag) {
       using T = decltype(tag);
@@ -222,9 +326,10 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
         out = std::make_unique<FunctionKernel>(args, [fn](const KernelArgs &a) {
           const T *x = a.in[0]->as<T>();
           T *y = a.out->as<T>();
-          int64_t n = a.out->numel;
-          for (int64_t i = 0; i < n; ++i)
-            y[i] = fn(x[i]);
+          parallelRange(a.out->numel, 1, 16, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i)
+              y[i] = fn(x[i]);
+          });
           return Status::ok();
         });
       });
@@ -232,7 +337,9 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
     return ok && out ? true : unsupported();
   }
   if (isBinary(kind)) {
-    auto walk = operandWalk(args);
+    auto walk = operandWalk(args, status);
+    if (!walk)
+      return true;
     bool ok = dispatchDType(dtype, [&](auto tag) {
       using T = decltype(tag);
       withBinary<T>(kind, [&](auto op) {
@@ -245,7 +352,9 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
     return ok && out ? true : unsupported();
   }
   if (isCompare(kind)) {
-    auto walk = operandWalk(args);
+    auto walk = operandWalk(args, status);
+    if (!walk)
+      return true;
     bool ok = dispatchDType(dtype, [&](auto tag) {
       using T = decltype(tag);
       out = std::make_unique<FunctionKernel>(args, [kind, walk](const KernelArgs &a) {
@@ -263,7 +372,9 @@ bool makeElementwiseKernel(const KernelArgs &args, Status &status,
     return ok ? true : unsupported();
   }
   if (kind == K::Where) {
-    auto walk = operandWalk(args);
+    auto walk = operandWalk(args, status);
+    if (!walk)
+      return true;
     // Copied as unsigned integers of the element's size: one loop per size.
     auto make = [&](auto tag) {
       using U = decltype(tag);

@@ -175,3 +175,31 @@ func.func @bf16(%x: tensor<1x3x8x8xbf16>, %v: tensor<2x4xbf16>) -> (tensor<1x4x8
   %4 = popt.relu %3 : (tensor<2x3xbf16>) -> tensor<2x3xbf16>
   return %2, %4 : tensor<1x4x8x8xbf16>, tensor<2x3xbf16>
 }
+
+// -----
+
+// The activations of mobile networks fuse too: silu and hardswish after a
+// conv, sigmoid after a linear, hardsigmoid after a conv; a silu whose conv
+// has a second reader stays an op of its own.
+// CHECK-LABEL: func @mobile_activations
+// CHECK: popt.fused_conv2d {{.*}}activation = #popt<activation silu>
+// CHECK: popt.fused_conv2d {{.*}}activation = #popt<activation hardswish>
+// CHECK: popt.fused_linear {{.*}}activation = #popt<activation sigmoid>
+// CHECK: popt.fused_conv2d {{.*}}activation = #popt<activation hardsigmoid>
+// CHECK: %[[C:.*]] = popt.conv2d
+// CHECK: popt.silu %[[C]]
+func.func @mobile_activations(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x1x1xf32>, %b: tensor<4xf32>,
+                              %lw: tensor<4x4xf32>, %v: tensor<2x4xf32>)
+    -> (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<2x4xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) {
+  %0 = popt.conv2d %x, %w, %b {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64, transposed = false, output_padding = array<i64: 0, 0>} : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+  %1 = popt.silu %0 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %2 = popt.conv2d %x, %w, %b {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64, transposed = false, output_padding = array<i64: 0, 0>} : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+  %3 = popt.hardswish %2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %4 = popt.linear %v, %lw, %b : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  %5 = popt.sigmoid %4 : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  %6 = popt.conv2d %x, %w, %b {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64, transposed = false, output_padding = array<i64: 0, 0>} : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+  %7 = popt.hardsigmoid %6 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %8 = popt.conv2d %x, %w, %b {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, groups = 1 : i64, transposed = false, output_padding = array<i64: 0, 0>} : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+  %9 = popt.silu %8 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %1, %3, %5, %7, %8, %9 : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<2x4xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
+}

@@ -54,7 +54,9 @@ def Popt_ResizeModeAttr : EnumAttr<Popt_Dialect, Popt_ResizeMode,
 def Popt_Activation : I32EnumAttr<"Activation", "activation fused into an op",
     [I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"relu", 1>,
      I32EnumAttrCase<"clamp", 2>, I32EnumAttrCase<"gelu_erf", 3>,
-     I32EnumAttrCase<"gelu_tanh", 4>]> {
+     I32EnumAttrCase<"gelu_tanh", 4>, I32EnumAttrCase<"silu", 5>,
+     I32EnumAttrCase<"sigmoid", 6>, I32EnumAttrCase<"hardswish", 7>,
+     I32EnumAttrCase<"hardsigmoid", 8>]> {
   let cppNamespace = "::popt";
   let genSpecializedAttr = 0;
 }

@@ -17,6 +17,7 @@
 // execution and every graph optimisation, as ONNX Runtime's users run it.
 'use strict';
 const fs = require('fs');
+const path = require('path');
 const readline = require('readline');
 const ort = require('onnxruntime-node');
 
@@ -48,7 +49,7 @@ async function handle(words) {
     const t0 = process.hrtime.bigint();
     const session = await ort.InferenceSession.create(model, options);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    sessions.set(id, { session, feeds: {} });
+    sessions.set(id, { session, feeds: {}, prefix });
     return `ok ${ms.toFixed(3)}`;
   }
   const s = sessions.get(id);
@@ -67,7 +68,16 @@ async function handle(words) {
     }
     return `ok ${times.join(' ')}`;
   }
-  if (cmd === 'profile') return `ok ${s.session.endProfiling()}`;
+  if (cmd === 'profile') {
+    // The binding writes PREFIX_<date>.json and returns nothing: the newest
+    // such file is this session's.
+    s.session.endProfiling();
+    const dir = path.dirname(s.prefix), base = path.basename(s.prefix);
+    const files = fs.readdirSync(dir).filter((f) => f.startsWith(base) && f.endsWith('.json'))
+      .map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    if (!files.length) throw new Error(`no profile ${s.prefix}*.json`);
+    return `ok ${files[0]}`;
+  }
   if (cmd === 'drop') {
     await s.session.release();
     sessions.delete(id);

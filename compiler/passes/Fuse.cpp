@@ -172,6 +172,7 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
     getOperation().walk([&](func::FuncOp f) {
       // Before the matmul epilogues: the chain's matmuls are its own.
       fuseAttentionChains(f);
+      spatialMeansToPools(f);
       foldBatchNorms(f);
       fuseConvEpilogues(f);
       fuseLinearEpilogues(f);
@@ -185,6 +186,35 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
       for (ConstantOp c : dead)
         c.erase();
     });
+  }
+
+  /// A mean over H and W of a 4-D float tensor (`x.mean([2, 3])`, a
+  /// global pool written by hand) becomes adaptive_avg_pool2d to 1x1 (and
+  /// a reshape without keepdim): the same numbers, and a pool reads the
+  /// convolution before it channels-last where a reduction cannot.
+  void spatialMeansToPools(func::FuncOp f) {
+    SmallVector<ReduceMeanOp> means;
+    f.walk([&](ReduceMeanOp m) { means.push_back(m); });
+    for (ReduceMeanOp mean : means) {
+      auto in = dyn_cast<RankedTensorType>(mean.getInput().getType());
+      SmallVector<int64_t> dims(mean.getDims());
+      llvm::sort(dims);
+      if (!in || in.getRank() != 4 || !isa<FloatType>(in.getElementType()) ||
+          dims != SmallVector<int64_t>{2, 3})
+        continue;
+      OpBuilder b(mean);
+      auto pooledType =
+          RankedTensorType::get({in.getDimSize(0), in.getDimSize(1), 1, 1}, in.getElementType());
+      Value pooled = b.create<AdaptiveAvgPool2dOp>(mean.getLoc(), pooledType, mean.getInput(),
+                                                   b.getDenseI64ArrayAttr({1, 1}));
+      if (pooledType != mean.getType()) {
+        auto type = cast<RankedTensorType>(mean.getType());
+        pooled = b.create<ReshapeOp>(mean.getLoc(), type, pooled,
+                                     b.getDenseI64ArrayAttr(type.getShape()));
+      }
+      mean.replaceAllUsesWith(pooled);
+      mean.erase();
+    }
   }
 
   void foldBatchNorms(func::FuncOp f) {

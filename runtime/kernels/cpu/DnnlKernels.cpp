@@ -328,7 +328,8 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
                               : memory::desc();
   bool hasResidual = fused && a.in.size() == 4;
   auto k = std::make_unique<DnnlKernel>();
-  k->threads = threadsForWork(2.0 * double(a.out->numel) * double(srcD.back()));
+  k->threads = threadsForWork(2.0 * double(a.out->numel) * double(srcD.back()),
+                              double(a.in[1]->bytes));
   ThreadLimit limit(k->threads);
   try {
     double scale = kind == K::FusedMatmul ? a.fattr(2) : 1.0;

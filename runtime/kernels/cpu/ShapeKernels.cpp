@@ -148,14 +148,21 @@ bool makeShapeKernel(const KernelArgs &args, Status &status,
     std::vector<int64_t> rows;
     for (const auto &shape : inShapes)
       rows.push_back(product(shape, dim, shape.size()) * es);
-    out = std::make_unique<FunctionKernel>(args, [outer, outRow, rows](const KernelArgs &a) {
+    // Output row by output row (each written once, in order), the rows
+    // split over the threads when there is much to copy: a channels-last
+    // concatenation is many short runs, one per pixel and input.
+    const bool parallel = outer > 1 && outer * outRow >= (int64_t(1) << 18);
+    out = std::make_unique<FunctionKernel>(args, [outer, outRow, rows,
+                                                  parallel](const KernelArgs &a) {
       char *dst = a.out->as<char>();
-      int64_t at = 0;
-      for (size_t i = 0; i < a.in.size(); ++i) {
-        const char *src = a.in[i]->as<char>();
-        for (int64_t o = 0; o < outer; ++o)
-          std::memcpy(dst + o * outRow + at, src + o * rows[i], rows[i]);
-        at += rows[i];
+      const size_t inputs = a.in.size();
+#pragma omp parallel for schedule(static) if (parallel)
+      for (int64_t o = 0; o < outer; ++o) {
+        char *d = dst + o * outRow;
+        for (size_t i = 0; i < inputs; ++i) {
+          std::memcpy(d, a.in[i]->as<char>() + o * rows[i], size_t(rows[i]));
+          d += rows[i];
+        }
       }
       return Status::ok();
     });

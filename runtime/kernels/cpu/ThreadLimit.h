@@ -18,9 +18,18 @@ namespace popt::cpu {
 /// thread (a linear layer with 2 cores broke even at 4.2 MFLOP).
 constexpr double kSmallWorkFlops = 4e6;
 
-/// The thread count a kernel of `flops` floating-point operations is made
-/// and run with: 1 below kSmallWorkFlops, else 0 (all).
-inline int threadsForWork(double flops) { return flops < kSmallWorkFlops ? 1 : 0; }
+/// From this many bytes of operands a kernel is bound by memory, not by
+/// arithmetic, and every core's share of the bandwidth counts: a
+/// classifier's matrix-vector product reads a 5 MB weight for 2.6 MFLOP
+/// (0.27 ms on one core of the CI machine, 0.13 ms on two).
+constexpr double kLargeReadBytes = 1 << 20;
+
+/// The thread count a kernel of `flops` floating-point operations reading
+/// `bytes` is made and run with: 1 below kSmallWorkFlops and
+/// kLargeReadBytes, else 0 (all).
+inline int threadsForWork(double flops, double bytes = 0) {
+  return flops < kSmallWorkFlops && bytes < kLargeReadBytes ? 1 : 0;
+}
 
 /// Limits OpenMP to `threads` (when > 0) until destroyed.
 class ThreadLimit {

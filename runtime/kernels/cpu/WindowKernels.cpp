@@ -9,6 +9,9 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/core/HalfTypes.h"
 #include "runtime/kernels/cpu/Kernel.h"
+#include "runtime/kernels/cpu/simd/PoolLoops.h"
+
+#include <omp.h>
 
 #include <cmath>
 #include <limits>
@@ -258,6 +261,35 @@ template <typename T> Status resize(const KernelArgs &a) {
   }
   return Status::ok();
 }
+/// f32 channels-last pooling on the vector loops of this CPU's ISA, the
+/// output rows split over the threads.
+FunctionKernel::Fn vectorChannelsLastPool(K kind, const KernelArgs &args) {
+  simd::PoolShape s;
+  const auto &in = args.in[0]->shape, &out = args.out->shape;
+  s.n = in[0], s.c = in[1], s.ih = in[2], s.iw = in[3], s.oh = out[2], s.ow = out[3];
+  auto loop = simd::poolLoops().adaptiveAvgPool;
+  if (kind == K::MaxPool2d) {
+    s.kh = args.attr(0), s.kw = args.attr(1), s.sh = args.attr(2), s.sw = args.attr(3);
+    s.ph = args.attr(4), s.pw = args.attr(5), s.dh = args.attr(6), s.dw = args.attr(7);
+    loop = simd::poolLoops().maxPool;
+  }
+  return [s, loop](const KernelArgs &a) {
+    const float *x = a.in[0]->as<float>();
+    float *y = a.out->as<float>();
+    const int64_t rows = s.n * s.oh;
+    // One thread for a small pooling: a parallel region costs more.
+    const bool parallel = a.in[0]->numel >= (int64_t(1) << 15) && rows > 1;
+#pragma omp parallel if (parallel)
+    {
+      const int64_t t = omp_get_thread_num(), parts = omp_get_num_threads();
+      const int64_t per = (rows + parts - 1) / parts;
+      const int64_t begin = std::min(rows, t * per), end = std::min(rows, begin + per);
+      if (begin < end)
+        loop(s, x, y, begin, end);
+    }
+    return Status::ok();
+  };
+}
 } // namespace
 
 bool makeWindowKernel(const KernelArgs &args, Status &status,
@@ -267,6 +299,11 @@ bool makeWindowKernel(const KernelArgs &args, Status &status,
       kind != K::AdaptiveAvgPool2d && kind != K::Resize)
     return false;
   bool channelsLast = args.in[0]->layout == plan::Layout::ChannelsLast;
+  if (channelsLast && args.in[0]->dtype == plan::DType::F32 &&
+      (kind == K::MaxPool2d || kind == K::AdaptiveAvgPool2d)) {
+    out = std::make_unique<FunctionKernel>(args, vectorChannelsLastPool(kind, args));
+    return true;
+  }
   auto make = [&](auto tag) {
     using T = decltype(tag);
     FunctionKernel::Fn fn =

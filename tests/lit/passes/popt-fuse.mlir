@@ -203,3 +203,21 @@ func.func @mobile_activations(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x1x1xf32>, 
   %9 = popt.silu %8 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
   return %1, %3, %5, %7, %8, %9 : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<2x4xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// A mean over H and W is a global average pool (a reshape drops the 1x1
+// without keepdim); a mean over channels stays a reduction.
+// CHECK-LABEL: func @spatial_mean
+// CHECK: %[[P:.*]] = popt.adaptive_avg_pool2d %arg0 {output_size = array<i64: 1, 1>} : (tensor<2x8x5x5xf32>) -> tensor<2x8x1x1xf32>
+// CHECK: %[[R:.*]] = popt.reshape %[[P]] {shape = array<i64: 2, 8>} : (tensor<2x8x1x1xf32>) -> tensor<2x8xf32>
+// CHECK: %[[K:.*]] = popt.adaptive_avg_pool2d %arg0
+// CHECK-NOT: popt.reshape
+// CHECK: popt.reduce_mean %arg0 {dims = array<i64: 1>
+// CHECK: return %[[R]], %[[K]]
+func.func @spatial_mean(%x: tensor<2x8x5x5xf32>) -> (tensor<2x8xf32>, tensor<2x8x1x1xf32>, tensor<2x5x5xf32>) {
+  %0 = popt.reduce_mean %x {dims = array<i64: 2, 3>, keepdim = false} : (tensor<2x8x5x5xf32>) -> tensor<2x8xf32>
+  %1 = popt.reduce_mean %x {dims = array<i64: 3, 2>, keepdim = true} : (tensor<2x8x5x5xf32>) -> tensor<2x8x1x1xf32>
+  %2 = popt.reduce_mean %x {dims = array<i64: 1>, keepdim = false} : (tensor<2x8x5x5xf32>) -> tensor<2x5x5xf32>
+  return %0, %1, %2 : tensor<2x8xf32>, tensor<2x8x1x1xf32>, tensor<2x5x5xf32>
+}

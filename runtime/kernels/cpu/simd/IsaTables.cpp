@@ -1,0 +1,32 @@
+//===- IsaTables.cpp - each ISA's copy of the vector loops ---------------===//
+#include "runtime/kernels/cpu/simd/PoolLoops.h"
+#include "runtime/kernels/cpu/simd/UnaryLoops.h"
+
+namespace popt::cpu::simd {
+#define POPT_DECLARE_TABLES(ns)                                                                    \
+  namespace ns {                                                                                   \
+  extern const UnaryLoop kUnaryLoops[int(UnaryFn::Count)];                                         \
+  extern const PoolLoops kPoolLoops;                                                               \
+  }
+POPT_DECLARE_TABLES(baseline)
+POPT_DECLARE_TABLES(avx2)
+POPT_DECLARE_TABLES(avx512)
+#undef POPT_DECLARE_TABLES
+
+UnaryLoop unaryLoop(UnaryFn fn, Isa isa) {
+  switch (isa) {
+  case Isa::Avx512: return avx512::kUnaryLoops[int(fn)];
+  case Isa::Avx2: return avx2::kUnaryLoops[int(fn)];
+  default: return baseline::kUnaryLoops[int(fn)];
+  }
+}
+
+const PoolLoops &poolLoops(Isa isa) {
+  switch (isa) {
+  case Isa::Avx512: return avx512::kPoolLoops;
+  case Isa::Avx2: return avx2::kPoolLoops;
+  default: return baseline::kPoolLoops;
+  }
+}
+
+} // namespace popt::cpu::simd

@@ -16,8 +16,13 @@
 // LibTorch (module.to) and compiled from that: popt and LibTorch then run in
 // bf16 and ONNX Runtime is left out.
 //
+// With --busy-core C a child process spins on core C for the whole run (the
+// machine loaded by another program, as users' machines are), to see how
+// each engine's threads cope with a core they do not have to themselves.
+//
 // Usage: bench-runtime [MODELS_DIR] [--iterations N] [--warmup N] [--rounds R]
 //                      [--threads T] [--only NAME] [--bf16] [--no-ort] [--memory]
+//                      [--busy-core C]
 //
 //===----------------------------------------------------------------------===//
 #include "Bf16Archive.h"
@@ -29,6 +34,11 @@
 #include <omp.h>
 #include <ATen/Parallel.h>
 #include <torch/script.h>
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -54,6 +64,7 @@ struct Options {
   std::string dir = "build/models", only;
   int iterations = 20, threads = 2, warmup = 10, rounds = 3;
   bool bf16 = false, ort = true, memory = false;
+  int busyCore = -1;
 };
 
 Options parse(int argc, char **argv) {
@@ -77,6 +88,8 @@ Options parse(int argc, char **argv) {
       o.ort = false;
     else if (a == "--memory")
       o.memory = true;
+    else if (a == "--busy-core" && i + 1 < argc)
+      o.busyCore = number(0);
     else
       o.dir = a;
   }
@@ -185,8 +198,32 @@ double geomean(const std::vector<double> &v) {
 }
 } // namespace
 
+/// A child process spinning on `core` until killed.
+pid_t startBusyLoop(int core) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    sched_setaffinity(0, sizeof set, &set);
+    for (volatile uint64_t spin = 0;; ++spin) {
+    }
+  }
+  return pid;
+}
+
 int main(int argc, char **argv) {
   Options o = parse(argc, argv);
+  pid_t busy = o.busyCore >= 0 ? startBusyLoop(o.busyCore) : -1;
+  struct StopBusy {
+    pid_t pid;
+    ~StopBusy() {
+      if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+      }
+    }
+  } stopBusy{busy};
   at::set_num_threads(o.threads);
   omp_set_num_threads(o.threads);
   std::ifstream in(o.dir + "/models.json");
@@ -322,15 +359,21 @@ int main(int argc, char **argv) {
                                      o.threads, ortTimed));
     std::remove(b.planPath.c_str());
   }
-  std::printf("| geometric mean | | | | | %.2f | %s | | |\n", geomean(vsTorch),
-              vsOrt.empty() ? "-" : std::to_string(geomean(vsOrt)).substr(0, 4).c_str());
+  char ortMean[32] = "-";
+  if (!vsOrt.empty())
+    std::snprintf(ortMean, sizeof ortMean, "%.2f", geomean(vsOrt));
+  std::printf("| geometric mean | | | | | %.2f | %s | | |\n", geomean(vsTorch), ortMean);
   std::string orts = ort ? ", ONNX Runtime " + ort->version() : "";
+  std::string busyNote = o.busyCore >= 0 ? ", another process spinning on core " +
+                                               std::to_string(o.busyCore)
+                                         : "";
+  std::string busyFlag = o.busyCore >= 0 ? " --busy-core " + std::to_string(o.busyCore) : "";
   std::printf("\nbest of %d rounds' medians of %d calls (engines alternating round by round) "
-              "after %d warm-up calls, %d threads%s%s; command: bench-runtime %s --iterations %d "
-              "--warmup %d --rounds %d --threads %d%s%s\n",
+              "after %d warm-up calls, %d threads%s%s%s; command: bench-runtime %s --iterations %d "
+              "--warmup %d --rounds %d --threads %d%s%s%s\n",
               o.rounds, o.iterations, o.warmup, o.threads, o.bf16 ? ", bf16" : "", orts.c_str(),
-              o.dir.c_str(), o.iterations, o.warmup, o.rounds, o.threads,
-              o.bf16 ? " --bf16" : "", o.ort ? "" : " --no-ort");
+              busyNote.c_str(), o.dir.c_str(), o.iterations, o.warmup, o.rounds, o.threads,
+              o.bf16 ? " --bf16" : "", o.ort ? "" : " --no-ort", busyFlag.c_str());
   if (ort)
     ort->quit();
   if (!memoryRows.empty())

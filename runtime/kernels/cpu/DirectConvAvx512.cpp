@@ -83,6 +83,31 @@ startAtBias(const Context &c, __m512 (&acc)[NB][UR], int64_t blk0) {
   }
 }
 
+/// silu, sigmoid, hardswish or hardsigmoid (activation codes 5-8) over
+/// `positions` stored positions of `blocks` 16-channel blocks from `out`
+/// (`stride` floats apart); the last block masked by `tail` when `partial`.
+[[gnu::target("avx512f")]] [[gnu::noinline]] void activateTile(int activation, float *out,
+                                                                int64_t stride, int positions,
+                                                                int blocks, __mmask16 tail,
+                                                                bool partial) {
+  for (int j = 0; j < positions; ++j)
+    for (int b = 0; b < blocks; ++b) {
+      float *at = out + j * stride + b * 16;
+      const bool masked = partial && b == blocks - 1;
+      __m512 v = masked ? _mm512_maskz_loadu_ps(tail, at) : _mm512_loadu_ps(at);
+      switch (activation) {
+      case 5: v = simd::vsilu(v); break;
+      case 6: v = simd::vsigmoid(v); break;
+      case 7: v = simd::vhardswish(v); break;
+      default: v = simd::vhardsigmoid(v); break;
+      }
+      if (masked)
+        _mm512_mask_storeu_ps(at, tail, v);
+      else
+        _mm512_storeu_ps(at, v);
+    }
+}
+
 /// The epilogue: (+ residual), activation, store of UR positions from
 /// output position `pos` (counted over the whole output), blocks
 /// [blk0, blk0 + NB).
@@ -107,20 +132,21 @@ store(const Context &c, __m512 (&acc)[NB][UR], int64_t pos, int64_t blk0) {
       if (res)
         v = _mm512_add_ps(v, partial ? _mm512_maskz_loadu_ps(c.s.tail, res + at)
                                      : _mm512_loadu_ps(res + at));
-      switch (p.activation) {
-      case 1: v = _mm512_max_ps(v, zero); break;
-      case 2: v = _mm512_min_ps(_mm512_max_ps(v, lo), hi); break;
-      case 5: v = simd::vsilu(v); break;
-      case 6: v = simd::vsigmoid(v); break;
-      case 7: v = simd::vhardswish(v); break;
-      case 8: v = simd::vhardsigmoid(v); break;
-      default: break;
-      }
+      if (p.activation == 1)
+        v = _mm512_max_ps(v, zero);
+      else if (p.activation == 2)
+        v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
       if (partial)
         _mm512_mask_storeu_ps(out + at, c.s.tail, v);
       else
         _mm512_storeu_ps(out + at, v);
     }
+  // The activations with an exp run over the stored tile (still in L1) in
+  // a loop of their own: inside the unrolled one above their code made GCC
+  // spill the accumulators.
+  if (p.activation >= 5)
+    activateTile(p.activation, out, p.outC, UR, NB, c.s.tail,
+                 blk0 + NB == c.s.blocks && c.s.tail != 0xFFFF);
 }
 
 /// `count` full tiles from output position `pos` of a flattened pointwise

@@ -39,9 +39,11 @@ std::unique_ptr<OrtClient> OrtClient::start(const std::string &buildDir, std::st
     std::fprintf(stderr, "bench-runtime: installing %s into %s (first use; its install "
                          "script, which fetches GPU builds, is skipped)\n",
                  kPackage, prefix.c_str());
+    // Bounded waits: without a registry the install fails in minutes, not
+    // after npm's default retries.
     std::string cmd = "mkdir -p '" + prefix + "' && ONNXRUNTIME_NODE_INSTALL=skip npm install "
-                      "--prefix '" + prefix + "' --no-audit --no-fund --silent " + kPackage +
-                      " >&2";
+                      "--prefix '" + prefix + "' --no-audit --no-fund --silent "
+                      "--fetch-timeout=60000 --fetch-retries=1 " + kPackage + " >&2";
     if (std::system(cmd.c_str()) != 0 || !exists(modules + "/onnxruntime-node/package.json")) {
       why = "npm install " + std::string(kPackage) + " failed";
       return nullptr;
@@ -76,6 +78,10 @@ std::unique_ptr<OrtClient> OrtClient::start(const std::string &buildDir, std::st
   client->fromServer_ = fdopen(out[0], "r");
   if (rc != 0) {
     client->pid_ = -1;
+    close(client->toServer_);
+    std::fclose(client->fromServer_);
+    client->toServer_ = -1;
+    client->fromServer_ = nullptr;
     why = std::string("cannot start node: ") + std::strerror(rc);
     return nullptr;
   }

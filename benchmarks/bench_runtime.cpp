@@ -36,6 +36,7 @@
 #include <torch/script.h>
 
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -200,8 +201,13 @@ double geomean(const std::vector<double> &v) {
 
 /// A child process spinning on `core` until killed.
 pid_t startBusyLoop(int core) {
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid == 0) {
+    // Ends with the benchmark, however it ends.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(0);
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(core, &set);

@@ -71,7 +71,9 @@ def main():
     os.makedirs(args.out_dir, exist_ok=True)
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
-    manifest = {}
+    path = os.path.join(args.out_dir, "models.json")
+    # --only adds to (or refreshes) the entries already written.
+    manifest = json.load(open(path)) if args.only and os.path.exists(path) else {}
     for name, (build, variants) in BENCH.items():
         if args.only and name not in args.only:
             continue
@@ -94,7 +96,6 @@ def main():
             manifest[key] = {"model": name, "kind": "zoo", "variant": variant, "file": pt,
                              "onnx": onnx, "inputs": specs, "expect": "ok"}
             print(f"wrote {key}", flush=True)
-    path = os.path.join(args.out_dir, "models.json")
     replace(path, lambda p: json.dump(manifest, open(p, "w"), indent=1, sort_keys=True))
 
 

@@ -199,7 +199,9 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
       auto in = dyn_cast<RankedTensorType>(mean.getInput().getType());
       SmallVector<int64_t> dims(mean.getDims());
       llvm::sort(dims);
-      if (!in || in.getRank() != 4 || !isa<FloatType>(in.getElementType()) ||
+      // The pools' kernels take f32, bf16 and f16 (not f64).
+      Type et = in ? in.getElementType() : Type();
+      if (!in || in.getRank() != 4 || !(et.isF32() || et.isBF16() || et.isF16()) ||
           dims != SmallVector<int64_t>{2, 3})
         continue;
       OpBuilder b(mean);

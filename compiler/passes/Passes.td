@@ -20,18 +20,24 @@ def PoptFuse : Pass<"popt-fuse", "mlir::ModuleOp"> {
        constant weights and statistics, is folded into the convolution's
        weight and bias (computed in double precision).
     2. A direct `conv2d` followed by an `add` of a tensor of its result type
-       (the residual) and/or a `relu` or `clamp`, each the single user of the
-       previous, becomes one `fused_conv2d` placed at the last op of the
-       chain. What oneDNN runs as post-ops no longer costs a pass over memory.
-    3. A `linear` followed by a residual add and/or a `relu`, `clamp` or
-       `gelu` becomes one `fused_linear` (a zero bias when it had none).
+       (the residual) and/or a `relu`, `clamp`, `silu`, `sigmoid`,
+       `hardswish` or `hardsigmoid`, each the single user of the previous,
+       becomes one `fused_conv2d` placed at the last op of the chain. What
+       the kernel applies before its store no longer costs a pass over
+       memory.
+    3. A `linear` followed by a residual add and/or one of those
+       activations or a `gelu` becomes one `fused_linear` (a zero bias when
+       it had none).
     4. A `matmul` followed by an add of a `[N]` bias, a multiply or divide
        by a constant scalar, a residual add and/or an activation, in that
        order, becomes one `fused_matmul`.
     0. (First.) Hand-written attention, `matmul(softmax(mask?(scale?(
        matmul(q, kT)))), v)` with an additive mask or a masked_fill of a
        constant boolean, each link the single user of the previous, becomes
-       one `attention` (compiler/passes/FuseAttention.h).
+       one `attention` (compiler/passes/FuseAttention.h). Then a
+       `reduce_mean` over H and W of a 4-D f32/bf16/f16 tensor becomes an
+       `adaptive_avg_pool2d` to 1x1 (and a `reshape` without keepdim): a
+       pool reads its input channels-last.
   }];
   let dependentDialects = ["::popt::PoptDialect"];
 }

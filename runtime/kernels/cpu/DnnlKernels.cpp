@@ -132,8 +132,11 @@ dnnl::primitive_attr epilogue(double scale, bool residual, int64_t activation, d
   case 4: ops.append_eltwise(1.0f, A::eltwise_gelu_tanh, 0.0f, 0.0f); break;
   case 5: ops.append_eltwise(1.0f, A::eltwise_swish, 1.0f, 0.0f); break; // x sigmoid(1 x)
   case 6: ops.append_eltwise(1.0f, A::eltwise_logistic, 0.0f, 0.0f); break;
-  case 7: ops.append_eltwise(1.0f, A::eltwise_hardswish, 0.0f, 0.0f); break;
-  case 8: // clamp(x / 6 + 1/2, 0, 1)
+  // oneDNN 2.x ignores alpha and beta here; later versions compute
+  // x * clip(alpha x + beta, 0, 1), which these make PyTorch's formula.
+  case 7: ops.append_eltwise(1.0f, A::eltwise_hardswish, 1.0f / 6, 0.5f); break;
+  case 8: // clamp(x / 6 + 1/2, 0, 1); oneDNN's clip turns a NaN into 0
+          // (PyTorch and popt's own loops keep it)
     ops.append_eltwise(1.0f, A::eltwise_linear, 1.0f / 6, 0.5f);
     ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 1.0f);
     break;

@@ -22,7 +22,7 @@
 //
 // Usage: bench-runtime [MODELS_DIR] [--iterations N] [--warmup N] [--rounds R]
 //                      [--threads T] [--only NAME] [--bf16] [--no-ort] [--memory]
-//                      [--busy-core C]
+//                      [--busy-core C] [--fixed-threads]
 //
 //===----------------------------------------------------------------------===//
 #include "Bf16Archive.h"
@@ -64,7 +64,7 @@ double median(std::vector<double> v) {
 struct Options {
   std::string dir = "build/models", only;
   int iterations = 20, threads = 2, warmup = 10, rounds = 3;
-  bool bf16 = false, ort = true, memory = false;
+  bool bf16 = false, ort = true, memory = false, fixedThreads = false;
   int busyCore = -1;
 };
 
@@ -89,6 +89,8 @@ Options parse(int argc, char **argv) {
       o.ort = false;
     else if (a == "--memory")
       o.memory = true;
+    else if (a == "--fixed-threads")
+      o.fixedThreads = true;
     else if (a == "--busy-core" && i + 1 < argc)
       o.busyCore = number(0);
     else
@@ -284,9 +286,12 @@ int main(int argc, char **argv) {
       return 1;
     }
     auto loadStart = Clock::now();
+    // As popt-run runs it (--fixed-threads measures without adaptation).
+    popt::SessionOptions sessionOptions;
+    sessionOptions.adaptThreadsToLoad = !o.fixedThreads;
     popt::Status st = popt::plan::LoadedPlan::open(b.planPath, b.loaded);
     if (st)
-      st = popt::Session::create(*b.loaded, b.session);
+      st = popt::Session::create(*b.loaded, sessionOptions, b.session);
     if (!st) {
       std::cerr << "bench-runtime: " << key << ": " << st.message() << "\n";
       return 1;

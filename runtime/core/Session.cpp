@@ -1,6 +1,9 @@
 //===- Session.cpp - runs a verified plan on its devices ------------------===//
 #include "runtime/core/Session.h"
 
+#include <omp.h>
+
+#include <chrono>
 #include <cstring>
 #include <mutex>
 
@@ -104,6 +107,9 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
       return st;
     s->executors_.push_back(std::move(ex));
   }
+  if (options.adaptThreadsToLoad && s->executors_.size() == 1 &&
+      s->executors_[0]->device().threads() > 1)
+    s->adapter_ = std::make_unique<ThreadAdapter>(s->executors_[0]->device().threads());
   out = std::move(s);
   return Status::ok();
 }
@@ -162,7 +168,21 @@ Status Session::run() {
   std::fill(state_.opSeconds.begin(), state_.opSeconds.end(), 0.0);
   if (executors_.size() == 1) {
     Status s;
-    executors_[0]->device().run([&] { s = executors_[0]->run(); });
+    if (!adapter_) {
+      executors_[0]->device().run([&] { s = executors_[0]->run(); });
+      return s;
+    }
+    const int threads = adapter_->next();
+    const auto start = std::chrono::steady_clock::now();
+    executors_[0]->device().run([&] {
+      // The caller's own OpenMP thread count is put back after the call.
+      const int before = omp_get_max_threads();
+      omp_set_num_threads(threads);
+      s = executors_[0]->run();
+      omp_set_num_threads(before);
+    });
+    adapter_->record(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return s;
   }
   state_.events->beginCall();

@@ -15,6 +15,7 @@
 
 #include "runtime/core/DeviceExecutor.h"
 #include "runtime/core/Status.h"
+#include "runtime/core/ThreadAdapter.h"
 #include "runtime/core/TensorView.h"
 #include "runtime/devices/Device.h"
 #include "runtime/plan/PlanLoader.h"
@@ -41,6 +42,12 @@ struct SessionOptions {
   /// session can be described (popt-run --inspect, which must work for a
   /// plan whose arena this machine cannot hold) but never run.
   bool allocateArenas = true;
+  /// A single-device session on several threads runs each call on all of
+  /// them or on one, whichever its recent calls measured faster
+  /// (ThreadAdapter.h): robust when another process takes a core. Off by
+  /// default (measurements of kernels must not switch); popt-run turns it
+  /// on.
+  bool adaptThreadsToLoad = false;
 };
 
 class Session {
@@ -73,6 +80,9 @@ public:
   /// Runs every device's program; returns the first failure (the device
   /// that failed first, not the waits it broke on other devices).
   Status run();
+  /// With SessionOptions::adaptThreadsToLoad: whether calls run on one
+  /// thread now, measured faster than on all (another process on a core).
+  bool adaptedToOneThread() const { return adapter_ && adapter_->onOneThread(); }
   /// A loop that would run more iterations than this in one run fails the
   /// call (0, the default: no limit, as in LibTorch).
   void setMaxLoopIterations(int64_t n) { state_.maxLoopIterations = n; }
@@ -92,6 +102,8 @@ private:
   std::vector<uint64_t> arenaSizes_;
   std::vector<std::unique_ptr<DeviceExecutor>> executors_; ///< by program
   std::vector<IoBinding> inputs_, outputs_;
+  /// Set with SessionOptions::adaptThreadsToLoad on one multi-thread device.
+  std::unique_ptr<ThreadAdapter> adapter_;
 };
 
 } // namespace popt

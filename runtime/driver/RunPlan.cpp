@@ -205,6 +205,7 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   std::unique_ptr<Session> ex;
   SessionOptions sessionOptions;
   sessionOptions.allocateArenas = !opt.inspect; // --inspect describes, never runs
+  sessionOptions.adaptThreadsToLoad = !opt.fixedThreads;
   if (Status s = Session::create(*loaded, sessionOptions, ex); !s)
     return fail(s.withMessage(opt.planPath + ": " + s.message()));
   ex->setMaxLoopIterations(opt.maxLoopIterations);
@@ -365,6 +366,9 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     // This process's peak resident set (VmHWM: its own, not inherited
     // across exec as getrusage's ru_maxrss is).
     m["peak_rss_bytes"] = procStatusKiB("VmHWM:") * 1024;
+    // Whether the last calls ran on one thread because they measured
+    // faster so (another process on a core: ThreadAdapter.h).
+    m["on_one_thread"] = ex->adaptedToOneThread();
     // Per device: its ops' busy time in the median call and the share of
     // the call it was busy (the last run's split of the work).
     nlohmann::json devs = nlohmann::json::array();

@@ -20,6 +20,8 @@ struct RunOptions {
   /// Iterations any one run of a loop may take before the call fails (0:
   /// no limit, as in LibTorch).
   int64_t maxLoopIterations = 0;
+  /// Every call on all the device's threads (no ThreadAdapter).
+  bool fixedThreads = false;
 };
 
 /// Loads, verifies and runs a plan; returns the exit code (docs/cli.md).

@@ -29,6 +29,10 @@ int main(int argc, char **argv) {
   app.add_option("--metrics", opt.metricsPath, "write measured metrics (JSON)");
   app.add_option("--seed", opt.seed, "seed of the random inputs (default 0)");
   app.add_flag("--inspect", opt.inspect, "print the plan's summary and exit");
+  app.add_flag("--fixed-threads", opt.fixedThreads,
+               "run every call on all the device's threads (default: on all or on one, "
+               "whichever recent calls measured faster, for a machine where another "
+               "process takes a core)");
   app.add_option("--max-loop-iterations", opt.maxLoopIterations,
                  "fail a call whose data-dependent loop runs longer (default: no limit)")
       ->check(CLI::NonNegativeNumber);

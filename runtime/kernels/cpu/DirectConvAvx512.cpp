@@ -385,8 +385,11 @@ DirectConvSchedule scheduleDirectConv(const DirectConvProblem &problem, int thre
 void runDirectConv(const DirectConvSchedule &s, const DirectConvTensors &tensors) {
   const Context c{s, tensors};
   const int64_t items = s.items, groups = s.groups;
+  // Fewer threads than scheduled when the session runs a call on fewer
+  // (ThreadAdapter.h); the split below follows the team's real size.
+  const int threads = std::max(1, std::min(s.threads, omp_get_max_threads()));
   if (s.byRows) {
-#pragma omp parallel num_threads(s.threads)
+#pragma omp parallel num_threads(threads)
     {
       const int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
       const int64_t first = items * t / n, last = items * (t + 1) / n;
@@ -397,7 +400,7 @@ void runDirectConv(const DirectConvSchedule &s, const DirectConvTensors &tensors
     return;
   }
   // By channel groups (and rows where there are few: 7 on 2 threads).
-#pragma omp parallel for collapse(2) schedule(static) num_threads(s.threads) if (s.threads > 1)
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (threads > 1)
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t i = 0; i < items; ++i)
       item(c, g, i);

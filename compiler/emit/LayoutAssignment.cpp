@@ -14,6 +14,7 @@
 #include "compiler/emit/LayoutAssignment.h"
 
 #include "popt/PoptDialect.h"
+#include "runtime/core/ShapeMath.h"
 
 using namespace mlir;
 
@@ -53,14 +54,7 @@ bool keepsLayout(Operation *op) {
 /// scale [N, C, 1, 1], a bias [C, 1, 1] or a scalar.
 bool layoutNeutral(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
-  if (!t || t.getRank() > 4)
-    return false;
-  auto shape = t.getShape();
-  auto dim = [&](int64_t d) { // of the operand broadcast to 4-D
-    int64_t k = d - (4 - t.getRank());
-    return k < 0 ? 1 : shape[k];
-  };
-  return dim(2) == 1 && dim(3) == 1;
+  return t && sameBytesInEitherLayout(t.getShape().data(), t.getShape().size());
 }
 
 bool canWriteChannelsLast(Value v) {

@@ -1,7 +1,7 @@
 //===- ShapeMath.h - shape rules shared by compiler and runtime -*- C++ -*-===//
 //
-// NumPy broadcasting and PyTorch's window output size, written once for the
-// dialect's type inference and the runtime's plan verifier. Plain C++.
+// NumPy broadcasting, PyTorch's window output size and the channels-last
+// shape rules, written once for the compiler and the runtime. Plain C++.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_RUNTIME_CORE_SHAPEMATH_H
@@ -29,6 +29,18 @@ inline int64_t product(const Dims &dims, size_t from, size_t to) {
     n *= dims[i];
   return n;
 }
+
+/// Whether a shape (broadcast to 4-D with leading 1s) has H and W of 1: its
+/// bytes are the same in plain and channels-last order, so it joins a
+/// channels-last elementwise op as it is (a squeeze-excitation's scale
+/// [N, C, 1, 1], a bias [C, 1, 1], a scalar). The one rule of the layout
+/// assignment, the plan verifier and the elementwise kernels.
+inline bool sameBytesInEitherLayout(const int64_t *dims, size_t rank) {
+  return rank <= 4 && (rank < 2 || dims[rank - 2] == 1) && (rank < 1 || dims[rank - 1] == 1);
+}
+
+/// A 4-D [N, C, H, W] shape in channels-last memory order: [N, H, W, C].
+inline Dims channelsLastOrder(const Dims &d) { return {d[0], d[2], d[3], d[1]}; }
 
 /// Output size of a convolution or pooling window along one dimension,
 /// following PyTorch (with ceilMode, a last window that starts inside the

@@ -409,9 +409,8 @@ static std::string checkLayouts(const Plan &plan, const Op &op) {
         layout(out) == Layout::ChannelsLast) {
       for (uint32_t t : *op.inputs()) {
         const auto *shape = plan.tensors()->Get(t)->shape();
-        size_t r = shape->size();
-        bool neutral = r <= 4 && (r < 2 || shape->Get(r - 2) == 1) && (r < 1 || shape->Get(r - 1) == 1);
-        if (layout(t) != Layout::ChannelsLast && !neutral)
+        const Dims dims(shape->begin(), shape->end());
+        if (layout(t) != Layout::ChannelsLast && !sameBytesInEitherLayout(dims.data(), dims.size()))
           return "a plain operand of a channels-last elementwise op must have H and W of 1";
       }
       return "";

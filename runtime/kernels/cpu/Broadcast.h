@@ -71,7 +71,17 @@ public:
   /// to call from several threads at once.
   template <typename F> void forRows(int64_t begin, int64_t end, F f) const {
     const size_t r = shape.size(), n = strides.size();
-    std::vector<int64_t> idx(r, 0), offs(n, 0), inner(n);
+    // The walk's state on the stack (on the heap only for shapes of more
+    // than 24 merged dimensions and operands): nothing allocated per call.
+    int64_t local[24];
+    std::vector<int64_t> heap;
+    int64_t *idx = local;
+    if (r + 2 * n > 24) {
+      heap.resize(r + 2 * n);
+      idx = heap.data();
+    }
+    int64_t *offs = idx + r, *inner = offs + n;
+    std::fill(idx, idx + r + n, int64_t(0));
     for (size_t k = 0; k < n; ++k)
       inner[k] = strides[k][r - 1];
     // The multi-index of row `begin`.
@@ -82,7 +92,7 @@ public:
         offs[k] += idx[d] * strides[k][d];
     }
     for (int64_t row = begin; row < end; ++row) {
-      f(row * shape.back(), offs.data(), inner.data());
+      f(row * shape.back(), offs, inner);
       for (int64_t d = int64_t(r) - 2; d >= 0; --d) {
         ++idx[d];
         for (size_t k = 0; k < n; ++k)

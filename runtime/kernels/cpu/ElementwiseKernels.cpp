@@ -7,6 +7,7 @@
 // the threads when large.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/core/ShapeMath.h"
 #include "runtime/kernels/cpu/Broadcast.h"
 #include "runtime/kernels/cpu/DTypeDispatch.h"
 #include "runtime/kernels/cpu/Kernel.h"
@@ -227,11 +228,6 @@ void binaryLoop(const BroadcastWalk &walk, const KernelArgs &a, Op op) {
   });
 }
 
-/// A shape in memory order: channels-last [N, C, H, W] is [N, H, W, C].
-std::vector<int64_t> memoryOrder(const std::vector<int64_t> &d) {
-  return {d[0], d[2], d[3], d[1]};
-}
-
 /// The broadcast walk of the op's output over all its operands, in memory
 /// order. With a channels-last output, a channels-last operand walks as
 /// [N, H, W, C], and a plain one only when its H and W are 1 (its bytes are
@@ -248,20 +244,20 @@ std::shared_ptr<BroadcastWalk> operandWalk(const KernelArgs &args, Status &statu
       return nullptr;
     }
     if (!outLast || last) {
-      shapes.push_back(outLast ? memoryOrder(t->shape) : t->shape);
+      shapes.push_back(outLast ? channelsLastOrder(t->shape) : t->shape);
       continue;
     }
-    std::vector<int64_t> padded(4 - std::min<size_t>(4, t->shape.size()), 1);
-    padded.insert(padded.end(), t->shape.begin(), t->shape.end());
-    if (padded.size() != 4 || padded[2] != 1 || padded[3] != 1) {
+    if (!sameBytesInEitherLayout(t->shape.data(), t->shape.size())) {
       status = Status::badInput("a plain operand " + shapeString(t->shape) +
                                 " of an op with a channels-last result");
       return nullptr;
     }
-    shapes.push_back(memoryOrder(padded));
+    Dims padded(4 - t->shape.size(), 1);
+    padded.insert(padded.end(), t->shape.begin(), t->shape.end());
+    shapes.push_back(channelsLastOrder(padded));
   }
-  return std::make_shared<BroadcastWalk>(outLast ? memoryOrder(args.out->shape) : args.out->shape,
-                                         shapes);
+  return std::make_shared<BroadcastWalk>(
+      outLast ? channelsLastOrder(args.out->shape) : args.out->shape, shapes);
 }
 
 template <typename T> bool compareOp(K kind, T a, T b) {

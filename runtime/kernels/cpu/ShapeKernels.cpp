@@ -131,10 +131,7 @@ bool makeShapeKernel(const KernelArgs &args, Status &status,
     // In memory order: channels-last tensors joined along channels are
     // [N, H, W, C] joined along their last dimension.
     auto memoryShape = [](const TensorView *t) {
-      const auto &d = t->shape;
-      return t->layout == plan::Layout::ChannelsLast
-                 ? std::vector<int64_t>{d[0], d[2], d[3], d[1]}
-                 : d;
+      return t->layout == plan::Layout::ChannelsLast ? channelsLastOrder(t->shape) : t->shape;
     };
     size_t dim = args.out->layout == plan::Layout::ChannelsLast
                      ? 3

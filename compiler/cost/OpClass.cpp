@@ -72,6 +72,7 @@ OpClass classifyOp(Operation *op) {
                  .Cases("reduce_sum", "reduce_mean", "reduce_max", "reduction")
                  .Cases("reshape", "permute", "broadcast_to", "concat", "slice", "transfer",
                         "data_movement")
+                 .Case("all_gather", "data_movement")
                  .Cases("embedding", "where", "cast", "tril", "triu", "data_movement")
                  .Default("elementwise");
   if (name == "log_softmax")

@@ -168,6 +168,15 @@ std::optional<plan::OpKind> translateOp(Operation &op, std::vector<int64_t> &int
         return K::Concat;
       })
       .Case([&](TransferOp) { return K::Transfer; })
+      .Case([&](AllReduceOp) { return K::AllReduce; })
+      .Case([&](AllGatherOp o) {
+        ints = {int64_t(o.getDim())};
+        return K::AllGather;
+      })
+      .Case([&](ReduceScatterOp o) {
+        ints = {int64_t(o.getDim()), int64_t(o.getPiece())};
+        return K::ReduceScatter;
+      })
       .Case([&](SliceOp o) {
         ints = {int64_t(o.getDim()), int64_t(o.getStart()), int64_t(o.getEnd()), int64_t(o.getStep())};
         return K::Slice;

@@ -11,10 +11,10 @@
 //      regions), offsets from planMemory(). Devices and programs come from
 //      the ops' `popt.device` (format version 5): each top-level op goes to
 //      its device's program in schedule order, a region op's blocks run on
-//      its device, and a popt.transfer waits for the op that writes its
-//      source. A transfer's source stays live until the end of the call on
-//      its device, since the receiving device reads it whenever it gets
-//      there.
+//      its device, and a popt.transfer or a collective waits for the ops
+//      that write its sources of other devices. Such a source stays live
+//      until the end of the call on its device, since the reading device
+//      reads it whenever it gets there.
 //   4. With packing, ask the CPU runtime how each convolution stores its
 //      weight and store the reordered ones that way (WeightPacking.h).
 //   5. Serialise the FlatBuffers section, checksum both sections, write
@@ -256,14 +256,19 @@ LogicalResult Emitter::addOp(Operation &op, int64_t step) {
   e.device = currentDevice;
   for (Value v : op.getOperands())
     e.inputs.push_back(use(v, step));
-  if (*kind == K::Transfer) {
-    // The source is read whenever the receiving device gets here: it stays
-    // live on its own device until the end of the call.
-    uint32_t src = e.inputs[0];
-    tensors[src].lastStep = std::numeric_limits<int64_t>::max();
-    if (Operation *def = op.getOperand(0).getDefiningOp())
-      if (auto it = writerOp.find(def); it != writerOp.end())
-        e.waits.push_back(it->second);
+  if (plan::readsOtherDevices(*kind)) {
+    // A source of another device is read whenever this device gets here:
+    // it stays live on its own device until the end of the call, and this
+    // op waits for its writer.
+    for (auto [i, v] : llvm::enumerate(op.getOperands())) {
+      TensorEntry &src = tensors[e.inputs[i]];
+      if (src.kind != plan::TensorKind::Activation || src.device == currentDevice)
+        continue;
+      src.lastStep = std::numeric_limits<int64_t>::max();
+      if (Operation *def = v.getDefiningOp())
+        if (auto it = writerOp.find(def); it != writerOp.end())
+          e.waits.push_back(it->second);
+    }
   }
   e.outputs = {define(op.getResult(0), step)};
   e.location = locationString(op.getLoc());

@@ -50,6 +50,8 @@ std::optional<DeviceAttr> parseDeviceAttr(MLIRContext *ctx, const std::string &n
   return std::nullopt;
 }
 
+bool isCollective(Operation *op) { return isa<AllReduceOp, AllGatherOp, ReduceScatterOp>(op); }
+
 std::string deviceName(DeviceAttr d) {
   std::string s = stringifyDeviceKind(d.getKind()).str() + ":" + std::to_string(d.getIndex());
   return d.getRank() ? "rank" + std::to_string(d.getRank()) + "/" + s : s;
@@ -87,6 +89,10 @@ struct InsertCommPass : popt::impl::PoptInsertCommBase<InsertCommPass> {
       if (isa<ConstantOp>(op) || isa<TransferOp>(op))
         continue;
       DeviceAttr here = placedDevice(&op);
+      if (isCollective(&op)) { // reads each device's operand where it is
+        home[op.getResult(0)] = here;
+        continue;
+      }
       auto transferOf = [&](Value v) -> Value {
         if (v.getDefiningOp<ConstantOp>())
           return v;

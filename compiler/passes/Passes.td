@@ -59,6 +59,8 @@ def PoptInsertComm : Pass<"popt-insert-comm", "mlir::ModuleOp"> {
        of that device that reads it and shared by every later reader there.
        A transfer takes its first reader's `popt.priority`, if any.
     Constants are shared by every device of a process and never move.
+    Collectives (popt.all_reduce, popt.all_gather, popt.reduce_scatter)
+    read each device's operand where it was made: they get no transfers.
   }];
   let dependentDialects = ["::popt::PoptDialect"];
 }

@@ -29,6 +29,10 @@ std::optional<DeviceAttr> parseDeviceAttr(mlir::MLIRContext *ctx, const std::str
 /// The inverse: "cpu:1", "rank2/cuda:0".
 std::string deviceName(DeviceAttr d);
 
+/// popt.all_reduce, popt.all_gather, popt.reduce_scatter: ops that read an
+/// operand of every device of their group (no transfers inserted).
+bool isCollective(mlir::Operation *op);
+
 } // namespace popt
 
 #endif // POPT_COMPILER_PASSES_PLACEMENT_H

@@ -170,13 +170,21 @@ Status applyPlacement(func::FuncOp f, const Placement &placement, const Hardware
                                 std::to_string(d));
       shards.push_back(*attr);
     }
-    // Pairs in program order, each op in one pair at most; which marked
-    // pairs are exact is the IR's to say (TensorSplit.h).
+    // Attention blocks first (their projections are no linear pairs),
+    // then pairs in program order, each op in one pair at most; which
+    // marked blocks and pairs are exact is the IR's to say (TensorSplit.h).
     auto marked = [&](Operation *op) {
       auto node = op->getAttrOfType<IntegerAttr>(kNodeAttrName);
       return node && size_t(node.getInt()) < placement.tensorSplit.size() &&
              placement.tensorSplit[size_t(node.getInt())] > 0;
     };
+    int split = 0;
+    llvm::SmallVector<Operation *> attentions;
+    for (Operation &op : body.without_terminator())
+      if (isa<AttentionOp>(op) && marked(&op))
+        attentions.push_back(&op);
+    for (Operation *op : attentions)
+      split += splitAttentionHeads(op, shards) > 0;
     std::vector<std::pair<Operation *, Operation *>> pairs;
     llvm::DenseSet<Operation *> taken;
     for (Operation &op : body.without_terminator()) {
@@ -189,12 +197,12 @@ Status applyPlacement(func::FuncOp f, const Placement &placement, const Hardware
         taken.insert(reader);
       }
     }
-    int split = 0;
     for (auto &[first, second] : pairs)
       split += splitTensorPair(first, second, shards) > 0;
     if (!split)
       return Status::badInput("the " + placement.strategy +
-                              " placement marks no linear pair that can be split exactly");
+                              " placement marks no linear pair or attention block that can be "
+                              "split exactly");
   }
   return Status::ok();
 }

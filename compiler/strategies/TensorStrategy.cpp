@@ -1,12 +1,13 @@
-//===- TensorStrategy.cpp - linear pairs split over the devices -----------===//
+//===- TensorStrategy.cpp - linear pairs and heads split over the devices -===//
 //
 // Tensor parallelism in its exact, communication-light form (Megatron's
-// MLP split): every linear whose only reader is another linear is split
-// by output features and its reader by input features, one shard per
-// device, the partial products summed on the second linear's device
+// splits): every linear whose only reader is another linear is split
+// by output features and its reader by input features, and every
+// attention block by heads, one shard per device, the partial products
+// all-reduced on the device of the block's last linear
 // (compiler/passes/TensorSplit.h). Everything else runs on the fastest
-// device. Useful where the linear pairs dominate (transformer MLP blocks,
-// MLPs) and the devices are joined by fast links.
+// device. Useful where linear pairs and attention dominate (transformer
+// blocks, MLPs) and the devices are joined by fast links.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/strategies/Builtin.h"
@@ -52,10 +53,16 @@ public:
       out.tensorSplit[i] = out.tensorSplit[j] = int(nd);
       ++links;
     }
-    if (!links)
-      return "no linear whose only reader is another linear";
-    out.summary = "linear pairs split over " + std::to_string(nd) + " devices, the rest on " +
-                  hw.devices[size_t(best)].name;
+    int blocks = 0;
+    for (size_t i = 0; i < n; ++i)
+      if (graph.ops[i].name == "popt.attention") {
+        out.tensorSplit[i] = int(nd);
+        ++blocks;
+      }
+    if (!links && !blocks)
+      return "no linear whose only reader is another linear, and no attention";
+    out.summary = "linear pairs and attention heads split over " + std::to_string(nd) +
+                  " devices, the rest on " + hw.devices[size_t(best)].name;
     return "";
   }
 };

@@ -95,9 +95,11 @@ struct Placement {
   std::vector<int> pieceDevice; ///< empty: ops keep `device`
   /// Tensor parallelism: for each op, 0 (not split) or the number of
   /// shards. A linear split by output columns whose only reader is a
-  /// linear split by input rows (both marked) runs shard k on
-  /// `shardDevice[k]`; the partial products are summed on the second
-  /// linear's device (`device`), which then adds its bias and residual.
+  /// linear split by input rows (both marked), and a marked
+  /// "popt.attention" split by heads with its projections, run shard k on
+  /// `shardDevice[k]`; the partial products are all-reduced on the device
+  /// of the block's last linear (`device`), which then adds its bias and
+  /// residual. Marked ops the compiler cannot split exactly stay whole.
   std::vector<int> tensorSplit;
   std::vector<int> shardDevice;
 };

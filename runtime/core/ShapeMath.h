@@ -42,6 +42,14 @@ inline bool sameBytesInEitherLayout(const int64_t *dims, size_t rank) {
 /// A 4-D [N, C, H, W] shape in channels-last memory order: [N, H, W, C].
 inline Dims channelsLastOrder(const Dims &d) { return {d[0], d[2], d[3], d[1]}; }
 
+/// Start of piece `k` when `size` is cut into `parts` pieces as evenly as
+/// they go, the first `size % parts` one longer (piece k is
+/// [pieceStart(k), pieceStart(k + 1))). Tensor-parallel shards and
+/// reduce_scatter cut this way.
+inline int64_t pieceStart(int64_t size, int64_t parts, int64_t k) {
+  return k * (size / parts) + (k < size % parts ? k : size % parts);
+}
+
 /// Output size of a convolution or pooling window along one dimension,
 /// following PyTorch (with ceilMode, a last window that starts inside the
 /// input or the left padding counts). Below 1 when the window does not fit.

@@ -45,18 +45,26 @@ void inspect(const plan::LoadedPlan &loaded, const Session &ex,
   for (size_t i = 0; i < ex.numDevices(); ++i)
     out << "device " << ex.device(i).describe() << " (rank " << p.devices()->Get(i)->rank()
         << "): " << ex.deviceOps(i) << " ops, arena " << ex.deviceArenaBytes(i) << " B\n";
-  int transfers = 0, waits = 0;
-  uint64_t transferBytes = 0;
-  for (const plan::Op *op : *p.ops()) {
+  int transfers = 0, collectives = 0, waits = 0;
+  uint64_t transferBytes = 0, collectiveBytes = 0;
+  for (uint32_t o = 0; o < p.ops()->size(); ++o) {
+    const plan::Op *op = p.ops()->Get(o);
     waits += op->waits() ? op->waits()->size() : 0;
     if (op->kind() == plan::OpKind::Transfer) {
       ++transfers;
       transferBytes += p.tensors()->Get(op->outputs()->Get(0))->size();
+    } else if (plan::readsOtherDevices(op->kind())) {
+      ++collectives;
+      uint32_t own = p.tensors()->Get(op->outputs()->Get(0))->device();
+      for (uint32_t t : *op->inputs())
+        if (p.tensors()->Get(t)->device() != own)
+          collectiveBytes += p.tensors()->Get(t)->size();
     }
   }
   if (ex.numDevices() > 1)
     out << "cross-device: " << transfers << " transfers (" << transferBytes
-        << " B per call), " << waits << " waits\n";
+        << " B per call), " << collectives << " collectives (" << collectiveBytes
+        << " B read from other devices per call), " << waits << " waits\n";
   uint64_t activations = 0, weights = 0;
   for (const plan::Tensor *t : *p.tensors())
     (t->kind() == plan::TensorKind::Weight ? weights : activations) += t->size();

@@ -119,32 +119,44 @@ std::string checkPlacement(const Plan &plan) {
       if (tensors.Get(t)->device() != d)
         return opLabel(plan, o) + " writes a tensor of another device";
     bool transfer = op->kind() == OpKind::Transfer;
+    bool crossDevice = readsOtherDevices(op->kind());
     for (uint32_t t : *op->inputs()) {
       const Tensor *in = tensors.Get(t);
-      if (in->kind() == TensorKind::Weight)
+      if (in->kind() == TensorKind::Weight && !crossDevice)
         continue; // the weight section is shared by every device of a process
-      if (!transfer && in->device() != d)
+      if (!crossDevice && in->device() != d)
         return opLabel(plan, o) + " reads a tensor of device " +
                std::to_string(in->device()) + " without a transfer";
+    }
+    if (crossDevice) {
+      if (!topLevel[o])
+        return opLabel(plan, o) + " is inside a block (transfers and collectives run at top level)";
+      // Every tensor of another device: an activation whose writer this op
+      // waits for, made at top level.
+      for (uint32_t t : *op->inputs()) {
+        const Tensor *src = tensors.Get(t);
+        if (src->kind() != TensorKind::Activation)
+          return opLabel(plan, o) + " must read activations";
+        if (src->device() == d)
+          continue;
+        uint32_t w = writer[t];
+        bool waited = w == kNone; // a plan input: written before the call
+        if (op->waits())
+          waited = waited || std::find(op->waits()->begin(), op->waits()->end(), w) !=
+                                 op->waits()->end();
+        if (!waited)
+          return opLabel(plan, o) + " does not wait for the op that writes its source";
+        if (inBlock[t] || (w != kNone && !topLevel[w]))
+          return opLabel(plan, o) + " reads a value made inside a block of another device";
+      }
     }
     if (transfer) {
       const Tensor *src = tensors.Get(op->inputs()->Get(0));
       const Tensor *dst = tensors.Get(op->outputs()->Get(0));
-      if (src->kind() != TensorKind::Activation || src->device() == d)
+      if (src->device() == d)
         return opLabel(plan, o) + " must read an activation of another device";
       if (!sameTensorType(src, dst))
         return opLabel(plan, o) + " must write a tensor of its source's type";
-      if (!topLevel[o])
-        return opLabel(plan, o) + " is inside a block (transfers run at top level)";
-      uint32_t w = writer[op->inputs()->Get(0)];
-      bool waited = w == kNone; // a plan input: written before the call
-      if (op->waits())
-        waited = waited || std::find(op->waits()->begin(), op->waits()->end(), w) !=
-                               op->waits()->end();
-      if (!waited)
-        return opLabel(plan, o) + " does not wait for the op that writes its source";
-      if (inBlock[op->inputs()->Get(0)] || (w != kNone && !topLevel[w]))
-        return opLabel(plan, o) + " reads a value made inside a block of another device";
     }
     if (op->waits()) {
       if (!topLevel[o])

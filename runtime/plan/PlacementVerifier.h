@@ -3,12 +3,13 @@
 // Part of the plan verifier (PlanVerifier.cpp), run after the schedule
 // check: each device has at most one program; every op reads and writes
 // tensors of the device whose program runs it (a Transfer reads one tensor
-// of another device and writes one of its own, of the same type); ops in
+// of another device and writes one of its own, of the same type; a
+// collective reads activations of any device); ops in
 // blocks, and their blocks' arguments and yields, stay on their region
 // op's device, and block ops wait on nothing; in a plan of several devices
 // each tensor has one writer; every wait
-// names a top-level op of another program; a Transfer waits on the op that
-// writes its source; and the program orders plus the waits form no cycle,
+// names a top-level op of another program; a Transfer or collective waits
+// on the op that writes each source of another device; and the program orders plus the waits form no cycle,
 // so a run can never deadlock.
 //
 //===----------------------------------------------------------------------===//

@@ -244,6 +244,9 @@ const OpInfo *opInfo(OpKind kind) {
       {"fused_matmul", 3, 4, 1, 3},      // a b bias residual?; activation; clamp min max, scale
       {"transfer", 1, 1, 0, 0},          // a tensor of another device
       {"attention", 3, 4, 1, 1},         // q k v mask?; causal; scale
+      {"all_reduce", 1, -1, 0, 0},       // one tensor per device of the group
+      {"all_gather", 1, -1, 1, 0},       // the same; dim
+      {"reduce_scatter", 1, -1, 2, 0},   // the same; dim piece
   };
   static_assert(sizeof(table) / sizeof(table[0]) ==
                     static_cast<size_t>(OpKind::MAX) + 1,

@@ -28,7 +28,9 @@ namespace popt::plan {
 /// 6: attention; versions 2-5 are read unchanged.
 /// 7: fused activations silu, sigmoid, hardswish, hardsigmoid (codes 5-8);
 ///    versions 2-6 are read unchanged.
-constexpr uint32_t kFormatVersion = 7;
+/// 8: collectives AllReduce, AllGather, ReduceScatter; versions 2-7 are
+///    read unchanged.
+constexpr uint32_t kFormatVersion = 8;
 /// The fused ops' activation codes: 0 none, 1 relu, 2 clamp to [lo, hi],
 /// 3 exact gelu, 4 tanh gelu, 5 silu, 6 sigmoid, 7 hardswish, 8 hardsigmoid.
 constexpr int64_t kLastActivation = 8;
@@ -90,6 +92,13 @@ struct OpInfo {
 
 /// The entry for `kind`, or nullptr when `kind` is not a known op kind.
 const OpInfo *opInfo(OpKind kind);
+
+/// Whether `kind` reads tensors of other devices: a Transfer (one) or a
+/// collective (one per device of its group).
+inline bool readsOtherDevices(OpKind kind) {
+  return kind == OpKind::Transfer || kind == OpKind::AllReduce ||
+         kind == OpKind::AllGather || kind == OpKind::ReduceScatter;
+}
 
 } // namespace popt::plan
 

@@ -147,7 +147,24 @@ private:
       }
       return expectOut(want, in[0]->dtype());
     }
-    case OpKind::Concat: {
+    case OpKind::AllReduce:
+      for (const Tensor *t : in)
+        if (!sameType(t, out))
+          return "every operand and the result need one type";
+      return "";
+    case OpKind::ReduceScatter: {
+      for (const Tensor *t : in)
+        if (!sameType(t, in[0]))
+          return "every operand needs one type";
+      int64_t dim = I(0), piece = I(1), parts = int64_t(in.size());
+      if (dim < 0 || dim >= int64_t(x.size()) || piece < 0 || piece >= parts ||
+          x[dim] < parts)
+        return "dim or piece out of range";
+      Dims want = x;
+      want[dim] = pieceStart(x[dim], parts, piece + 1) - pieceStart(x[dim], parts, piece);
+      return expectOut(want, in[0]->dtype());
+    }
+    case OpKind::Concat: case OpKind::AllGather: {
       int64_t dim = I(0);
       if (dim < 0 || dim >= int64_t(x.size()))
         return "dim out of range";
@@ -583,6 +600,7 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
     }
     if (op->kind() == OpKind::Transfer)
       continue; // checkPlacement: source and result of one type, devices
+                // (and the devices of a collective's operands)
 
     if (std::string err = OpChecker(plan, *op).check(); !err.empty())
       return bad(name + ": " + err);

@@ -128,9 +128,6 @@ int64_t ResizeOp::getFlops() {
 // Elementwise ops: operations per output element
 //===----------------------------------------------------------------------===//
 
-// A transfer computes nothing: the simulator prices it on its link.
-int64_t TransferOp::getFlops() { return 0; }
-
 #define POPT_PER_ELEMENT(Op, N)                                                \
   int64_t Op::getFlops() { return (N) * numel(getResult()); }
 POPT_PER_ELEMENT(ReluOp, 1)

@@ -48,6 +48,11 @@ inline mlir::LogicalResult push(llvm::SmallVectorImpl<mlir::Type> &out,
   return mlir::success();
 }
 
+/// The result of concatenating `inputs` along `dim` (popt.concat and
+/// popt.all_gather), or failure saying why there is none.
+mlir::LogicalResult inferConcat(std::optional<mlir::Location> loc, mlir::ValueRange inputs,
+                                int64_t dim, llvm::SmallVectorImpl<mlir::Type> &out);
+
 } // namespace popt::detail
 
 #endif // POPT_LIB_OPHELPERS_H

@@ -67,14 +67,11 @@ LogicalResult BroadcastToOp::inferReturnTypes(MLIRContext *,
   return push(out, shape, in.getElementType());
 }
 
-LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &out) {
-  auto inputs = adaptor.getInputs();
+LogicalResult popt::detail::inferConcat(std::optional<Location> loc, ValueRange inputs,
+                                        int64_t dim, SmallVectorImpl<Type> &out) {
   if (inputs.empty())
     return fail(loc, "concat needs at least one input");
   auto first = ranked(inputs.front());
-  int64_t dim = static_cast<int64_t>(adaptor.getDim());
   if (!first || dim < 0 || dim >= first.getRank())
     return fail(loc, "concat dim out of range");
   SmallVector<int64_t> shape(first.getShape());
@@ -90,6 +87,13 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     shape[dim] += t.getDimSize(dim);
   }
   return push(out, shape, first.getElementType());
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &out) {
+  return detail::inferConcat(loc, adaptor.getInputs(), static_cast<int64_t>(adaptor.getDim()),
+                             out);
 }
 
 LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,

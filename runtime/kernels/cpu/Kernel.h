@@ -105,6 +105,10 @@ bool makeDnnlKernel(const KernelArgs &args, Status &status,
 /// Fused scaled dot-product attention (AttentionKernel.cpp).
 bool makeAttentionKernel(const KernelArgs &args, Status &status,
                          std::unique_ptr<Kernel> &out);
+/// All-reduce and reduce-scatter among the CPU devices of one process
+/// (CollectiveKernels.cpp; all-gather is a concatenation, ShapeKernels.cpp).
+bool makeCollectiveKernel(const KernelArgs &args, Status &status,
+                          std::unique_ptr<Kernel> &out);
 /// popt's own f32 convolution (DirectConv.h); false for the convolutions it
 /// leaves to oneDNN.
 bool makeDirectConvKernel(const KernelArgs &args, Status &status,

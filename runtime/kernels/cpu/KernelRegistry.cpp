@@ -11,7 +11,8 @@ Status makeCpuKernel(const KernelArgs &args, std::unique_ptr<Kernel> &out) {
       makeShapeKernel(args, status, out) ||
       makeReductionKernel(args, status, out) ||
       makeWindowKernel(args, status, out) ||
-      makeAttentionKernel(args, status, out))
+      makeAttentionKernel(args, status, out) ||
+      makeCollectiveKernel(args, status, out))
     return status;
   const plan::OpInfo *info = plan::opInfo(args.op->kind());
   return Status::badInput(std::string("no CPU kernel for op '") +

@@ -127,7 +127,8 @@ bool makeShapeKernel(const KernelArgs &args, Status &status,
     });
     return true;
   }
-  case K::Concat: {
+  case K::Concat:
+  case K::AllGather: { // the group's operands, in this process, concatenated
     // In memory order: channels-last tensors joined along channels are
     // [N, H, W, C] joined along their last dimension.
     auto memoryShape = [](const TensorView *t) {

@@ -214,3 +214,39 @@ func.func @attention_mask(%q: tensor<1x2x8x16xf32>, %m: tensor<8x7xi1>) {
   %0 = popt.attention %q, %q, %q, %m {causal = false, scale = 1.0 : f64} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<8x7xi1>) -> tensor<1x2x8x16xf32>
   return
 }
+
+// -----
+
+func.func @all_reduce_types(%a: tensor<2x8xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+2 {{all_reduce operands differ in type: every device adds the same shape}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = popt.all_reduce %a, %b : (tensor<2x8xf32>, tensor<2x4xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @all_gather_dims(%a: tensor<2x8xf32>, %b: tensor<3x4xf32>) {
+  // expected-error @+2 {{concat inputs differ in dimension 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = popt.all_gather %a, %b {dim = 1 : i64} : (tensor<2x8xf32>, tensor<3x4xf32>) -> tensor<2x12xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_scatter_piece(%a: tensor<2x8xf32>) {
+  // expected-error @+2 {{reduce_scatter piece 2 of 2 operands}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = popt.reduce_scatter %a, %a {dim = 1 : i64, piece = 2 : i64} : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_scatter_small(%a: tensor<2x1xf32>) {
+  // expected-error @+2 {{reduce_scatter cuts dimension 1 of size 1 into 2 pieces}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = popt.reduce_scatter %a, %a {dim = 1 : i64, piece = 0 : i64} : (tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<2x1xf32>
+  return
+}

@@ -129,3 +129,19 @@ func.func @control_flow(%c: tensor<i1>, %a: tensor<4xf32>, %n: tensor<i64>) -> t
 func.func @devices() attributes {popt.device = #popt.device<cuda, 1, rank = 2>, popt.other = #popt.device<cpu, 0>} {
   return
 }
+
+// CHECK-LABEL: func @comm
+func.func @comm(%a: tensor<2x5xf32>, %b: tensor<2x5xf32>, %c: tensor<2x5xf32>) -> (tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x15xf32>, tensor<2x2xf32>, tensor<2x1xf32>) {
+  // CHECK: popt.transfer %{{.*}} {popt.device = #popt.device<cpu, 1>}
+  %t = popt.transfer %a {popt.device = #popt.device<cpu, 1>} : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  // CHECK: popt.all_reduce %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>) -> tensor<2x5xf32>
+  %s = popt.all_reduce %a, %b, %c : (tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>) -> tensor<2x5xf32>
+  // CHECK: popt.all_gather {{.*}}{dim = 1 : i64} {{.*}} -> tensor<2x15xf32>
+  %g = popt.all_gather %a, %b, %c {dim = 1 : i64} : (tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>) -> tensor<2x15xf32>
+  // 5 columns over 3 devices: pieces of 2, 2 and 1.
+  // CHECK: popt.reduce_scatter {{.*}}{dim = 1 : i64, piece = 0 : i64} {{.*}} -> tensor<2x2xf32>
+  %r0 = popt.reduce_scatter %a, %b, %c {dim = 1 : i64, piece = 0 : i64} : (tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>) -> tensor<2x2xf32>
+  // CHECK: popt.reduce_scatter {{.*}}{dim = 1 : i64, piece = 2 : i64} {{.*}} -> tensor<2x1xf32>
+  %r2 = popt.reduce_scatter %a, %b, %c {dim = 1 : i64, piece = 2 : i64} : (tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>) -> tensor<2x1xf32>
+  return %t, %s, %g, %r0, %r2 : tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x15xf32>, tensor<2x2xf32>, tensor<2x1xf32>
+}

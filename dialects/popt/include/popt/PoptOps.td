@@ -622,25 +622,7 @@ def Popt_SliceOp : Popt_TensorOp<"slice", [], ["getBytesRead"]> {
                        I64Attr:$end, I64Attr:$step);
 }
 
-//===----------------------------------------------------------------------===//
-// Communication between devices (inserted by popt-insert-comm)
-//===----------------------------------------------------------------------===//
-
-def Popt_TransferOp : Popt_SameTypeOp<"transfer"> {
-  let summary = "copy of a tensor to another device";
-  let description = [{
-    Moves its operand, made on another device, to the device the op itself
-    is placed on (its `popt.device` attribute). Every cross-device edge of a
-    placed module goes through one; the plan runs it on the receiving
-    device after the producer has finished. The cost model prices it on the
-    link between the two devices, not as compute.
-
-    ```mlir
-    %y = popt.transfer %x {popt.device = #popt.device<cpu, 1>} : (tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
-    ```
-  }];
-  let arguments = (ins AnyRankedTensor:$input);
-}
+include "popt/PoptCommOps.td"
 
 //===----------------------------------------------------------------------===//
 // Data-dependent control flow (kept with --dynamic-aware)

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Two logical CPU devices against one device owning both cores, measured.
 
-Usage: bench_multidevice.py BUILD_DIR [--rounds R] [--iterations N] [--only NAME]
+Usage: bench_multidevice.py BUILD_DIR [--rounds R] [--iterations N] [--only NAME,...]
 
 For each model (zoo models and held-out torchvision models written here
 with Debian's python3-torch), at the batch the placement targets name:
   one:   popt-compile --devices cpu:0 (the whole machine as one device)
   auto:  popt-compile --devices cpu:0,cpu:1 (auto; it may keep one device)
-  data, pipeline, op: the same two devices, each strategy forced
+  data, pipeline, op, tensor: the same two devices, each strategy forced
 each with --report (the simulator's prediction on this machine's measured
 profiles). popt-run times every plan, the plans alternating round by round
 so that the machine's drift hits all alike; the table shows the median of
@@ -29,7 +29,8 @@ def arg(name, default):
     return type(default)(ARGS[ARGS.index(name) + 1]) if name in ARGS else default
 
 
-ROUNDS, ITERATIONS, ONLY = arg("--rounds", 3), arg("--iterations", 40), arg("--only", "")
+ROUNDS, ITERATIONS = arg("--rounds", 3), arg("--iterations", 40)
+ONLY = set(arg("--only", "").split(",")) - {""}
 OUT = os.path.join(BUILD, "bench-multidevice")
 os.makedirs(OUT, exist_ok=True)
 BIN = os.path.join(BUILD, "bin")
@@ -37,6 +38,7 @@ BIN = os.path.join(BUILD, "bin")
 # name: (file or builder, input shape, what the placement issue targets)
 MODELS = {
     "gpt": ("gpt.script.pt", "2x32:i64", "small-op transformer, batch 2: >= 1.5x"),
+    "gpt_b1": ("gpt.script.pt", "1x32:i64", "small-op transformer, batch 1 (no batch to split)"),
     "transformer_encoder": ("transformer_encoder.script.pt", "4x16x64", "small-op transformer, batch 4"),
     "regnet_y_400mf": (lambda: torchvision.models.regnet_y_400mf(), "2x3x224x224",
                        "RegNet-like CNN, batch 2: >= 1.25x (held out)"),
@@ -52,7 +54,8 @@ MODELS = {
 CONFIGS = [("one", ["--devices", "cpu:0"]), ("auto", ["--devices", "cpu:0,cpu:1"]),
            ("data", ["--devices", "cpu:0,cpu:1", "--strategy", "data"]),
            ("pipeline", ["--devices", "cpu:0,cpu:1", "--strategy", "pipeline"]),
-           ("op", ["--devices", "cpu:0,cpu:1", "--strategy", "op"])]
+           ("op", ["--devices", "cpu:0,cpu:1", "--strategy", "op"]),
+           ("tensor", ["--devices", "cpu:0,cpu:1", "--strategy", "tensor"])]
 
 
 def model_file(name, what):
@@ -74,7 +77,7 @@ def main():
           "predicted ms | predicted / measured |")
     print("|---|---|---|---|---|---:|---:|---:|---:|")
     for name, (what, shape, target) in MODELS.items():
-        if ONLY and name != ONLY:
+        if ONLY and name not in ONLY:
             continue
         model = model_file(name, what)
         plans = {}

@@ -2,7 +2,8 @@
 //
 // A fixpoint over candidates: every 4-D f32 or bf16 value made by an op
 // that can write channels-last (a convolution, a max pool, a concatenation
-// along channels, an elementwise op) starts in the set; a value leaves it
+// or all-gather along channels, an elementwise op, an all-reduce) starts in
+// the set; a value leaves it
 // when it is a result of the function, when one of its readers cannot take
 // it channels-last, or when it is made by an op that keeps one layout
 // whose inputs are not all in the set (a binary elementwise op may also
@@ -29,6 +30,8 @@ bool isPlainConv(Operation *op) {
 }
 
 bool isChannelConcat(Operation *op) {
+  if (auto g = dyn_cast<AllGatherOp>(op))
+    return g.getDim() == 1;
   auto c = dyn_cast<ConcatOp>(op);
   return c && c.getDim() == 1;
 }
@@ -43,10 +46,12 @@ bool isBinaryElementwise(Operation *op) {
 }
 
 /// Ops whose result keeps their inputs' layout (a transfer moves the bytes as
-/// they are; elementwise ops run over memory in any order).
+/// they are; elementwise ops and an all-reduce run over memory in any
+/// order; concatenations and all-gathers along channels join channels-last
+/// pixels).
 bool keepsLayout(Operation *op) {
-  return isa<MaxPool2dOp, TransferOp>(op) || isChannelConcat(op) || isUnaryElementwise(op) ||
-         isBinaryElementwise(op);
+  return isa<MaxPool2dOp, TransferOp, AllReduceOp>(op) || isChannelConcat(op) ||
+         isUnaryElementwise(op) || isBinaryElementwise(op);
 }
 
 /// An operand of a binary op that is the same bytes in either layout: its

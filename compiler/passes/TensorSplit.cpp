@@ -1,4 +1,4 @@
-//===- TensorSplit.cpp - Megatron-style splits of linear pairs ------------===//
+//===- TensorSplit.cpp - Megatron-style splits of linear and conv chains --===//
 #include "compiler/passes/TensorSplit.h"
 
 #include "compiler/passes/Placement.h"
@@ -9,28 +9,143 @@ using namespace mlir;
 
 namespace popt {
 
-bool isSplittablePair(Operation *first, Operation *second) {
-  if (!first || !second || !first->hasOneUse() || *first->getUsers().begin() != second)
-    return false;
-  auto fl = dyn_cast<FusedLinearOp>(first);
-  if (!isa<LinearOp>(first) && !(fl && !fl.getResidual()))
-    return false;
-  auto sl = dyn_cast<FusedLinearOp>(second);
-  if (!isa<LinearOp>(second) && !(sl && sl.getActivation() == Activation::none))
-    return false;
-  if (second->getOperand(0) != first->getResult(0))
-    return false; // read as the input, not the residual
-  for (Value v : {first->getOperand(1), second->getOperand(1)})
-    if (!constantWithBytes(v) || cast<RankedTensorType>(v.getType()).getRank() != 2)
-      return false;
-  if (first->getNumOperands() > 2 && !constantWithBytes(first->getOperand(2)))
-    return false;
-  return true;
+namespace {
+
+bool isLinearKind(Operation *op) { return isa<LinearOp, FusedLinearOp>(op); }
+
+/// A convolution (plain or fused) that is not transposed, with `groups`.
+std::optional<int64_t> convGroups(Operation *op) {
+  if (auto c = dyn_cast<Conv2dOp>(op))
+    return c.getTransposed() ? std::nullopt : std::optional<int64_t>(c.getGroups());
+  if (auto c = dyn_cast<FusedConv2dOp>(op))
+    return static_cast<int64_t>(c.getGroups());
+  return std::nullopt;
 }
 
-int splitTensorPair(Operation *first, Operation *second, const std::vector<DeviceAttr> &devices) {
-  if (!isSplittablePair(first, second) || devices.size() < 2)
+Value residualOf(Operation *op) {
+  if (auto f = dyn_cast<FusedLinearOp>(op))
+    return f.getResidual();
+  if (auto f = dyn_cast<FusedConv2dOp>(op))
+    return f.getResidual();
+  return Value();
+}
+
+Value biasOf(Operation *op) {
+  if (isa<FusedLinearOp, FusedConv2dOp>(op))
+    return op->getOperand(2);
+  if (auto l = dyn_cast<LinearOp>(op))
+    return l.getBias();
+  if (auto c = dyn_cast<Conv2dOp>(op))
+    return c.getBias();
+  return Value();
+}
+
+/// Constant weight (and bias, if any) whose bytes a shard can copy.
+bool constantParameters(Operation *op) {
+  if (!constantWithBytes(op->getOperand(1)))
+    return false;
+  Value bias = biasOf(op);
+  return !bias || constantWithBytes(bias);
+}
+
+/// A depthwise convolution: one group per channel, as many outputs as
+/// inputs, no residual: it splits along channels like the tensors around
+/// it.
+bool isDepthwise(Operation *op) {
+  std::optional<int64_t> groups = convGroups(op);
+  if (!groups || residualOf(op))
+    return false;
+  auto w = cast<RankedTensorType>(op->getOperand(1).getType());
+  auto x = cast<RankedTensorType>(op->getOperand(0).getType());
+  return w.getRank() == 4 && w.getDimSize(1) == 1 && *groups == x.getDimSize(1) &&
+         w.getDimSize(0) == *groups;
+}
+
+/// The chain from `first`: first, the depthwise convolutions after it,
+/// the op that reads them as its input; each the only reader of the one
+/// before. Empty when it is no chain splitExactChain() handles.
+std::vector<Operation *> chainFrom(Operation *first) {
+  bool linear = isLinearKind(first);
+  std::optional<int64_t> groups = convGroups(first);
+  if ((!linear && groups != 1) || residualOf(first) || !constantParameters(first))
+    return {};
+  std::vector<Operation *> chain{first};
+  Operation *op = first;
+  while (true) {
+    if (!op->hasOneUse())
+      return {};
+    Operation *reader = *op->getUsers().begin();
+    if (!isLinearKind(reader) && !convGroups(reader))
+      return {};
+    if (reader->getOperand(0) != op->getResult(0) || !constantParameters(reader))
+      return {}; // read as the residual, or a computed weight
+    for (unsigned i = 1; i < reader->getNumOperands(); ++i)
+      if (reader->getOperand(i) == op->getResult(0))
+        return {};
+    chain.push_back(reader);
+    if (!linear && isDepthwise(reader)) {
+      op = reader;
+      continue;
+    }
+    bool ok = linear ? isLinearKind(reader) : convGroups(reader) == 1;
+    if (!ok || cast<RankedTensorType>(reader->getOperand(1).getType()).getRank() !=
+                   cast<RankedTensorType>(first->getOperand(1).getType()).getRank())
+      return {};
+    return chain;
+  }
+}
+
+/// The fused activation of `op` as an op of its own after `x`.
+Value activate(OpBuilder &b, Location loc, Operation *op, Value x,
+               const std::function<void(Operation *)> &place) {
+  Activation act = Activation::none;
+  double lo = 0, hi = 0;
+  if (auto f = dyn_cast<FusedLinearOp>(op)) {
+    act = f.getActivation();
+    lo = f.getClampMin().convertToDouble();
+    hi = f.getClampMax().convertToDouble();
+  } else if (auto f = dyn_cast<FusedConv2dOp>(op)) {
+    act = f.getActivation();
+    lo = f.getClampMin().convertToDouble();
+    hi = f.getClampMax().convertToDouble();
+  }
+  Operation *a = nullptr;
+  switch (act) {
+  case Activation::none: return x;
+  case Activation::relu: a = b.create<ReluOp>(loc, x); break;
+  case Activation::clamp:
+    a = b.create<ClampOp>(loc, x, b.getF64FloatAttr(lo), b.getF64FloatAttr(hi));
+    break;
+  case Activation::gelu_erf: a = b.create<GeluOp>(loc, x, GeluApproximation::none); break;
+  case Activation::gelu_tanh: a = b.create<GeluOp>(loc, x, GeluApproximation::tanh); break;
+  case Activation::silu: a = b.create<SiluOp>(loc, x); break;
+  case Activation::sigmoid: a = b.create<SigmoidOp>(loc, x); break;
+  case Activation::hardswish: a = b.create<HardswishOp>(loc, x); break;
+  case Activation::hardsigmoid: a = b.create<HardsigmoidOp>(loc, x); break;
+  }
+  place(a);
+  return a->getResult(0);
+}
+
+/// The [C] bias of a convolution as [1, C, 1, 1], added after the sum.
+Value convBias(OpBuilder &b, Value bias) {
+  auto c = bias.getDefiningOp<ConstantOp>();
+  int64_t n = cast<RankedTensorType>(c.getType()).getDimSize(0);
+  return constantRows(b, c, {{0, n}}, {1, n, 1, 1});
+}
+
+} // namespace
+
+bool isSplittableChain(Operation *first) { return !chainFrom(first).empty(); }
+
+std::vector<Operation *> splittableChain(Operation *first) { return chainFrom(first); }
+
+int splitExactChain(Operation *first, const std::vector<DeviceAttr> &devices) {
+  std::vector<Operation *> chain = chainFrom(first);
+  if (chain.empty() || devices.size() < 2)
     return 0;
+  Operation *second = chain.back();
+  const bool conv = !isLinearKind(first);
   auto w1 = first->getOperand(1).getDefiningOp<ConstantOp>();
   auto w2 = second->getOperand(1).getDefiningOp<ConstantOp>();
   int64_t features = cast<RankedTensorType>(w1.getType()).getDimSize(0);
@@ -38,44 +153,72 @@ int splitTensorPair(Operation *first, Operation *second, const std::vector<Devic
   if (shards < 2)
     return 0;
   OpBuilder b(second);
-  Attribute firstPriority = first->getAttr(kPriorityAttr);
   Attribute secondPriority = second->getAttr(kPriorityAttr);
   llvm::SmallVector<Value> partials;
   for (int64_t k = 0; k < shards; ++k) {
     int64_t start = pieceStart(features, shards, k), end = pieceStart(features, shards, k + 1);
     DeviceAttr d = devices[static_cast<size_t>(k)];
-    // Shard k of the first linear: output features [start, end).
-    b.setInsertionPoint(first);
-    Value weight = constantRows(b, w1, {{start, end}}), bias;
-    if (first->getNumOperands() > 2)
-      bias = constantRows(b, first->getOperand(2).getDefiningOp<ConstantOp>(), {{start, end}});
-    Operation *a = b.clone(*first);
-    a->setOperand(1, weight);
-    if (bias)
-      a->setOperand(2, bias);
-    reinferResultType(a);
-    a->setAttr(kPlacedDeviceAttr, d);
-    // Shard k of the second: input features [start, end), no bias.
+    // The first op and the depthwise ones after it on features
+    // [start, end): their weights' and biases' rows.
+    Value x = first->getOperand(0);
+    for (size_t i = 0; i + 1 < chain.size(); ++i) {
+      Operation *op = chain[i];
+      b.setInsertionPoint(op);
+      Value weight = constantRows(b, op->getOperand(1).getDefiningOp<ConstantOp>(), {{start, end}});
+      Value bias;
+      if (Value whole = biasOf(op))
+        bias = constantRows(b, whole.getDefiningOp<ConstantOp>(), {{start, end}});
+      Operation *a = b.clone(*op);
+      if (i > 0)
+        a->setOperand(0, x);
+      a->setOperand(1, weight);
+      if (bias)
+        a->setOperand(2, bias);
+      if (i > 0) // depthwise: one group per kept channel
+        a->setAttr("groups", b.getI64IntegerAttr(end - start));
+      reinferResultType(a);
+      a->setAttr(kPlacedDeviceAttr, d);
+      x = a->getResult(0);
+    }
+    // The second on input features [start, end): no bias, no residual, no
+    // activation (those come after the sum).
     b.setInsertionPoint(second);
     Value w = constantColumns(b, w2, start, end);
-    auto partial = b.create<LinearOp>(second->getLoc(), a->getResult(0), w, Value());
+    Operation *partial;
+    if (conv) {
+      Operation *c = second;
+      auto attr = [&](StringRef name) { return c->getAttr(name); };
+      partial = b.create<Conv2dOp>(second->getLoc(), x, w, Value(),
+                                   cast<DenseI64ArrayAttr>(attr("stride")),
+                                   cast<DenseI64ArrayAttr>(attr("padding")),
+                                   cast<DenseI64ArrayAttr>(attr("dilation")),
+                                   b.getI64IntegerAttr(1), b.getBoolAttr(false),
+                                   b.getDenseI64ArrayAttr({0, 0}));
+    } else {
+      partial = b.create<LinearOp>(second->getLoc(), x, w, Value());
+    }
     partial->setAttr(kPlacedDeviceAttr, d);
-    if (firstPriority)
-      a->setAttr(kPriorityAttr, firstPriority);
     if (secondPriority)
       partial->setAttr(kPriorityAttr, secondPriority);
-    partials.push_back(partial.getResult());
+    partials.push_back(partial->getResult(0));
   }
-  // The partial products summed where the second linear was, then its bias
-  // and residual, once.
-  Value bias = second->getNumOperands() > 2 ? second->getOperand(2) : Value();
-  Value residual;
-  if (auto fused = dyn_cast<FusedLinearOp>(second))
-    residual = fused.getResidual();
-  Value sum = sumPartials(b, second->getLoc(), partials, placedDevice(second), secondPriority,
-                          bias, residual);
+  // The partial products summed where the second op was, then its bias,
+  // residual and activation, once.
+  DeviceAttr sumDevice = placedDevice(second);
+  auto place = [&](Operation *op) {
+    op->setAttr(kPlacedDeviceAttr, sumDevice);
+    if (secondPriority)
+      op->setAttr(kPriorityAttr, secondPriority);
+  };
+  Value bias = biasOf(second);
+  if (bias && conv)
+    bias = convBias(b, bias);
+  Value sum = sumPartials(b, second->getLoc(), partials, sumDevice, secondPriority, bias,
+                          residualOf(second));
+  sum = activate(b, second->getLoc(), second, sum, place);
   second->getResult(0).replaceAllUsesWith(sum);
-  eraseWithUnusedConstants({second, first});
+  std::vector<Operation *> dead(chain.rbegin(), chain.rend());
+  eraseWithUnusedConstants(dead);
   return static_cast<int>(shards);
 }
 

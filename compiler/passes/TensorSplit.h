@@ -1,15 +1,18 @@
-//===- TensorSplit.h - Megatron-style splits of linear pairs ----*- C++ -*-===//
+//===- TensorSplit.h - Megatron-style splits over devices ------*- C++ -*-===//
 //
-// Tensor parallelism where it is exact. Linear pairs: a linear (or
-// fused_linear without residual; any activation) whose only reader is a
-// linear (or fused_linear with no activation) becomes, per shard k, the
-// first linear on output features F_k (rows F_k of its weight and bias)
-// and the second on input features F_k (columns F_k of its weight, no
-// bias): partial products that sum to the original (the activation works
-// per feature, so it commutes with the split). The partials are added on
-// the second linear's device (popt.all_reduce), then its bias and
-// residual. Each shard's weights are new constants holding only their
-// slice. Attention blocks split by heads the same way (HeadSplit.cpp).
+// Tensor parallelism where it is exact. Chains: a linear (or fused_linear
+// without residual; any activation) whose only reader is a linear, or a
+// convolution (groups 1, no residual) followed by any number of depthwise
+// convolutions and then a convolution (groups 1) that reads them, becomes
+// per shard k: the first op on output features F_k (rows F_k of its
+// weight and bias), the depthwise ones on channels F_k, and the closing op
+// on input features F_k (columns F_k of its weight, no bias): partial
+// products that sum to the original (activations and depthwise
+// convolutions work per feature, so they commute with the split). The
+// partials are summed by a popt.all_reduce on the closing op's device,
+// which then adds its bias and residual and applies its activation. Each
+// shard's weights are new constants holding only their slice. Attention
+// blocks split by heads the same way (HeadSplit.cpp).
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_COMPILER_PASSES_TENSORSPLIT_H
@@ -23,16 +26,19 @@
 
 namespace popt {
 
-/// Whether `first` -> `second` is a pair splitTensorPair() handles.
-bool isSplittablePair(mlir::Operation *first, mlir::Operation *second);
+/// The chain splitExactChain() would split from `first` (first, any
+/// depthwise convolutions, the op that closes it), or empty when there is
+/// none.
+std::vector<mlir::Operation *> splittableChain(mlir::Operation *first);
+bool isSplittableChain(mlir::Operation *first);
 
-/// Splits the pair into one shard per entry of `devices` (features divided
-/// as evenly as they go), placing shard k on devices[k] and the sum (a
-/// popt.all_reduce) on `second`'s device. New ops take the priorities of
-/// the ops they replace. Returns the number of shards made (0: not a
-/// splittable pair, nothing changed).
-int splitTensorPair(mlir::Operation *first, mlir::Operation *second,
-                    const std::vector<DeviceAttr> &devices);
+/// Splits the chain from `first` into one shard per entry of `devices`
+/// (features divided as evenly as they go), placing shard k on devices[k]
+/// and the sum (a popt.all_reduce) with the closing op's bias, residual
+/// and activation on the closing op's device. New ops take the priorities
+/// of the ops they replace. Returns the number of shards made (0: not a
+/// splittable chain, nothing changed).
+int splitExactChain(mlir::Operation *first, const std::vector<DeviceAttr> &devices);
 
 /// Whether `attention` (a popt.attention) sits in a block that
 /// splitAttentionHeads() handles (HeadSplit.cpp: projections, reshapes and

@@ -6,6 +6,7 @@
 #include "llvm/ADT/SetVector.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "popt/ShapeHelpers.h"
 
 using namespace mlir;
 
@@ -54,9 +55,10 @@ bool constantWithBytes(Value v) {
 }
 
 Value constantRows(OpBuilder &b, ConstantOp c,
-                   const std::vector<std::pair<int64_t, int64_t>> &ranges) {
+                   const std::vector<std::pair<int64_t, int64_t>> &ranges,
+                   ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(c.getType());
-  size_t row = elementWidth(c) * size_t(type.getRank() == 2 ? type.getDimSize(1) : 1);
+  size_t row = elementWidth(c) * size_t(numElements(type.getShape().drop_front()));
   ArrayRef<char> src = rawBytes(c);
   std::vector<char> out;
   int64_t rows = 0;
@@ -65,22 +67,26 @@ Value constantRows(OpBuilder &b, ConstantOp c,
       out.insert(out.end(), src.begin() + start * row, src.begin() + end * row);
     rows += end - start;
   }
-  llvm::SmallVector<int64_t> shape(type.getShape());
-  shape[0] = rows;
-  return shardConstant(b, c, shape, out);
+  llvm::SmallVector<int64_t> dims(type.getShape());
+  dims[0] = rows;
+  return shardConstant(b, c, shape.empty() ? ArrayRef<int64_t>(dims) : shape, out);
 }
 
 Value constantColumns(OpBuilder &b, ConstantOp c, int64_t start, int64_t end) {
   auto type = cast<RankedTensorType>(c.getType());
-  size_t width = elementWidth(c);
+  // [rows, cols, inner...]: of each row, the columns [start, end) with
+  // their inner elements (a convolution's kernel window).
+  size_t inner = elementWidth(c) * size_t(numElements(type.getShape().drop_front(2)));
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
   ArrayRef<char> src = rawBytes(c);
   std::vector<char> out;
   if (!src.empty())
     for (int64_t r = 0; r < rows; ++r)
-      out.insert(out.end(), src.begin() + (r * cols + start) * width,
-                 src.begin() + (r * cols + end) * width);
-  return shardConstant(b, c, {rows, end - start}, out);
+      out.insert(out.end(), src.begin() + (r * cols + start) * inner,
+                 src.begin() + (r * cols + end) * inner);
+  llvm::SmallVector<int64_t> dims(type.getShape());
+  dims[1] = end - start;
+  return shardConstant(b, c, dims, out);
 }
 
 void reinferResultType(Operation *op) {

@@ -23,12 +23,16 @@ namespace popt {
 /// resource blob).
 bool constantWithBytes(mlir::Value v);
 
-/// A new constant holding rows [start, end) of dimension 0 of the 1-D or
-/// 2-D constant `c`, for each range in order, one after another.
+/// A new constant holding indices [start, end) of dimension 0 of the
+/// constant `c` (a weight's output features, a bias), for each range in
+/// order, one after another; shaped `shape` when given (same element
+/// count).
 mlir::Value constantRows(mlir::OpBuilder &b, ConstantOp c,
-                         const std::vector<std::pair<int64_t, int64_t>> &ranges);
+                         const std::vector<std::pair<int64_t, int64_t>> &ranges,
+                         llvm::ArrayRef<int64_t> shape = {});
 
-/// A new constant holding columns [start, end) of the 2-D constant `c`.
+/// A new constant holding indices [start, end) of dimension 1 of the
+/// constant `c` of rank 2 or more (a weight's input features).
 mlir::Value constantColumns(mlir::OpBuilder &b, ConstantOp c, int64_t start, int64_t end);
 
 /// Infers `op`'s result type again (after its operands changed).

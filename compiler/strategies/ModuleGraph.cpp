@@ -185,24 +185,26 @@ Status applyPlacement(func::FuncOp f, const Placement &placement, const Hardware
         attentions.push_back(&op);
     for (Operation *op : attentions)
       split += splitAttentionHeads(op, shards) > 0;
-    std::vector<std::pair<Operation *, Operation *>> pairs;
+    // Chains whose ends are both marked, in program order, each op in one
+    // chain at most.
+    std::vector<Operation *> firsts;
     llvm::DenseSet<Operation *> taken;
     for (Operation &op : body.without_terminator()) {
-      if (!marked(&op) || taken.contains(&op) || !op.hasOneUse())
+      if (!marked(&op) || taken.contains(&op))
         continue;
-      Operation *reader = *op.getUsers().begin();
-      if (marked(reader) && !taken.contains(reader) && isSplittablePair(&op, reader)) {
-        pairs.push_back({&op, reader});
-        taken.insert(&op);
-        taken.insert(reader);
-      }
+      std::vector<Operation *> chain = splittableChain(&op);
+      if (chain.empty() || !marked(chain.back()) ||
+          llvm::any_of(chain, [&](Operation *o) { return taken.contains(o); }))
+        continue;
+      firsts.push_back(&op);
+      taken.insert(chain.begin(), chain.end());
     }
-    for (auto &[first, second] : pairs)
-      split += splitTensorPair(first, second, shards) > 0;
+    for (Operation *first : firsts)
+      split += splitExactChain(first, shards) > 0;
     if (!split)
       return Status::badInput("the " + placement.strategy +
-                              " placement marks no linear pair or attention block that can be "
-                              "split exactly");
+                              " placement marks no linear pair, convolution chain or attention "
+                              "block that can be split exactly");
   }
   return Status::ok();
 }

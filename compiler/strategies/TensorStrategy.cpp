@@ -2,8 +2,9 @@
 //
 // Tensor parallelism in its exact, communication-light form (Megatron's
 // splits): every linear whose only reader is another linear is split
-// by output features and its reader by input features, and every
-// attention block by heads, one shard per device, the partial products
+// by output features and its reader by input features, likewise every
+// convolution read by another through any depthwise ones (channels), and
+// every attention block by heads, one shard per device, the partial products
 // all-reduced on the device of the block's last linear
 // (compiler/passes/TensorSplit.h). Everything else runs on the fastest
 // device. Useful where linear pairs and attention dominate (transformer
@@ -19,6 +20,10 @@ namespace {
 
 bool isLinear(const StrategyOp &op) {
   return op.name == "popt.linear" || op.name == "popt.fused_linear";
+}
+
+bool isConv(const StrategyOp &op) {
+  return op.name == "popt.conv2d" || op.name == "popt.fused_conv2d";
 }
 
 class TensorStrategy : public StrategyGenerator {
@@ -40,15 +45,17 @@ public:
     out.tensorSplit.assign(n, 0);
     for (size_t d = 0; d < nd; ++d)
       out.shardDevice.push_back(int(d));
-    // Every linear read only by a linear, and that reader, are marked;
-    // the IR pairs them where the split is exact (no activation after the
-    // second, no residual into the first).
+    // Every linear read only by a linear, every convolution read only by
+    // a convolution, and those readers, are marked; the IR makes chains of
+    // them where the split is exact (TensorSplit.h: no residual into the
+    // first, depthwise convolutions in between).
     int links = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (!isLinear(graph.ops[i]) || readers[i].size() != 1 || graph.ops[i].isOutput)
+      if (readers[i].size() != 1 || graph.ops[i].isOutput)
         continue;
       size_t j = readers[i][0];
-      if (!isLinear(graph.ops[j]))
+      if (!(isLinear(graph.ops[i]) && isLinear(graph.ops[j])) &&
+          !(isConv(graph.ops[i]) && isConv(graph.ops[j])))
         continue;
       out.tensorSplit[i] = out.tensorSplit[j] = int(nd);
       ++links;
@@ -60,9 +67,9 @@ public:
         ++blocks;
       }
     if (!links && !blocks)
-      return "no linear whose only reader is another linear, and no attention";
-    out.summary = "linear pairs and attention heads split over " + std::to_string(nd) +
-                  " devices, the rest on " + hw.devices[size_t(best)].name;
+      return "no linear or convolution whose only reader is another one, and no attention";
+    out.summary = "linear pairs, convolution chains and attention heads split over " +
+                  std::to_string(nd) + " devices, the rest on " + hw.devices[size_t(best)].name;
     return "";
   }
 };

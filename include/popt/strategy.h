@@ -95,8 +95,9 @@ struct Placement {
   std::vector<int> pieceDevice; ///< empty: ops keep `device`
   /// Tensor parallelism: for each op, 0 (not split) or the number of
   /// shards. A linear split by output columns whose only reader is a
-  /// linear split by input rows (both marked), and a marked
-  /// "popt.attention" split by heads with its projections, run shard k on
+  /// linear split by input rows (both marked), likewise a convolution read
+  /// by a convolution (through any depthwise ones, by channels), and a
+  /// marked "popt.attention" split by heads with its projections, run shard k on
   /// `shardDevice[k]`; the partial products are all-reduced on the device
   /// of the block's last linear (`device`), which then adds its bias and
   /// residual. Marked ops the compiler cannot split exactly stay whole.

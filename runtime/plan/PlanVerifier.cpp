@@ -386,7 +386,8 @@ private:
 /// Which ops take channels-last operands: convolutions (input, residual and
 /// output, each either way: the kernel reorders what oneDNN does not take),
 /// max pooling (input and output alike), adaptive average pooling (input
-/// either way, plain output), concatenation along channels (all alike),
+/// either way, plain output), concatenation and all-gather along channels
+/// (all alike), all-reduce (all alike),
 /// unary elementwise ops (operand and result alike) and binary ones (from
 /// version 7: with a channels-last result, each operand channels-last or
 /// plain with H and W of 1, the same bytes in either order). Every other op
@@ -410,7 +411,13 @@ static std::string checkLayouts(const Plan &plan, const Op &op) {
                : "max pooling keeps its input's layout";
   case OpKind::AdaptiveAvgPool2d:
     return layout(out) == Layout::Plain ? "" : "adaptive pooling writes a plain tensor";
+  case OpKind::AllReduce:
+    for (uint32_t t : *op.inputs())
+      if (layout(t) != layout(out))
+        return "an all-reduce keeps one layout for all its tensors";
+    return "";
   case OpKind::Concat:
+  case OpKind::AllGather:
     for (uint32_t t : *op.inputs())
       if (layout(t) != layout(out))
         return "a concatenation keeps one layout for all its tensors";

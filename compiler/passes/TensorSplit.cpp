@@ -136,6 +136,40 @@ Value convBias(OpBuilder &b, Value bias) {
 
 } // namespace
 
+int splitOutputFeatures(Operation *op, const std::vector<DeviceAttr> &devices) {
+  if (!isLinearKind(op) || residualOf(op) || !constantParameters(op) ||
+      cast<RankedTensorType>(op->getOperand(1).getType()).getRank() != 2 || devices.size() < 2)
+    return 0;
+  auto w = op->getOperand(1).getDefiningOp<ConstantOp>();
+  int64_t features = cast<RankedTensorType>(w.getType()).getDimSize(0);
+  int64_t shards = std::min<int64_t>(static_cast<int64_t>(devices.size()), features);
+  if (shards < 2)
+    return 0;
+  OpBuilder b(op);
+  llvm::SmallVector<Value> pieces;
+  for (int64_t k = 0; k < shards; ++k) {
+    int64_t start = pieceStart(features, shards, k), end = pieceStart(features, shards, k + 1);
+    Value weight = constantRows(b, w, {{start, end}}), bias;
+    if (Value whole = biasOf(op))
+      bias = constantRows(b, whole.getDefiningOp<ConstantOp>(), {{start, end}});
+    Operation *piece = b.clone(*op);
+    piece->setOperand(1, weight);
+    if (bias)
+      piece->setOperand(2, bias);
+    reinferResultType(piece);
+    piece->setAttr(kPlacedDeviceAttr, devices[static_cast<size_t>(k)]);
+    pieces.push_back(piece->getResult(0));
+  }
+  int64_t last = cast<RankedTensorType>(op->getResult(0).getType()).getRank() - 1;
+  auto gather = b.create<AllGatherOp>(op->getLoc(), pieces, last);
+  gather->setAttr(kPlacedDeviceAttr, placedDevice(op));
+  if (Attribute p = op->getAttr(kPriorityAttr))
+    gather->setAttr(kPriorityAttr, p);
+  op->getResult(0).replaceAllUsesWith(gather.getResult());
+  eraseWithUnusedConstants({op});
+  return static_cast<int>(shards);
+}
+
 bool isSplittableChain(Operation *first) { return !chainFrom(first).empty(); }
 
 std::vector<Operation *> splittableChain(Operation *first) { return chainFrom(first); }

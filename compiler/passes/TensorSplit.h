@@ -12,7 +12,9 @@
 // partials are summed by a popt.all_reduce on the closing op's device,
 // which then adds its bias and residual and applies its activation. Each
 // shard's weights are new constants holding only their slice. Attention
-// blocks split by heads the same way (HeadSplit.cpp).
+// blocks split by heads the same way (HeadSplit.cpp). A lone linear (a
+// classifier, a language model's head) splits by output features, its
+// pieces joined by a popt.all_gather.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_COMPILER_PASSES_TENSORSPLIT_H
@@ -39,6 +41,12 @@ bool isSplittableChain(mlir::Operation *first);
 /// of the ops they replace. Returns the number of shards made (0: not a
 /// splittable chain, nothing changed).
 int splitExactChain(mlir::Operation *first, const std::vector<DeviceAttr> &devices);
+
+/// Splits a linear (no residual; any activation) by output features into
+/// one shard per entry of `devices`, each computing its features, and
+/// joins them with a popt.all_gather along the last dimension on `op`'s
+/// device. Returns the number of shards (0: nothing changed).
+int splitOutputFeatures(mlir::Operation *op, const std::vector<DeviceAttr> &devices);
 
 /// Whether `attention` (a popt.attention) sits in a block that
 /// splitAttentionHeads() handles (HeadSplit.cpp: projections, reshapes and

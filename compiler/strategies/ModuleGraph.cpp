@@ -179,6 +179,16 @@ Status applyPlacement(func::FuncOp f, const Placement &placement, const Hardware
              placement.tensorSplit[size_t(node.getInt())] > 0;
     };
     int split = 0;
+    // First the marked linears whose results are model outputs (a
+    // classifier, a language model's head): by output features, gathered.
+    // Their pieces, read by the gather, start no chain below.
+    llvm::SmallVector<Operation *> heads;
+    for (Operation &op : body.without_terminator())
+      if (isa<LinearOp, FusedLinearOp>(op) && marked(&op) &&
+          llvm::any_of(op.getUsers(), [](Operation *u) { return isa<func::ReturnOp>(u); }))
+        heads.push_back(&op);
+    for (Operation *op : heads)
+      split += splitOutputFeatures(op, shards) > 0;
     llvm::SmallVector<Operation *> attentions;
     for (Operation &op : body.without_terminator())
       if (isa<AttentionOp>(op) && marked(&op))
@@ -201,6 +211,7 @@ Status applyPlacement(func::FuncOp f, const Placement &placement, const Hardware
     }
     for (Operation *first : firsts)
       split += splitExactChain(first, shards) > 0;
+
     if (!split)
       return Status::badInput("the " + placement.strategy +
                               " placement marks no linear pair, convolution chain or attention "

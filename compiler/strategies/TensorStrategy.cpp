@@ -60,6 +60,14 @@ public:
       out.tensorSplit[i] = out.tensorSplit[j] = int(nd);
       ++links;
     }
+    // A linear in no pair that makes a model output (a classifier, a
+    // language model's head): its output features over the devices,
+    // gathered.
+    for (size_t i = 0; i < n; ++i)
+      if (isLinear(graph.ops[i]) && !out.tensorSplit[i] && graph.ops[i].isOutput) {
+        out.tensorSplit[i] = int(nd);
+        ++links;
+      }
     int blocks = 0;
     for (size_t i = 0; i < n; ++i)
       if (graph.ops[i].name == "popt.attention") {

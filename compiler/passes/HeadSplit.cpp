@@ -136,8 +136,16 @@ std::optional<HeadBlock> matchBlock(Operation *op) {
   if (!swapsHeads(blk.outPermute) || !blk.outPermute->hasOneUse())
     return std::nullopt;
   blk.outReshape = *blk.outPermute->getUsers().begin();
+  // [B, T, H, Ev] -> [B, T, H * Ev]: head h's features are columns
+  // [h * Ev, (h + 1) * Ev) of the output projection.
   auto reshape = dyn_cast<ReshapeOp>(blk.outReshape);
-  if (!reshape || !reshape->hasOneUse() || cast<RankedTensorType>(reshape.getType()).getRank() != 3)
+  if (!reshape || !reshape->hasOneUse())
+    return std::nullopt;
+  auto heads = cast<RankedTensorType>(reshape.getInput().getType());
+  auto flat = cast<RankedTensorType>(reshape.getType());
+  if (flat.getRank() != 3 || flat.getDimSize(0) != heads.getDimSize(0) ||
+      flat.getDimSize(1) != heads.getDimSize(1) ||
+      flat.getDimSize(2) != heads.getDimSize(2) * heads.getDimSize(3))
     return std::nullopt;
   blk.proj = *reshape->getUsers().begin();
   auto fused = dyn_cast<FusedLinearOp>(blk.proj);

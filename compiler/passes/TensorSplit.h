@@ -22,6 +22,7 @@
 
 #include "popt/PoptDialect.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Operation.h"
 
 #include <vector>
@@ -47,6 +48,12 @@ int splitExactChain(mlir::Operation *first, const std::vector<DeviceAttr> &devic
 /// joins them with a popt.all_gather along the last dimension on `op`'s
 /// device. Returns the number of shards (0: nothing changed).
 int splitOutputFeatures(mlir::Operation *op, const std::vector<DeviceAttr> &devices);
+
+/// Megatron's replicated residual stream (ReplicateSums.cpp): each
+/// all-reduce and the cheap ops after it that read a replicated value are
+/// repeated on every device of `devices`, and readers on those devices
+/// read their own copy. Returns the number of copies kept.
+int replicateSums(mlir::func::FuncOp f, const std::vector<DeviceAttr> &devices);
 
 /// Whether `attention` (a popt.attention) sits in a block that
 /// splitAttentionHeads() handles (HeadSplit.cpp: projections, reshapes and

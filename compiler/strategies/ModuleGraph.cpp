@@ -211,6 +211,8 @@ Status applyPlacement(func::FuncOp f, const Placement &placement, const Hardware
     }
     for (Operation *first : firsts)
       split += splitExactChain(first, shards) > 0;
+    if (split)
+      replicateSums(f, shards);
 
     if (!split)
       return Status::badInput("the " + placement.strategy +

@@ -5,9 +5,10 @@
 // by output features and its reader by input features, likewise every
 // convolution read by another through any depthwise ones (channels), and
 // every attention block by heads, one shard per device, the partial products
-// all-reduced on the device of the block's last linear
-// (compiler/passes/TensorSplit.h). Everything else runs on the fastest
-// device. Useful where linear pairs and attention dominate (transformer
+// all-reduced on the device of the block's last linear and on every shard
+// device that reads the sum, and a linear that makes a model output by
+// output features, gathered (compiler/passes/TensorSplit.h). Everything
+// else runs on the fastest device. Useful where linear pairs and attention dominate (transformer
 // blocks, MLPs) and the devices are joined by fast links.
 //
 //===----------------------------------------------------------------------===//

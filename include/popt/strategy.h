@@ -97,10 +97,13 @@ struct Placement {
   /// shards. A linear split by output columns whose only reader is a
   /// linear split by input rows (both marked), likewise a convolution read
   /// by a convolution (through any depthwise ones, by channels), and a
-  /// marked "popt.attention" split by heads with its projections, run shard k on
-  /// `shardDevice[k]`; the partial products are all-reduced on the device
-  /// of the block's last linear (`device`), which then adds its bias and
-  /// residual. Marked ops the compiler cannot split exactly stay whole.
+  /// marked "popt.attention" split by heads with its projections, run
+  /// shard k on `shardDevice[k]`; the partial products are all-reduced on
+  /// the device of the block's last linear (`device`), which then adds its
+  /// bias and residual, and again on every shard device that reads the
+  /// sum. A marked linear that makes a model output splits by output
+  /// features, gathered on `device`. Marked ops the compiler cannot split
+  /// exactly stay whole.
   std::vector<int> tensorSplit;
   std::vector<int> shardDevice;
 };

@@ -163,8 +163,6 @@ void place(Operation *op, DeviceAttr d, Attribute priority) {
 
 } // namespace
 
-bool isSplittableAttention(Operation *attention) { return matchBlock(attention).has_value(); }
-
 int splitAttentionHeads(Operation *attention, const std::vector<DeviceAttr> &devices) {
   std::optional<HeadBlock> blk = matchBlock(attention);
   if (!blk || devices.size() < 2)

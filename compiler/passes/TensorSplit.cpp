@@ -61,10 +61,12 @@ bool isDepthwise(Operation *op) {
          w.getDimSize(0) == *groups;
 }
 
+} // namespace
+
 /// The chain from `first`: first, the depthwise convolutions after it,
 /// the op that reads them as its input; each the only reader of the one
 /// before. Empty when it is no chain splitExactChain() handles.
-std::vector<Operation *> chainFrom(Operation *first) {
+std::vector<Operation *> splittableChain(Operation *first) {
   bool linear = isLinearKind(first);
   std::optional<int64_t> groups = convGroups(first);
   if ((!linear && groups != 1) || residualOf(first) || !constantParameters(first))
@@ -94,6 +96,8 @@ std::vector<Operation *> chainFrom(Operation *first) {
     return chain;
   }
 }
+
+namespace {
 
 /// The fused activation of `op` as an op of its own after `x`.
 Value activate(OpBuilder &b, Location loc, Operation *op, Value x,
@@ -170,12 +174,8 @@ int splitOutputFeatures(Operation *op, const std::vector<DeviceAttr> &devices) {
   return static_cast<int>(shards);
 }
 
-bool isSplittableChain(Operation *first) { return !chainFrom(first).empty(); }
-
-std::vector<Operation *> splittableChain(Operation *first) { return chainFrom(first); }
-
 int splitExactChain(Operation *first, const std::vector<DeviceAttr> &devices) {
-  std::vector<Operation *> chain = chainFrom(first);
+  std::vector<Operation *> chain = splittableChain(first);
   if (chain.empty() || devices.size() < 2)
     return 0;
   Operation *second = chain.back();

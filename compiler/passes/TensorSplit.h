@@ -33,7 +33,6 @@ namespace popt {
 /// depthwise convolutions, the op that closes it), or empty when there is
 /// none.
 std::vector<mlir::Operation *> splittableChain(mlir::Operation *first);
-bool isSplittableChain(mlir::Operation *first);
 
 /// Splits the chain from `first` into one shard per entry of `devices`
 /// (features divided as evenly as they go), placing shard k on devices[k]
@@ -54,11 +53,6 @@ int splitOutputFeatures(mlir::Operation *op, const std::vector<DeviceAttr> &devi
 /// repeated on every device of `devices`, and readers on those devices
 /// read their own copy. Returns the number of copies kept.
 int replicateSums(mlir::func::FuncOp f, const std::vector<DeviceAttr> &devices);
-
-/// Whether `attention` (a popt.attention) sits in a block that
-/// splitAttentionHeads() handles (HeadSplit.cpp: projections, reshapes and
-/// permutes around it, an output projection after it).
-bool isSplittableAttention(mlir::Operation *attention);
 
 /// Splits the attention block by heads (key/value heads as evenly as they
 /// go) into one shard per entry of `devices`, shard k on devices[k], the

@@ -11,12 +11,19 @@ namespace popt {
 namespace {
 
 /// A Transfer: the source is another device's tensor, the destination this
-/// device's; the device copies (CPU devices of one process: memcpy).
+/// device's. The copy is made by the side whose memory the host cannot
+/// address, if either (a GPU copies both ways), else by this device (CPU
+/// devices of one process: memcpy).
 class TransferKernel : public cpu::Kernel {
 public:
   TransferKernel(devices::Device &device, const TensorView &src, TensorView &dst)
       : device(device), src(src), dst(dst) {}
-  Status run() override { return device.copy(dst.data, src.data, dst.bytes); }
+  Status run() override {
+    Status s = device.copy(dst.data, src.data, dst.bytes);
+    // The copy is done when the op is (a device reading its result next
+    // may be another one).
+    return s ? device.synchronize() : s;
+  }
 
 private:
   devices::Device &device;
@@ -50,13 +57,23 @@ Status DeviceExecutor::create(SessionState &state, uint32_t program,
     if (k)
       scratch = std::max(scratch, k->scratchBytes());
   if (scratch) {
-    if (!ex->scratch_.reserve(scratch))
+    void *region = nullptr;
+    if (Status s = device.allocate(scratch, region); !s)
       return Status::resourceExhausted("cannot allocate the " + std::to_string(scratch) +
                                        "-byte kernel scratch region of " + device.name());
     ex->scratchSize_ = scratch;
     for (const auto &k : ex->kernels_)
       if (k && k->scratchBytes())
-        k->bindScratch(ex->scratch_.data());
+        k->bindScratch(region);
+  }
+  // A program that neither waits for other devices nor is waited on (nor
+  // branches on the host) can be recorded once and replayed.
+  ex->recordable_ = true;
+  for (uint32_t o : *ex->program_) {
+    const plan::Op *op = p.ops()->Get(o);
+    if (plan::isRegionOp(op->kind()) || (op->waits() && op->waits()->size()) ||
+        state.signalled[o] || op->kind() == plan::OpKind::Transfer)
+      ex->recordable_ = false;
   }
   out = std::move(ex);
   return Status::ok();
@@ -78,31 +95,56 @@ Status DeviceExecutor::prepareOp(uint32_t o) {
   const plan::Plan &p = *plan_;
   const plan::Op *op = p.ops()->Get(o);
   std::vector<TensorView> &tensors = state_.tensors;
+  const bool hostMemory = device_->hostVisible();
   if (plan::isRegionOp(op->kind())) {
+    if (!hostMemory)
+      return opError(o, Status::badInput("control flow (if, loop) on " + device_->name() +
+                                         " is not supported yet; compile the model without "
+                                         "--dynamic-aware or for a CPU device"));
     for (int64_t b : *op->ints()) // the blocks run on this device too
       if (Status s = prepare(p.blocks()->Get(uint32_t(b))->ops()); !s)
         return s;
     return Status::ok();
   }
   if (op->kind() == plan::OpKind::Transfer) {
-    kernels_[o] = std::make_unique<TransferKernel>(*device_, tensors[op->inputs()->Get(0)],
+    uint32_t src = op->inputs()->Get(0);
+    devices::Device *srcDevice = state_.devices[p.tensors()->Get(src)->device()];
+    devices::Device &copier = hostMemory && !srcDevice->hostVisible() ? *srcDevice : *device_;
+    kernels_[o] = std::make_unique<TransferKernel>(copier, tensors[src],
                                                    tensors[op->outputs()->Get(0)]);
     return Status::ok();
   }
   cpu::KernelArgs args;
   args.op = op;
   args.packed = &packed_;
-  for (uint32_t t : *op->inputs())
+  for (uint32_t t : *op->inputs()) {
+    const plan::Tensor *pt = p.tensors()->Get(t);
+    // A collective of host devices reads the others' memory in place.
+    if (hostMemory && !state_.devices[pt->device()]->hostVisible())
+      return opError(o, Status::badInput(
+                            "reads a tensor of " + state_.devices[pt->device()]->name() +
+                            ", whose memory this device cannot address; the compiler "
+                            "joins such devices with transfers"));
+    if (pt->kind() == plan::TensorKind::Weight && !hostMemory) {
+      // The device's own copy of the weight section.
+      localViews_.push_back(tensors[t]);
+      localViews_.back().data = const_cast<uint8_t *>(state_.weightBases[planDevice_]) +
+                                pt->offset();
+      args.in.push_back(&localViews_.back());
+      continue;
+    }
     args.in.push_back(&tensors[t]);
+  }
   args.out = &tensors[op->outputs()->Get(0)];
   const plan::LoadedPlan &loaded = *state_.loaded;
-  for (uint32_t t : *op->inputs())
-    if (p.tensors()->Get(t)->kind() == plan::TensorKind::Weight)
-      loaded.prefetchRange(tensors[t].data, tensors[t].bytes);
+  if (hostMemory)
+    for (uint32_t t : *op->inputs())
+      if (p.tensors()->Get(t)->kind() == plan::TensorKind::Weight)
+        loaded.prefetchRange(tensors[t].data, tensors[t].bytes);
   if (Status s = device_->makeKernel(args, kernels_[o]); !s)
     return s.code() == StatusCode::BadInput ? opError(o, s) : s;
   // Weights this kernel copied into its own layout are not read again.
-  if (kernels_[o]->copiedWeights())
+  if (hostMemory && kernels_[o]->copiedWeights())
     for (uint32_t t : *op->inputs())
       if (p.tensors()->Get(t)->kind() == plan::TensorKind::Weight)
         loaded.releaseRange(tensors[t].data, tensors[t].bytes);
@@ -111,8 +153,39 @@ Status DeviceExecutor::prepareOp(uint32_t o) {
 
 Status DeviceExecutor::run() {
   accountedSeconds_ = 0;
+  if (recordable_ && device_->canRecord())
+    return runRecorded();
   Status s = runOps(program_);
+  if (s)
+    s = device_->synchronize();
   busySeconds_ = accountedSeconds_;
+  return s;
+}
+
+Status DeviceExecutor::runRecorded() {
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  if (!recorded_) {
+    if (Status s = device_->beginRecording(); !s) {
+      recordable_ = false;
+      return run();
+    }
+    Status s = runOps(program_);
+    Status ended = device_->endRecording();
+    if (!s)
+      return s;
+    if (!ended) {
+      // Some kernel cannot be recorded: op by op from now on.
+      recordable_ = false;
+      return run();
+    }
+    recorded_ = true;
+  }
+  Status s = device_->replay();
+  if (s)
+    s = device_->synchronize();
+  // One replay: the device's time is the whole program's, not per op.
+  busySeconds_ = std::chrono::duration<double>(Clock::now() - start).count();
   return s;
 }
 
@@ -149,8 +222,12 @@ Status DeviceExecutor::runOp(uint32_t o) {
     state_.opSeconds[o] += t;
     accountedSeconds_ += t;
   }
-  if (state_.signalled[o])
+  if (state_.signalled[o]) {
+    // Others read the result: the device's queued work must be done.
+    if (Status s = device_->synchronize(); !s)
+      return Status::failure(opError(o, s).message());
     state_.events->signal(o);
+  }
   return Status::ok();
 }
 

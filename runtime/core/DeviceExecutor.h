@@ -21,6 +21,7 @@
 #include "runtime/devices/Device.h"
 #include "runtime/plan/PlanLoader.h"
 
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -31,6 +32,10 @@ namespace popt {
 struct SessionState {
   const plan::LoadedPlan *loaded = nullptr;
   std::vector<TensorView> tensors;
+  /// By plan device: the device, and where its kernels read the weight
+  /// section (the mapped plan, or the device's own copy).
+  std::vector<devices::Device *> devices;
+  std::vector<const uint8_t *> weightBases;
   std::unique_ptr<OpEvents> events;
   std::vector<bool> signalled; ///< by op: another device waits on it
   std::vector<double> opSeconds;
@@ -61,6 +66,8 @@ private:
   Status prepare(const OpList *ops);
   Status prepareOp(uint32_t o);
   Status runOps(const OpList *ops);
+  /// Records the program on the first call, replays it on every call.
+  Status runRecorded();
   Status runOp(uint32_t o);
   Status runIf(const plan::Op &op);
   Status runLoop(const plan::Op &op);
@@ -74,8 +81,10 @@ private:
   devices::Device *device_ = nullptr;
   uint32_t planDevice_ = 0;
   const OpList *program_ = nullptr;
-  LargeRegion scratch_;
   uint64_t scratchSize_ = 0;
+  bool recordable_ = false, recorded_ = false;
+  /// Views of weights in the device's own copy of the weight section.
+  std::deque<TensorView> localViews_;
   LargeRegion packed_; ///< weights kernels packed into their own layouts
   std::vector<std::unique_ptr<cpu::Kernel>> kernels_; ///< by op; null: not ours or region op
   double accountedSeconds_ = 0; ///< sum of this device's op times in this run

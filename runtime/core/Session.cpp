@@ -3,6 +3,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -51,21 +52,43 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
         c.coresBefore += share;
       }
     devices::Driver *driver = options.driver ? options.driver : devices::findDriver(d->kind());
-    if (!driver)
-      return Status::unavailable("the plan runs on " + name + ", and this runtime has no " +
-                                 devices::kindName(d->kind()) +
-                                 " driver; run it on a machine with one, or compile the "
-                                 "model for this machine's devices");
     std::unique_ptr<devices::Device> device;
-    if (Status st = driver->createDevice(c, device); !st)
-      return st;
+    Status made =
+        driver ? driver->createDevice(c, device)
+               : Status::unavailable("the plan runs on " + name + ", and this runtime has no " +
+                                     devices::kindName(d->kind()) + " driver (" +
+                                     devices::driverLoadError(d->kind()) +
+                                     "); run it on a machine with one, or compile the model "
+                                     "for this machine's devices");
+    if (!made) {
+      // A plan for another machine can still be described.
+      if (options.allocateArenas)
+        return made;
+      device = devices::absentDevice(c, made.message());
+      s->absent_.push_back(i);
+    }
     void *arena = nullptr;
     if (options.allocateArenas)
       if (Status st = device->allocate(d->arena_size(), arena); !st)
         return st.withMessage("the " + std::to_string(d->arena_size()) + "-byte arena of " +
                               name + ": " + st.message());
+    // A device whose memory the host cannot address gets its own copy of
+    // the weight section, uploaded once.
+    const uint8_t *weights = loaded.weights();
+    if (!device->hostVisible() && options.allocateArenas && loaded.header().weightsSize) {
+      void *copy = nullptr;
+      uint64_t bytes = loaded.header().weightsSize;
+      if (Status st = device->allocate(bytes, copy); !st)
+        return st.withMessage("the " + std::to_string(bytes) + "-byte weights of " + name +
+                              ": " + st.message());
+      if (Status st = device->copy(copy, weights, bytes); !st)
+        return st.withMessage("uploading the weights to " + name + ": " + st.message());
+      weights = static_cast<const uint8_t *>(copy);
+    }
+    s->state_.weightBases.push_back(weights);
     s->arenas_.push_back(arena);
     s->arenaSizes_.push_back(d->arena_size());
+    s->state_.devices.push_back(device.get());
     s->devices_.push_back(std::move(device));
   }
 
@@ -80,16 +103,40 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
     v.layout = t->layout();
     v.packed = t->packed();
     v.name = t->name() ? t->name()->str() : "";
+    // A weight's view points at the host's copy; kernels of a device with
+    // its own copy rebase it (DeviceExecutor).
     const uint8_t *base = t->kind() == plan::TensorKind::Weight
                               ? loaded.weights()
                               : static_cast<const uint8_t *>(s->arenas_[t->device()]);
     v.data = base ? const_cast<uint8_t *>(base + t->offset()) : nullptr;
     s->state_.tensors.push_back(std::move(v));
   }
+  // Bindings of tensors on a device the host cannot address are staged
+  // through host buffers, copied before and after each call.
+  auto bind = [&](const plan::Binding *b, std::vector<IoBinding> &list,
+                  std::vector<Staged> &staged) -> Status {
+    TensorView *view = &s->state_.tensors[b->tensor()];
+    uint32_t dev = p.tensors()->Get(b->tensor())->device();
+    if (!s->devices_[dev]->hostVisible() && options.allocateArenas) {
+      auto host = std::make_unique<LargeRegion>();
+      if (!host->reserve(std::max<uint64_t>(view->bytes, plan::kAlignment)))
+        return Status::resourceExhausted("cannot allocate a host buffer for " +
+                                         b->name()->str());
+      s->stagedViews_.push_back(*view);
+      s->stagedViews_.back().data = host->data();
+      staged.push_back({dev, view, &s->stagedViews_.back()});
+      s->hostBuffers_.push_back(std::move(host));
+      view = &s->stagedViews_.back();
+    }
+    list.push_back({b->name()->str(), view});
+    return Status::ok();
+  };
   for (const plan::Binding *b : *p.inputs())
-    s->inputs_.push_back({b->name()->str(), &s->state_.tensors[b->tensor()]});
+    if (Status st = bind(b, s->inputs_, s->stagedInputs_); !st)
+      return st;
   for (const plan::Binding *b : *p.outputs())
-    s->outputs_.push_back({b->name()->str(), &s->state_.tensors[b->tensor()]});
+    if (Status st = bind(b, s->outputs_, s->stagedOutputs_); !st)
+      return st;
 
   // 3. Events for the ops other devices wait on; each device's kernels.
   size_t nOps = p.ops()->size();
@@ -102,7 +149,10 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
   s->state_.opSeconds.assign(nOps, 0.0);
   for (uint32_t prog = 0; prog < p.programs()->size(); ++prog) {
     std::unique_ptr<DeviceExecutor> ex;
-    devices::Device &device = *s->devices_[p.programs()->Get(prog)->device()];
+    uint32_t dev = p.programs()->Get(prog)->device();
+    if (std::find(s->absent_.begin(), s->absent_.end(), dev) != s->absent_.end())
+      continue; // described, never run
+    devices::Device &device = *s->devices_[dev];
     if (Status st = DeviceExecutor::create(s->state_, prog, device, ex); !st)
       return st;
     s->executors_.push_back(std::move(ex));
@@ -157,7 +207,21 @@ const cpu::Kernel *Session::kernel(uint32_t o) const {
 void Session::poison() {
   for (size_t i = 0; i < arenas_.size(); ++i)
     if (arenas_[i])
-      std::memset(arenas_[i], 0xFF, arenaSizes_[i]);
+      devices_[i]->fill(arenas_[i], 0xFF, arenaSizes_[i]);
+}
+
+Status Session::copyStaged(const std::vector<Staged> &staged, bool toDevice) {
+  for (const Staged &st : staged) {
+    devices::Device &d = *devices_[st.device];
+    Status s = toDevice ? d.copy(st.onDevice->data, st.onHost->data, st.onHost->bytes)
+                        : d.copy(st.onHost->data, st.onDevice->data, st.onHost->bytes);
+    if (s && !toDevice)
+      s = d.synchronize();
+    if (!s)
+      return s.withMessage(std::string(toDevice ? "copying an input to " : "copying an output from ") +
+                           d.name() + ": " + s.message());
+  }
+  return Status::ok();
 }
 
 Status Session::run() {
@@ -165,7 +229,18 @@ Status Session::run() {
     if (!arenas_[i] && arenaSizes_[i] > 0)
       return Status::failure("this session was made without its arenas (for inspection "
                              "only) and cannot run");
+  if (!absent_.empty())
+    return Status::unavailable(devices_[absent_[0]]->describe());
   std::fill(state_.opSeconds.begin(), state_.opSeconds.end(), 0.0);
+  if (Status s = copyStaged(stagedInputs_, true); !s)
+    return s;
+  Status s = runPrograms();
+  if (s)
+    s = copyStaged(stagedOutputs_, false);
+  return s;
+}
+
+Status Session::runPrograms() {
   if (executors_.size() == 1) {
     Status s;
     if (!adapter_) {

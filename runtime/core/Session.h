@@ -14,12 +14,14 @@
 #define POPT_RUNTIME_CORE_SESSION_H
 
 #include "runtime/core/DeviceExecutor.h"
+#include "runtime/core/LargeRegion.h"
 #include "runtime/core/Status.h"
 #include "runtime/core/ThreadAdapter.h"
 #include "runtime/core/TensorView.h"
 #include "runtime/devices/Device.h"
 #include "runtime/plan/PlanLoader.h"
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,6 +97,15 @@ public:
 
 private:
   Session() = default;
+  /// A binding staged through a host buffer (its tensor is on a device the
+  /// host cannot address).
+  struct Staged {
+    uint32_t device;
+    TensorView *onDevice;
+    TensorView *onHost;
+  };
+  Status runPrograms();
+  Status copyStaged(const std::vector<Staged> &staged, bool toDevice);
 
   SessionState state_;
   std::vector<std::unique_ptr<devices::Device>> devices_; ///< by plan device
@@ -104,6 +115,11 @@ private:
   std::vector<IoBinding> inputs_, outputs_;
   /// Set with SessionOptions::adaptThreadsToLoad on one multi-thread device.
   std::unique_ptr<ThreadAdapter> adapter_;
+  std::deque<TensorView> stagedViews_;
+  std::vector<std::unique_ptr<LargeRegion>> hostBuffers_;
+  std::vector<Staged> stagedInputs_, stagedOutputs_;
+  /// Plan devices this machine lacks (a session made only to describe).
+  std::vector<uint32_t> absent_;
 };
 
 } // namespace popt

@@ -18,6 +18,7 @@
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/plan/PlanFormat.h"
 
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -72,6 +73,33 @@ public:
   /// Whether start() leaves the job to wait() on the caller's thread: such
   /// a device is waited for first, so that it runs while the others do.
   virtual bool runsOnCaller() const { return false; }
+
+  // Devices whose memory the host cannot address (GPUs). The session
+  // uploads the weights such a device reads, stages the plan's inputs and
+  // outputs through host buffers, and lets the device's copy() move data
+  // in either direction.
+
+  /// Whether the host reads and writes the device's memory directly.
+  virtual bool hostVisible() const { return true; }
+  /// Sets `bytes` of this device's memory to `byte`.
+  virtual Status fill(void *dst, int byte, uint64_t bytes) {
+    std::memset(dst, byte, bytes);
+    return Status::ok();
+  }
+  /// Waits for the work the device queued (kernels that run asynchronously)
+  /// and reports a failure a kernel recorded on the device (an index out of
+  /// range). A device whose kernels finish in run() has nothing to wait for.
+  virtual Status synchronize() { return Status::ok(); }
+  /// Whether the device can record a whole program once and replay it per
+  /// call (a CUDA graph): no launch per op after the first call.
+  virtual bool canRecord() const { return false; }
+  /// Between beginRecording() and endRecording(), kernels' run() record
+  /// their work instead of doing it; endRecording() fails when the work
+  /// could not be recorded (the caller then runs the program op by op).
+  virtual Status beginRecording() { return Status::failure("this device records nothing"); }
+  virtual Status endRecording() { return Status::failure("this device records nothing"); }
+  /// Does the recorded work once (queued: synchronize() waits for it).
+  virtual Status replay() { return Status::failure("this device records nothing"); }
 };
 
 class Driver {
@@ -84,8 +112,17 @@ public:
                               std::unique_ptr<Device> &out) = 0;
 };
 
-/// The driver for `kind`, or nullptr when this build has none.
+/// The driver for `kind`, or nullptr when this build has none or its
+/// library cannot be loaded (driverLoadError() says why).
 Driver *findDriver(plan::DeviceKind kind);
+/// Why findDriver(kind) found nothing ("" when it did).
+std::string driverLoadError(plan::DeviceKind kind);
+
+/// The version of this interface a driver library is built against: the
+/// CUDA driver (libpopt_cuda.so) exports
+/// `extern "C" popt::devices::Driver *popt_cuda_driver(unsigned abi)`, which
+/// returns null when `abi` is not its own.
+constexpr unsigned kDriverAbi = 1;
 
 /// Cores each of `siblings` CPU devices gets when none asks for a number:
 /// an even share of the process's cores, at least one.
@@ -98,6 +135,9 @@ const char *kindName(plan::DeviceKind kind);
 /// and threads, kernels that do nothing).
 Driver &cpuDriver();
 Driver &nullDriver();
+/// A stand-in for a device this machine lacks, described with `why`, for
+/// sessions that only describe a plan (popt-run --inspect).
+std::unique_ptr<Device> absentDevice(const DeviceConfig &config, std::string why);
 
 } // namespace popt::devices
 

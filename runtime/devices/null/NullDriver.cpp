@@ -26,11 +26,14 @@ public:
 
 class NullDevice : public Device {
 public:
-  explicit NullDevice(const DeviceConfig &c)
+  explicit NullDevice(const DeviceConfig &c, std::string absentBecause = "")
       : name_(std::string(kindName(c.kind)) + ":" + std::to_string(c.index)),
-        worker_(nullptr) {}
+        absentBecause_(std::move(absentBecause)), worker_(nullptr) {}
   std::string name() const override { return name_; }
-  std::string describe() const override { return name_ + ": null device"; }
+  std::string describe() const override {
+    return name_ + (absentBecause_.empty() ? ": null device"
+                                           : ": not on this machine (" + absentBecause_ + ")");
+  }
   int threads() const override { return 1; }
   Status allocate(uint64_t bytes, void *&out) override {
     regions_.push_back(std::make_unique<LargeRegion>());
@@ -56,6 +59,7 @@ public:
 
 private:
   std::string name_;
+  std::string absentBecause_;
   std::vector<std::unique_ptr<LargeRegion>> regions_;
   WorkerThread worker_;
 };
@@ -74,6 +78,10 @@ public:
 };
 
 } // namespace
+
+std::unique_ptr<Device> absentDevice(const DeviceConfig &config, std::string why) {
+  return std::make_unique<NullDevice>(config, std::move(why));
+}
 
 Driver &nullDriver() {
   static NullDriver driver;

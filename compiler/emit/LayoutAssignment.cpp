@@ -14,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/emit/LayoutAssignment.h"
 
+#include "compiler/passes/Placement.h"
+
 #include "popt/PoptDialect.h"
 #include "runtime/core/ShapeMath.h"
 
@@ -65,7 +67,8 @@ bool layoutNeutral(Value v) {
 bool canWriteChannelsLast(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   Operation *def = v.getDefiningOp();
-  if (!t || t.getRank() != 4 || !def)
+  // GPU kernels take plain tensors (cuDNN's NCHW; docs/architecture.md).
+  if (!t || t.getRank() != 4 || !def || placedOnGpu(def))
     return false;
   Type element = t.getElementType();
   return (element.isF32() || element.isBF16()) && (isPlainConv(def) || keepsLayout(def));

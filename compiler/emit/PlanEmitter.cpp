@@ -484,7 +484,9 @@ std::vector<PackedTensor> Emitter::packableWeights() const {
   };
   std::vector<PackedTensor> out;
   for (const OpEntry &o : ops) {
-    if (o.kind != plan::OpKind::Conv2d && o.kind != plan::OpKind::FusedConv2d)
+    // Only CPU kernels read packed weights.
+    if ((o.kind != plan::OpKind::Conv2d && o.kind != plan::OpKind::FusedConv2d) ||
+        devices[o.device].getKind() == DeviceKind::cuda)
       continue;
     uint32_t w = o.inputs[1];
     if (tensors[w].kind != plan::TensorKind::Weight || readers[w] != 1)

@@ -1,8 +1,8 @@
-//===- TargetSupport.h - what the CPU runtime cannot run --------*- C++ -*-===//
+//===- TargetSupport.h - what the runtime's devices cannot run --*- C++ -*-===//
 //
 // Checked before a plan is written, so that popt-compile refuses a model
 // the runtime would refuse at load, with the same reason and the op's
-// source location.
+// source location: per op, by the kind of device it is placed on.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_COMPILER_EMIT_TARGETSUPPORT_H
@@ -12,9 +12,10 @@
 
 namespace popt {
 
-/// Emits an error on each op of `module` the CPU runtime has no kernel for
-/// (today: convolutions, linears and matmuls in f16); failure if any.
-mlir::LogicalResult checkCpuSupport(mlir::ModuleOp module);
+/// Emits an error on each op of `module` its device has no kernel for (CPU:
+/// convolutions, linears and matmuls in f16; GPU: control flow, and the
+/// float-only ops in another dtype); failure if any.
+mlir::LogicalResult checkDeviceSupport(mlir::ModuleOp module);
 
 } // namespace popt
 

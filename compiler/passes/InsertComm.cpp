@@ -28,6 +28,12 @@ DeviceAttr placedDevice(Operation *op) {
   return DeviceAttr::get(op->getContext(), DeviceKind::cpu, 0, 0);
 }
 
+bool placedOnGpu(Operation *op) {
+  while (op->getParentOp() && !isa<func::FuncOp>(op->getParentOp()))
+    op = op->getParentOp();
+  return placedDevice(op).getKind() == DeviceKind::cuda;
+}
+
 std::optional<DeviceAttr> parseDeviceAttr(MLIRContext *ctx, const std::string &name) {
   std::string local = name;
   int64_t rank = 0;

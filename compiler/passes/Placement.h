@@ -23,6 +23,10 @@ constexpr const char *kPriorityAttr = "popt.priority";
 /// The device `op` is placed on (#popt.device<cpu, 0> when unplaced).
 DeviceAttr placedDevice(mlir::Operation *op);
 
+/// Whether `op` runs on a GPU: it, or the top-level op holding it, is placed
+/// on a CUDA device.
+bool placedOnGpu(mlir::Operation *op);
+
 /// "cpu:1", "rank2/cuda:0" -> the attribute; nullopt when malformed.
 std::optional<DeviceAttr> parseDeviceAttr(mlir::MLIRContext *ctx, const std::string &name);
 

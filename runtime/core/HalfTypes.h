@@ -12,6 +12,8 @@
 #ifndef POPT_RUNTIME_CORE_HALFTYPES_H
 #define POPT_RUNTIME_CORE_HALFTYPES_H
 
+#include "runtime/core/HalfBits.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -26,26 +28,13 @@ struct BFloat16 {
 
   BFloat16() = default;
   BFloat16(float f) : bits(fromFloat(f)) {} // NOLINT: implicit, like float
-  operator float() const {                  // NOLINT
-    uint32_t u = uint32_t(bits) << 16;
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-  }
+  operator float() const { return halfbits::bf16ToFloat(bits); } // NOLINT
   static BFloat16 fromBits(uint16_t b) {
     BFloat16 h;
     h.bits = b;
     return h;
   }
-  static uint16_t fromFloat(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, 4);
-    if (std::isnan(f))
-      return uint16_t((u >> 16) | 0x40); // stays a (quiet) NaN
-    // Round to nearest, ties to even.
-    u += 0x7FFF + ((u >> 16) & 1);
-    return uint16_t(u >> 16);
-  }
+  static uint16_t fromFloat(float f) { return halfbits::floatToBf16(f); }
 };
 
 /// IEEE 754 binary16.
@@ -60,44 +49,8 @@ struct Half {
     h.bits = b;
     return h;
   }
-  static float toFloat(uint16_t h) {
-    uint32_t sign = uint32_t(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1F, man = h & 0x3FF;
-    uint32_t u;
-    if (exp == 0x1F) {
-      u = sign | 0x7F800000u | (man << 13); // Inf or NaN
-    } else if (exp != 0) {
-      u = sign | ((exp + 112) << 23) | (man << 13);
-    } else if (man == 0) {
-      u = sign;
-    } else {
-      // Subnormal: value = man * 2^-24.
-      float f = std::ldexp(float(man), -24);
-      return sign ? -f : f;
-    }
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-  }
-  static uint16_t fromFloat(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, 4);
-    uint16_t sign = uint16_t((u >> 16) & 0x8000);
-    float a = std::fabs(f);
-    if (std::isnan(f))
-      return sign | 0x7E00;
-    if (a >= 65520.0f) // rounds past the largest finite half (65504)
-      return sign | 0x7C00;
-    if (a < 6.103515625e-05f) {
-      // Subnormal or zero: multiples of 2^-24, rounded to nearest even.
-      float scaled = a * 16777216.0f; // 2^24
-      return sign | uint16_t(std::nearbyint(scaled));
-    }
-    uint32_t abs = u & 0x7FFFFFFFu;
-    // Re-bias the exponent (127 -> 15) and round the 23-bit mantissa to 10.
-    uint32_t rounded = abs + 0xFFF + ((abs >> 13) & 1);
-    return sign | uint16_t((rounded - (112u << 23)) >> 13);
-  }
+  static float toFloat(uint16_t h) { return halfbits::halfToFloat(h); }
+  static uint16_t fromFloat(float f) { return halfbits::floatToHalf(f); }
 };
 
 /// Floating-point storage types, the 16-bit ones included.

@@ -2,7 +2,13 @@
 """Multi-device end-to-end check: zoo models placed over several logical CPU
 devices match LibTorch exactly as single-device plans must.
 
-Usage: check_multidevice.py BIN_DIR MODELS_DIR OUT_DIR [NAME ...]
+Usage: check_multidevice.py [--cuda-emulated] BIN_DIR MODELS_DIR OUT_DIR [NAME ...]
+
+With --cuda-emulated, the devices are GPUs of the shipped DGX H100 target,
+run through the CUDA driver on the host emulation of CUDA
+(tests/cuda_emulation/, two emulated GPUs): two GPUs under every strategy
+(transfers and collectives between GPUs), and a CPU with a GPU under op,
+pipeline and auto (transfers between host and device memory).
 
 Each scripted zoo model is compiled for two CPU devices (the shipped
 2-socket Xeon target, `--devices cpu:0,cpu:1`) under every strategy (auto,
@@ -34,8 +40,8 @@ import check_e2e  # noqa: E402  (reads BIN MODELS OUT from the same argv)
 from harness import Skip, run_checks  # noqa: E402
 from specs import make_inputs  # noqa: E402
 
-BIN, MODELS, OUT = sys.argv[1:4]
-ONLY = set(sys.argv[4:])
+BIN, MODELS, OUT = check_e2e.BIN, check_e2e.MODELS, check_e2e.OUT
+ONLY = check_e2e.ONLY
 SOURCE = os.path.abspath(os.path.join(HERE, "..", ".."))
 TWO = ["--target", os.path.join(SOURCE, "targets", "2s-xeon-8380.json"), "--devices", "cpu:0,cpu:1"]
 THREE = ["--target", os.path.join(HERE, "targets", "three-unequal-cpus.json")]
@@ -44,6 +50,12 @@ CONFIGS = [("two", s, TWO) for s in ("auto", "data", "pipeline", "op", "tensor")
           [("three", s, THREE) for s in ("op", "auto", "tensor")] + \
           [("plugin", "balance-weights", TWO + ["--strategy-plugin", PLUGIN]),
            ("one", "aggressive", ["--memory-optimizer", "aggressive"])]
+if check_e2e.CUDA_EMULATED:
+    DGX = ["--target", os.path.join(SOURCE, "targets", "dgx-h100.json")]
+    CONFIGS = [("gpus", s, DGX + ["--devices", "cuda:0,cuda:1"])
+               for s in ("auto", "data", "pipeline", "op", "tensor")] + \
+              [("mixed", s, DGX + ["--devices", "cpu:0,cuda:0"]) for s in ("op", "pipeline")]
+    os.environ["POPT_CUDA_EMULATED_DEVICES"] = "2"
 SKIP_MODELS = {"vgg11"}
 BATCH = {"1x3x224x224": "2x3x224x224", "1x32:i64": "2x32:i64"}
 

@@ -31,8 +31,13 @@ public:
         absentBecause_(std::move(absentBecause)), worker_(nullptr) {}
   std::string name() const override { return name_; }
   std::string describe() const override {
-    return name_ + (absentBecause_.empty() ? ": null device"
-                                           : ": not on this machine (" + absentBecause_ + ")");
+    if (absentBecause_.empty())
+      return name_ + ": null device";
+    // The reason may name the device already.
+    std::string why = absentBecause_.rfind(name_ + ": ", 0) == 0
+                          ? absentBecause_.substr(name_.size() + 2)
+                          : absentBecause_;
+    return name_ + ": not on this machine (" + why + ")";
   }
   int threads() const override { return 1; }
   Status allocate(uint64_t bytes, void *&out) override {

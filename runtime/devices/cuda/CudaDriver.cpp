@@ -1,0 +1,264 @@
+//===- CudaDriver.cpp - CUDA GPUs as runtime devices ----------------------===//
+//
+// Built into libpopt_cuda.so (where the CUDA toolkit is) and loaded by the
+// runtime only when a plan names a GPU (runtime/devices/DriverRegistry.cpp).
+// A device is one GPU with one non-blocking stream: kernels queue their
+// work on it in program order, copies in and out of host memory go through
+// it, synchronize() waits for it. A program that neither waits for another
+// device nor is waited on is captured once as a CUDA graph and replayed on
+// every call (DeviceExecutor::runRecorded; POPT_CUDA_GRAPHS=0 turns this
+// off). Memory is cudaMalloc'd, zeroed, and freed with the device. On a
+// machine without a GPU (or without a driver), making a device is an
+// Unavailable status naming it: popt-run then refuses the plan (exit 2).
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/devices/Device.h"
+#include "runtime/devices/WorkerThread.h"
+#include "runtime/kernels/cuda/CudaContext.h"
+
+#include <cuda_runtime.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+#include <vector>
+
+namespace popt::devices {
+
+namespace {
+
+using cuda::cudaStatus;
+
+/// cuBLAS's workspace, set explicitly so that graph capture never has it
+/// allocate.
+constexpr size_t kBlasWorkspace = size_t(32) << 20;
+
+class CudaDevice : public Device {
+public:
+  ~CudaDevice() override {
+    worker_.reset();
+    cudaSetDevice(ctx_.ordinal);
+    if (stream_)
+      cudaStreamSynchronize(stream_);
+    if (exec_)
+      cudaGraphExecDestroy(exec_);
+    if (graph_)
+      cudaGraphDestroy(graph_);
+    if (ctx_.blas)
+      cublasDestroy(ctx_.blas);
+    if (ctx_.dnn)
+      cudnnDestroy(ctx_.dnn);
+    for (void *p : allocations_)
+      cudaFree(p);
+    if (errorHost_)
+      cudaFreeHost(errorHost_);
+    if (stream_)
+      cudaStreamDestroy(stream_);
+  }
+
+  static Status create(const DeviceConfig &c, std::unique_ptr<Device> &out) {
+    std::unique_ptr<CudaDevice> d(new CudaDevice());
+    d->ctx_.ordinal = int(c.index);
+    cudaDeviceProp prop{};
+    if (Status s = cudaStatus(cudaSetDevice(d->ctx_.ordinal), "selecting the GPU"); !s)
+      return s;
+    if (Status s = cudaStatus(cudaGetDeviceProperties(&prop, d->ctx_.ordinal), "GPU properties");
+        !s)
+      return s;
+    d->describe_ = d->name() + ": " + prop.name + " (sm_" + std::to_string(prop.major) +
+                   std::to_string(prop.minor) + ", " +
+                   std::to_string(prop.totalGlobalMem >> 30) + " GiB; cuDNN " +
+                   std::to_string(cudnnGetVersion()) + ")";
+    if (Status s = cudaStatus(cudaStreamCreateWithFlags(&d->stream_, cudaStreamNonBlocking),
+                              "creating a stream");
+        !s)
+      return s;
+    d->ctx_.stream = d->stream_;
+    if (cublasCreate(&d->ctx_.blas) != CUBLAS_STATUS_SUCCESS)
+      return Status::unavailable(d->name() + ": cuBLAS could not be initialised");
+    void *ws = nullptr;
+    if (Status s = d->allocate(kBlasWorkspace, ws); !s)
+      return s;
+    if (cublasSetStream(d->ctx_.blas, d->stream_) != CUBLAS_STATUS_SUCCESS ||
+        cublasSetWorkspace(d->ctx_.blas, ws, kBlasWorkspace) != CUBLAS_STATUS_SUCCESS ||
+        cublasSetMathMode(d->ctx_.blas, CUBLAS_DEFAULT_MATH) != CUBLAS_STATUS_SUCCESS)
+      return Status::unavailable(d->name() + ": cuBLAS could not be set up");
+    if (cudnnCreate(&d->ctx_.dnn) != CUDNN_STATUS_SUCCESS ||
+        cudnnSetStream(d->ctx_.dnn, d->stream_) != CUDNN_STATUS_SUCCESS)
+      return Status::unavailable(d->name() + ": cuDNN could not be initialised");
+    // The error word is host memory the device writes through.
+    if (Status s = cudaStatus(cudaHostAlloc(reinterpret_cast<void **>(&d->errorHost_),
+                                            sizeof(int), cudaHostAllocMapped),
+                              "the error word");
+        !s)
+      return s;
+    *d->errorHost_ = 0;
+    if (Status s = cudaStatus(cudaHostGetDevicePointer(reinterpret_cast<void **>(&d->ctx_.error),
+                                                       d->errorHost_, 0),
+                              "the error word");
+        !s)
+      return s;
+    const char *graphs = std::getenv("POPT_CUDA_GRAPHS");
+    d->record_ = !(graphs && std::strcmp(graphs, "0") == 0);
+    if (c.ownThread) {
+      try {
+        d->worker_ = std::make_unique<WorkerThread>(nullptr);
+      } catch (const std::system_error &e) {
+        return Status::resourceExhausted("cannot start a thread for " + d->name() + ": " +
+                                         e.what());
+      }
+    }
+    out = std::move(d);
+    return Status::ok();
+  }
+
+  std::string name() const override { return "cuda:" + std::to_string(ctx_.ordinal); }
+  std::string describe() const override { return describe_; }
+  int threads() const override { return 1; }
+  bool hostVisible() const override { return false; }
+
+  Status allocate(uint64_t bytes, void *&out) override {
+    cudaSetDevice(ctx_.ordinal);
+    void *p = nullptr;
+    if (int e = cudaMalloc(&p, std::max<uint64_t>(bytes, plan::kAlignment)))
+      return Status::resourceExhausted("cannot allocate " + std::to_string(bytes) + " bytes on " +
+                                       name() + ": " + cuda::errorString(e));
+    allocations_.push_back(p);
+    if (Status s = cudaStatus(cudaMemset(p, 0, bytes), "zeroing device memory"); !s)
+      return s;
+    out = p;
+    return Status::ok();
+  }
+
+  Status makeKernel(const cpu::KernelArgs &args, std::unique_ptr<cpu::Kernel> &out) override {
+    cudaSetDevice(ctx_.ordinal);
+    return cuda::makeCudaKernel(ctx_, args, out);
+  }
+
+  Status copy(void *dst, const void *src, uint64_t bytes) override {
+    cudaSetDevice(ctx_.ordinal);
+    return cudaStatus(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, stream_), "copy");
+  }
+
+  Status fill(void *dst, int byte, uint64_t bytes) override {
+    cudaSetDevice(ctx_.ordinal);
+    if (int e = cudaMemsetAsync(dst, byte, bytes, stream_))
+      return cudaStatus(e, "fill");
+    return synchronize();
+  }
+
+  Status synchronize() override {
+    if (Status s = cudaStatus(cudaStreamSynchronize(stream_), name()); !s)
+      return s;
+    if (*static_cast<volatile int *>(errorHost_)) {
+      *errorHost_ = 0;
+      return Status::failure("an embedding index is out of range of its table (on " + name() +
+                             ")");
+    }
+    return Status::ok();
+  }
+
+  bool canRecord() const override { return record_; }
+  Status beginRecording() override {
+    cudaSetDevice(ctx_.ordinal);
+    return cudaStatus(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
+                      "starting a CUDA graph capture");
+  }
+  Status endRecording() override {
+    cudaGraph_t graph = nullptr;
+    int e = cudaStreamEndCapture(stream_, &graph);
+    if (e || !graph) {
+      cudaGetLastError(); // a failed capture is not sticky
+      return cudaStatus(e ? e : int(cudaErrorUnknown), "capturing the program as a CUDA graph");
+    }
+    graph_ = graph;
+    if (int e2 = cudaGraphInstantiate(&exec_, graph_, 0)) {
+      cudaGetLastError();
+      return cudaStatus(e2, "instantiating the CUDA graph");
+    }
+    return Status::ok();
+  }
+  Status replay() override {
+    return cudaStatus(cudaGraphLaunch(exec_, stream_), "replaying the CUDA graph");
+  }
+
+  void run(const std::function<void()> &fn) override {
+    if (worker_) {
+      worker_->start([this, fn] {
+        cudaSetDevice(ctx_.ordinal);
+        fn();
+      });
+      worker_->wait();
+      return;
+    }
+    cudaSetDevice(ctx_.ordinal);
+    fn();
+  }
+  void start(std::function<void()> fn) override {
+    if (worker_) {
+      worker_->start([this, fn = std::move(fn)] {
+        cudaSetDevice(ctx_.ordinal);
+        fn();
+      });
+    } else {
+      pending_ = std::move(fn);
+    }
+  }
+  bool runsOnCaller() const override { return !worker_; }
+  void wait() override {
+    if (worker_) {
+      worker_->wait();
+    } else if (pending_) {
+      std::function<void()> job = std::move(pending_);
+      pending_ = nullptr;
+      run(job);
+    }
+  }
+
+private:
+  CudaDevice() = default;
+
+  cuda::CudaContext ctx_;
+  cudaStream_t stream_ = nullptr;
+  std::string describe_;
+  std::vector<void *> allocations_;
+  int *errorHost_ = nullptr;
+  bool record_ = true;
+  cudaGraph_t graph_ = nullptr;
+  cudaGraphExec_t exec_ = nullptr;
+  std::function<void()> pending_;
+  std::unique_ptr<WorkerThread> worker_;
+};
+
+class CudaDriver : public Driver {
+public:
+  const char *name() const override { return "cuda"; }
+  Status createDevice(const DeviceConfig &config, std::unique_ptr<Device> &out) override {
+    std::string name = "cuda:" + std::to_string(config.index);
+    if (config.rank != 0)
+      return Status::unavailable(name + " of rank " + std::to_string(config.rank) +
+                                 " belongs to another process (multi-process runs need MPI)");
+    int count = 0;
+    if (int e = cudaGetDeviceCount(&count))
+      return Status::unavailable(name + ": no usable CUDA device on this machine (" +
+                                 cuda::errorString(e) + ")");
+    if (int(config.index) >= count)
+      return Status::unavailable(name + ": this machine has " + std::to_string(count) +
+                                 " CUDA device" + (count == 1 ? "" : "s"));
+    Status s = CudaDevice::create(config, out);
+    if (!s && s.code() != StatusCode::ResourceExhausted)
+      return Status::unavailable(name + ": " + s.message());
+    return s;
+  }
+};
+
+} // namespace
+
+} // namespace popt::devices
+
+/// The library's entry point (runtime/devices/Device.h, kDriverAbi).
+extern "C" __attribute__((visibility("default"))) popt::devices::Driver *
+popt_cuda_driver(unsigned abi) {
+  static popt::devices::CudaDriver driver;
+  return abi == popt::devices::kDriverAbi ? &driver : nullptr;
+}

@@ -1,0 +1,224 @@
+//===- BlasKernels.cpp - linear and matmul on cuBLAS ----------------------===//
+//
+// Row-major products through column-major cuBLAS: C^T = B^T A^T, so a
+// linear (x [M, K] times w [N, K] transposed) is gemm(T, N, N, M, K) on w
+// and x, and a batched matmul (a [.., M, K] times b [.., K, N]) is a
+// strided batched gemm(N, N, N, M, K) on b and a, one call when every
+// batch of each operand is either its own or broadcast whole, else one call
+// per batch. f32 computes in f32 (no TF32: cuBLAS's default math mode),
+// bf16 and f16 on tensor cores accumulating in f32. A fused op's scale is
+// alpha and its residual is beta = 1 over a copy of it in the output (or
+// the output itself when the plan made the result overwrite it); the bias,
+// scaled alike, and the activation follow in one epilogue kernel.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/cuda/CudaContext.h"
+
+#include "runtime/core/ShapeMath.h"
+
+#include <cuda_runtime.h>
+
+#include <vector>
+
+namespace popt::cuda {
+
+namespace {
+
+using cpu::KernelArgs;
+using K = plan::OpKind;
+
+Status blasStatus(cublasStatus_t s, const char *what) {
+  if (s == CUBLAS_STATUS_SUCCESS)
+    return Status::ok();
+  return Status::failure(std::string(what) + ": cuBLAS status " + std::to_string(int(s)));
+}
+
+bool blasType(plan::DType d, cudaDataType_t &t) {
+  switch (d) {
+  case plan::DType::F32: t = CUDA_R_32F; return true;
+  case plan::DType::BF16: t = CUDA_R_16BF; return true;
+  case plan::DType::F16: t = CUDA_R_16F; return true;
+  default: return false;
+  }
+}
+
+/// One gemm call: C (ldc) = alpha op(A) op(B) + beta C, `batch` times with
+/// element strides between batches.
+struct Gemm {
+  cublasOperation_t opA = CUBLAS_OP_N, opB = CUBLAS_OP_N;
+  int m = 0, n = 0, k = 0, lda = 0, ldb = 0, ldc = 0;
+  int64_t strideA = 0, strideB = 0, strideC = 0;
+  int batch = 1;
+  const char *a = nullptr, *b = nullptr; ///< bytes
+  char *c = nullptr;
+};
+
+class ProductKernel : public cpu::Kernel {
+public:
+  ProductKernel(CudaContext &ctx, const KernelArgs &args, cudaDataType_t type, size_t es,
+                std::vector<Gemm> calls, float alpha, const TensorView *residual,
+                Epilogue epilogue)
+      : ctx(ctx), args(args), type(type), es(es), calls(std::move(calls)), alpha(alpha),
+        residual(residual), epilogue(epilogue) {}
+
+  Status run() override {
+    float beta = 0.f;
+    if (residual) {
+      beta = 1.f;
+      if (residual->data != args.out->data)
+        if (int e = cudaMemcpyAsync(args.out->data, residual->data, args.out->bytes,
+                                    cudaMemcpyDeviceToDevice, ctx.stream))
+          return cudaStatus(e, "copying the residual");
+    }
+    for (const Gemm &g : calls) {
+      cublasStatus_t s;
+      if (g.batch == 1)
+        s = cublasGemmEx(ctx.blas, g.opA, g.opB, g.m, g.n, g.k, &alpha, g.a, type, g.lda, g.b,
+                         type, g.ldb, &beta, g.c, type, g.ldc, CUBLAS_COMPUTE_32F,
+                         CUBLAS_GEMM_DEFAULT);
+      else
+        s = cublasGemmStridedBatchedEx(ctx.blas, g.opA, g.opB, g.m, g.n, g.k, &alpha, g.a, type,
+                                       g.lda, g.strideA, g.b, type, g.ldb, g.strideB, &beta,
+                                       g.c, type, g.ldc, g.strideC, g.batch, CUBLAS_COMPUTE_32F,
+                                       CUBLAS_GEMM_DEFAULT);
+      if (Status st = blasStatus(s, "cuBLAS gemm"); !st)
+        return st;
+    }
+    if (epilogue.needed)
+      return cudaStatus(launchEpilogue(epilogue.params, ctx.stream), "product epilogue");
+    return Status::ok();
+  }
+
+private:
+  CudaContext &ctx;
+  KernelArgs args;
+  cudaDataType_t type;
+  size_t es;
+  std::vector<Gemm> calls;
+  float alpha;
+  const TensorView *residual;
+  Epilogue epilogue;
+};
+
+/// Element offsets of each output batch in an operand whose batch dims
+/// `dims` broadcast to `outDims` (right-aligned), with `matrix` elements
+/// per batch.
+std::vector<int64_t> batchOffsets(const std::vector<int64_t> &dims,
+                                  const std::vector<int64_t> &outDims, int64_t matrix) {
+  int64_t total = product(outDims, 0, outDims.size());
+  std::vector<int64_t> strides(outDims.size(), 0);
+  int64_t s = matrix;
+  for (size_t k = 0; k < dims.size(); ++k) {
+    size_t d = dims.size() - 1 - k, od = outDims.size() - 1 - k;
+    strides[od] = dims[d] == 1 ? 0 : s;
+    s *= dims[d];
+  }
+  std::vector<int64_t> offsets(size_t(total), 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t rest = i, off = 0;
+    for (int64_t d = int64_t(outDims.size()) - 1; d >= 0; --d) {
+      off += (rest % outDims[size_t(d)]) * strides[size_t(d)];
+      rest /= outDims[size_t(d)];
+    }
+    offsets[size_t(i)] = off;
+  }
+  return offsets;
+}
+
+/// Whether offsets are i * stride for one stride (0 included).
+bool uniform(const std::vector<int64_t> &offsets, int64_t &stride) {
+  stride = offsets.size() > 1 ? offsets[1] - offsets[0] : 0;
+  for (size_t i = 0; i < offsets.size(); ++i)
+    if (offsets[i] != int64_t(i) * stride)
+      return false;
+  return true;
+}
+
+} // namespace
+
+bool makeBlasKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
+                    std::unique_ptr<cpu::Kernel> &out) {
+  const K kind = a.op->kind();
+  if (kind != K::Linear && kind != K::FusedLinear && kind != K::Matmul && kind != K::FusedMatmul)
+    return false;
+  cudaDataType_t type;
+  if (!blasType(a.in[0]->dtype, type) || a.in[1]->dtype != a.in[0]->dtype) {
+    status = Status::badInput(std::string("the GPU kernel of '") + plan::opInfo(kind)->name +
+                              "' runs in f32, bf16 and f16, not " + dtypeName(a.in[0]->dtype));
+    return true;
+  }
+  const size_t es = plan::elementSize(a.in[0]->dtype);
+  const bool fused = kind == K::FusedLinear || kind == K::FusedMatmul;
+  const TensorView *bias = a.in.size() > 2 ? a.in[2] : nullptr;
+  const TensorView *residual = fused && a.in.size() > 3 ? a.in[3] : nullptr;
+  const float scale = kind == K::FusedMatmul ? float(a.fattr(2)) : 1.f;
+  std::vector<Gemm> calls;
+  int64_t n;
+  auto tooLarge = [&](int64_t v) { return v > int64_t(INT32_MAX); };
+  if (kind == K::Linear || kind == K::FusedLinear) {
+    const auto &w = a.in[1]->shape;
+    n = w[0];
+    int64_t k = w[1], m = k ? a.in[0]->numel / k : 0;
+    if (tooLarge(m) || tooLarge(n) || tooLarge(k)) {
+      status = Status::badInput("a linear too large for one cuBLAS call");
+      return true;
+    }
+    Gemm g;
+    g.opA = CUBLAS_OP_T, g.opB = CUBLAS_OP_N;
+    g.m = int(n), g.n = int(m), g.k = int(k);
+    g.a = static_cast<const char *>(a.in[1]->data), g.lda = int(k);
+    g.b = static_cast<const char *>(a.in[0]->data), g.ldb = int(k);
+    g.c = static_cast<char *>(a.out->data), g.ldc = int(n);
+    calls.push_back(g);
+  } else {
+    auto sa = a.in[0]->shape, sb = a.in[1]->shape;
+    // Vectors as matrices: [K] is [1, K] on the left and [K, 1] on the right.
+    if (sa.size() == 1)
+      sa.insert(sa.begin(), 1);
+    if (sb.size() == 1)
+      sb.push_back(1);
+    int64_t m = sa[sa.size() - 2], k = sa.back();
+    n = sb.back();
+    std::vector<int64_t> ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);
+    std::vector<int64_t> batchDims(std::max(ba.size(), bb.size()), 1);
+    for (size_t i = 0; i < batchDims.size(); ++i) {
+      int64_t x = i < batchDims.size() - ba.size() ? 1 : ba[i - (batchDims.size() - ba.size())];
+      int64_t y = i < batchDims.size() - bb.size() ? 1 : bb[i - (batchDims.size() - bb.size())];
+      batchDims[i] = std::max(x, y);
+    }
+    std::vector<int64_t> offA = batchOffsets(ba, batchDims, m * k);
+    std::vector<int64_t> offB = batchOffsets(bb, batchDims, k * n);
+    if (tooLarge(m) || tooLarge(n) || tooLarge(k) || tooLarge(int64_t(offA.size()))) {
+      status = Status::badInput("a matmul too large for one cuBLAS call");
+      return true;
+    }
+    Gemm g;
+    g.m = int(n), g.n = int(m), g.k = int(k);
+    g.lda = int(n), g.ldb = int(k), g.ldc = int(n);
+    g.strideC = m * n;
+    const char *pa = static_cast<const char *>(a.in[0]->data);
+    const char *pb = static_cast<const char *>(a.in[1]->data);
+    char *pc = static_cast<char *>(a.out->data);
+    int64_t stA, stB;
+    if (uniform(offA, stA) && uniform(offB, stB)) {
+      g.a = pb, g.b = pa, g.c = pc;
+      g.strideA = stB, g.strideB = stA;
+      g.batch = int(offA.size());
+      calls.push_back(g);
+    } else {
+      for (size_t i = 0; i < offA.size(); ++i) {
+        Gemm one = g;
+        one.a = pb + offB[i] * int64_t(es);
+        one.b = pa + offA[i] * int64_t(es);
+        one.c = pc + int64_t(i) * m * n * int64_t(es);
+        calls.push_back(one);
+      }
+    }
+  }
+  Epilogue epilogue = makeEpilogue(a, bias, n, 1, scale, fused ? 0 : -1);
+  out = std::make_unique<ProductKernel>(ctx, a, type, es, std::move(calls), scale, residual,
+                                        epilogue);
+  return true;
+}
+
+} // namespace popt::cuda

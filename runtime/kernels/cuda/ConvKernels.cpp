@@ -1,0 +1,189 @@
+//===- ConvKernels.cpp - convolutions on cuDNN ----------------------------===//
+//
+// cuDNN's convolution API (present in cuDNN 8 and 9: the device machines
+// run 9.14, this build 9.19, and nothing newer than 9.0 is used) on NCHW
+// tensors: forward for conv2d, backward-data for a transposed one. The
+// algorithm is cuDNN's heuristic choice at load, its workspace the
+// kernel's scratch (allocated on the device by the executor). f32 runs
+// without TF32 (CUDNN_FMA_MATH) unless POPT_CUDA_TF32=1; bf16 and f16 use
+// tensor cores, accumulating in f32. As for products, a fused residual is
+// beta = 1 over a copy in the output, and the bias and activation follow in
+// one epilogue kernel.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/cuda/CudaContext.h"
+
+#include <cuda_runtime.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace popt::cuda {
+
+namespace {
+
+using cpu::KernelArgs;
+using K = plan::OpKind;
+
+Status dnnStatus(cudnnStatus_t s, const char *what) {
+  if (s == CUDNN_STATUS_SUCCESS)
+    return Status::ok();
+  return Status::failure(std::string(what) + ": " + cudnnGetErrorString(s));
+}
+
+#define POPT_DNN(call, what)                                                                   \
+  do {                                                                                         \
+    if (Status st_ = dnnStatus((call), what); !st_)                                            \
+      return st_;                                                                              \
+  } while (0)
+
+class ConvKernel : public cpu::Kernel {
+public:
+  ConvKernel(CudaContext &ctx, const KernelArgs &args) : ctx(ctx), args(args) {}
+  ~ConvKernel() override {
+    if (x)
+      cudnnDestroyTensorDescriptor(x);
+    if (y)
+      cudnnDestroyTensorDescriptor(y);
+    if (w)
+      cudnnDestroyFilterDescriptor(w);
+    if (conv)
+      cudnnDestroyConvolutionDescriptor(conv);
+  }
+
+  Status prepare(Epilogue e, const TensorView *res) {
+    epilogue = e;
+    residual = res;
+    const KernelArgs &a = args;
+    const K kind = a.op->kind();
+    transposed = kind == K::Conv2d && a.attr(7) != 0;
+    cudnnDataType_t type;
+    switch (a.in[0]->dtype) {
+    case plan::DType::F32: type = CUDNN_DATA_FLOAT; break;
+    case plan::DType::BF16: type = CUDNN_DATA_BFLOAT16; break;
+    case plan::DType::F16: type = CUDNN_DATA_HALF; break;
+    default: return Status::badInput("convolutions on the GPU run in f32, bf16 and f16");
+    }
+    const auto &xs = a.in[0]->shape, &ws = a.in[1]->shape, &ys = a.out->shape;
+    POPT_DNN(cudnnCreateTensorDescriptor(&x), "tensor descriptor");
+    POPT_DNN(cudnnCreateTensorDescriptor(&y), "tensor descriptor");
+    POPT_DNN(cudnnCreateFilterDescriptor(&w), "filter descriptor");
+    POPT_DNN(cudnnCreateConvolutionDescriptor(&conv), "convolution descriptor");
+    POPT_DNN(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, type, int(xs[0]), int(xs[1]),
+                                        int(xs[2]), int(xs[3])),
+             "input descriptor");
+    POPT_DNN(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, type, int(ys[0]), int(ys[1]),
+                                        int(ys[2]), int(ys[3])),
+             "output descriptor");
+    POPT_DNN(cudnnSetFilter4dDescriptor(w, type, CUDNN_TENSOR_NCHW, int(ws[0]), int(ws[1]),
+                                        int(ws[2]), int(ws[3])),
+             "weight descriptor");
+    POPT_DNN(cudnnSetConvolution2dDescriptor(conv, int(a.attr(2)), int(a.attr(3)),
+                                             int(a.attr(0)), int(a.attr(1)), int(a.attr(4)),
+                                             int(a.attr(5)), CUDNN_CROSS_CORRELATION,
+                                             CUDNN_DATA_FLOAT),
+             "convolution descriptor");
+    POPT_DNN(cudnnSetConvolutionGroupCount(conv, int(a.attr(6))), "groups");
+    const char *tf32 = std::getenv("POPT_CUDA_TF32");
+    cudnnMathType_t math = type == CUDNN_DATA_FLOAT && !(tf32 && std::strcmp(tf32, "1") == 0)
+                               ? CUDNN_FMA_MATH
+                               : CUDNN_TENSOR_OP_MATH;
+    POPT_DNN(cudnnSetConvolutionMathType(conv, math), "math type");
+    int found = 0;
+    if (!transposed) {
+      cudnnConvolutionFwdAlgoPerf_t perf[8];
+      POPT_DNN(cudnnGetConvolutionForwardAlgorithm_v7(ctx.dnn, x, w, conv, y, 8, &found, perf),
+               "choosing a convolution algorithm");
+      int pick = -1;
+      for (int i = 0; i < found && pick < 0; ++i)
+        if (perf[i].status == CUDNN_STATUS_SUCCESS)
+          pick = i;
+      if (pick < 0)
+        return Status::badInput("cuDNN has no algorithm for this convolution");
+      forward = perf[pick].algo;
+      POPT_DNN(cudnnGetConvolutionForwardWorkspaceSize(ctx.dnn, x, w, conv, y, forward,
+                                                       &workspace),
+               "convolution workspace");
+    } else {
+      // The transposed convolution is the gradient of a convolution from y
+      // to x: its input plays dy, its output dx.
+      cudnnConvolutionBwdDataAlgoPerf_t perf[8];
+      POPT_DNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.dnn, w, x, conv, y, 8, &found,
+                                                           perf),
+               "choosing a transposed convolution algorithm");
+      int pick = -1;
+      for (int i = 0; i < found && pick < 0; ++i)
+        if (perf[i].status == CUDNN_STATUS_SUCCESS)
+          pick = i;
+      if (pick < 0)
+        return Status::badInput("cuDNN has no algorithm for this transposed convolution");
+      backward = perf[pick].algo;
+      POPT_DNN(cudnnGetConvolutionBackwardDataWorkspaceSize(ctx.dnn, w, x, conv, y, backward,
+                                                            &workspace),
+               "transposed convolution workspace");
+    }
+    return Status::ok();
+  }
+
+  size_t scratchBytes() const override { return workspace; }
+  void bindScratch(void *p) override { scratch = p; }
+
+  Status run() override {
+    float alpha = 1.f, beta = 0.f;
+    if (residual) {
+      beta = 1.f;
+      if (residual->data != args.out->data)
+        if (int e = cudaMemcpyAsync(args.out->data, residual->data, args.out->bytes,
+                                    cudaMemcpyDeviceToDevice, ctx.stream))
+          return cudaStatus(e, "copying the residual");
+    }
+    if (!transposed)
+      POPT_DNN(cudnnConvolutionForward(ctx.dnn, &alpha, x, args.in[0]->data, w, args.in[1]->data,
+                                       conv, forward, scratch, workspace, &beta, y,
+                                       args.out->data),
+               "cuDNN convolution");
+    else
+      POPT_DNN(cudnnConvolutionBackwardData(ctx.dnn, &alpha, w, args.in[1]->data, x,
+                                            args.in[0]->data, conv, backward, scratch, workspace,
+                                            &beta, y, args.out->data),
+               "cuDNN transposed convolution");
+    if (epilogue.needed)
+      return cudaStatus(launchEpilogue(epilogue.params, ctx.stream), "convolution epilogue");
+    return Status::ok();
+  }
+
+private:
+  CudaContext &ctx;
+  KernelArgs args;
+  bool transposed = false;
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  cudnnConvolutionFwdAlgo_t forward{};
+  cudnnConvolutionBwdDataAlgo_t backward{};
+  size_t workspace = 0;
+  void *scratch = nullptr;
+  Epilogue epilogue;
+  const TensorView *residual = nullptr;
+};
+
+} // namespace
+
+bool makeConvKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
+                    std::unique_ptr<cpu::Kernel> &out) {
+  const K kind = a.op->kind();
+  if (kind != K::Conv2d && kind != K::FusedConv2d)
+    return false;
+  const bool fused = kind == K::FusedConv2d;
+  const TensorView *bias = a.in.size() > 2 ? a.in[2] : nullptr;
+  const TensorView *residual = fused && a.in.size() > 3 ? a.in[3] : nullptr;
+  const auto &ys = a.out->shape;
+  Epilogue e = makeEpilogue(a, bias, ys[1], ys[2] * ys[3], 1.f, fused ? 7 : -1);
+  auto k = std::make_unique<ConvKernel>(ctx, a);
+  status = k->prepare(e, residual);
+  if (status)
+    out = std::move(k);
+  return true;
+}
+
+} // namespace popt::cuda

@@ -52,10 +52,13 @@ public:
   bool isOk() const { return code_ == StatusCode::Ok; }
   explicit operator bool() const { return isOk(); }
   StatusCode code() const { return code_; }
-  /// The tools' exit code (docs/cli.md): 2 for bad input, 1 for every
-  /// kind of runtime failure.
+  /// The tools' exit code (docs/cli.md): 2 for bad input and for a device
+  /// or driver this machine lacks (the request cannot be met here), 1 for
+  /// every kind of runtime failure.
   int exitCode() const {
-    return code_ == StatusCode::Ok ? 0 : code_ == StatusCode::BadInput ? 2 : 1;
+    if (code_ == StatusCode::Ok)
+      return 0;
+    return code_ == StatusCode::BadInput || code_ == StatusCode::Unavailable ? 2 : 1;
   }
   const std::string &message() const { return message_; }
 

@@ -20,8 +20,11 @@
 
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace popt::devices {
 
@@ -102,6 +105,31 @@ public:
   virtual Status replay() { return Status::failure("this device records nothing"); }
 };
 
+/// What a driver measures of one of its devices for popt-profile, in the
+/// hardware description's terms (docs/hardware.md): compute classes'
+/// efficiency curves (x: FLOPs of one op, y: fraction of the dtype's peak;
+/// "gemm", "gemm.bf16", "conv", ...), memory-bound classes' throughput
+/// curves (x: bytes moved, y: bytes/s), overheads, the link to the host.
+struct DeviceMeasurement {
+  using Points = std::vector<std::pair<double, double>>;
+  std::string model;
+  int units = 0; ///< streaming multiprocessors
+  uint64_t memoryBytes = 0;
+  std::map<std::string, double> peakFlops; ///< dtype -> best FLOP/s measured
+  double memoryBandwidth = 0;              ///< bytes/s, device copy
+  double launchOverhead = 0;               ///< seconds per kernel of a replayed program
+  double libraryOverhead = 0;              ///< seconds per cuBLAS/cuDNN call, replayed
+  std::map<std::string, Points> efficiency, throughput;
+  /// Pinned host memory <-> device, per direction (the slower), and the
+  /// latency of a small copy.
+  double hostBandwidth = 0, hostLatency = 0;
+  /// Device-to-device bandwidth to the other devices of this driver.
+  std::vector<std::pair<uint32_t, double>> peerBandwidth;
+  double idleWatts = 0, busyWatts = 0;
+  std::string powerSource; ///< "nvml", or empty when power was not readable
+  std::vector<std::string> notes;
+};
+
 class Driver {
 public:
   virtual ~Driver() = default;
@@ -110,6 +138,13 @@ public:
   /// it.
   virtual Status createDevice(const DeviceConfig &config,
                               std::unique_ptr<Device> &out) = 0;
+  /// Measures device `index` (popt-profile); `progress` names each step.
+  virtual Status measure(uint32_t index, bool quick,
+                         const std::function<void(const std::string &)> &progress,
+                         DeviceMeasurement &out) {
+    (void)index, (void)quick, (void)progress, (void)out;
+    return Status::unavailable(std::string("the ") + name() + " driver measures nothing");
+  }
 };
 
 /// The driver for `kind`, or nullptr when this build has none or its
@@ -122,7 +157,7 @@ std::string driverLoadError(plan::DeviceKind kind);
 /// CUDA driver (libpopt_cuda.so) exports
 /// `extern "C" popt::devices::Driver *popt_cuda_driver(unsigned abi)`, which
 /// returns null when `abi` is not its own.
-constexpr unsigned kDriverAbi = 1;
+constexpr unsigned kDriverAbi = 2;
 
 /// Cores each of `siblings` CPU devices gets when none asks for a number:
 /// an even share of the process's cores, at least one.

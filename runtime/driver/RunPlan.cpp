@@ -214,12 +214,8 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   SessionOptions sessionOptions;
   sessionOptions.allocateArenas = !opt.inspect; // --inspect describes, never runs
   sessionOptions.adaptThreadsToLoad = !opt.fixedThreads;
-  if (Status s = Session::create(*loaded, sessionOptions, ex); !s) {
-    fail(s.withMessage(opt.planPath + ": " + s.message()));
-    // A device this machine lacks: the plan cannot run here (bad input
-    // for this machine, like a plan for another format), not a failure.
-    return s.code() == StatusCode::Unavailable ? 2 : s.exitCode();
-  }
+  if (Status s = Session::create(*loaded, sessionOptions, ex); !s)
+    return fail(s.withMessage(opt.planPath + ": " + s.message()));
   ex->setMaxLoopIterations(opt.maxLoopIterations);
   auto t2 = Clock::now();
   const char *debug = std::getenv("POPT_DEBUG");

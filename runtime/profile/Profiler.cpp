@@ -10,11 +10,14 @@
 //   - copy latency/bandwidth between logical devices;
 //   - power from RAPL when readable, else a documented estimate.
 // Logical devices of one CPU are identical shares of it: the first is
-// measured and the others get its figures.
+// measured and the others get its figures. GPUs asked for (cuda:N) are
+// measured by the CUDA driver (runtime/devices/cuda/CudaProfile.cpp) and
+// linked to cpu:0 and to each other.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/profile/Profiler.h"
 
+#include "runtime/devices/Device.h"
 #include "runtime/profile/CpuMicrobench.h"
 #include "runtime/profile/KernelTiming.h"
 #include "runtime/profile/MachineLoad.h"
@@ -52,31 +55,37 @@ int availableCores() {
 }
 
 Status normalizeDevices(std::vector<std::string> &devices) {
-  if (devices.empty()) {
-    devices = {"cpu:0"};
-    return Status::ok();
-  }
-  std::set<int> seen;
+  std::vector<std::string> cpus, gpus;
+  std::set<int> seen, seenGpu;
   for (const std::string &d : devices) {
-    if (d.rfind("cpu:", 0) != 0)
-      return Status::badInput(
-          "device '" + d + "': popt-profile measures CPU devices (cpu:N); "
-          "GPU profiling needs the CUDA runtime driver, which this build lacks");
+    bool gpu = d.rfind("cuda:", 0) == 0;
+    if (d.rfind("cpu:", 0) != 0 && !gpu)
+      return Status::badInput("device '" + d + "': expected cpu:INDEX or cuda:INDEX");
+    const char *digits = d.c_str() + (gpu ? 5 : 4);
     char *end = nullptr;
-    long idx = std::strtol(d.c_str() + 4, &end, 10);
-    if (end == d.c_str() + 4 || *end != '\0' || idx < 0)
-      return Status::badInput("device '" + d + "': expected cpu:INDEX");
-    if (!seen.insert(static_cast<int>(idx)).second)
+    long idx = std::strtol(digits, &end, 10);
+    if (end == digits || *end != '\0' || idx < 0)
+      return Status::badInput("device '" + d + "': expected " + (gpu ? "cuda" : "cpu") +
+                              ":INDEX");
+    if (!(gpu ? seenGpu : seen).insert(static_cast<int>(idx)).second)
       return Status::badInput("device '" + d + "' is listed twice");
+    (gpu ? gpus : cpus).push_back(d);
+  }
+  // The host is always measured: a GPU's plans run beside it.
+  if (cpus.empty()) {
+    cpus = {"cpu:0"};
+    seen = {0};
   }
   for (int i = 0; i < static_cast<int>(seen.size()); ++i)
     if (!seen.count(i))
       return Status::badInput("CPU devices must be numbered cpu:0 .. cpu:" +
                               std::to_string(seen.size() - 1) + " (cpu:" +
                               std::to_string(i) + " is missing)");
+  devices = cpus;
+  devices.insert(devices.end(), gpus.begin(), gpus.end());
   int cores = availableCores();
-  if (static_cast<int>(devices.size()) > cores)
-    return Status::badInput(std::to_string(devices.size()) +
+  if (static_cast<int>(cpus.size()) > cores)
+    return Status::badInput(std::to_string(cpus.size()) +
                             " logical CPU devices need at least as many cores; "
                             "this process may use " + std::to_string(cores));
   return Status::ok();
@@ -151,10 +160,86 @@ std::string isoNow() {
 
 } // namespace
 
-Status profileMachine(const ProfileOptions &options, hw::Description &out) {
-  std::vector<std::string> devices = options.devices;
-  if (Status s = normalizeDevices(devices); !s)
+/// Whether GPU `name` ("cuda:N") is here: its driver loads and makes it.
+Status checkGpu(const std::string &name) {
+  devices::Driver *driver = devices::findDriver(plan::DeviceKind::Cuda);
+  if (!driver)
+    return Status::unavailable(name + ": this runtime has no CUDA driver (" +
+                               devices::driverLoadError(plan::DeviceKind::Cuda) + ")");
+  devices::DeviceConfig config;
+  config.kind = plan::DeviceKind::Cuda;
+  config.index = static_cast<uint32_t>(std::strtoul(name.c_str() + 5, nullptr, 10));
+  std::unique_ptr<devices::Device> device;
+  return driver->createDevice(config, device);
+}
+
+/// Measures GPU `name` ("cuda:N") with the CUDA driver and adds it to
+/// `host`, with its link to cpu:0 and to the GPUs measured before it.
+Status measureGpu(const std::string &name, bool quick,
+                  const std::function<void(double, const std::string &)> &progress,
+                  hw::Host &host, std::vector<std::string> &notes) {
+  uint32_t index = static_cast<uint32_t>(std::strtoul(name.c_str() + 5, nullptr, 10));
+  devices::Driver *driver = devices::findDriver(plan::DeviceKind::Cuda);
+  if (!driver)
+    return Status::unavailable(name + ": this runtime has no CUDA driver (" +
+                               devices::driverLoadError(plan::DeviceKind::Cuda) + ")");
+  devices::DeviceMeasurement m;
+  Status s = driver->measure(index, quick, [&](const std::string &what) {
+    if (progress)
+      progress(1.0, name + ": " + what);
+  }, m);
+  if (!s)
     return s;
+  hw::Device d;
+  d.kind = "cuda";
+  d.index = static_cast<int>(index);
+  d.model = m.model;
+  d.cores = std::max(1, m.units);
+  d.memoryBytes = m.memoryBytes;
+  d.peakFlops = m.peakFlops;
+  d.memoryBandwidth = m.memoryBandwidth;
+  d.launchOverhead = m.launchOverhead;
+  d.libraryOverhead = m.libraryOverhead;
+  for (auto &[curve, points] : m.efficiency) {
+    d.efficiency[curve].points = points;
+    d.efficiency[curve].normalize();
+  }
+  for (auto &[curve, points] : m.throughput) {
+    d.throughput[curve].points = points;
+    d.throughput[curve].normalize();
+  }
+  if (!m.powerSource.empty()) {
+    d.power.idleWatts = m.idleWatts;
+    d.power.busyWatts = m.busyWatts;
+    d.power.source = m.powerSource;
+    d.power.note = "board power idle and under bf16 GEMMs";
+  } else {
+    d.power.source = "estimate";
+    d.power.note = "not readable here; no estimate: the cost model's energy ignores it";
+  }
+  host.links.push_back({"cpu:0", name, "pcie", m.hostBandwidth, m.hostLatency, false});
+  for (auto &[peer, bandwidth] : m.peerBandwidth)
+    for (const hw::Device &other : host.devices)
+      if (other.kind == "cuda" && other.index == static_cast<int>(peer))
+        host.links.push_back({other.id(), name, "peer", bandwidth, 0, false});
+  for (const std::string &n : m.notes)
+    notes.push_back(name + ": " + n);
+  host.devices.push_back(std::move(d));
+  return Status::ok();
+}
+
+Status profileMachine(const ProfileOptions &options, hw::Description &out) {
+  std::vector<std::string> all = options.devices;
+  if (Status s = normalizeDevices(all); !s)
+    return s;
+  // CPU devices first (normalizeDevices' order), then GPUs.
+  std::vector<std::string> devices, gpus;
+  for (const std::string &d : all)
+    (d.rfind("cpu:", 0) == 0 ? devices : gpus).push_back(d);
+  // A GPU this machine lacks fails now, not after the CPU's measurements.
+  for (const std::string &g : gpus)
+    if (Status s = checkGpu(g); !s)
+      return s;
   const bool quick = options.quick;
   const int cores = availableCores();
   const int perDevice = cores / static_cast<int>(devices.size());
@@ -424,13 +509,17 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
   if (devices.size() > 1)
     out.notes.push_back("logical CPU devices share one CPU: cpu:0 was measured and "
                         "the others carry its figures");
-  out.notes.push_back("no GPU measured: this build has no CUDA runtime driver");
+  if (gpus.empty())
+    out.notes.push_back("no GPU measured (none asked for: --devices cuda:N)");
   out.notes.push_back("each sample timed in " + std::to_string(rounds) +
                       " rounds, the fastest kept" +
                       (load.available ? "; other processes' load while measuring " +
                                             cores1(load.otherCores) + " cores"
                                       : std::string("; the machine's load was not readable")));
   out.quality = std::move(quality);
+  for (const std::string &g : gpus)
+    if (Status s = measureGpu(g, quick, progress, host, out.notes); !s)
+      return s;
   out.hosts.push_back(std::move(host));
   return Status::ok();
 }

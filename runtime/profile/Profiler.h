@@ -2,9 +2,8 @@
 //
 // profileMachine() measures each requested logical CPU device with the
 // runtime's own kernels (KernelTiming) and the microbenchmarks of
-// CpuMicrobench, and returns a hw.json Description. GPUs are not measured
-// yet: this runtime has no CUDA driver (docs/hardware.md says what is
-// missing).
+// CpuMicrobench, and each GPU asked for with the CUDA driver's
+// measurements, and returns a hw.json Description (docs/hardware.md).
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_RUNTIME_PROFILE_PROFILER_H
@@ -31,8 +30,9 @@ struct ProfileOptions {
 /// The CPU cores this process may run on.
 int availableCores();
 
-/// Checks `devices` (kind:index, CPU only, indices 0..n-1 once each, no more
-/// devices than cores) and fills in the default.
+/// Checks `devices` (cpu:N numbered 0..n-1 once each, no more than the
+/// cores; cuda:N once each) and fills in the default: cpu:0 with every core,
+/// which is also added when only GPUs are asked for. CPU devices come first.
 Status normalizeDevices(std::vector<std::string> &devices);
 
 Status profileMachine(const ProfileOptions &options, hw::Description &out);

@@ -26,6 +26,8 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -35,6 +37,9 @@
 // The opaque types of the headers, defined here.
 struct CUstream_st {
   int unused = 0;
+};
+struct CUevent_st {
+  std::chrono::steady_clock::time_point at;
 };
 struct CUgraph_st {
   std::vector<std::function<void()>> work;
@@ -110,6 +115,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp *prop, int) {
   prop->major = 9;
   prop->minor = 0;
   prop->totalGlobalMem = size_t(16) << 30;
+  prop->multiProcessorCount = 8;
   return cudaSuccess;
 }
 cudaError_t cudaGetLastError() { return cudaSuccess; }
@@ -180,6 +186,35 @@ cudaError_t cudaMemcpy2DAsync(void *d, size_t dpitch, const void *s, size_t spit
       std::memcpy(static_cast<char *>(d) + r * dpitch, static_cast<const char *>(s) + r * spitch,
                   width);
   });
+  return cudaSuccess;
+}
+
+cudaError_t cudaMallocHost(void **p, size_t bytes) { return cudaHostAlloc(p, bytes, 0); }
+cudaError_t cudaMemcpyPeerAsync(void *d, int, const void *s, int, size_t n, cudaStream_t) {
+  enqueue([=] { std::memmove(d, s, n); });
+  return cudaSuccess;
+}
+cudaError_t cudaDeviceGetPCIBusId(char *bus, int len, int device) {
+  std::snprintf(bus, size_t(len), "0000:%02x:00.0", device);
+  return cudaSuccess;
+}
+
+// Events time the host's work: emulated work runs when it is queued.
+cudaError_t cudaEventCreate(cudaEvent_t *e) {
+  *e = new CUevent_st();
+  return cudaSuccess;
+}
+cudaError_t cudaEventDestroy(cudaEvent_t e) {
+  delete e;
+  return cudaSuccess;
+}
+cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
+  enqueue([e] { e->at = std::chrono::steady_clock::now(); });
+  return cudaSuccess;
+}
+cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
+cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b) {
+  *ms = std::chrono::duration<float, std::milli>(b->at - a->at).count();
   return cudaSuccess;
 }
 

@@ -17,3 +17,8 @@ config.substitutions.append(("%models", config.popt_models_dir))
 config.substitutions.append(
     ("%expect-exit", "/usr/bin/python3 " + os.path.join(config.test_source_root, "expect_exit.py")))
 config.substitutions.append(("%targets", os.path.join(config.popt_source_dir, "targets")))
+# The CUDA driver on the host emulation of CUDA (tests/cuda_emulation).
+config.substitutions.append(
+    ("%cuda-emulated", os.path.join(os.path.dirname(config.popt_tools_dir), "lib", "libpopt_cuda_emulated.so")))
+if os.path.exists(os.path.join(os.path.dirname(config.popt_tools_dir), "lib", "libpopt_cuda_emulated.so")):
+    config.available_features.add("cuda-emulation")

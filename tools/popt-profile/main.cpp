@@ -39,11 +39,16 @@ void printSummary(const hw::Description &d, std::ostream &os) {
        << 100 * d.quality.spreadP90 << "% between their rounds\n";
   for (const hw::Host &h : d.hosts)
     for (const hw::Device &dev : h.devices) {
+      const bool gpu = dev.kind == "cuda";
       os << std::fixed << std::setprecision(1) << "  " << dev.id() << ": "
-         << dev.cores << " core(s), peak f32 " << dev.peakFlops.at("f32") / 1e9
-         << " GFLOP/s, stream " << dev.memoryBandwidth / 1e9 << " GB/s, dispatch "
+         << (gpu ? dev.model + ", " : std::string()) << dev.cores
+         << (gpu ? " SMs" : " core(s)") << ", peak f32 " << dev.peakFlops.at("f32") / 1e9
+         << " GFLOP/s";
+      if (auto bf16 = dev.peakFlops.find("bf16"); gpu && bf16 != dev.peakFlops.end())
+        os << ", bf16 " << bf16->second / 1e9 << " GFLOP/s";
+      os << (gpu ? ", copy " : ", stream ") << dev.memoryBandwidth / 1e9 << " GB/s, dispatch "
          << std::setprecision(2) << dev.launchOverhead * 1e6 << " us/op ("
-         << dev.libraryOverhead * 1e6 << " per oneDNN call)";
+         << dev.libraryOverhead * 1e6 << (gpu ? " per cuBLAS call" : " per oneDNN call") << ")";
       auto best = [&](const char *curve) {
         double b = 0;
         auto it = dev.efficiency.find(curve);
@@ -69,7 +74,8 @@ int main(int argc, char **argv) {
   bool quick = false, refresh = false, keepLow = false;
   app.add_option("-o,--output", output, "also write the profile (hw.json) here");
   app.add_option("--devices", devices,
-                 "logical CPU devices, e.g. cpu:0,cpu:1 (default: cpu:0 with every core)");
+                 "devices to measure: logical CPU devices (cpu:0,cpu:1) and GPUs (cuda:0; "
+                 "measured by the CUDA driver) (default: cpu:0 with every core)");
   app.add_flag("--quick", quick, "fewer shapes and shorter timings (30-45 s on 2 cores)");
   app.add_flag("--refresh", refresh,
                "measure even when a fresh, high-confidence cached profile exists");

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/devices/Device.h"
 #include "runtime/devices/WorkerThread.h"
+#include "runtime/devices/cuda/CudaProfile.h"
 #include "runtime/kernels/cuda/CudaContext.h"
 
 #include <cuda_runtime.h>
@@ -249,6 +250,19 @@ public:
     if (!s && s.code() != StatusCode::ResourceExhausted)
       return Status::unavailable(name + ": " + s.message());
     return s;
+  }
+  Status measure(uint32_t index, bool quick,
+                 const std::function<void(const std::string &)> &progress,
+                 DeviceMeasurement &out) override {
+    std::string name = "cuda:" + std::to_string(index);
+    int count = 0;
+    if (int e = cudaGetDeviceCount(&count))
+      return Status::unavailable(name + ": no usable CUDA device on this machine (" +
+                                 cuda::errorString(e) + ")");
+    if (int(index) >= count)
+      return Status::unavailable(name + ": this machine has " + std::to_string(count) +
+                                 " CUDA device" + (count == 1 ? "" : "s"));
+    return cuda::measureDevice(int(index), quick, progress, out);
   }
 };
 

@@ -76,7 +76,7 @@ Fingerprint machineFingerprint(const std::vector<std::string> &devices) {
   os << "cpu=" << cpuInfoField("model name") << "; family=" << cpuInfoField("cpu family")
      << "; model=" << cpuInfoField("model\t") << "; flags="
      << hex64(fnv1a(cpuInfoField("flags"))) << "; cores=" << availableCores()
-     << "; " << memTotal << "; gpus=none (no CUDA driver in this build)"
+     << "; " << memTotal << "; gpus=those in devices (their models are in the profile)"
      << "; onednn=" << v->major << "." << v->minor << "." << v->patch
      << "; popt=" << POPT_VERSION << "; kernels=" << POPT_KERNELS_ID << "; schema=" << hw::kSchemaVersion
      << "; profiler=" << kProfilerRevision << "; devices=";

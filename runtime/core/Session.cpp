@@ -118,14 +118,12 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
     TensorView *view = &s->state_.tensors[b->tensor()];
     uint32_t dev = p.tensors()->Get(b->tensor())->device();
     if (!s->devices_[dev]->hostVisible() && options.allocateArenas) {
-      auto host = std::make_unique<LargeRegion>();
-      if (!host->reserve(std::max<uint64_t>(view->bytes, plan::kAlignment)))
-        return Status::resourceExhausted("cannot allocate a host buffer for " +
-                                         b->name()->str());
+      void *host = nullptr;
+      if (Status st = s->devices_[dev]->allocateHost(view->bytes, host); !st)
+        return st.withMessage("a host buffer for " + b->name()->str() + ": " + st.message());
       s->stagedViews_.push_back(*view);
-      s->stagedViews_.back().data = host->data();
+      s->stagedViews_.back().data = host;
       staged.push_back({dev, view, &s->stagedViews_.back()});
-      s->hostBuffers_.push_back(std::move(host));
       view = &s->stagedViews_.back();
     }
     list.push_back({b->name()->str(), view});

@@ -14,7 +14,6 @@
 #define POPT_RUNTIME_CORE_SESSION_H
 
 #include "runtime/core/DeviceExecutor.h"
-#include "runtime/core/LargeRegion.h"
 #include "runtime/core/Status.h"
 #include "runtime/core/ThreadAdapter.h"
 #include "runtime/core/TensorView.h"
@@ -115,8 +114,7 @@ private:
   std::vector<IoBinding> inputs_, outputs_;
   /// Set with SessionOptions::adaptThreadsToLoad on one multi-thread device.
   std::unique_ptr<ThreadAdapter> adapter_;
-  std::deque<TensorView> stagedViews_;
-  std::vector<std::unique_ptr<LargeRegion>> hostBuffers_;
+  std::deque<TensorView> stagedViews_; ///< host buffers of staged bindings
   std::vector<Staged> stagedInputs_, stagedOutputs_;
   /// Plan devices this machine lacks (a session made only to describe).
   std::vector<uint32_t> absent_;

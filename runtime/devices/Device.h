@@ -84,6 +84,13 @@ public:
 
   /// Whether the host reads and writes the device's memory directly.
   virtual bool hostVisible() const { return true; }
+  /// Host memory for the inputs and outputs staged to and from a device
+  /// that is not host-visible (a GPU: pinned, so that copies run at the
+  /// link's speed); lives as long as the device.
+  virtual Status allocateHost(uint64_t bytes, void *&out) {
+    (void)bytes, (void)out;
+    return Status::failure(name() + " stages nothing: the host addresses its memory");
+  }
   /// Sets `bytes` of this device's memory to `byte`.
   virtual Status fill(void *dst, int byte, uint64_t bytes) {
     std::memset(dst, byte, bytes);

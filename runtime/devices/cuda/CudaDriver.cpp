@@ -51,6 +51,8 @@ public:
       cudnnDestroy(ctx_.dnn);
     for (void *p : allocations_)
       cudaFree(p);
+    for (void *p : hostAllocations_)
+      cudaFreeHost(p);
     if (errorHost_)
       cudaFreeHost(errorHost_);
     if (stream_)
@@ -127,6 +129,18 @@ public:
     allocations_.push_back(p);
     if (Status s = cudaStatus(cudaMemset(p, 0, bytes), "zeroing device memory"); !s)
       return s;
+    out = p;
+    return Status::ok();
+  }
+
+  Status allocateHost(uint64_t bytes, void *&out) override {
+    cudaSetDevice(ctx_.ordinal);
+    void *p = nullptr;
+    if (int e = cudaHostAlloc(&p, std::max<uint64_t>(bytes, plan::kAlignment), cudaHostAllocDefault))
+      return Status::resourceExhausted("cannot allocate " + std::to_string(bytes) +
+                                       " bytes of pinned host memory for " + name() + ": " +
+                                       cuda::errorString(e));
+    hostAllocations_.push_back(p);
     out = p;
     return Status::ok();
   }
@@ -222,7 +236,7 @@ private:
   cuda::CudaContext ctx_;
   cudaStream_t stream_ = nullptr;
   std::string describe_;
-  std::vector<void *> allocations_;
+  std::vector<void *> allocations_, hostAllocations_;
   int *errorHost_ = nullptr;
   bool record_ = true;
   cudaGraph_t graph_ = nullptr;

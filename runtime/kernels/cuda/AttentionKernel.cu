@@ -26,18 +26,13 @@ __global__ void attentionKernel(AttentionParams p) {
   const int64_t rows = p.batch * p.hq * p.tq, warps = int64_t(gridDim.x) * blockDim.x / kWarp;
   for (int64_t r = (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) / kWarp; r < rows;
        r += warps) {
-    const int64_t i = r % p.tq, h = (r / p.tq) % p.hq, b = r / (p.tq * p.hq);
-    const int64_t kvh = h / (p.hq / p.hkv);
-    const int64_t qOff = r * p.e;
-    const int64_t kBase = (b * p.hkv + kvh) * p.tk * p.e;
-    const int64_t vBase = (b * p.hkv + kvh) * p.tk * p.ev;
-    const int64_t mBase = b * p.maskStride[0] + h * p.maskStride[1] + i * p.maskStride[2];
+    const AttentionRowIndex at(p, r);
+    const int64_t qOff = r * p.e, kBase = at.kBase, vBase = at.vBase, mBase = at.mBase;
     float acc[kPerLane];
     for (int c = 0; c < kPerLane; ++c)
       acc[c] = 0.f;
     float m = -INFINITY, l = 0.f;
-    const int64_t keys = p.causal ? (i + 1 < p.tk ? i + 1 : p.tk) : p.tk;
-    for (int64_t j = 0; j < keys; ++j) {
+    for (int64_t j = 0; j < at.keys; ++j) {
       float bias;
       if (!attentionKeep(p, mBase, j, bias))
         continue;

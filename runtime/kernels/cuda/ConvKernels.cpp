@@ -31,6 +31,14 @@ Status dnnStatus(cudnnStatus_t s, const char *what) {
   return Status::failure(std::string(what) + ": " + cudnnGetErrorString(s));
 }
 
+/// The first algorithm cuDNN's heuristics rank that can run; -1: none.
+template <typename Perf> int firstUsable(const Perf *perf, int found) {
+  for (int i = 0; i < found; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS)
+      return i;
+  return -1;
+}
+
 #define POPT_DNN(call, what)                                                                   \
   do {                                                                                         \
     if (Status st_ = dnnStatus((call), what); !st_)                                            \
@@ -94,10 +102,7 @@ public:
       cudnnConvolutionFwdAlgoPerf_t perf[8];
       POPT_DNN(cudnnGetConvolutionForwardAlgorithm_v7(ctx.dnn, x, w, conv, y, 8, &found, perf),
                "choosing a convolution algorithm");
-      int pick = -1;
-      for (int i = 0; i < found && pick < 0; ++i)
-        if (perf[i].status == CUDNN_STATUS_SUCCESS)
-          pick = i;
+      int pick = firstUsable(perf, found);
       if (pick < 0)
         return Status::badInput("cuDNN has no algorithm for this convolution");
       forward = perf[pick].algo;
@@ -111,10 +116,7 @@ public:
       POPT_DNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.dnn, w, x, conv, y, 8, &found,
                                                            perf),
                "choosing a transposed convolution algorithm");
-      int pick = -1;
-      for (int i = 0; i < found && pick < 0; ++i)
-        if (perf[i].status == CUDNN_STATUS_SUCCESS)
-          pick = i;
+      int pick = firstUsable(perf, found);
       if (pick < 0)
         return Status::badInput("cuDNN has no algorithm for this transposed convolution");
       backward = perf[pick].algo;

@@ -223,16 +223,27 @@ POPT_HD bool attentionKeep(const AttentionParams &p, int64_t maskBase, int64_t j
   return true;
 }
 
-/// Row r = ((b * hq + h) * tq + i) of the attention; `acc` holds ev floats.
+/// Where attention row r = ((b * hq + h) * tq + i) reads: its keys' and
+/// values' first elements, its mask row, and how many keys it may see.
+struct AttentionRowIndex {
+  int64_t kBase, vBase, mBase, keys;
+  POPT_HD AttentionRowIndex(const AttentionParams &p, int64_t r) {
+    const int64_t i = r % p.tq, h = (r / p.tq) % p.hq, b = r / (p.tq * p.hq);
+    const int64_t kvh = h / (p.hq / p.hkv);
+    kBase = (b * p.hkv + kvh) * p.tk * p.e;
+    vBase = (b * p.hkv + kvh) * p.tk * p.ev;
+    mBase = b * p.maskStride[0] + h * p.maskStride[1] + i * p.maskStride[2];
+    keys = p.causal ? (i + 1 < p.tk ? i + 1 : p.tk) : p.tk;
+  }
+};
+
+/// Row r of the attention, sequentially; `acc` holds ev floats.
 POPT_HD void attentionRow(const AttentionParams &p, int64_t r, float *acc) {
-  const int64_t i = r % p.tq, h = (r / p.tq) % p.hq, b = r / (p.tq * p.hq);
-  const int64_t kvh = h / (p.hq / p.hkv);
-  const int64_t kBase = (b * p.hkv + kvh) * p.tk * p.e, vBase = (b * p.hkv + kvh) * p.tk * p.ev;
-  const int64_t mBase = b * p.maskStride[0] + h * p.maskStride[1] + i * p.maskStride[2];
+  const AttentionRowIndex at(p, r);
+  const int64_t kBase = at.kBase, vBase = at.vBase, mBase = at.mBase, keys = at.keys;
   for (int64_t d = 0; d < p.ev; ++d)
     acc[d] = 0.f;
   float m = -INFINITY, l = 0.f;
-  const int64_t keys = p.causal ? (i + 1 < p.tk ? i + 1 : p.tk) : p.tk;
   for (int64_t j = 0; j < keys; ++j) {
     float bias;
     if (!attentionKeep(p, mBase, j, bias))

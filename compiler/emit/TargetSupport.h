@@ -13,8 +13,8 @@
 namespace popt {
 
 /// Emits an error on each op of `module` its device has no kernel for (CPU:
-/// convolutions, linears and matmuls in f16; GPU: control flow, and the
-/// float-only ops in another dtype); failure if any.
+/// convolutions, linears and matmuls in f16; a GPU runs every op); failure
+/// if any.
 mlir::LogicalResult checkDeviceSupport(mlir::ModuleOp module);
 
 } // namespace popt

@@ -13,20 +13,21 @@ namespace {
 /// A Transfer: the source is another device's tensor, the destination this
 /// device's. The copy is made by the side whose memory the host cannot
 /// address, if either (a GPU copies both ways), else by this device (CPU
-/// devices of one process: memcpy).
+/// devices of one process: memcpy). A copy made by this device is queued
+/// with its work; one made by the source's device (out of a GPU) is done
+/// when it returns (the source's writer signalled after it finished).
 class TransferKernel : public cpu::Kernel {
 public:
-  TransferKernel(devices::Device &device, const TensorView &src, TensorView &dst)
-      : device(device), src(src), dst(dst) {}
+  TransferKernel(devices::Device &copier, bool own, const TensorView &src, TensorView &dst)
+      : copier(copier), own(own), src(src), dst(dst) {}
   Status run() override {
-    Status s = device.copy(dst.data, src.data, dst.bytes);
-    // The copy is done when the op is (a device reading its result next
-    // may be another one).
-    return s ? device.synchronize() : s;
+    return own ? copier.copy(dst.data, src.data, dst.bytes)
+               : copier.copyNow(dst.data, src.data, dst.bytes);
   }
 
 private:
-  devices::Device &device;
+  devices::Device &copier;
+  bool own;
   const TensorView &src;
   TensorView &dst;
 };
@@ -72,7 +73,7 @@ Status DeviceExecutor::create(SessionState &state, uint32_t program,
   for (uint32_t o : *ex->program_) {
     const plan::Op *op = p.ops()->Get(o);
     if (plan::isRegionOp(op->kind()) || (op->waits() && op->waits()->size()) ||
-        state.signalled[o] || op->kind() == plan::OpKind::Transfer)
+        state.signalled[o] || plan::readsOtherDevices(op->kind()))
       ex->recordable_ = false;
   }
   out = std::move(ex);
@@ -97,10 +98,6 @@ Status DeviceExecutor::prepareOp(uint32_t o) {
   std::vector<TensorView> &tensors = state_.tensors;
   const bool hostMemory = device_->hostVisible();
   if (plan::isRegionOp(op->kind())) {
-    if (!hostMemory)
-      return opError(o, Status::badInput("control flow (if, loop) on " + device_->name() +
-                                         " is not supported yet; compile the model without "
-                                         "--dynamic-aware or for a CPU device"));
     for (int64_t b : *op->ints()) // the blocks run on this device too
       if (Status s = prepare(p.blocks()->Get(uint32_t(b))->ops()); !s)
         return s;
@@ -109,9 +106,9 @@ Status DeviceExecutor::prepareOp(uint32_t o) {
   if (op->kind() == plan::OpKind::Transfer) {
     uint32_t src = op->inputs()->Get(0);
     devices::Device *srcDevice = state_.devices[p.tensors()->Get(src)->device()];
-    devices::Device &copier = hostMemory && !srcDevice->hostVisible() ? *srcDevice : *device_;
-    kernels_[o] = std::make_unique<TransferKernel>(copier, tensors[src],
-                                                   tensors[op->outputs()->Get(0)]);
+    const bool own = !(hostMemory && !srcDevice->hostVisible());
+    kernels_[o] = std::make_unique<TransferKernel>(own ? *device_ : *srcDevice, own,
+                                                   tensors[src], tensors[op->outputs()->Get(0)]);
     return Status::ok();
   }
   cpu::KernelArgs args;
@@ -165,17 +162,26 @@ Status DeviceExecutor::run() {
 Status DeviceExecutor::runRecorded() {
   using Clock = std::chrono::steady_clock;
   auto start = Clock::now();
-  if (!recorded_) {
-    if (Status s = device_->beginRecording(); !s) {
-      recordable_ = false;
-      return run();
-    }
+  // The first call runs op by op: libraries choose and load their kernels
+  // outside the recording (cuDNN may compile at first use). The second is
+  // recorded, then replayed; a recording that fails for any reason is
+  // dropped for good and the program runs op by op.
+  if (calls_++ == 0) {
     Status s = runOps(program_);
-    Status ended = device_->endRecording();
-    if (!s)
-      return s;
-    if (!ended) {
-      // Some kernel cannot be recorded: op by op from now on.
+    if (s)
+      s = device_->synchronize();
+    busySeconds_ = accountedSeconds_;
+    return s;
+  }
+  if (!recorded_) {
+    Status s = device_->beginRecording();
+    if (s) {
+      s = runOps(program_);
+      Status ended = device_->endRecording();
+      if (s)
+        s = ended;
+    }
+    if (!s) {
       recordable_ = false;
       return run();
     }

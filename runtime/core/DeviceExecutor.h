@@ -72,8 +72,11 @@ private:
   Status runIf(const plan::Op &op);
   Status runLoop(const plan::Op &op);
   /// Copies tensor from[i + fromSkip] into to[i + toSkip] for every i.
-  void copyTensors(const OpList *from, size_t fromSkip, const OpList *to,
-                   size_t toSkip);
+  Status copyTensors(const OpList *from, size_t fromSkip, const OpList *to, size_t toSkip);
+  /// A region op's scalar (condition, trip count, iteration) between the
+  /// host and the device's memory.
+  Status readScalar(uint32_t tensor, void *out, size_t bytes);
+  Status writeScalar(uint32_t tensor, const void *in, size_t bytes);
   Status opError(uint32_t o, const Status &s) const;
 
   SessionState &state_;
@@ -83,6 +86,7 @@ private:
   const OpList *program_ = nullptr;
   uint64_t scratchSize_ = 0;
   bool recordable_ = false, recorded_ = false;
+  uint64_t calls_ = 0; ///< runs of a recordable program
   /// Views of weights in the device's own copy of the weight section.
   std::deque<TensorView> localViews_;
   LargeRegion packed_; ///< weights kernels packed into their own layouts

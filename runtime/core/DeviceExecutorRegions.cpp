@@ -12,7 +12,10 @@
 //
 // The memory plan (compiler/emit) keeps results, arguments and everything
 // a body reads from outside live for the whole loop, so these copies never
-// overlap.
+// overlap. On a device whose memory the host cannot address (a GPU) the
+// condition and trip count are copied to the host (waiting for the device's
+// queued work), the iteration number to the device, and the copies between
+// tensors are the device's own, in its queue's order.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/core/DeviceExecutor.h"
@@ -21,34 +24,67 @@
 
 namespace popt {
 
-void DeviceExecutor::copyTensors(const OpList *from, size_t fromSkip,
-                           const OpList *to, size_t toSkip) {
+Status DeviceExecutor::copyTensors(const OpList *from, size_t fromSkip, const OpList *to,
+                                   size_t toSkip) {
   for (size_t i = 0; i + toSkip < (to ? to->size() : 0); ++i) {
     uint32_t src = from->Get(i + fromSkip), dst = to->Get(i + toSkip);
-    if (src != dst)
-      std::memcpy(state_.tensors[dst].data, state_.tensors[src].data, state_.tensors[dst].bytes);
+    if (src == dst)
+      continue;
+    TensorView &d = state_.tensors[dst];
+    if (device_->hostVisible())
+      std::memcpy(d.data, state_.tensors[src].data, d.bytes);
+    else if (Status s = device_->copy(d.data, state_.tensors[src].data, d.bytes); !s)
+      return s;
   }
+  return Status::ok();
+}
+
+Status DeviceExecutor::readScalar(uint32_t tensor, void *out, size_t bytes) {
+  const void *src = state_.tensors[tensor].data;
+  if (device_->hostVisible()) {
+    std::memcpy(out, src, bytes);
+    return Status::ok();
+  }
+  if (Status s = device_->copy(out, src, bytes); !s)
+    return s;
+  return device_->synchronize();
+}
+
+Status DeviceExecutor::writeScalar(uint32_t tensor, const void *in, size_t bytes) {
+  void *dst = state_.tensors[tensor].data;
+  if (device_->hostVisible()) {
+    std::memcpy(dst, in, bytes);
+    return Status::ok();
+  }
+  // Synchronised: `in` is the caller's and changes next iteration.
+  if (Status s = device_->copy(dst, in, bytes); !s)
+    return s;
+  return device_->synchronize();
 }
 
 Status DeviceExecutor::runIf(const plan::Op &op) {
-  bool cond = *static_cast<const uint8_t *>(state_.tensors[op.inputs()->Get(0)].data);
+  uint8_t cond = 0;
+  if (Status s = readScalar(op.inputs()->Get(0), &cond, 1); !s)
+    return s;
   const plan::Block *block =
       plan_->blocks()->Get(static_cast<uint32_t>(op.ints()->Get(cond ? 0 : 1)));
   if (Status s = runOps(block->ops()); !s)
     return s;
-  copyTensors(block->yields(), 0, op.outputs(), 0);
-  return Status::ok();
+  return copyTensors(block->yields(), 0, op.outputs(), 0);
 }
 
 Status DeviceExecutor::runLoop(const plan::Op &op) {
-  int64_t trip;
-  std::memcpy(&trip, state_.tensors[op.inputs()->Get(0)].data, sizeof trip);
-  bool cond = *static_cast<const uint8_t *>(state_.tensors[op.inputs()->Get(1)].data);
+  int64_t trip = 0;
+  uint8_t cond = 0;
+  if (Status s = readScalar(op.inputs()->Get(0), &trip, sizeof trip); !s)
+    return s;
+  if (Status s = readScalar(op.inputs()->Get(1), &cond, 1); !s)
+    return s;
   const plan::Block *body =
       plan_->blocks()->Get(static_cast<uint32_t>(op.ints()->Get(0)));
-  copyTensors(op.inputs(), 2, op.outputs(), 0);
-  TensorView &iteration = state_.tensors[body->args()->Get(0)];
-  const TensorView &next = state_.tensors[body->yields()->Get(0)];
+  if (Status s = copyTensors(op.inputs(), 2, op.outputs(), 0); !s)
+    return s;
+  const uint32_t iteration = body->args()->Get(0), next = body->yields()->Get(0);
   for (int64_t i = 0; cond && i < trip; ++i) {
     if (state_.maxLoopIterations > 0 && i == state_.maxLoopIterations)
       return Status::failure("a data-dependent loop" +
@@ -57,12 +93,16 @@ Status DeviceExecutor::runLoop(const plan::Op &op) {
                                   : std::string()) +
                              " ran " + std::to_string(i) +
                              " iterations, the limit set by --max-loop-iterations");
-    std::memcpy(iteration.data, &i, sizeof i);
-    copyTensors(op.outputs(), 0, body->args(), 1);
+    if (Status s = writeScalar(iteration, &i, sizeof i); !s)
+      return s;
+    if (Status s = copyTensors(op.outputs(), 0, body->args(), 1); !s)
+      return s;
     if (Status s = runOps(body->ops()); !s)
       return s;
-    cond = *static_cast<const uint8_t *>(next.data);
-    copyTensors(body->yields(), 1, op.outputs(), 0);
+    if (Status s = readScalar(next, &cond, 1); !s)
+      return s;
+    if (Status s = copyTensors(body->yields(), 1, op.outputs(), 0); !s)
+      return s;
   }
   return Status::ok();
 }

@@ -232,6 +232,11 @@ Status Session::run() {
   std::fill(state_.opSeconds.begin(), state_.opSeconds.end(), 0.0);
   if (Status s = copyStaged(stagedInputs_, true); !s)
     return s;
+  // Another device may read an input (its first reader's device holds it):
+  // the copies in are done before any program starts.
+  for (const Staged &st : stagedInputs_)
+    if (Status s = devices_[st.device]->synchronize(); !s)
+      return s;
   Status s = runPrograms();
   if (s)
     s = copyStaged(stagedOutputs_, false);

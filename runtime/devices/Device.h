@@ -63,8 +63,14 @@ public:
   virtual Status makeKernel(const cpu::KernelArgs &args,
                             std::unique_ptr<cpu::Kernel> &out) = 0;
   /// Copies `bytes` from memory of any device of this process into this
-  /// device's memory.
+  /// device's memory (a device that is not host-visible also copies out of
+  /// its memory); queued in order with the device's work.
   virtual Status copy(void *dst, const void *src, uint64_t bytes) = 0;
+  /// The same, called from another device's thread and done on return,
+  /// without waiting for this device's queued work.
+  virtual Status copyNow(void *dst, const void *src, uint64_t bytes) {
+    return copy(dst, src, bytes);
+  }
   /// Runs `fn` on the device's thread (pinned to its cores; a CPU device
   /// may use the caller's thread) and returns when it is done.
   virtual void run(const std::function<void()> &fn) = 0;

@@ -7,9 +7,9 @@ With --cuda-emulated, every plan is compiled for a GPU (targets/dgx-h100.json,
 --devices cuda:0) and run through the CUDA driver built against the host
 emulation of CUDA, cuBLAS and cuDNN (build/lib/libpopt_cuda_emulated.so,
 tests/cuda_emulation/): the GPU path end to end, minus the .cu kernels'
-launches, checked against LibTorch on a machine without a GPU. Models with
-data-dependent control flow are skipped there (a GPU plan refuses it), and
-only the scripted variant of a model runs (its plan is what the GPU path
+launches, checked against LibTorch on a machine without a GPU (dynamic-aware
+models too: their if/loop read the condition from the GPU's memory). Only
+the scripted variant of a model runs (its plan is what the GPU path
 sees; the traced one differs only in the frontend, which the CPU run covers).
 
 For each "ok" entry of the manifest (zoo and per-op models, scripted and
@@ -93,8 +93,6 @@ def cpu_runs_bf16():
 
 
 def check(key, e):
-    if CUDA_EMULATED and e["expect"] == "dynamic":
-        return Skip("data-dependent control flow does not run on a GPU yet")
     if any(s.endswith(":bf16") for s in e["inputs"]) or e["model"].startswith("bf16_"):
         if not cpu_runs_bf16() and not CUDA_EMULATED:
             return Skip("this CPU has no AVX-512, which oneDNN's bf16 kernels need")

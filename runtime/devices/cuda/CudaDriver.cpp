@@ -57,6 +57,8 @@ public:
       cudaFreeHost(errorHost_);
     if (stream_)
       cudaStreamDestroy(stream_);
+    if (copyStream_)
+      cudaStreamDestroy(copyStream_);
   }
 
   static Status create(const DeviceConfig &c, std::unique_ptr<Device> &out) {
@@ -73,6 +75,10 @@ public:
                    std::to_string(prop.totalGlobalMem >> 30) + " GiB; cuDNN " +
                    std::to_string(cudnnGetVersion()) + ")";
     if (Status s = cudaStatus(cudaStreamCreateWithFlags(&d->stream_, cudaStreamNonBlocking),
+                              "creating a stream");
+        !s)
+      return s;
+    if (Status s = cudaStatus(cudaStreamCreateWithFlags(&d->copyStream_, cudaStreamNonBlocking),
                               "creating a stream");
         !s)
       return s;
@@ -127,8 +133,10 @@ public:
       return Status::resourceExhausted("cannot allocate " + std::to_string(bytes) + " bytes on " +
                                        name() + ": " + cuda::errorString(e));
     allocations_.push_back(p);
-    if (Status s = cudaStatus(cudaMemset(p, 0, bytes), "zeroing device memory"); !s)
-      return s;
+    // On the device's own stream, so that it is ordered before the copies
+    // that follow (the legacy stream does not order a non-blocking one).
+    if (int e = cudaMemsetAsync(p, 0, bytes, stream_))
+      return cudaStatus(e, "zeroing device memory");
     out = p;
     return Status::ok();
   }
@@ -153,6 +161,16 @@ public:
   Status copy(void *dst, const void *src, uint64_t bytes) override {
     cudaSetDevice(ctx_.ordinal);
     return cudaStatus(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, stream_), "copy");
+  }
+
+  /// For another device's thread (a transfer out of this GPU to the host):
+  /// a stream of its own, so that the copy neither waits for this GPU's
+  /// later work nor touches its error word.
+  Status copyNow(void *dst, const void *src, uint64_t bytes) override {
+    cudaSetDevice(ctx_.ordinal);
+    if (int e = cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, copyStream_))
+      return cudaStatus(e, "copy");
+    return cudaStatus(cudaStreamSynchronize(copyStream_), "copy");
   }
 
   Status fill(void *dst, int byte, uint64_t bytes) override {
@@ -184,8 +202,15 @@ public:
     int e = cudaStreamEndCapture(stream_, &graph);
     if (e || !graph) {
       cudaGetLastError(); // a failed capture is not sticky
+      if (graph)
+        cudaGraphDestroy(graph);
       return cudaStatus(e ? e : int(cudaErrorUnknown), "capturing the program as a CUDA graph");
     }
+    if (exec_)
+      cudaGraphExecDestroy(exec_);
+    if (graph_)
+      cudaGraphDestroy(graph_);
+    exec_ = nullptr;
     graph_ = graph;
     if (int e2 = cudaGraphInstantiate(&exec_, graph_, 0)) {
       cudaGetLastError();
@@ -234,7 +259,7 @@ private:
   CudaDevice() = default;
 
   cuda::CudaContext ctx_;
-  cudaStream_t stream_ = nullptr;
+  cudaStream_t stream_ = nullptr, copyStream_ = nullptr;
   std::string describe_;
   std::vector<void *> allocations_, hostAllocations_;
   int *errorHost_ = nullptr;

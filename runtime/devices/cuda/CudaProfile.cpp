@@ -197,8 +197,9 @@ private:
     }
   }
 
-  /// Board power about a second into a queue of bf16 GEMMs that lasts
-  /// about two (NVML averages over its own window).
+  /// Board power a second and a half into two seconds of bf16 GEMMs on
+  /// non-zero data, read while work is still queued (NVML averages over
+  /// its own window; the launch queue holds only so many calls).
   double busyWatts(const Nvml &nvml) {
     if (nvml.watts(ordinal) < 0)
       return -1;
@@ -206,15 +207,22 @@ private:
     Buffer a(size_t(n) * n * 2), c(size_t(n) * n * 2);
     if (!a.p || !c.p)
       return -1;
+    cudaMemset(a.p, 0x3c, size_t(n) * n * 2); // 0x3c3c: about 0.0115 in bf16
     float alpha = 1, beta = 0;
-    double peak = std::max(out.peakFlops["bf16"], 1e12);
-    int reps = int(std::clamp(2.0 / (2.0 * n * n * double(n) / peak), 1.0, 20000.0));
-    for (int i = 0; i < reps; ++i)
-      cublasGemmEx(blas, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a.p, CUDA_R_16BF, n, a.p,
-                   CUDA_R_16BF, n, &beta, c.p, CUDA_R_16BF, n, CUBLAS_COMPUTE_32F,
-                   CUBLAS_GEMM_DEFAULT);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-    double w = nvml.watts(ordinal);
+    double w = -1;
+    const auto start = std::chrono::steady_clock::now();
+    for (;;) {
+      double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (elapsed > 2.0)
+        break;
+      if (elapsed > 1.5 && w < 0)
+        w = nvml.watts(ordinal);
+      for (int i = 0; i < 4; ++i)
+        cublasGemmEx(blas, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a.p, CUDA_R_16BF, n, a.p,
+                     CUDA_R_16BF, n, &beta, c.p, CUDA_R_16BF, n, CUBLAS_COMPUTE_32F,
+                     CUBLAS_GEMM_DEFAULT);
+    }
     cudaStreamSynchronize(stream);
     return w;
   }
@@ -258,7 +266,7 @@ private:
     size_t es = type == CUDNN_DATA_FLOAT ? 4 : 2;
     if (cudnnGetConvolutionForwardAlgorithm_v7(dnn, x, w, conv, y, 8, &found, perf) ==
             CUDNN_STATUS_SUCCESS &&
-        found > 0) {
+        found > 0 && perf[0].status == CUDNN_STATUS_SUCCESS) {
       size_t ws = 0;
       cudnnGetConvolutionForwardWorkspaceSize(dnn, x, w, conv, y, perf[0].algo, &ws);
       Buffer xb(size_t(n) * c * hw * hw * es), yb(size_t(n) * k * hw * hw * es),

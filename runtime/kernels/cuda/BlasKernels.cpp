@@ -59,7 +59,16 @@ public:
                 std::vector<Gemm> calls, float alpha, const TensorView *residual,
                 Epilogue epilogue)
       : ctx(ctx), args(args), type(type), es(es), calls(std::move(calls)), alpha(alpha),
-        residual(residual), epilogue(epilogue) {}
+        residual(residual), epilogue(epilogue) {
+    // Products with no rows, columns or depth call nothing (cuBLAS refuses
+    // leading dimensions of 0).
+    for (const Gemm &g : this->calls)
+      empty = empty || g.k == 0;
+    if (args.out->numel == 0)
+      this->calls.clear();
+    else if (empty)
+      this->calls.clear();
+  }
 
   Status run() override {
     float beta = 0.f;
@@ -70,6 +79,10 @@ public:
                                     cudaMemcpyDeviceToDevice, ctx.stream))
           return cudaStatus(e, "copying the residual");
     }
+    // K = 0: the product is zeros (a residual copied in stays).
+    if (empty && !residual)
+      if (int e = cudaMemsetAsync(args.out->data, 0, args.out->bytes, ctx.stream))
+        return cudaStatus(e, "zeroing an empty product");
     for (const Gemm &g : calls) {
       cublasStatus_t s;
       if (g.batch == 1)
@@ -98,6 +111,7 @@ private:
   float alpha;
   const TensorView *residual;
   Epilogue epilogue;
+  bool empty = false;
 };
 
 /// Element offsets of each output batch in an operand whose batch dims

@@ -31,8 +31,16 @@ Status dnnStatus(cudnnStatus_t s, const char *what) {
   return Status::failure(std::string(what) + ": " + cudnnGetErrorString(s));
 }
 
-/// The first algorithm cuDNN's heuristics rank that can run; -1: none.
+/// Workspace an algorithm may ask for; a costlier one (FFT) is passed over
+/// so that loading a plan does not fail for memory.
+constexpr size_t kMaxWorkspace = size_t(256) << 20;
+
+/// The first algorithm cuDNN's heuristics rank that can run within the
+/// workspace cap (any that can run when none fits); -1: none.
 template <typename Perf> int firstUsable(const Perf *perf, int found) {
+  for (int i = 0; i < found; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace)
+      return i;
   for (int i = 0; i < found; ++i)
     if (perf[i].status == CUDNN_STATUS_SUCCESS)
       return i;
@@ -106,6 +114,9 @@ public:
       if (pick < 0)
         return Status::badInput("cuDNN has no algorithm for this convolution");
       forward = perf[pick].algo;
+      // The math type the algorithm was ranked with (f32 stays on FMA math
+      // unless TF32 is allowed: the heuristics were asked under it).
+      POPT_DNN(cudnnSetConvolutionMathType(conv, perf[pick].mathType), "math type");
       POPT_DNN(cudnnGetConvolutionForwardWorkspaceSize(ctx.dnn, x, w, conv, y, forward,
                                                        &workspace),
                "convolution workspace");
@@ -120,6 +131,7 @@ public:
       if (pick < 0)
         return Status::badInput("cuDNN has no algorithm for this transposed convolution");
       backward = perf[pick].algo;
+      POPT_DNN(cudnnSetConvolutionMathType(conv, perf[pick].mathType), "math type");
       POPT_DNN(cudnnGetConvolutionBackwardDataWorkspaceSize(ctx.dnn, w, x, conv, y, backward,
                                                             &workspace),
                "transposed convolution workspace");

@@ -273,11 +273,17 @@ public:
   Status run() override {
     int64_t col = 0;
     for (size_t i = 0; i < args.in.size(); ++i) {
-      if (rows[i] && outer)
-        if (int e = cudaMemcpy2DAsync(static_cast<char *>(args.out->data) + col, size_t(outRow),
-                                      args.in[i]->data, size_t(rows[i]), size_t(rows[i]),
-                                      size_t(outer), cudaMemcpyDefault, ctx.stream))
-          return cudaStatus(e, "concatenation");
+      char *dst = static_cast<char *>(args.out->data) + col;
+      int e = 0;
+      // One row: a plain copy (a 2-D copy's pitch is limited to about 2 GiB).
+      if (rows[i] && outer == 1)
+        e = cudaMemcpyAsync(dst, args.in[i]->data, size_t(rows[i]), cudaMemcpyDefault,
+                            ctx.stream);
+      else if (rows[i] && outer)
+        e = cudaMemcpy2DAsync(dst, size_t(outRow), args.in[i]->data, size_t(rows[i]),
+                              size_t(rows[i]), size_t(outer), cudaMemcpyDefault, ctx.stream);
+      if (e)
+        return cudaStatus(e, "concatenation");
       col += rows[i];
     }
     return Status::ok();

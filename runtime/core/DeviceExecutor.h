@@ -56,6 +56,8 @@ public:
   uint64_t scratchBytes() const { return scratchSize_; }
   /// Seconds this device spent in its ops in the last run (waits excluded).
   double busySeconds() const { return busySeconds_; }
+  /// Whether the program is replayed from a recording (a CUDA graph).
+  bool replayed() const { return recorded_; }
   /// Runs the device's program on the calling thread.
   Status run();
   const cpu::Kernel *kernel(uint32_t o) const { return kernels_.at(o).get(); }

@@ -187,6 +187,13 @@ double Session::deviceBusySeconds(size_t i) const {
   return 0;
 }
 
+bool Session::deviceReplayed(size_t i) const {
+  for (const auto &ex : executors_)
+    if (ex->planDevice() == i)
+      return ex->replayed();
+  return false;
+}
+
 size_t Session::deviceOps(size_t i) const {
   const plan::Plan &p = state_.loaded->plan();
   for (const plan::Program *prog : *p.programs())

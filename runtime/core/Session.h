@@ -71,6 +71,9 @@ public:
   uint64_t deviceArenaBytes(size_t i) const { return arenaSizes_[i]; }
   /// Seconds device `i` spent in its ops in the last run().
   double deviceBusySeconds(size_t i) const;
+  /// Whether device `i` replays its program as a recording (a CUDA graph)
+  /// since its last run.
+  bool deviceReplayed(size_t i) const;
   /// The ops device `i`'s program runs (not counting its blocks' ops).
   size_t deviceOps(size_t i) const;
 

@@ -386,6 +386,7 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
                       {"ops", ex->deviceOps(i)},
                       {"arena_bytes", ex->deviceArenaBytes(i)},
                       {"busy_seconds", deviceBusy[i].empty() ? 0.0 : median(deviceBusy[i])},
+                      {"replayed", ex->deviceReplayed(i)},
                       {"utilization", deviceBusy[i].empty() || median(times) <= 0
                                           ? 0.0
                                           : median(deviceBusy[i]) / median(times)}});

@@ -72,13 +72,8 @@ public:
 
   Status run() override {
     float beta = 0.f;
-    if (residual) {
-      beta = 1.f;
-      if (residual->data != args.out->data)
-        if (int e = cudaMemcpyAsync(args.out->data, residual->data, args.out->bytes,
-                                    cudaMemcpyDeviceToDevice, ctx.stream))
-          return cudaStatus(e, "copying the residual");
-    }
+    if (Status s = residualInto(ctx, residual, *args.out, beta); !s)
+      return s;
     // K = 0: the product is zeros (a residual copied in stays).
     if (empty && !residual)
       if (int e = cudaMemsetAsync(args.out->data, 0, args.out->bytes, ctx.stream))

@@ -144,13 +144,8 @@ public:
 
   Status run() override {
     float alpha = 1.f, beta = 0.f;
-    if (residual) {
-      beta = 1.f;
-      if (residual->data != args.out->data)
-        if (int e = cudaMemcpyAsync(args.out->data, residual->data, args.out->bytes,
-                                    cudaMemcpyDeviceToDevice, ctx.stream))
-          return cudaStatus(e, "copying the residual");
-    }
+    if (Status s = residualInto(ctx, residual, *args.out, beta); !s)
+      return s;
     if (!transposed)
       POPT_DNN(cudnnConvolutionForward(ctx.dnn, &alpha, x, args.in[0]->data, w, args.in[1]->data,
                                        conv, forward, scratch, workspace, &beta, y,

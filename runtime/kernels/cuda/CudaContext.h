@@ -59,6 +59,12 @@ struct Epilogue {
 Epilogue makeEpilogue(const cpu::KernelArgs &args, const TensorView *bias, int64_t channels,
                       int64_t inner, float scale, int activationAttr);
 
+/// A fused op's residual as the GEMM's or convolution's beta: copied into
+/// `out` (unless the plan made the result overwrite it) and beta set to 1;
+/// beta 0 without one.
+Status residualInto(CudaContext &ctx, const TensorView *residual, const TensorView &out,
+                    float &beta);
+
 /// Status of a CUDA runtime result ("what: the CUDA error").
 Status cudaStatus(int code, const std::string &what);
 

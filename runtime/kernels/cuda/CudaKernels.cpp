@@ -566,6 +566,16 @@ Epilogue makeEpilogue(const KernelArgs &a, const TensorView *bias, int64_t chann
   return e;
 }
 
+Status residualInto(CudaContext &ctx, const TensorView *residual, const TensorView &out,
+                    float &beta) {
+  beta = residual ? 1.f : 0.f;
+  if (!residual || residual->data == out.data)
+    return Status::ok();
+  return cudaStatus(cudaMemcpyAsync(out.data, residual->data, out.bytes, cudaMemcpyDeviceToDevice,
+                                    ctx.stream),
+                    "copying the residual");
+}
+
 Status makeCudaKernel(CudaContext &ctx, const KernelArgs &args,
                       std::unique_ptr<cpu::Kernel> &out) {
   const K kind = args.op->kind();

@@ -32,6 +32,33 @@ private:
   TensorView &dst;
 };
 
+/// An op of a host device that reads operands in the memory of devices the
+/// host cannot address (a CPU's share of a collective with GPUs): each such
+/// operand is copied into a host buffer by its device, then the op runs on
+/// the copies.
+class StagingKernel : public cpu::Kernel {
+public:
+  struct Operand {
+    devices::Device *device;
+    const TensorView *onDevice;
+    TensorView *onHost;
+  };
+  StagingKernel(std::unique_ptr<cpu::Kernel> inner, std::vector<Operand> operands)
+      : inner(std::move(inner)), operands(std::move(operands)) {}
+  Status run() override {
+    for (const Operand &o : operands)
+      if (Status s = o.device->copyNow(o.onHost->data, o.onDevice->data, o.onHost->bytes); !s)
+        return s;
+    return inner->run();
+  }
+  size_t scratchBytes() const override { return inner->scratchBytes(); }
+  void bindScratch(void *p) override { inner->bindScratch(p); }
+
+private:
+  std::unique_ptr<cpu::Kernel> inner;
+  std::vector<Operand> operands;
+};
+
 } // namespace
 
 Status DeviceExecutor::create(SessionState &state, uint32_t program,
@@ -114,14 +141,23 @@ Status DeviceExecutor::prepareOp(uint32_t o) {
   cpu::KernelArgs args;
   args.op = op;
   args.packed = &packed_;
+  std::vector<StagingKernel::Operand> staged;
   for (uint32_t t : *op->inputs()) {
     const plan::Tensor *pt = p.tensors()->Get(t);
-    // A collective of host devices reads the others' memory in place.
-    if (hostMemory && !state_.devices[pt->device()]->hostVisible())
-      return opError(o, Status::badInput(
-                            "reads a tensor of " + state_.devices[pt->device()]->name() +
-                            ", whose memory this device cannot address; the compiler "
-                            "joins such devices with transfers"));
+    // A collective of host devices reads the others' memory in place
+    // (weights are the mapped plan's, whatever device they name); an
+    // operand in a GPU's memory is copied to the host first.
+    devices::Device *owner = state_.devices[pt->device()];
+    if (hostMemory && pt->kind() != plan::TensorKind::Weight && !owner->hostVisible()) {
+      void *host = nullptr;
+      if (Status s = owner->allocateHost(tensors[t].bytes, host); !s)
+        return s;
+      localViews_.push_back(tensors[t]);
+      localViews_.back().data = host;
+      staged.push_back({owner, &tensors[t], &localViews_.back()});
+      args.in.push_back(&localViews_.back());
+      continue;
+    }
     if (pt->kind() == plan::TensorKind::Weight && !hostMemory) {
       // The device's own copy of the weight section.
       localViews_.push_back(tensors[t]);
@@ -140,6 +176,8 @@ Status DeviceExecutor::prepareOp(uint32_t o) {
         loaded.prefetchRange(tensors[t].data, tensors[t].bytes);
   if (Status s = device_->makeKernel(args, kernels_[o]); !s)
     return s.code() == StatusCode::BadInput ? opError(o, s) : s;
+  if (!staged.empty())
+    kernels_[o] = std::make_unique<StagingKernel>(std::move(kernels_[o]), std::move(staged));
   // Weights this kernel copied into its own layout are not read again.
   if (hostMemory && kernels_[o]->copiedWeights())
     for (uint32_t t : *op->inputs())

@@ -7,8 +7,9 @@ Usage: check_multidevice.py [--cuda-emulated] BIN_DIR MODELS_DIR OUT_DIR [NAME .
 With --cuda-emulated, the devices are GPUs of the shipped DGX H100 target,
 run through the CUDA driver on the host emulation of CUDA
 (tests/cuda_emulation/, two emulated GPUs): two GPUs under every strategy
-(transfers and collectives between GPUs), and a CPU with a GPU under op
-and pipeline (transfers between host and device memory); MobileNetV2
+(transfers and collectives between GPUs), and a GPU with a CPU under op,
+pipeline, data and tensor (transfers between host and device memory, and
+the CPU's share of a collective reading the GPU's operand); MobileNetV2
 stands for the CNNs there (the emulated convolutions are slow).
 
 Each scripted zoo model is compiled for two CPU devices (the shipped
@@ -55,7 +56,8 @@ if check_e2e.CUDA_EMULATED:
     DGX = ["--target", os.path.join(SOURCE, "targets", "dgx-h100.json")]
     CONFIGS = [("gpus", s, DGX + ["--devices", "cuda:0,cuda:1"])
                for s in ("auto", "data", "pipeline", "op", "tensor")] + \
-              [("mixed", s, DGX + ["--devices", "cpu:0,cuda:0"]) for s in ("op", "pipeline")]
+              [("mixed", s, DGX + ["--devices", "cuda:0,cpu:0"])
+               for s in ("op", "pipeline", "data", "tensor")]
     os.environ["POPT_CUDA_EMULATED_DEVICES"] = "2"
 SKIP_MODELS = {"vgg11"}
 if check_e2e.CUDA_EMULATED:

@@ -619,6 +619,12 @@ LogicalResult Emitter::write(const std::string &path,
     for (uint32_t t = 0; t < rep.size(); ++t)
       inPlaceCount += rep[t] != t;
     arenaTotal = planArenas(rep, arenaSizes, nullptr);
+    if (arenaTotal > plainTotal) {
+      // Merged lifetimes can fragment the first-fit plan: then no result
+      // is written in place.
+      arenaTotal = planArenas(identity, arenaSizes, nullptr);
+      inPlaceCount = 0;
+    }
   }
 
   uint64_t packedCount = 0;

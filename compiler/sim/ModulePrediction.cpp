@@ -2,7 +2,7 @@
 #include "compiler/sim/ModulePrediction.h"
 
 #include "compiler/cost/OpClass.h"
-#include "compiler/emit/MemoryPlanner.h"
+#include "compiler/emit/ActivationLifetimes.h"
 #include "compiler/passes/Placement.h"
 #include "compiler/sim/Simulator.h"
 #include "popt/PoptDialect.h"
@@ -20,13 +20,7 @@ namespace popt {
 
 namespace {
 
-uint64_t bytesOf(Value v) {
-  auto t = dyn_cast<RankedTensorType>(v.getType());
-  if (!t || !t.hasStaticShape())
-    return 0;
-  return static_cast<uint64_t>(t.getNumElements()) *
-         std::max<uint64_t>(1, t.getElementTypeBitWidth() / 8);
-}
+uint64_t bytesOf(Value v) { return valueBytes(v); }
 
 std::string locationOf(Operation *op) {
   std::string s;
@@ -77,21 +71,6 @@ OpCost regionCost(Operation *op, int device, CostModel &cost) {
   }
   best.curve = isa<IfOp>(op) ? "costlier branch" : "one iteration";
   return best;
-}
-
-/// Values made inside a region op (block arguments and nested results).
-void nestedValues(Operation *op, std::vector<Value> &out) {
-  for (Region &r : op->getRegions())
-    for (Block &b : r) {
-      for (BlockArgument a : b.getArguments())
-        out.push_back(a);
-      for (Operation &o : b.without_terminator())
-        if (!isa<ConstantOp>(o)) {
-          for (Value v : o.getResults())
-            out.push_back(v);
-          nestedValues(&o, out);
-        }
-    }
 }
 
 } // namespace
@@ -151,17 +130,13 @@ Status predictModule(ModuleOp module, CostModel &cost,
     p.ops.push_back({op.getName().getStringRef().str(), locationOf(&op), device, OpCost()});
   }
   // Memory: weights each device reads, and the arena a static plan of its
-  // activations needs (buffers live from their op to their last reader;
-  // inputs and outputs for the whole call, as the emitter plans them).
-  std::vector<std::vector<BufferLifetime>> lifetimes(static_cast<size_t>(numDevices));
+  // activations needs (ActivationLifetimes.h, as the emitter plans them).
   std::vector<llvm::DenseMap<Operation *, bool>> weightSeen(static_cast<size_t>(numDevices));
-  const int64_t lastStep = static_cast<int64_t>(ops.size());
-  for (BlockArgument arg : body.getArguments())
-    lifetimes[0].push_back({bytesOf(arg), 0, lastStep});
-  Operation *ret = body.getTerminator();
+  std::vector<int> opDevices;
   for (size_t i = 0; i < ops.size(); ++i) {
     Operation *op = ops[i];
     int dev = p.ops[i].device;
+    opDevices.push_back(dev);
     DevicePrediction &dp = p.devices[static_cast<size_t>(dev)];
     dp.ops += isa<TransferOp>(op) ? 0 : 1;
     for (Value v : op->getOperands())
@@ -170,51 +145,27 @@ Status predictModule(ModuleOp module, CostModel &cost,
           weightSeen[static_cast<size_t>(dev)][c] = true;
           dp.weightBytes += bytesOf(v);
         }
-    for (Value res : op->getResults()) {
-      int64_t last = static_cast<int64_t>(i);
-      for (Operation *user : res.getUsers()) {
-        if (user == ret)
-          last = lastStep;
-        else if (index.count(user))
-          last = std::max<int64_t>(last, index[user]);
-      }
-      lifetimes[static_cast<size_t>(dev)].push_back({bytesOf(res), static_cast<int64_t>(i), last});
-      // A copy received by another device lives there while it is read.
-      std::map<int, std::pair<int64_t, int64_t>> remote;
-      for (Operation *user : res.getUsers())
-        if (index.count(user) && placed[user] != dev) {
-          auto &span = remote.try_emplace(placed[user], index[user], index[user]).first->second;
-          span.first = std::min<int64_t>(span.first, index[user]);
-          span.second = std::max<int64_t>(span.second, index[user]);
-        }
-      for (auto &[d, span] : remote)
-        lifetimes[static_cast<size_t>(d)].push_back({bytesOf(res), span.first, span.second});
-    }
-  }
-  // Inside a region op, every value it makes is counted live at its step
-  // (no reuse inside the region: an upper bound of what the emitter plans).
-  for (size_t i = 0; i < ops.size(); ++i)
-    if (isa<IfOp, LoopOp>(ops[i])) {
-      std::vector<Value> inner;
-      nestedValues(ops[i], inner);
-      for (Value v : inner)
-        lifetimes[static_cast<size_t>(p.ops[i].device)].push_back(
-            {bytesOf(v), static_cast<int64_t>(i), static_cast<int64_t>(i)});
+    if (isa<IfOp, LoopOp>(op))
       p.assumptions.emplace_back(
-          locationOf(ops[i]), ops[i]->getName().getStringRef().str() +
-          (isa<IfOp>(ops[i]) ? " priced at its costlier branch (the branch is "
-                               "chosen at run time)"
-                             : " priced at one iteration of its body (the trip "
-                               "count is known only at run time)"));
-    }
+          locationOf(op), op->getName().getStringRef().str() +
+          (isa<IfOp>(op) ? " priced at its costlier branch (the branch is "
+                           "chosen at run time)"
+                         : " priced at one iteration of its body (the trip "
+                           "count is known only at run time)"));
+  }
+  std::vector<std::vector<BufferLifetime>> lifetimes =
+      activationLifetimes(body, ops, opDevices, numDevices);
   for (int d = 0; d < numDevices; ++d) {
     DevicePrediction &dp = p.devices[static_cast<size_t>(d)];
     dp.arenaBytes = planMemory(lifetimes[static_cast<size_t>(d)], 64).arenaSize;
     dp.peakMemory = dp.weightBytes + dp.arenaBytes;
     cost.setWorkingSet(d, static_cast<double>(dp.peakMemory));
   }
-  for (size_t i = 0; i < ops.size(); ++i)
+  for (size_t i = 0; i < ops.size(); ++i) {
     p.ops[i].cost = priceOp(ops[i], p.ops[i].device, cost);
+    if (ops[i]->hasAttr(kRecomputedAttr))
+      p.recomputeSeconds += p.ops[i].cost.seconds;
+  }
 
   auto microbatchCost = [&](size_t i) {
     Operation *op = ops[i];

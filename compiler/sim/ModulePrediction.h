@@ -12,10 +12,12 @@
 #define POPT_COMPILER_SIM_MODULEPREDICTION_H
 
 #include "compiler/cost/CostModel.h"
+#include "compiler/emit/Recompute.h"
 #include "runtime/core/Status.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,11 @@ struct Prediction {
   /// What the prediction had to assume (region ops: branch and trip count):
   /// source location, then what.
   std::vector<std::pair<std::string, std::string>> assumptions;
+  /// Seconds of the ops recomputed for memory (Recompute.h) in the time.
+  double recomputeSeconds = 0;
+  /// --memory-optimizer aggressive's recomputation, when it ran (set by
+  /// the compile driver).
+  std::optional<RecomputeResult> memoryOptimizer;
 };
 
 /// The predicted time of top-level op `op` on `device`: the cost model's,

@@ -48,6 +48,12 @@ std::string reportJson(const Prediction &p) {
     assumed.push_back({{"location", loc}, {"assumption", what}});
   j["assumptions"] = assumed;
   j["hardware"] = {{"name", p.hardware}, {"source", p.hardwareSource}};
+  if (const std::optional<RecomputeResult> &m = p.memoryOptimizer)
+    j["memory_optimizer"] = {{"recomputed_ops", m->recomputed},
+                             {"moved_ops", m->moved},
+                             {"arena_bytes_before", m->arenaBefore},
+                             {"arena_bytes_after", m->arenaAfter},
+                             {"recompute_seconds", p.recomputeSeconds}};
   return j.dump(2) + "\n";
 }
 
@@ -75,6 +81,11 @@ void printExplain(const Prediction &p, llvm::raw_ostream &os, size_t topOps) {
     os << llvm::format("  %-14s %6d %10.3f %5.0f%% %12.2f %12.2f %10.4f\n", d.name.c_str(),
                        d.ops, d.busy * 1e3, d.utilization * 100, d.weightBytes / 1e6,
                        d.arenaBytes / 1e6, d.energy);
+  if (const std::optional<RecomputeResult> &m = p.memoryOptimizer)
+    os << llvm::format("  memory optimizer: %d ops recomputed, %d moved to their readers: arenas "
+                       "%.2f MB -> %.2f MB, +%.3f ms per call\n",
+                       m->recomputed, m->moved, m->arenaBefore / 1e6, m->arenaAfter / 1e6,
+                       p.recomputeSeconds * 1e3);
   std::vector<size_t> order(p.ops.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {

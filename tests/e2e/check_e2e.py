@@ -22,6 +22,10 @@ an unwritten element is NaN) and its outputs are compared: norm-wise relative
 error <= 1e-4 in f32, NaN/Inf positions identical, exact for integer and
 bool outputs.
 
+Each scripted per-op model is also compiled with `--memory-optimizer
+aggressive` (recomputed and moved cheap ops, results written in place) and
+must match as well.
+
 bf16 and f16 models (tests/models/lowp.py) are compared within 2e-2: both
 sides round every op's result to 8 (bf16) or 11 (f16) significant bits, at
 different points (popt rounds a fused op once). NumPy has no bfloat16, so
@@ -118,6 +122,16 @@ def check(key, e):
         err = run_and_compare(model, plan, work, xs)
         if err:
             errors.append(err if not dynamic else f"inputs x{scale}: {err}")
+    if e["kind"] == "op" and e["variant"] == "script" and not dynamic and not CUDA_EMULATED:
+        # Each per-op model once more under --memory-optimizer aggressive
+        # (recomputed and moved ops, results in place): the same outputs.
+        r = subprocess.run(args + ["--memory-optimizer", "aggressive"], capture_output=True,
+                           text=True)
+        if r.returncode:
+            return f"popt-compile --memory-optimizer aggressive failed: {r.stderr.strip()[:600]}"
+        err = run_and_compare(model, plan, work, make_inputs(e["inputs"], seed=7))
+        if err:
+            errors.append(f"--memory-optimizer aggressive: {err}")
     return "; ".join(errors) or None
 
 

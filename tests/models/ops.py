@@ -213,6 +213,29 @@ class Misc(nn.Module):
         return y + z.sum() + x.to(torch.float64).to(torch.float32)
 
 
+class SkipUpsample(nn.Module):
+    """An FPN-like decoder: an upsampled feature read at once and again after
+    a stack of wider layers, and a scaled input made first but read last.
+    `--memory-optimizer aggressive` makes the upsample again before its last
+    reader and moves the scaling there instead of keeping either across the
+    stack."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(8, 32, 3, padding=1)
+        self.c2 = nn.Conv2d(32, 32, 3, padding=1)
+        self.c3 = nn.Conv2d(32, 8, 3, padding=1)
+        self.out = nn.Conv2d(16, 4, 1)
+
+    def forward(self, x):
+        up = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        gate = torch.sigmoid(up * 0.5)
+        h = torch.relu(self.c1(up))
+        h = torch.relu(self.c2(h))
+        h = self.c3(h) * gate
+        return self.out(torch.cat([h, up], 1))
+
+
 class Attention(nn.Module):
     def __init__(self):
         super().__init__()
@@ -314,6 +337,7 @@ OPS = {
     "op_mask_where": (MaskWhere, ["3x5", "3x5"], "ok"),
     "op_tril_const": (TrilConst, ["2x6x6"], "ok"),
     "op_upsample": (Upsample, ["1x2x6x6"], "ok"),
+    "op_skip_upsample": (SkipUpsample, ["1x8x16x16"], "ok"),
     "op_misc": (Misc, ["3x4", "3x4:i64"], "ok"),
     "op_attention": (Attention, ["2x10x32"], "ok"),
     "refuse_branch": (DataDependentBranch, ["4x4"], "dynamic"),

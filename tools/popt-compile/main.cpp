@@ -25,7 +25,8 @@ int main(int argc, char **argv) {
   app.add_flag("--dynamic-aware", opt.import.dynamicAware,
                "keep data-dependent control flow as popt region ops");
   app.add_option("--emit-mlir", emits,
-                 "STAGE=FILE: write the IR after a stage (import)");
+                 "STAGE=FILE: write the IR after a stage (import, fused, placed, scheduled, "
+                 "memory)");
   std::string devices;
   app.add_option("--target", opt.targetPath,
                  "hw.json of the machine to compile for (default: this machine's "
@@ -54,8 +55,9 @@ int main(int argc, char **argv) {
                "place as if transfers cost nothing (for comparison)");
   std::string memoryOptimizer = "basic";
   app.add_option("--memory-optimizer", memoryOptimizer,
-                 "basic (default) or aggressive: results overwrite operands that die at "
-                 "their op, where the kernel allows it (smaller arenas)")
+                 "basic (default) or aggressive: cheap ops recomputed for later readers "
+                 "where that shrinks an arena, and results overwrite operands that die at "
+                 "their op where the kernel allows it")
       ->check(CLI::IsMember({"basic", "aggressive"}));
   app.add_option("--memory-fraction", opt.memoryFraction,
                  "each device may use at most this share of its memory (0 < F <= 1)")

@@ -12,6 +12,10 @@ each with --report (the simulator's prediction on this machine's measured
 profiles). popt-run times every plan, the plans alternating round by round
 so that the machine's drift hits all alike; the table shows the median of
 the rounds' medians, the speed-up over `one`, and predicted / measured.
+A last row per model gives the ceilings of this machine: the `one` plan run
+on one core (taskset) bounds what two one-core devices can gain by
+splitting the work (2 x one / one-core), and the model at half the batch on
+one core bounds data parallelism (one / half-batch on one core).
 """
 import json
 import os
@@ -32,6 +36,7 @@ def arg(name, default):
 ROUNDS, ITERATIONS = arg("--rounds", 3), arg("--iterations", 40)
 ONLY = set(arg("--only", "").split(",")) - {""}
 OUT = os.path.join(BUILD, "bench-multidevice")
+FIRST_CORE = min(os.sched_getaffinity(0))
 os.makedirs(OUT, exist_ok=True)
 BIN = os.path.join(BUILD, "bin")
 
@@ -94,12 +99,25 @@ def main():
             chosen = chosen.replace("placement: ", "").split(", objective")[0]
             predicted = json.load(open(report))["predicted_execution_time"]
             plans[label] = (plan, chosen, predicted)
-        times = {label: [] for label in plans if plans[label][0]}
+        # The ceilings: the one-device plan on one core, and (for data
+        # parallelism) the same model at half the batch on one core.
+        batch = int(shape.split("x")[0])
+        runs = {label: (plans[label][0], []) for label in plans if plans[label][0]}
+        if "one" in runs:
+            runs["core"] = (plans["one"][0], ["taskset", "-c", str(FIRST_CORE)])
+            if batch >= 2:
+                half = os.path.join(OUT, f"{name}.half.plan")
+                r = subprocess.run([os.path.join(BIN, "popt-compile"), model, "--input-shape",
+                                    f"{batch // 2}x" + shape.split("x", 1)[1], "-o", half,
+                                    "--devices", "cpu:0", "--quiet"], capture_output=True)
+                if r.returncode == 0:
+                    runs["half"] = (half, ["taskset", "-c", str(FIRST_CORE)])
+        times = {label: [] for label in runs}
         for _ in range(ROUNDS):
-            for label in times:
+            for label, (plan, prefix) in runs.items():
                 m = os.path.join(OUT, "metrics.json")
-                subprocess.run([os.path.join(BIN, "popt-run"), plans[label][0], "--warmup", "10",
-                                "--iterations", str(ITERATIONS), "--metrics", m],
+                subprocess.run(prefix + [os.path.join(BIN, "popt-run"), plan, "--warmup", "10",
+                                         "--iterations", str(ITERATIONS), "--metrics", m],
                                check=True, capture_output=True)
                 times[label].append(json.load(open(m))["median_execution_time"])
         base = median(times["one"]) if "one" in times else None
@@ -113,6 +131,16 @@ def main():
             print(f"| {name} | {shape} | {target} | {label} | {chosen} | {t * 1e3:.3f} | "
                   f"{base / t:.2f}x | {predicted * 1e3:.3f} | {predicted / t:.2f} |", flush=True)
             target = ""
+        if base and "core" in times:
+            core = median(times["core"])
+            line = (f"| {name} | {shape} | ceiling | one core | the one-device plan on one core "
+                    f"(1 -> 2 core scaling {core / base:.2f}x): two one-core devices splitting "
+                    f"the work evenly reach at most {2 * base / core:.2f}x")
+            if "half" in times:
+                h = median(times["half"])
+                line += (f"; batch {batch // 2} on one core {h * 1e3:.3f} ms: data parallelism "
+                         f"reaches at most {base / h:.2f}x")
+            print(line + f" | {core * 1e3:.3f} | | | |", flush=True)
     print(f"\ncommand: benchmarks/bench_multidevice.py {BUILD} --rounds {ROUNDS} "
           f"--iterations {ITERATIONS}")
 

@@ -1,4 +1,5 @@
 //===- IsaTables.cpp - each ISA's copy of the vector loops ---------------===//
+#include "runtime/kernels/cpu/simd/AttentionLoops.h"
 #include "runtime/kernels/cpu/simd/PoolLoops.h"
 #include "runtime/kernels/cpu/simd/UnaryLoops.h"
 
@@ -7,6 +8,7 @@ namespace popt::cpu::simd {
   namespace ns {                                                                                   \
   extern const UnaryLoop kUnaryLoops[int(UnaryFn::Count)];                                         \
   extern const PoolLoops kPoolLoops;                                                               \
+  extern const AttentionLoops kAttentionLoops;                                                     \
   }
 POPT_DECLARE_TABLES(baseline)
 POPT_DECLARE_TABLES(avx2)
@@ -26,6 +28,14 @@ const PoolLoops &poolLoops(Isa isa) {
   case Isa::Avx512: return avx512::kPoolLoops;
   case Isa::Avx2: return avx2::kPoolLoops;
   default: return baseline::kPoolLoops;
+  }
+}
+
+const AttentionLoops &attentionLoops(Isa isa) {
+  switch (isa) {
+  case Isa::Avx512: return avx512::kAttentionLoops;
+  case Isa::Avx2: return avx2::kAttentionLoops;
+  default: return baseline::kAttentionLoops;
   }
 }
 

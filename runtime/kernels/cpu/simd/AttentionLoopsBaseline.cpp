@@ -1,0 +1,4 @@
+//===- AttentionLoopsBaseline.cpp - the attention loops for baseline (compile options: CMake) ===//
+#define POPT_SIMD_ISA baseline
+#define POPT_SIMD_WIDTH 4
+#include "runtime/kernels/cpu/simd/AttentionLoopsImpl.inc"

@@ -74,6 +74,25 @@ Sample matmulSample(int64_t batch, int64_t m, int64_t k, int64_t n) {
           b.finish()};
 }
 
+/// A fused attention over `heads` (batch x heads) of `t` queries and keys
+/// with head size `e`, not causal; its work counted as the IR counts it
+/// (AttentionOp::getFlops: two multiply-adds per feature and five
+/// operations of online softmax per score).
+Sample attentionSample(int64_t heads, int64_t t, int64_t e) {
+  PlanAssembler b;
+  std::vector<int64_t> shape{1, heads, t, e};
+  uint32_t q = b.activation("q", DType::F32, shape), k = b.activation("k", DType::F32, shape),
+           v = b.activation("v", DType::F32, shape), y = b.activation("y", DType::F32, shape);
+  b.op(OpKind::Attention, {q, k, v}, y, {0}, {1.0 / std::sqrt(static_cast<double>(e))});
+  for (auto [name, id] : {std::pair{"q", q}, {"k", k}, {"v", v}})
+    b.input(name, id);
+  b.output("y", y);
+  return {"attention", true, static_cast<double>(heads * t * t) * (4.0 * e + 5),
+          "attention " + std::to_string(heads) + "x" + std::to_string(t) + "x" +
+              std::to_string(e),
+          b.finish()};
+}
+
 /// A fused conv + bias + relu, as popt-fuse emits them; `depthwise` makes
 /// groups == channels (cout == cin).
 Sample convSample(int64_t cin, int64_t cout, int64_t hw, int64_t kernel,
@@ -373,6 +392,14 @@ std::vector<SampleMaker> computeSamples(bool quick, double cacheBytes, bool bf16
     mm.insert(mm.end(), {{12, 128, 64, 128}, {4, 512, 64, 512}, {1, 512, 512, 512}});
   for (auto [bt, m, k, n] : mm)
     s.push_back([bt = bt, m = m, k = k, n = n] { return matmulSample(bt, m, k, n); });
+  // Fused attention (batch x heads, sequence, head size): small models'
+  // heads run far below a gemm's efficiency (softmax, short rows).
+  std::vector<std::array<int64_t, 3>> att = {
+      {16, 16, 16}, {8, 32, 16}, {8, 64, 32}, {12, 128, 64}, {4, 512, 64}};
+  if (!quick)
+    att.insert(att.end(), {{4, 16, 32}, {16, 256, 64}, {2, 1024, 64}});
+  for (auto [h, t, e] : att)
+    s.push_back([h = h, t = t, e = e] { return attentionSample(h, t, e); });
   // Convolutions: cin, cout, size, kernel, stride.
   std::vector<std::array<int64_t, 5>> conv = {
       {3, 64, 224, 7, 2},   {64, 64, 56, 3, 1},   {128, 128, 28, 3, 1},

@@ -236,6 +236,22 @@ class SkipUpsample(nn.Module):
         return self.out(torch.cat([h, up], 1))
 
 
+class SmallViT(nn.Module):
+    """torchvision's VisionTransformer at a small size. Its scripted forward
+    formats an assertion message from the input's shape (aten::format, a
+    vararg operator the importer evaluates at compile time)."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.vision_transformer import VisionTransformer
+        self.vit = VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2,
+                                     hidden_dim=32, mlp_dim=64, num_classes=10)
+        nn.init.normal_(self.vit.heads.head.weight, std=0.02)
+
+    def forward(self, x):
+        return self.vit(x)
+
+
 class Attention(nn.Module):
     def __init__(self):
         super().__init__()
@@ -338,6 +354,7 @@ OPS = {
     "op_tril_const": (TrilConst, ["2x6x6"], "ok"),
     "op_upsample": (Upsample, ["1x2x6x6"], "ok"),
     "op_skip_upsample": (SkipUpsample, ["1x8x16x16"], "ok"),
+    "op_small_vit": (SmallViT, ["2x3x32x32"], "ok"),
     "op_misc": (Misc, ["3x4", "3x4:i64"], "ok"),
     "op_attention": (Attention, ["2x10x32"], "ok"),
     "refuse_branch": (DataDependentBranch, ["4x4"], "dynamic"),

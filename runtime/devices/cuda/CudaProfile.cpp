@@ -8,6 +8,8 @@
 //     the dtype's peak, the curve each size's fraction of it;
 //   - convolution efficiency (3x3 and 1x1, growing batch) and depthwise
 //     convolution, f32 and bf16, against the same peaks;
+//   - popt's fused attention, f32 and bf16, from a small encoder's heads
+//     to a 2048-token sequence, against the same peaks;
 //   - throughput of the memory-bound classes (elementwise, transcendental,
 //     normalization, pooling, reduction, data movement) from 256 KB to
 //     256 MB, and the device copy bandwidth;
@@ -146,6 +148,7 @@ public:
     gemms();
     double busy = busyWatts(nvml);
     convolutions();
+    attention();
     memoryBound();
     overheads();
     links();
@@ -324,6 +327,43 @@ private:
         out.efficiency["conv" + suffix].push_back({x, fraction(r, peak)});
       for (auto &[x, r] : depthwise)
         out.efficiency["conv_depthwise" + suffix].push_back({x, fraction(r, peak)});
+    }
+  }
+
+  /// popt's fused attention (f32 and bf16), not causal: (batch x heads,
+  /// sequence, head size) from a small encoder's to a long sequence's,
+  /// against the GEMM peaks; its work counted as the IR counts it
+  /// (AttentionOp::getFlops). Without this curve attention is priced as a
+  /// GEMM, which the CPU's measured curve shows to be far too fast.
+  void attention() {
+    const std::vector<std::tuple<int64_t, int64_t, int64_t>> shapes =
+        smoke ? std::vector<std::tuple<int64_t, int64_t, int64_t>>{{2, 8, 8}}
+              : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+                    {16, 16, 16}, {12, 128, 64}, {96, 197, 64}, {48, 512, 64}, {16, 2048, 64}};
+    for (auto [type, elem] : {std::pair{"f32", Elem::F32}, std::pair{"bf16", Elem::BF16}}) {
+      progress(std::string("attention ") + type);
+      const double peak = out.peakFlops[type];
+      if (peak <= 0)
+        continue;
+      for (auto [heads, t, e] : shapes) {
+        const size_t bytes = size_t(heads * t * e) * (elem == Elem::F32 ? 4 : 2);
+        Buffer q(bytes), k(bytes), v(bytes), o(bytes);
+        if (!q.p || !k.p || !v.p || !o.p)
+          continue;
+        AttentionParams p;
+        p.q = q.p, p.k = k.p, p.v = v.p, p.out = o.p;
+        p.elem = elem;
+        p.hq = p.hkv = heads;
+        p.tq = p.tk = t;
+        p.e = p.ev = e;
+        p.scale = 1.0f / std::sqrt(float(e));
+        auto run = [&] { launchAttention(p, stream); };
+        double once = timeIt(stream, 1, 1, run);
+        double s = timeIt(stream, rounds(), repsFor(once, 0.01), run);
+        double flops = double(heads) * double(t) * double(t) * (4.0 * double(e) + 5);
+        out.efficiency[std::string("attention") + (std::string(type) == "f32" ? "" : ".bf16")]
+            .push_back({flops, fraction(flops / s, peak)});
+      }
     }
   }
 

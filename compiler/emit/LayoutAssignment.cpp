@@ -47,11 +47,14 @@ bool isBinaryElementwise(Operation *op) {
   return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp, MinimumOp>(op);
 }
 
-/// Ops whose result keeps their inputs' layout (a transfer moves the bytes as
-/// they are; elementwise ops and an all-reduce run over memory in any
+/// Ops whose result keeps their inputs' layout (pooling windows run over
+/// pixels in either order; a transfer moves the bytes as they are; elementwise ops and an all-reduce run over memory in any
 /// order; concatenations and all-gathers along channels join channels-last
 /// pixels).
 bool keepsLayout(Operation *op) {
+  // Average pooling's channels-last kernel is f32 only (simd/PoolLoops.h).
+  if (auto avg = dyn_cast<AvgPool2dOp>(op))
+    return cast<RankedTensorType>(avg->getResult(0).getType()).getElementType().isF32();
   return isa<MaxPool2dOp, TransferOp, AllReduceOp>(op) || isChannelConcat(op) ||
          isUnaryElementwise(op) || isBinaryElementwise(op);
 }

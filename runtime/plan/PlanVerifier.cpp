@@ -385,7 +385,8 @@ private:
 
 /// Which ops take channels-last operands: convolutions (input, residual and
 /// output, each either way: the kernel reorders what oneDNN does not take),
-/// max pooling (input and output alike), adaptive average pooling (input
+/// max pooling (input and output alike), average pooling (alike, f32 when
+/// channels-last), adaptive average pooling (input
 /// either way, plain output), concatenation and all-gather along channels
 /// (all alike), all-reduce (all alike),
 /// unary elementwise ops (operand and result alike) and binary ones (from
@@ -409,6 +410,13 @@ static std::string checkLayouts(const Plan &plan, const Op &op) {
     return layout(op.inputs()->Get(0)) == layout(out)
                ? ""
                : "max pooling keeps its input's layout";
+  case OpKind::AvgPool2d:
+    if (layout(op.inputs()->Get(0)) != layout(out))
+      return "average pooling keeps its input's layout";
+    return layout(out) == Layout::Plain ||
+                   plan.tensors()->Get(out)->dtype() == DType::F32
+               ? ""
+               : "channels-last average pooling is f32 only";
   case OpKind::AdaptiveAvgPool2d:
     return layout(out) == Layout::Plain ? "" : "adaptive pooling writes a plain tensor";
   case OpKind::AllReduce:

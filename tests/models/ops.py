@@ -110,6 +110,26 @@ class Pool(nn.Module):
         return a.sum() + b.sum() + c.sum() + d.sum() + e.sum()
 
 
+class ConvAvgPool(nn.Module):
+    """Average pools between convolutions, as Inception's branches and
+    DenseNet's transitions use them: they read and write channels-last
+    tensors (20 channels: a partial vector block), with PyTorch's divisor
+    rules (padding counted or not, ceil mode, an override)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 20, 3, padding=1)
+        self.heads = nn.ModuleList([nn.Conv2d(20, 4, 1) for _ in range(4)])
+
+    def forward(self, x):
+        h = torch.relu(self.stem(x))
+        a = F.avg_pool2d(h, 3, stride=1, padding=1)
+        b = F.avg_pool2d(h, 3, stride=2, padding=1, count_include_pad=False, ceil_mode=True)
+        c = F.avg_pool2d(h, 2, divisor_override=3)
+        d = F.avg_pool2d(h, 3, stride=2, padding=1, ceil_mode=True)
+        return (self.heads[0](a), self.heads[1](b), self.heads[2](c), self.heads[3](d))
+
+
 class Shapes(nn.Module):
     def forward(self, x):
         b = x.size(0)
@@ -345,6 +365,7 @@ OPS = {
     "op_unary_math": (UnaryMath, ["4x6"], "ok"),
     "op_reduce": (Reduce, ["2x3x4x5"], "ok"),
     "op_pool": (Pool, ["1x3x9x9"], "ok"),
+    "op_conv_avg_pool": (ConvAvgPool, ["2x3x13x12"], "ok"),
     "op_shapes": (Shapes, ["2x3x4x4"], "ok"),
     "op_cat_split": (CatSplit, ["2x4x6"], "ok"),
     "op_matmul": (Matmul, ["2x3x4", "2x4x5"], "ok"),

@@ -110,3 +110,26 @@ TEST_CASE("elementwise ops and per-channel scales keep a chain channels-last", "
                kT + ") -> " + kT + "\n" + conv("%d", "%a") + "  return %d : " + kT) ==
         "fused_conv2d fused_conv2d add ");
 }
+
+TEST_CASE("f32 average pools between convolutions stay channels-last", "[layout]") {
+  const std::string avg = "{kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, "
+                          "padding = array<i64: 1, 1>, ceil_mode = false, "
+                          "count_include_pad = true, divisor_override = 0 : i64}";
+  CHECK(chosen(conv("%c", "%x") + "  %p = popt.avg_pool2d %c " + avg + " : (" + kT + ") -> " +
+               kT + "\n" + conv("%d", "%p") + "  return %d : " + kT) ==
+        "fused_conv2d avg_pool2d ");
+  // A bf16 one (no channels-last kernel) keeps its producer plain.
+  MLIRContext ctx;
+  ctx.loadDialect<popt::PoptDialect, func::FuncDialect>();
+  const std::string b = "tensor<1x4x8x8xbf16>";
+  auto module = parseSourceString<ModuleOp>(
+      "func.func @forward(%x: " + b + ", %w: tensor<4x4x3x3xbf16>, %bias: tensor<4xbf16>) -> " + b +
+          " {\n  %c = popt.fused_conv2d %x, %w, %bias " + kConv + " : (" + b +
+          ", tensor<4x4x3x3xbf16>, tensor<4xbf16>) -> " + b + "\n  %p = popt.avg_pool2d %c " +
+          avg + " : (" + b + ") -> " + b + "\n  %d = popt.fused_conv2d %p, %w, %bias " + kConv +
+          " : (" + b + ", tensor<4x4x3x3xbf16>, tensor<4xbf16>) -> " + b + "\n  return %d : " + b +
+          "\n}",
+      &ctx);
+  REQUIRE(module);
+  CHECK(popt::channelsLastValues(*module->getOps<func::FuncOp>().begin()).empty());
+}

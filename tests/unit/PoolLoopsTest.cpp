@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -109,5 +110,81 @@ TEST_CASE("the channels-last pooling loops match the definitions on every ISA",
         CHECK(same(a[i], avg[i], 1e-6f));
       CHECK(a.back() == 1234.5f);
     }
+  }
+}
+
+namespace {
+/// Average pooling as PyTorch defines it: the window clipped at the padded
+/// border for count_include_pad's divisor, then at the image for the sum.
+std::vector<float> windowAvgReference(const PoolShape &s, const std::vector<float> &x) {
+  std::vector<float> y(size_t(s.n * s.oh * s.ow * s.c));
+  for (int64_t b = 0; b < s.n; ++b)
+    for (int64_t oy = 0; oy < s.oh; ++oy)
+      for (int64_t ox = 0; ox < s.ow; ++ox) {
+        int64_t y0 = oy * s.sh - s.ph, x0 = ox * s.sw - s.pw;
+        int64_t y1 = std::min(y0 + s.kh, s.ih + s.ph), x1 = std::min(x0 + s.kw, s.iw + s.pw);
+        int64_t padded = (y1 - y0) * (x1 - x0);
+        y0 = std::max<int64_t>(y0, 0), x0 = std::max<int64_t>(x0, 0);
+        y1 = std::min(y1, s.ih), x1 = std::min(x1, s.iw);
+        int64_t div = s.divisor ? s.divisor : s.countPad ? padded : (y1 - y0) * (x1 - x0);
+        for (int64_t c = 0; c < s.c; ++c) {
+          double sum = 0;
+          for (int64_t iy = y0; iy < y1; ++iy)
+            for (int64_t ix = x0; ix < x1; ++ix)
+              sum += x[size_t(((b * s.ih + iy) * s.iw + ix) * s.c + c)];
+          y[size_t(((b * s.oh + oy) * s.ow + ox) * s.c + c)] = float(sum / double(div));
+        }
+      }
+  return y;
+}
+} // namespace
+
+TEST_CASE("channels-last average pooling follows PyTorch's divisor rules on every ISA",
+          "[kernels][simd][pool]") {
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  struct Case {
+    int64_t k, stride, pad;
+    bool countPad, ceil;
+    int64_t divisor;
+  };
+  // Inception's 3x3 stride 1, DenseNet's 2x2, strided with and without the
+  // padding counted, ceil mode (windows hanging past the padded border), an
+  // override.
+  const Case cases[] = {{3, 1, 1, true, false, 0}, {2, 2, 0, true, false, 0},
+                        {3, 2, 1, false, false, 0}, {3, 2, 1, true, true, 0},
+                        {3, 2, 1, false, true, 0}, {2, 2, 0, true, false, 3}};
+  for (Isa isa : {Isa::Baseline, Isa::Avx2, Isa::Avx512}) {
+    if (!cpuHas(isa))
+      continue;
+    for (int64_t c : {1, 5, 16, 20, 64, 70})
+      for (const Case &k : cases) {
+        PoolShape s;
+        s.n = 2, s.c = c, s.ih = 9, s.iw = 10;
+        s.kh = s.kw = k.k, s.sh = s.sw = k.stride, s.ph = s.pw = k.pad;
+        s.countPad = k.countPad, s.divisor = k.divisor;
+        auto outSize = [&](int64_t in) {
+          int64_t span = in + 2 * k.pad - k.k;
+          int64_t o = (k.ceil ? (span + k.stride - 1) / k.stride : span / k.stride) + 1;
+          // PyTorch: the last window must start inside the padded input.
+          if (k.ceil && (o - 1) * k.stride >= in + k.pad)
+            --o;
+          return o;
+        };
+        s.oh = outSize(s.ih), s.ow = outSize(s.iw);
+        std::vector<float> x(size_t(s.n * s.ih * s.iw * c));
+        for (float &v : x)
+          v = value(rng);
+        INFO(isaName(isa) << ", " << c << " channels, kernel " << k.k << " stride " << k.stride
+                          << " pad " << k.pad << (k.ceil ? " ceil" : ""));
+        std::vector<float> y(size_t(s.n * s.oh * s.ow * c) + 1, 1234.5f);
+        const int64_t rows = s.n * s.oh;
+        poolLoops(isa).avgPool(s, x.data(), y.data(), 0, rows / 2);
+        poolLoops(isa).avgPool(s, x.data(), y.data(), rows / 2, rows);
+        std::vector<float> want = windowAvgReference(s, x);
+        for (size_t i = 0; i < want.size(); ++i)
+          REQUIRE(same(y[i], want[i], 1e-6f));
+        CHECK(y.back() == 1234.5f);
+      }
   }
 }

@@ -272,6 +272,11 @@ FunctionKernel::Fn vectorChannelsLastPool(K kind, const KernelArgs &args) {
     s.kh = args.attr(0), s.kw = args.attr(1), s.sh = args.attr(2), s.sw = args.attr(3);
     s.ph = args.attr(4), s.pw = args.attr(5), s.dh = args.attr(6), s.dw = args.attr(7);
     loop = simd::poolLoops().maxPool;
+  } else if (kind == K::AvgPool2d) {
+    s.kh = args.attr(0), s.kw = args.attr(1), s.sh = args.attr(2), s.sw = args.attr(3);
+    s.ph = args.attr(4), s.pw = args.attr(5);
+    s.countPad = args.attr(7) != 0, s.divisor = args.attr(8);
+    loop = simd::poolLoops().avgPool;
   }
   return [s, loop](const KernelArgs &a) {
     const float *x = a.in[0]->as<float>();
@@ -300,7 +305,7 @@ bool makeWindowKernel(const KernelArgs &args, Status &status,
     return false;
   bool channelsLast = args.in[0]->layout == plan::Layout::ChannelsLast;
   if (channelsLast && args.in[0]->dtype == plan::DType::F32 &&
-      (kind == K::MaxPool2d || kind == K::AdaptiveAvgPool2d)) {
+      (kind == K::MaxPool2d || kind == K::AvgPool2d || kind == K::AdaptiveAvgPool2d)) {
     out = std::make_unique<FunctionKernel>(args, vectorChannelsLastPool(kind, args));
     return true;
   }

@@ -35,6 +35,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <cmath>
 #include <fstream>
 #include <iostream>
 
@@ -329,7 +330,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       placed.chosen.summary = "one device owning every core: no split over " +
                               std::to_string(options.devices.size()) +
                               " logical devices is predicted to beat it by " +
-                              std::to_string(static_cast<int>(kSplitMargin * 100)) + "%";
+                              std::to_string(std::lround(kSplitMargin * 100)) + "%";
     }
     if (auto it = options.emitMlir.find("scheduled"); it != options.emitMlir.end())
       if (!writeModule(*module, it->second, errs))
@@ -345,12 +346,12 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
   // --memory-optimizer aggressive: recompute cheap ops where that shrinks
   // an arena (in-place results are the emitter's part, below).
   std::optional<RecomputeResult> recomputed;
-  if (options.aggressiveMemory) {
+  if (options.aggressiveMemory)
     recomputed = recomputeForMemory(*module);
-    if (auto it = options.emitMlir.find("memory"); it != options.emitMlir.end())
-      if (!writeModule(*module, it->second, errs))
-        return kExitRuntimeFailure;
-  }
+  // Without the aggressive optimizer, the module as the schedule left it.
+  if (auto it = options.emitMlir.find("memory"); it != options.emitMlir.end())
+    if (!writeModule(*module, it->second, errs))
+      return kExitRuntimeFailure;
   if (!options.reportPath.empty() || options.explain) {
     CostModel &cost = *placedCost;
     Prediction prediction;

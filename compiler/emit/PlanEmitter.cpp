@@ -618,13 +618,20 @@ LogicalResult Emitter::write(const std::string &path,
     std::vector<uint32_t> rep = inPlaceAliases();
     for (uint32_t t = 0; t < rep.size(); ++t)
       inPlaceCount += rep[t] != t;
+    std::vector<uint64_t> plainSizes = arenaSizes;
     arenaTotal = planArenas(rep, arenaSizes, nullptr);
-    if (arenaTotal > plainTotal) {
-      // Merged lifetimes can fragment the first-fit plan: then no result
-      // is written in place.
-      arenaTotal = planArenas(identity, arenaSizes, nullptr);
-      inPlaceCount = 0;
-    }
+    // Merged lifetimes can fragment a device's first-fit plan: no result
+    // of such a device is written in place.
+    bool fragmented = false;
+    for (uint32_t t = 0; t < rep.size(); ++t)
+      if (tensors[t].kind == plan::TensorKind::Activation &&
+          arenaSizes[tensors[t].device] > plainSizes[tensors[t].device] && rep[t] != t) {
+        rep[t] = t;
+        --inPlaceCount;
+        fragmented = true;
+      }
+    if (fragmented)
+      arenaTotal = planArenas(rep, arenaSizes, nullptr);
   }
 
   uint64_t packedCount = 0;

@@ -36,10 +36,11 @@ namespace popt {
 
 namespace {
 
-/// Graphs larger than this are left alone: each trial plans a whole arena.
-constexpr size_t kMaxOps = 4000;
+/// Graphs larger than this are left alone: each trial plans a whole arena
+/// (O(buffers^2)), up to kTrialsPerRound trials per device and round.
+constexpr size_t kMaxOps = 2000;
 /// Trials per round, the largest values first.
-constexpr size_t kTrialsPerRound = 12;
+constexpr size_t kTrialsPerRound = 8;
 
 struct Schedule {
   std::vector<Operation *> ops;

@@ -275,9 +275,10 @@ bool GraphImporter::tryFold(Node *n) {
   torch::jit::Stack stack;
   for (size_t i = 0; i < n->inputs().size(); ++i)
     stack.push_back(in(n, i).constant);
-  // A vararg operator (aten::format) pops its input count first, as
-  // TorchScript's interpreter pushes it.
-  if (n->maybeSchema() && n->maybeSchema()->is_vararg())
+  // A vararg operator with an operation of its own (aten::format) pops its
+  // input count first, as TorchScript's interpreter pushes it; those built
+  // per node (prim::DictConstruct) read the count from the node.
+  if (op->hasOperation() && n->maybeSchema() && n->maybeSchema()->is_vararg())
     stack.emplace_back(static_cast<int64_t>(n->inputs().size()));
   try {
     op->getOperation(n)(stack);

@@ -130,6 +130,18 @@ class ConvAvgPool(nn.Module):
         return (self.heads[0](a), self.heads[1](b), self.heads[2](c), self.heads[3](d))
 
 
+class ConstDict(nn.Module):
+    """A constant dict in a scripted forward: prim::DictConstruct folds at
+    compile time (a per-node vararg operator, unlike aten::format)."""
+
+    def forward(self, x):
+        # Values from the input's shape: constants to popt, not to LibTorch's
+        # own constant propagation.
+        d = {"rows": x.size(0), "cols": x.size(1)}
+        empty: dict[str, int] = {}
+        return x * float(d["rows"]) + float(d["cols"]) + float(len(empty))
+
+
 class Shapes(nn.Module):
     def forward(self, x):
         b = x.size(0)
@@ -366,6 +378,7 @@ OPS = {
     "op_reduce": (Reduce, ["2x3x4x5"], "ok"),
     "op_pool": (Pool, ["1x3x9x9"], "ok"),
     "op_conv_avg_pool": (ConvAvgPool, ["2x3x13x12"], "ok"),
+    "op_const_dict": (ConstDict, ["3x4"], "ok"),
     "op_shapes": (Shapes, ["2x3x4x4"], "ok"),
     "op_cat_split": (CatSplit, ["2x4x6"], "ok"),
     "op_matmul": (Matmul, ["2x3x4", "2x4x5"], "ok"),

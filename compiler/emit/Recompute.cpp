@@ -106,8 +106,9 @@ public:
       std::optional<Change> best;
       uint64_t bestArena = 0;
       int bestDevice = 0;
+      const std::vector<std::vector<BufferLifetime>> lifetimes = lifetimesOf(s);
       for (int d = 0; d < static_cast<int>(arenas.size()); ++d) {
-        for (const Change &c : candidates(s, d)) {
+        for (const Change &c : candidates(s, d, lifetimes[size_t(d)])) {
           if (c.cost > budget)
             continue;
           uint64_t arena = measure(c, d, s);
@@ -182,9 +183,11 @@ private:
     return out;
   }
 
-  std::vector<Change> candidates(const Schedule &s, int d) {
+  /// The changes to try on device `d`, whose buffers in `s` are `buffers`.
+  std::vector<Change> candidates(const Schedule &s, int d,
+                                 const std::vector<BufferLifetime> &buffers) {
     const int64_t steps = static_cast<int64_t>(s.ops.size());
-    std::vector<int64_t> widest = widestSteps(lifetimesOf(s)[size_t(d)], steps);
+    std::vector<int64_t> widest = widestSteps(buffers, steps);
     std::vector<Change> out;
     Operation *ret = body.getTerminator();
     for (size_t i = 0; i < s.ops.size(); ++i) {

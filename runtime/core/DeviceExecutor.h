@@ -79,6 +79,10 @@ private:
   /// host and the device's memory.
   Status readScalar(uint32_t tensor, void *out, size_t bytes);
   Status writeScalar(uint32_t tensor, const void *in, size_t bytes);
+  /// `bytes` from src to dst, either of them in the device's memory: a
+  /// memcpy where the host addresses it, else the device's copy (then
+  /// waited for when `wait`).
+  Status copyBytes(void *dst, const void *src, size_t bytes, bool wait);
   Status opError(uint32_t o, const Status &s) const;
 
   SessionState &state_;

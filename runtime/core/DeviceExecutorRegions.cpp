@@ -31,35 +31,29 @@ Status DeviceExecutor::copyTensors(const OpList *from, size_t fromSkip, const Op
     if (src == dst)
       continue;
     TensorView &d = state_.tensors[dst];
-    if (device_->hostVisible())
-      std::memcpy(d.data, state_.tensors[src].data, d.bytes);
-    else if (Status s = device_->copy(d.data, state_.tensors[src].data, d.bytes); !s)
+    if (Status s = copyBytes(d.data, state_.tensors[src].data, d.bytes, false); !s)
       return s;
   }
   return Status::ok();
 }
 
-Status DeviceExecutor::readScalar(uint32_t tensor, void *out, size_t bytes) {
-  const void *src = state_.tensors[tensor].data;
+Status DeviceExecutor::copyBytes(void *dst, const void *src, size_t bytes, bool wait) {
   if (device_->hostVisible()) {
-    std::memcpy(out, src, bytes);
+    std::memcpy(dst, src, bytes);
     return Status::ok();
   }
-  if (Status s = device_->copy(out, src, bytes); !s)
+  if (Status s = device_->copy(dst, src, bytes); !s)
     return s;
-  return device_->synchronize();
+  return wait ? device_->synchronize() : Status::ok();
+}
+
+Status DeviceExecutor::readScalar(uint32_t tensor, void *out, size_t bytes) {
+  return copyBytes(out, state_.tensors[tensor].data, bytes, true);
 }
 
 Status DeviceExecutor::writeScalar(uint32_t tensor, const void *in, size_t bytes) {
-  void *dst = state_.tensors[tensor].data;
-  if (device_->hostVisible()) {
-    std::memcpy(dst, in, bytes);
-    return Status::ok();
-  }
   // Synchronised: `in` is the caller's and changes next iteration.
-  if (Status s = device_->copy(dst, in, bytes); !s)
-    return s;
-  return device_->synchronize();
+  return copyBytes(state_.tensors[tensor].data, in, bytes, true);
 }
 
 Status DeviceExecutor::runIf(const plan::Op &op) {

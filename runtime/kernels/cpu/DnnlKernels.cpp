@@ -37,6 +37,31 @@ dt dnnlType(plan::DType dtype) {
   return dtype == plan::DType::BF16 ? dt::bf16 : dtype == plan::DType::F16 ? dt::f16 : dt::f32;
 }
 
+/// Whether this call runs under the thread adapter's one-thread mode
+/// (ThreadAdapter.h), where kernels made for several threads switch to
+/// their one-thread twins: oneDNN's primitives and reorders keep the
+/// thread count they were made with, and a thread of theirs that lost its
+/// core holds up the call (ShuffleNet with another process on one of two
+/// cores: 7.5 ms a call on "one" thread without the twins, 3.6 with them).
+bool onOneThread() { return omp_get_max_threads() == 1; }
+
+/// A reorder made for the kernel's thread count and, where the kernel has
+/// twins, for one thread.
+struct TwinReorder {
+  dnnl::reorder all, one;
+  void make(const memory &from, const memory &to, bool twin) {
+    all = dnnl::reorder(from, to);
+    if (twin) {
+      ThreadLimit limit(1);
+      one = dnnl::reorder(from, to);
+    }
+  }
+  explicit operator bool() const { return bool(all); }
+  void execute(dnnl::stream &s, memory &from, memory &to) {
+    (one && onOneThread() ? one : all).execute(s, from, to);
+  }
+};
+
 class DnnlKernel : public Kernel {
 public:
   Status run() override {
@@ -53,11 +78,16 @@ public:
       if (into != residual)
         std::memcpy(into, residual, residualBytes);
     }
-    primitive.execute(s, args);
+    (single && onOneThread() ? single : primitive).execute(s, args);
     if (dstReorder)
       dstReorder.execute(s, dstBlocked, dstPlain);
     s.wait();
     return Status::ok();
+  }
+  bool keepsThreadCount() const override {
+    return threads == 0 && madeFor > 1 &&
+           (!single || (srcReorder && !srcReorder.one) || (dstReorder && !dstReorder.one) ||
+            (residualReorder && !residualReorder.one));
   }
   std::vector<const char *> reordersPerCall() const override {
     std::vector<const char *> r;
@@ -87,9 +117,12 @@ public:
 
   /// Where an operand's layout (chosen at compile time) is not the one the
   /// primitive runs in, it is reordered around the call.
-  dnnl::reorder srcReorder, dstReorder, residualReorder;
+  TwinReorder srcReorder, dstReorder, residualReorder;
   memory srcPlain, srcBlocked, dstPlain, dstBlocked, residualPlain;
   dnnl::primitive primitive;
+  /// The same primitive made for one thread, where `primitive` was made
+  /// for several (see twinForOneThread).
+  dnnl::primitive single;
   std::unordered_map<int, memory> args;
   /// Weights reordered into the primitive's layout (owned).
   memory packedWeights;
@@ -99,6 +132,8 @@ public:
   size_t residualBytes = 0;
   /// OpenMP threads for this primitive (0: all), fixed when it is made.
   int threads = 0;
+  /// omp_get_max_threads() when the kernel was made.
+  int madeFor = omp_get_max_threads();
   /// Parameters widened to f32 for a primitive that reads them so.
   std::vector<float> params;
   /// Weights reordered into a copy; the copy described for popt-compile.
@@ -109,6 +144,33 @@ public:
   }
   bool copiedWeights() const override { return copied; }
 };
+
+/// Whether a kernel made for all of the device's threads also needs twins
+/// made for one (onOneThread).
+bool needsOneThreadTwin(const DnnlKernel &k) {
+  return k.threads == 0 && omp_get_max_threads() > 1;
+}
+
+/// `make` run under a one-thread limit, when the kernel needs a twin; the
+/// twin is kept only when `same` accepts its primitive descriptor (the
+/// same memory layouts as the kernel's, so that it reads the same packed
+/// weights and writes the same buffers).
+template <typename Primitive, typename Make, typename Same>
+void twinForOneThread(DnnlKernel &k, Make make, Same same) {
+  if (!needsOneThreadTwin(k))
+    return;
+  ThreadLimit one(1);
+  try {
+    auto pd = make();
+    if (same(pd))
+      k.single = Primitive(pd);
+  } catch (const dnnl::error &) {
+    // no twin: the kernel keeps its thread count
+  }
+}
+
+/// For twinForOneThread: primitives on plain tensors of fixed layouts.
+constexpr auto anyLayout = [](const auto &) { return true; };
 
 /// A fused op's epilogue as oneDNN post-ops, in the order the fused ops
 /// define: a scale (when not 1), the sum with a residual (copied into the
@@ -223,6 +285,16 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       wantW = pd.weights_desc();
       srcUsed = pd.src_desc();
       dstUsed = pd.dst_desc();
+      twinForOneThread<dnnl::convolution_forward>(
+          *k, [&] { return make(direct ? src : srcAny, direct ? dst : dstAny); },
+          [&](const dnnl::convolution_forward::primitive_desc &one) {
+            auto isRef = [](const char *impl) {
+              return std::string(impl).find("ref") != std::string::npos;
+            };
+            return one.weights_desc() == wantW && one.src_desc() == srcUsed &&
+                   one.dst_desc() == dstUsed &&
+                   isRef(one.impl_info_str()) <= isRef(pd.impl_info_str());
+          });
     } else {
       dnnl::deconvolution_forward::desc desc(
           dnnl::prop_kind::forward_inference,
@@ -231,6 +303,11 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       dnnl::deconvolution_forward::primitive_desc pd(desc, d.engine);
       k->primitive = dnnl::deconvolution_forward(pd);
       wantW = pd.weights_desc();
+      twinForOneThread<dnnl::deconvolution_forward>(
+          *k, [&] { return dnnl::deconvolution_forward::primitive_desc(desc, d.engine); },
+          [&](const dnnl::deconvolution_forward::primitive_desc &one) {
+            return one.weights_desc() == wantW;
+          });
     }
     // A weight the plan stores packed is read in place when the primitive
     // wants that layout (popt-compile packed it on a machine like this).
@@ -251,18 +328,18 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     k->dstPlain = memory(dst, d.engine, a.out->data);
     if (srcUsed != src) {
       k->srcBlocked = memory(srcUsed, d.engine, DNNL_MEMORY_NONE);
-      k->srcReorder = dnnl::reorder(k->srcPlain, k->srcBlocked);
+      k->srcReorder.make(k->srcPlain, k->srcBlocked, needsOneThreadTwin(*k));
     }
     if (dstUsed != dst) {
       k->dstBlocked = memory(dstUsed, d.engine, DNNL_MEMORY_NONE);
-      k->dstReorder = dnnl::reorder(k->dstBlocked, k->dstPlain);
+      k->dstReorder.make(k->dstBlocked, k->dstPlain, needsOneThreadTwin(*k));
     }
     if (hasResidual) {
       memory::desc res(dims(y), et, userTag(a.in[3]));
       k->residualPlain = memory(res, d.engine, a.in[3]->data);
       if (res != dstUsed)
-        k->residualReorder = dnnl::reorder(k->residualPlain, k->dstReorder ? k->dstBlocked
-                                                                           : k->dstPlain);
+        k->residualReorder.make(k->residualPlain, k->dstReorder ? k->dstBlocked : k->dstPlain,
+                                needsOneThreadTwin(*k));
     }
   } catch (const dnnl::error &e) {
     return Status::badInput(std::string("oneDNN cannot make this convolution: ") +
@@ -341,6 +418,9 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     dnnl::matmul::desc desc(src, wei, bias, dst);
     dnnl::matmul::primitive_desc pd(desc, attr, d.engine);
     k->primitive = dnnl::matmul(pd);
+    twinForOneThread<dnnl::matmul>(
+        *k, [&] { return dnnl::matmul::primitive_desc(desc, attr, d.engine); },
+        anyLayout);
   } catch (const dnnl::error &e) {
     return Status::badInput(std::string("oneDNN cannot make this ") +
                             plan::opInfo(kind)->name + ": " + e.what());
@@ -390,8 +470,9 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       dnnl::layer_normalization_forward::desc desc(
           dnnl::prop_kind::forward_inference, data, static_cast<float>(a.fattr(0)),
           dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift);
-      dnnl::layer_normalization_forward::primitive_desc pd(desc, d.engine);
-      k->primitive = dnnl::layer_normalization_forward(pd);
+      auto make = [&] { return dnnl::layer_normalization_forward::primitive_desc(desc, d.engine); };
+      k->primitive = dnnl::layer_normalization_forward(make());
+      twinForOneThread<dnnl::layer_normalization_forward>(*k, make, anyLayout);
       k->args[DNNL_ARG_SRC] = memory(data, d.engine, a.in[0]->data);
       k->args[DNNL_ARG_DST] = memory(data, d.engine, a.out->data);
       k->args[DNNL_ARG_SCALE] = memory(param, d.engine, scale);
@@ -402,12 +483,14 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       int axis = static_cast<int>(a.attr(0));
       if (a.op->kind() == K::Softmax) {
         dnnl::softmax_forward::desc desc(dnnl::prop_kind::forward_inference, data, axis);
-        k->primitive = dnnl::softmax_forward(
-            dnnl::softmax_forward::primitive_desc(desc, d.engine));
+        auto make = [&] { return dnnl::softmax_forward::primitive_desc(desc, d.engine); };
+        k->primitive = dnnl::softmax_forward(make());
+        twinForOneThread<dnnl::softmax_forward>(*k, make, anyLayout);
       } else {
         dnnl::logsoftmax_forward::desc desc(dnnl::prop_kind::forward_inference, data, axis);
-        k->primitive = dnnl::logsoftmax_forward(
-            dnnl::logsoftmax_forward::primitive_desc(desc, d.engine));
+        auto make = [&] { return dnnl::logsoftmax_forward::primitive_desc(desc, d.engine); };
+        k->primitive = dnnl::logsoftmax_forward(make());
+        twinForOneThread<dnnl::logsoftmax_forward>(*k, make, anyLayout);
       }
       k->args[DNNL_ARG_SRC] = memory(data, d.engine, a.in[0]->data);
       k->args[DNNL_ARG_DST] = memory(data, d.engine, a.out->data);

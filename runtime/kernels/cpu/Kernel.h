@@ -66,6 +66,9 @@ public:
   /// layout and its own on every call ("source", "destination",
   /// "residual"); empty when it reads and writes them as they are.
   virtual std::vector<const char *> reordersPerCall() const { return {}; }
+  /// Whether a call under a one-thread OpenMP limit (the thread adapter's
+  /// one-thread mode) still runs on the threads the kernel was made for.
+  virtual bool keepsThreadCount() const { return false; }
 };
 
 /// A kernel that is a function of its arguments.

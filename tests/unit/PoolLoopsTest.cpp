@@ -74,7 +74,7 @@ TEST_CASE("the channels-last pooling loops match the definitions on every ISA",
       continue;
     }
     const PoolLoops &loops = poolLoops(isa);
-    for (int64_t c : {1, 3, 16, 17, 64, 70, 130}) {
+    for (int64_t c : {1, 3, 16, 17, 24, 64, 70, 80, 130}) {
       PoolShape s;
       s.n = 2, s.c = c, s.ih = 9, s.iw = 11;
       s.kh = 3, s.kw = 3, s.sh = 2, s.sw = 2, s.ph = 1, s.pw = 1, s.dh = 1, s.dw = c % 2 ? 2 : 1;
@@ -157,7 +157,7 @@ TEST_CASE("channels-last average pooling follows PyTorch's divisor rules on ever
   for (Isa isa : {Isa::Baseline, Isa::Avx2, Isa::Avx512}) {
     if (!cpuHas(isa))
       continue;
-    for (int64_t c : {1, 5, 16, 20, 64, 70})
+    for (int64_t c : {1, 5, 16, 20, 24, 64, 70, 80})
       for (const Case &k : cases) {
         PoolShape s;
         s.n = 2, s.c = c, s.ih = 9, s.iw = 10;

@@ -1,10 +1,10 @@
 //===- LayoutAssignment.cpp - channels-last tensors, chosen at compile time ===//
 //
 // A fixpoint over candidates: every 4-D f32 or bf16 value made by an op
-// that can write channels-last (a convolution, a max pool, a concatenation
-// or all-gather along channels, an elementwise op, an all-reduce) starts in
-// the set; a value leaves it
-// when it is a result of the function, when one of its readers cannot take
+// that can write channels-last (a convolution, transposed or not, a max
+// pool, a concatenation or all-gather along channels, an elementwise op,
+// an all-reduce) starts in the set; a value leaves it when it is a result
+// of the function, when one of its readers cannot take
 // it channels-last, or when it is made by an op that keeps one layout
 // whose inputs are not all in the set (a binary elementwise op may also
 // read operands whose bytes are the same in either layout, a per-channel
@@ -25,11 +25,10 @@ namespace popt {
 
 namespace {
 
-bool isPlainConv(Operation *op) {
-  if (auto c = dyn_cast<Conv2dOp>(op))
-    return !c.getTransposed();
-  return isa<FusedConv2dOp>(op);
-}
+/// Convolutions, transposed ones too: their kernels take each tensor in
+/// either layout (oneDNN's, reordering around the call where it has no
+/// optimised kernel for the layouts).
+bool isConv(Operation *op) { return isa<Conv2dOp, FusedConv2dOp>(op); }
 
 bool isChannelConcat(Operation *op) {
   if (auto g = dyn_cast<AllGatherOp>(op))
@@ -74,7 +73,7 @@ bool canWriteChannelsLast(Value v) {
   if (!t || t.getRank() != 4 || !def || placedOnGpu(def))
     return false;
   Type element = t.getElementType();
-  return (element.isF32() || element.isBF16()) && (isPlainConv(def) || keepsLayout(def));
+  return (element.isF32() || element.isBF16()) && (isConv(def) || keepsLayout(def));
 }
 
 } // namespace
@@ -89,7 +88,7 @@ llvm::DenseSet<Value> channelsLastValues(func::FuncOp func) {
   auto readerTakes = [&](OpOperand &use) {
     Operation *user = use.getOwner();
     unsigned n = use.getOperandNumber();
-    if (isPlainConv(user))
+    if (isConv(user))
       return n == 0 || (isa<FusedConv2dOp>(user) && n == 3);
     if (isa<AdaptiveAvgPool2dOp>(user))
       return true;

@@ -383,8 +383,9 @@ private:
 
 } // namespace
 
-/// Which ops take channels-last operands: convolutions (input, residual and
-/// output, each either way: the kernel reorders what oneDNN does not take),
+/// Which ops take channels-last operands: convolutions, transposed ones too
+/// (input, residual and output, each either way: the kernel reorders what
+/// oneDNN does not take),
 /// max pooling (input and output alike), average pooling (alike, f32 when
 /// channels-last), adaptive average pooling (input
 /// either way, plain output), concatenation and all-gather along channels
@@ -402,9 +403,6 @@ static std::string checkLayouts(const Plan &plan, const Op &op) {
     for (size_t i = 0; i < op.inputs()->size(); ++i)
       if ((i == 1 || i == 2) && layout(op.inputs()->Get(i)) != Layout::Plain)
         return "convolution weights and bias must be plain";
-    if (op.kind() == OpKind::Conv2d && op.ints()->Get(7) != 0 &&
-        (layout(op.inputs()->Get(0)) != Layout::Plain || layout(out) != Layout::Plain))
-      return "a transposed convolution works on plain tensors";
     return "";
   case OpKind::MaxPool2d:
     return layout(op.inputs()->Get(0)) == layout(out)

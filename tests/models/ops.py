@@ -110,6 +110,28 @@ class Pool(nn.Module):
         return a.sum() + b.sum() + c.sum() + d.sum() + e.sum()
 
 
+class UNetUp(nn.Module):
+    """A U-Net's up-sampling path: transposed convolutions whose kernel
+    equals their stride (2x2 with a bias; 2x3 without) between channels-last
+    convolutions, joined with the skip connection. 12 and 6 channels: rows
+    that are not whole vectors."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(3, 12, 3, padding=1)
+        self.mid = nn.Conv2d(12, 12, 3, padding=1)
+        self.up = nn.ConvTranspose2d(12, 6, 2, stride=2)
+        self.wide = nn.ConvTranspose2d(12, 6, (2, 3), stride=(2, 3), bias=False)
+        self.out = nn.Conv2d(18, 4, 3, padding=1)
+        self.tail = nn.Conv2d(6, 4, 1)
+
+    def forward(self, x):
+        skip = torch.relu(self.down(x))
+        h = torch.relu(self.mid(F.max_pool2d(skip, 2)))
+        joined = torch.cat([self.up(h), skip], dim=1)
+        return self.out(joined), self.tail(self.wide(h))
+
+
 class ConvAvgPool(nn.Module):
     """Average pools between convolutions, as Inception's branches and
     DenseNet's transitions use them: they read and write channels-last
@@ -378,6 +400,7 @@ OPS = {
     "op_reduce": (Reduce, ["2x3x4x5"], "ok"),
     "op_pool": (Pool, ["1x3x9x9"], "ok"),
     "op_conv_avg_pool": (ConvAvgPool, ["2x3x13x12"], "ok"),
+    "op_unet_up": (UNetUp, ["2x3x12x10"], "ok"),
     "op_const_dict": (ConstDict, ["3x4"], "ok"),
     "op_shapes": (Shapes, ["2x3x4x4"], "ok"),
     "op_cat_split": (CatSplit, ["2x4x6"], "ok"),

@@ -109,6 +109,28 @@ TEST_CASE("the channels-last pooling loops match the definitions on every ISA",
       for (size_t i = 0; i < avg.size(); ++i)
         CHECK(same(a[i], avg[i], 1e-6f));
       CHECK(a.back() == 1234.5f);
+      // The same in channel ranges (as threads split a global pool):
+      // whole vectors of 16, then the rest.
+      std::fill(a.begin(), a.end(), 1234.5f);
+      for (int64_t c0 = 0; c0 < c; c0 += 16) {
+        PoolShape part = s;
+        part.c0 = c0, part.cn = std::min<int64_t>(16, c - c0);
+        loops.adaptiveAvgPool(part, x.data(), a.data(), 0, s.n * s.oh);
+      }
+      for (size_t i = 0; i < avg.size(); ++i)
+        CHECK(same(a[i], avg[i], 1e-6f));
+      CHECK(a.back() == 1234.5f);
+      s = PoolShape(), s.n = 2, s.c = c, s.ih = 9, s.iw = 11, s.kh = s.kw = 3, s.sh = s.sw = 2;
+      s.oh = 4, s.ow = 5;
+      std::vector<float> whole(size_t(s.n * s.oh * s.ow * c), 1234.5f);
+      loops.maxPool(s, x.data(), whole.data(), 0, s.n * s.oh);
+      std::vector<float> split(whole.size(), 1234.5f);
+      for (int64_t c0 = 0; c0 < c; c0 += 32) {
+        PoolShape part = s;
+        part.c0 = c0, part.cn = std::min<int64_t>(32, c - c0);
+        loops.maxPool(part, x.data(), split.data(), 0, s.n * s.oh);
+      }
+      CHECK(split == whole);
     }
   }
 }

@@ -296,17 +296,39 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
                    isRef(one.impl_info_str()) <= isRef(pd.impl_info_str());
           });
     } else {
-      dnnl::deconvolution_forward::desc desc(
-          dnnl::prop_kind::forward_inference,
-          dnnl::algorithm::deconvolution_direct, src, wAny, bias, dst, strides,
-          dil, padL, padR);
-      dnnl::deconvolution_forward::primitive_desc pd(desc, d.engine);
+      auto make = [&](const memory::desc &s, const memory::desc &o) {
+        dnnl::deconvolution_forward::desc desc(
+            dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, s, wAny,
+            bias, o, strides, dil, padL, padR);
+        return dnnl::deconvolution_forward::primitive_desc(desc, d.engine);
+      };
+      // As above: channels-last tensors as they are where oneDNN has an
+      // optimised kernel for them, else reordered around the call.
+      dnnl::deconvolution_forward::primitive_desc pd;
+      bool direct = false;
+      if (channelsLast) {
+        try {
+          pd = make(src, dst);
+          direct = std::string(pd.impl_info_str()).find("ref") == std::string::npos;
+        } catch (const dnnl::error &) {
+          direct = false;
+        }
+      }
+      if (!direct)
+        pd = make(channelsLast ? srcAny : src, channelsLast ? dstAny : dst);
       k->primitive = dnnl::deconvolution_forward(pd);
       wantW = pd.weights_desc();
+      srcUsed = pd.src_desc();
+      dstUsed = pd.dst_desc();
       twinForOneThread<dnnl::deconvolution_forward>(
-          *k, [&] { return dnnl::deconvolution_forward::primitive_desc(desc, d.engine); },
+          *k,
+          [&] {
+            return make(direct || !channelsLast ? src : srcAny,
+                        direct || !channelsLast ? dst : dstAny);
+          },
           [&](const dnnl::deconvolution_forward::primitive_desc &one) {
-            return one.weights_desc() == wantW;
+            return one.weights_desc() == wantW && one.src_desc() == srcUsed &&
+                   one.dst_desc() == dstUsed;
           });
     }
     // A weight the plan stores packed is read in place when the primitive

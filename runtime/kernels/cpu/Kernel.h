@@ -112,6 +112,10 @@ bool makeAttentionKernel(const KernelArgs &args, Status &status,
 /// (CollectiveKernels.cpp; all-gather is a concatenation, ShapeKernels.cpp).
 bool makeCollectiveKernel(const KernelArgs &args, Status &status,
                           std::unique_ptr<Kernel> &out);
+/// Transposed convolutions whose kernel equals their stride, on channels-
+/// last tensors, as matmuls (UpsamplingConvKernel.cpp).
+bool makeUpsamplingConvKernel(const KernelArgs &args, Status &status,
+                              std::unique_ptr<Kernel> &out);
 /// popt's own f32 convolution (DirectConv.h); false for the convolutions it
 /// leaves to oneDNN.
 bool makeDirectConvKernel(const KernelArgs &args, Status &status,

@@ -6,6 +6,7 @@ namespace popt::cpu {
 Status makeCpuKernel(const KernelArgs &args, std::unique_ptr<Kernel> &out) {
   Status status;
   if (makeDirectConvKernel(args, status, out) ||
+      makeUpsamplingConvKernel(args, status, out) ||
       makeDnnlKernel(args, status, out) ||
       makeElementwiseKernel(args, status, out) ||
       makeShapeKernel(args, status, out) ||

@@ -17,6 +17,11 @@ namespace popt::cpu::simd {
 
 enum class Isa { Baseline = 0, Avx2 = 1, Avx512 = 2 };
 
+/// The most f32 lanes a vector of any of these ISAs has (AVX-512's 16):
+/// callers that split work over threads in whole vectors of every ISA
+/// split it in multiples of this.
+constexpr long kMaxVectorFloats = 16;
+
 const char *isaName(Isa isa);
 /// Whether this CPU runs code compiled for `isa`.
 bool cpuHas(Isa isa);

@@ -26,6 +26,10 @@ struct PoolShape {
   /// clipped at the padded border (countPad) or at the image.
   bool countPad = true;
   int64_t divisor = 0;
+  /// The channels a call computes, [c0, c0 + cn) (cn 0: all of them), so
+  /// that threads can split the channels of a pooling with fewer output
+  /// rows than threads (a global pool at batch 1).
+  int64_t c0 = 0, cn = 0;
 };
 
 struct PoolLoops {

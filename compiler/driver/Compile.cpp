@@ -417,7 +417,12 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
                (options.aggressiveMemory ? "; " : "") + "activations without reuse: " +
                std::to_string(emitStats.activationBytes) + " B), " +
                std::to_string(emitStats.packedWeights) +
-               " weights packed for this machine's kernels\n";
+               " weights packed for this machine's kernels" +
+               (emitStats.measuredOneDnnConvs
+                    ? " (" + std::to_string(emitStats.measuredOneDnnConvs) +
+                          " convolutions on oneDNN's, measured faster than the direct one)"
+                    : std::string()) +
+               "\n";
   }
   if (options.printSummary) {
     ModuleSummary fused = summarize(*module);

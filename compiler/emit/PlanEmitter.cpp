@@ -634,10 +634,12 @@ LogicalResult Emitter::write(const std::string &path,
       arenaTotal = planArenas(rep, arenaSizes, nullptr);
   }
 
-  uint64_t packedCount = 0;
+  uint64_t packedCount = 0, oneDnnCount = 0;
   if (options.packWeights) {
     std::vector<PackedTensor> packed = packableWeights();
     packedCount = packed.size();
+    for (const PackedTensor &p : packed)
+      oneDnnCount += p.measuredOneDnn;
     applyPacking(packed);
   }
   std::vector<uint8_t> file = serialize(options, arenaSizes);
@@ -660,6 +662,7 @@ LogicalResult Emitter::write(const std::string &path,
     stats->fileSize = file.size();
     stats->ops = ops.size();
     stats->packedWeights = packedCount;
+    stats->measuredOneDnnConvs = oneDnnCount;
   }
   return success();
 }

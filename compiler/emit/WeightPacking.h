@@ -9,6 +9,14 @@
 // docs/performance.md). A machine whose primitive wants another layout
 // reorders from the stored one, so a packed plan stays portable.
 //
+// Where both of the CPU's f32 convolution kernels take a convolution
+// (popt's direct one and oneDNN's), both are timed on it here and the
+// weight is stored in the faster one's layout, which is how popt-run tells
+// which to use: oneDNN's only when it is measured kDirectConvMargin
+// faster (its code is generated at load, the direct one's is not). The 3-
+// channel first layers of ResNet and VGG took 1.5-1.9x longer on the
+// direct kernel.
+//
 //===----------------------------------------------------------------------===//
 #ifndef POPT_COMPILER_EMIT_WEIGHTPACKING_H
 #define POPT_COMPILER_EMIT_WEIGHTPACKING_H
@@ -34,7 +42,14 @@ struct PackedTensor {
   uint32_t tensor = 0;      ///< plan tensor index (set by the caller)
   cpu::PackedWeight layout; ///< `data` is not kept; the bytes are below
   std::vector<char> bytes;
+  /// Packed for oneDNN's convolution, measured faster here than the
+  /// direct one.
+  bool measuredOneDnn = false;
 };
+
+/// oneDNN's convolution is chosen over the direct one when it takes at
+/// most this fraction of the direct one's time.
+constexpr double kDirectConvMargin = 0.85;
 
 /// How the runtime's kernel for this op stores its weights: the weight it
 /// reorders into a blocked layout (operand index in `layout.input`), or

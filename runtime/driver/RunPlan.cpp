@@ -114,6 +114,24 @@ void inspect(const plan::LoadedPlan &loaded, const Session &ex,
   }
   out << "weights: " << packed << " stored in kernel layouts (" << readInPlace
       << " read in place), " << weightOps << " reordered into a copy at load\n";
+  // Which library runs the convolutions (popt-compile chose, per
+  // convolution, by measuring both where both take it: WeightPacking.h).
+  std::map<std::string, int> convs;
+  for (uint32_t o = 0; o < p.ops()->size(); ++o) {
+    plan::OpKind kind = p.ops()->Get(o)->kind();
+    const cpu::Kernel *k = ex.kernel(o);
+    if (k && (kind == plan::OpKind::Conv2d || kind == plan::OpKind::FusedConv2d))
+      ++convs[k->library()];
+  }
+  if (!convs.empty()) {
+    out << "convolution kernels:";
+    bool first = true;
+    for (auto &[library, n] : convs) {
+      out << (first ? " " : ", ") << n << " " << library;
+      first = false;
+    }
+    out << "\n";
+  }
   std::map<std::string, int> counts;
   for (const plan::Op *op : *p.ops())
     ++counts[plan::opInfo(op->kind())->name];

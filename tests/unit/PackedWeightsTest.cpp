@@ -9,6 +9,7 @@
 #include "compiler/emit/PlanEmitter.h"
 #include "popt/PoptDialect.h"
 #include "runtime/core/Session.h"
+#include "runtime/kernels/cpu/DirectConv.h"
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/plan/PlanLoader.h"
 
@@ -19,6 +20,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <string>
+#include <utility>
 
 using namespace popt;
 namespace fb = flatbuffers;
@@ -159,9 +162,11 @@ TEST_CASE("broken blocked layouts are refused", "[plan][packing]") {
 TEST_CASE("a weight packed in another kernel's layout is read by either kernel",
           "[plan][packing]") {
   // w[o][i] = (o * 16 + i) / 256 stored OIhw16i16o (an output channel
-  // innermost, then an input channel). The kernel made for it — popt's own
-  // convolution for channels-last activations on AVX-512 CPUs (it repacks),
-  // oneDNN's for plain ones (it reorders) — must compute the definition.
+  // innermost, then an input channel): oneDNN's layout, not popt's direct
+  // convolution's (Ohwi16o), so oneDNN's kernel runs it for channels-last
+  // activations too (popt-compile stores a weight so when it measured
+  // oneDNN's kernel faster); the same weight plain goes to the direct
+  // convolution on AVX-512 CPUs. Each must compute the definition.
   std::vector<int64_t> dims{16, 16, 1, 1}, strides{256, 256, 256, 256}, blocks{16, 16},
       indices{1, 0};
   fb::FlatBufferBuilder lb;
@@ -179,15 +184,23 @@ TEST_CASE("a weight packed in another kernel's layout is read by either kernel",
       weights[size_t(i * 16 + o)] = float(o * 16 + i) / 256.0f;
   for (size_t e = 0; e < x.size(); ++e)
     x[e] = float(e % 7) - 3.0f;
-  for (plan::Layout layout : {plan::Layout::ChannelsLast, plan::Layout::Plain}) {
+  using Case = std::pair<plan::Layout, const plan::BlockedLayout *>;
+  for (auto [layout, stored] : {Case(plan::Layout::ChannelsLast, packed),
+                                Case(plan::Layout::ChannelsLast, nullptr),
+                                Case(plan::Layout::Plain, packed)}) {
+    std::vector<float> w = weights;
+    if (!stored) // plain [O, I]
+      for (int o = 0; o < 16; ++o)
+        for (int i = 0; i < 16; ++i)
+          w[size_t(o * 16 + i)] = float(o * 16 + i) / 256.0f;
     auto view = [&](float *data, std::vector<int64_t> shape, plan::Layout l) {
       TensorView v;
       v.data = data, v.shape = std::move(shape), v.numel = 256, v.bytes = 1024, v.layout = l;
       return v;
     };
     TensorView xv = view(x.data(), {1, 16, 4, 4}, layout);
-    TensorView wv = view(weights.data(), dims, plan::Layout::Plain);
-    wv.packed = packed;
+    TensorView wv = view(w.data(), dims, plan::Layout::Plain);
+    wv.packed = stored;
     TensorView yv = view(y.data(), {1, 16, 4, 4}, layout);
     cpu::KernelArgs args;
     args.op = op;
@@ -195,6 +208,9 @@ TEST_CASE("a weight packed in another kernel's layout is read by either kernel",
     args.out = &yv;
     std::unique_ptr<cpu::Kernel> kernel;
     REQUIRE(cpu::makeCpuKernel(args, kernel).isOk());
+    const bool direct = !stored && layout == plan::Layout::ChannelsLast &&
+                        cpu::directConvAvailable();
+    CHECK(std::string(kernel->library()) == (direct ? "popt" : "oneDNN"));
     // oneDNN may run a plain source in a blocked copy (the executor's
     // shared scratch region).
     std::vector<uint64_t> scratch((kernel->scratchBytes() + 127) / 8);
@@ -208,7 +224,8 @@ TEST_CASE("a weight packed in another kernel's layout is read by either kernel",
         double want = 0;
         for (int i = 0; i < 16; ++i)
           want += (o * 16 + i) / 256.0 * x[size_t(channelsLast ? pos * 16 + i : i * 16 + pos)];
-        INFO((channelsLast ? "channels-last" : "plain") << " o " << o << " position " << pos);
+        INFO((channelsLast ? "channels-last" : "plain") << (stored ? ", packed" : ", plain weight")
+                                                        << " o " << o << " position " << pos);
         REQUIRE(y[size_t(channelsLast ? pos * 16 + o : o * 16 + pos)] ==
                 Approx(want).epsilon(1e-5).margin(1e-5));
       }

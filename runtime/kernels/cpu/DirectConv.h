@@ -67,9 +67,19 @@ struct DirectConvSchedule {
   bool byRows = false;      ///< threads take rows (else rows and groups)
 };
 
-/// Whether this CPU runs the kernel (AVX-512F) and POPT_CONV_KERNEL does not
-/// ask for oneDNN's instead.
+/// Whether this CPU runs the kernel (AVX-512F), POPT_CONV_KERNEL does not
+/// ask for oneDNN's instead, and no DirectConvOff is alive.
 bool directConvAvailable();
+
+/// While one is alive, convolutions prepared in this process go to oneDNN:
+/// popt-compile times both kernels on each convolution (WeightPacking.h).
+class DirectConvOff {
+public:
+  DirectConvOff();
+  ~DirectConvOff();
+  DirectConvOff(const DirectConvOff &) = delete;
+  DirectConvOff &operator=(const DirectConvOff &) = delete;
+};
 
 /// "" when POPT_CONV_KERNEL is unset, `direct` (the default) or `onednn`;
 /// else the message the tools refuse it with (a typo must not silently

@@ -25,6 +25,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -322,6 +323,13 @@ std::string convKernelChoiceError() {
          " is not a convolution kernel choice (direct, the default, or onednn)";
 }
 
+namespace {
+std::atomic<int> directConvOff{0};
+} // namespace
+
+DirectConvOff::DirectConvOff() { ++directConvOff; }
+DirectConvOff::~DirectConvOff() { --directConvOff; }
+
 bool directConvAvailable() {
   static const bool available = [] {
     const char *choice = std::getenv("POPT_CONV_KERNEL");
@@ -329,7 +337,7 @@ bool directConvAvailable() {
       return false;
     return bool(__builtin_cpu_supports("avx512f"));
   }();
-  return available;
+  return available && directConvOff.load() == 0;
 }
 
 DirectConvSchedule scheduleDirectConv(const DirectConvProblem &problem, int threads) {

@@ -1,11 +1,12 @@
 //===- DirectConvKernel.cpp - f32 convolutions on popt's own kernel -------===//
 //
 // Takes the f32, ungrouped, non-transposed convolutions whose destination
-// (and residual) are channels-last, on CPUs with AVX-512: preparing one is
-// reading its weight in place when popt-compile stored it packed
-// (Ohwi16o), else reordering it once (DnnlWeights.h), and padding its
-// bias; no code is generated. The rest goes to the oneDNN kernels
-// (DnnlKernels.cpp).
+// (and residual) are channels-last, on CPUs with AVX-512, unless the plan
+// stores the weight packed for oneDNN (popt-compile measured oneDNN's
+// kernel faster on it): preparing one is reading its weight in place when
+// popt-compile stored it packed (Ohwi16o), else reordering it once
+// (DnnlWeights.h), and padding its bias; no code is generated. The rest
+// goes to the oneDNN kernels (DnnlKernels.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cpu/DirectConv.h"
@@ -79,10 +80,21 @@ bool makeDirectConvKernel(const KernelArgs &a, Status &status, std::unique_ptr<K
   }
 
   // Weights: Ohwi16o, read in place when the plan stores them so (padded
-  // last block included: the kernel reads it), else reordered once.
+  // last block included: the kernel reads it), else reordered once from
+  // plain. A weight packed in another layout is oneDNN's: popt-compile
+  // measured oneDNN's kernel faster for this convolution
+  // (compiler/emit/WeightPacking.h), so it runs there.
   const memory::dims wDims(w.shape.begin(), w.shape.end());
   const memory::desc want(wDims, memory::data_type::f32, memory::format_tag::Ohwi16o);
   memory::desc source(wDims, memory::data_type::f32, memory::format_tag::oihw);
+  if (w.packed) {
+    try {
+      if (blockedDesc(*w.packed, memory::data_type::f32) != want)
+        return false;
+    } catch (const dnnl::error &) {
+      return false; // not a layout this kernel knows: oneDNN says why
+    }
+  }
   try {
     if (w.packed) {
       source = blockedDesc(*w.packed, memory::data_type::f32);

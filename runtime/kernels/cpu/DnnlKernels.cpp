@@ -84,6 +84,7 @@ public:
     s.wait();
     return Status::ok();
   }
+  const char *library() const override { return "oneDNN"; }
   bool keepsThreadCount() const override {
     return threads == 0 && madeFor > 1 &&
            (!single || (srcReorder && !srcReorder.one) || (dstReorder && !dstReorder.one) ||

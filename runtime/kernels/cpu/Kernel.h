@@ -69,6 +69,8 @@ public:
   /// Whether a call under a one-thread OpenMP limit (the thread adapter's
   /// one-thread mode) still runs on the threads the kernel was made for.
   virtual bool keepsThreadCount() const { return false; }
+  /// Whose code runs the op: "popt" (its own loops), "oneDNN".
+  virtual const char *library() const { return "popt"; }
 };
 
 /// A kernel that is a function of its arguments.

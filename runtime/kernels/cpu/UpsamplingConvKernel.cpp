@@ -49,6 +49,7 @@ public:
     return Status::ok();
   }
   bool copiedWeights() const override { return true; }
+  const char *library() const override { return "oneDNN"; }
   bool keepsThreadCount() const override { return threads == 0 && madeFor > 1 && !single; }
 
   dnnl::primitive primitive, single;

@@ -263,6 +263,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     place.strategyOptions.microbatches = options.microbatches;
     place.strategyOptions.communicationAware = options.communicationAware;
     place.memoryFraction = options.memoryFraction;
+    place.aggressiveMemory = options.aggressiveMemory;
     place.registry = &registry;
     if (auto it = options.emitMlir.find("placed"); it != options.emitMlir.end())
       place.afterPlace = [&, path = it->second](ModuleOp m) { return writeModule(m, path, errs); };

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/PlaceModel.h"
 
+#include "compiler/emit/Recompute.h"
 #include "compiler/passes/Passes.h"
 #include "compiler/sim/ModulePrediction.h"
 #include "compiler/strategies/Builtin.h"
@@ -19,6 +20,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/Format.h"
+
+#include <cstdio>
 
 using namespace mlir;
 
@@ -40,7 +43,17 @@ Status commAndSchedule(ModuleOp m, const std::function<bool(ModuleOp)> &afterPla
   return Status::ok();
 }
 
-std::string mb(uint64_t bytes) { return std::to_string((bytes + (1 << 19)) >> 20) + " MiB"; }
+/// Bytes for a person: "12.3 MiB", "370.1 KiB", "512 B".
+std::string mb(uint64_t bytes) {
+  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4)
+    v /= 1024, ++u;
+  char text[32];
+  std::snprintf(text, sizeof text, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+  return text;
+}
 
 } // namespace
 
@@ -77,6 +90,8 @@ Status placeModel(ModuleOp module, CostModel &cost, const PlaceOptions &options,
       return s.message();
     if (Status s = commAndSchedule(*copy, nullptr); !s)
       return s.message();
+    if (options.aggressiveMemory)
+      recomputeForMemory(*copy);
     Prediction p;
     if (Status s = predictModule(*copy, cost, PredictOptions(), p); !s)
       return s.message();
@@ -104,8 +119,10 @@ Status placeModel(ModuleOp module, CostModel &cost, const PlaceOptions &options,
       std::string why;
       for (const Candidate &c : out.candidates)
         why += "\n  " + c.label + ": " + c.refused;
-      return Status::badInput("no placement fits the devices (--memory-fraction " +
-                              std::to_string(options.memoryFraction) + "):" + why);
+      char fraction[32];
+      std::snprintf(fraction, sizeof fraction, "%g", options.memoryFraction);
+      return Status::badInput(std::string("no placement fits the devices (--memory-fraction ") +
+                              fraction + "):" + why);
     }
     chosen = out.candidates[static_cast<size_t>(best)];
   } else {

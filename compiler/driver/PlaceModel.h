@@ -30,6 +30,10 @@ struct PlaceOptions {
   StrategyOptions strategyOptions;
   /// Each device may use this fraction of its memory (weights + arena).
   double memoryFraction = 1.0;
+  /// --memory-optimizer aggressive: each candidate's memory is measured
+  /// after recomputing cheap ops (compiler/emit/Recompute.h), as the plan
+  /// will be, so that a placement that fits only with it is not refused.
+  bool aggressiveMemory = false;
   const StrategyRegistry *registry = nullptr;
   /// Called after placement, before the schedule, with the placed module
   /// (for --emit-mlir placed=FILE).

@@ -65,7 +65,15 @@ Status packedWeightOf(plan::OpKind kind, const std::vector<PackingTensor> &input
   bool oneDnn = false;
   std::unique_ptr<Session> other;
   const bool conv = kind == plan::OpKind::Conv2d || kind == plan::OpKind::FusedConv2d;
-  if (conv && w && cpu::directConvAvailable()) {
+  double flops = 0;
+  if (conv && inputs.size() >= 2 && inputs[1].shape.size() == 4) {
+    flops = 2;
+    for (int64_t d : output.shape)
+      flops *= double(d);
+    for (size_t i = 1; i < 4; ++i)
+      flops *= double(inputs[1].shape[i]);
+  }
+  if (conv && w && flops >= kTimedConvFlops && cpu::directConvAvailable()) {
     // The same convolution on oneDNN's kernel: when it packs the weight
     // another way (so that popt-run can tell the choice from the layout)
     // and runs clearly faster, its layout is stored.

@@ -50,6 +50,11 @@ struct PackedTensor {
 /// oneDNN's convolution is chosen over the direct one when it takes at
 /// most this fraction of the direct one's time.
 constexpr double kDirectConvMargin = 0.85;
+/// Convolutions under this many floating-point operations are not timed
+/// (they keep the direct kernel): their calls take a few microseconds,
+/// where the machine's noise would decide, and plans of the same model
+/// would differ from one compile to the next.
+constexpr double kTimedConvFlops = 20e6;
 
 /// How the runtime's kernel for this op stores its weights: the weight it
 /// reorders into a blocked layout (operand index in `layout.input`), or

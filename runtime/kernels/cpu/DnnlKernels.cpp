@@ -173,6 +173,42 @@ void twinForOneThread(DnnlKernel &k, Make make, Same same) {
 /// For twinForOneThread: primitives on plain tensors of fixed layouts.
 constexpr auto anyLayout = [](const auto &) { return true; };
 
+/// A convolution's primitive (`Primitive`, its descriptor from
+/// `make(source, destination)`) and one-thread twin. Channels-last tensors
+/// are taken as they are when oneDNN has an optimised kernel for them;
+/// otherwise (and for plain tensors) the primitive is made on `srcElse`
+/// and `dstElse` (`any`: oneDNN picks, and the kernel reorders around the
+/// call). Sets the weight, source and destination layouts it runs in.
+template <typename Primitive, typename Make>
+void makeOnLayouts(DnnlKernel &k, Make make, bool channelsLast, const memory::desc &src,
+                   const memory::desc &dst, const memory::desc &srcElse,
+                   const memory::desc &dstElse, memory::desc &wantW, memory::desc &srcUsed,
+                   memory::desc &dstUsed) {
+  auto isRef = [](const char *impl) { return std::string(impl).find("ref") != std::string::npos; };
+  typename Primitive::primitive_desc pd;
+  bool direct = false;
+  if (channelsLast) {
+    try {
+      pd = make(src, dst);
+      direct = !isRef(pd.impl_info_str());
+    } catch (const dnnl::error &) {
+      direct = false; // no kernel for these layouts at all: fall back
+    }
+  }
+  if (!direct)
+    pd = make(srcElse, dstElse);
+  k.primitive = Primitive(pd);
+  wantW = pd.weights_desc();
+  srcUsed = pd.src_desc();
+  dstUsed = pd.dst_desc();
+  twinForOneThread<Primitive>(
+      k, [&] { return direct ? make(src, dst) : make(srcElse, dstElse); },
+      [&](const typename Primitive::primitive_desc &one) {
+        return one.weights_desc() == wantW && one.src_desc() == srcUsed &&
+               one.dst_desc() == dstUsed && isRef(one.impl_info_str()) <= isRef(pd.impl_info_str());
+      });
+}
+
 /// A fused op's epilogue as oneDNN post-ops, in the order the fused ops
 /// define: a scale (when not 1), the sum with a residual (copied into the
 /// destination before each call: oneDNN's binary post-op on plain layouts
@@ -267,35 +303,8 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
             bias, o, strides, dil, padL, padR);
         return dnnl::convolution_forward::primitive_desc(desc, attr, d.engine);
       };
-      // Channels-last tensors are taken as they are when oneDNN has an
-      // optimised kernel for them; otherwise (and for plain tensors) oneDNN
-      // picks its layout and the kernel reorders around the call.
-      dnnl::convolution_forward::primitive_desc pd;
-      bool direct = false;
-      if (channelsLast) {
-        try {
-          pd = make(src, dst);
-          direct = std::string(pd.impl_info_str()).find("ref") == std::string::npos;
-        } catch (const dnnl::error &) {
-          direct = false; // no kernel for these layouts at all: fall back
-        }
-      }
-      if (!direct)
-        pd = make(srcAny, dstAny);
-      k->primitive = dnnl::convolution_forward(pd);
-      wantW = pd.weights_desc();
-      srcUsed = pd.src_desc();
-      dstUsed = pd.dst_desc();
-      twinForOneThread<dnnl::convolution_forward>(
-          *k, [&] { return make(direct ? src : srcAny, direct ? dst : dstAny); },
-          [&](const dnnl::convolution_forward::primitive_desc &one) {
-            auto isRef = [](const char *impl) {
-              return std::string(impl).find("ref") != std::string::npos;
-            };
-            return one.weights_desc() == wantW && one.src_desc() == srcUsed &&
-                   one.dst_desc() == dstUsed &&
-                   isRef(one.impl_info_str()) <= isRef(pd.impl_info_str());
-          });
+      makeOnLayouts<dnnl::convolution_forward>(*k, make, channelsLast, src, dst, srcAny, dstAny,
+                                               wantW, srcUsed, dstUsed);
     } else {
       auto make = [&](const memory::desc &s, const memory::desc &o) {
         dnnl::deconvolution_forward::desc desc(
@@ -303,34 +312,11 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
             bias, o, strides, dil, padL, padR);
         return dnnl::deconvolution_forward::primitive_desc(desc, d.engine);
       };
-      // As above: channels-last tensors as they are where oneDNN has an
-      // optimised kernel for them, else reordered around the call.
-      dnnl::deconvolution_forward::primitive_desc pd;
-      bool direct = false;
-      if (channelsLast) {
-        try {
-          pd = make(src, dst);
-          direct = std::string(pd.impl_info_str()).find("ref") == std::string::npos;
-        } catch (const dnnl::error &) {
-          direct = false;
-        }
-      }
-      if (!direct)
-        pd = make(channelsLast ? srcAny : src, channelsLast ? dstAny : dst);
-      k->primitive = dnnl::deconvolution_forward(pd);
-      wantW = pd.weights_desc();
-      srcUsed = pd.src_desc();
-      dstUsed = pd.dst_desc();
-      twinForOneThread<dnnl::deconvolution_forward>(
-          *k,
-          [&] {
-            return make(direct || !channelsLast ? src : srcAny,
-                        direct || !channelsLast ? dst : dstAny);
-          },
-          [&](const dnnl::deconvolution_forward::primitive_desc &one) {
-            return one.weights_desc() == wantW && one.src_desc() == srcUsed &&
-                   one.dst_desc() == dstUsed;
-          });
+      // Plain tensors stay plain (oneDNN's deconvolution takes them).
+      makeOnLayouts<dnnl::deconvolution_forward>(*k, make, channelsLast, src, dst,
+                                                 channelsLast ? srcAny : src,
+                                                 channelsLast ? dstAny : dst, wantW, srcUsed,
+                                                 dstUsed);
     }
     // A weight the plan stores packed is read in place when the primitive
     // wants that layout (popt-compile packed it on a machine like this).

@@ -114,6 +114,9 @@ bool makeAttentionKernel(const KernelArgs &args, Status &status,
 /// (CollectiveKernels.cpp; all-gather is a concatenation, ShapeKernels.cpp).
 bool makeCollectiveKernel(const KernelArgs &args, Status &status,
                           std::unique_ptr<Kernel> &out);
+/// Linear layers of at most four rows reading a large weight, on vector
+/// loops (GemvKernel.cpp).
+bool makeGemvKernel(const KernelArgs &args, Status &status, std::unique_ptr<Kernel> &out);
 /// Transposed convolutions whose kernel equals their stride, on channels-
 /// last tensors, as matmuls (UpsamplingConvKernel.cpp).
 bool makeUpsamplingConvKernel(const KernelArgs &args, Status &status,

@@ -7,6 +7,7 @@ Status makeCpuKernel(const KernelArgs &args, std::unique_ptr<Kernel> &out) {
   Status status;
   if (makeDirectConvKernel(args, status, out) ||
       makeUpsamplingConvKernel(args, status, out) ||
+      makeGemvKernel(args, status, out) ||
       makeDnnlKernel(args, status, out) ||
       makeElementwiseKernel(args, status, out) ||
       makeShapeKernel(args, status, out) ||

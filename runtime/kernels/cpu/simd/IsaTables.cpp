@@ -1,5 +1,6 @@
 //===- IsaTables.cpp - each ISA's copy of the vector loops ---------------===//
 #include "runtime/kernels/cpu/simd/AttentionLoops.h"
+#include "runtime/kernels/cpu/simd/GemvLoops.h"
 #include "runtime/kernels/cpu/simd/PoolLoops.h"
 #include "runtime/kernels/cpu/simd/UnaryLoops.h"
 
@@ -9,6 +10,7 @@ namespace popt::cpu::simd {
   extern const UnaryLoop kUnaryLoops[int(UnaryFn::Count)];                                         \
   extern const PoolLoops kPoolLoops;                                                               \
   extern const AttentionLoops kAttentionLoops;                                                     \
+  extern const GemvLoops kGemvLoops;                                                               \
   }
 POPT_DECLARE_TABLES(baseline)
 POPT_DECLARE_TABLES(avx2)
@@ -36,6 +38,14 @@ const AttentionLoops &attentionLoops(Isa isa) {
   case Isa::Avx512: return avx512::kAttentionLoops;
   case Isa::Avx2: return avx2::kAttentionLoops;
   default: return baseline::kAttentionLoops;
+  }
+}
+
+const GemvLoops &gemvLoops(Isa isa) {
+  switch (isa) {
+  case Isa::Avx512: return avx512::kGemvLoops;
+  case Isa::Avx2: return avx2::kGemvLoops;
+  default: return baseline::kGemvLoops;
   }
 }
 

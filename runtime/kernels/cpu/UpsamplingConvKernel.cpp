@@ -37,14 +37,8 @@ public:
     // The one-thread twin under the thread adapter's one-thread mode (a
     // primitive keeps the thread count it was made with; ThreadAdapter.h).
     dnnl::primitive &p = single && omp_get_max_threads() == 1 ? single : primitive;
-    for (size_t dy = 0; dy < weights.size(); ++dy) {
-      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
-                                           {DNNL_ARG_WEIGHTS, weights[dy]},
-                                           {DNNL_ARG_DST, dst[dy]}};
-      if (bias)
-        args[DNNL_ARG_BIAS] = bias;
-      p.execute(s, args);
-    }
+    for (const auto &rowArgs : args)
+      p.execute(s, rowArgs);
     s.wait();
     return Status::ok();
   }
@@ -53,9 +47,9 @@ public:
   bool keepsThreadCount() const override { return threads == 0 && madeFor > 1 && !single; }
 
   dnnl::primitive primitive, single;
-  memory src, bias;
-  /// Per dy: its weight [Cin, kw*Cout] and its output rows.
-  std::vector<memory> weights, dst;
+  /// Per dy, the matmul's arguments: the input, its weight [Cin, kw*Cout],
+  /// the bias and its output rows (made at load).
+  std::vector<std::unordered_map<int, memory>> args;
   /// The regrouped weight and the repeated bias, in the tensors' dtype.
   std::vector<uint8_t> packed, repeatedBias;
   int threads = 0, madeFor = omp_get_max_threads();
@@ -133,13 +127,16 @@ bool makeUpsamplingConvKernel(const KernelArgs &a, Status &status,
   } catch (const dnnl::error &) {
     return false;
   }
-  k->src = memory(srcD, d.engine, x.data);
-  if (hasBias)
-    k->bias = memory(biasD, d.engine, k->repeatedBias.data());
+  const memory src(srcD, d.engine, x.data);
   auto *outBytes = static_cast<uint8_t *>(y.data);
   for (int64_t dy = 0; dy < kh; ++dy) {
-    k->weights.emplace_back(weiD, d.engine, &k->packed[size_t(dy * ci * kw * co) * es]);
-    k->dst.emplace_back(dstD, d.engine, outBytes + size_t(dy * ow * co) * es);
+    std::unordered_map<int, memory> row{
+        {DNNL_ARG_SRC, src},
+        {DNNL_ARG_WEIGHTS, memory(weiD, d.engine, &k->packed[size_t(dy * ci * kw * co) * es])},
+        {DNNL_ARG_DST, memory(dstD, d.engine, outBytes + size_t(dy * ow * co) * es)}};
+    if (hasBias)
+      row[DNNL_ARG_BIAS] = memory(biasD, d.engine, k->repeatedBias.data());
+    k->args.push_back(std::move(row));
   }
   (void)status;
   out = std::move(k);

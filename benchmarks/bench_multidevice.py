@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Two logical CPU devices against one device owning both cores, measured.
 
-Usage: bench_multidevice.py BUILD_DIR [--rounds R] [--iterations N] [--only NAME,...]
+Usage: bench_multidevice.py BUILD_DIR [--rounds R] [--iterations N] [--seconds S]
+                            [--only NAME,...]
 
 For each model (zoo models and held-out torchvision models written here
 with Debian's python3-torch), at the batch the placement targets name:
@@ -12,10 +13,16 @@ each with --report (the simulator's prediction on this machine's measured
 profiles). popt-run times every plan, the plans alternating round by round
 so that the machine's drift hits all alike; the table shows the median of
 the rounds' medians, the speed-up over `one`, and predicted / measured.
+Each run warms up for at least 0.3 s and times at least S seconds of calls
+(default 1; and at least N calls): on a VM, the first tenth of a second of
+a process and short runs measured 20-40% slower than steady state, for
+two-device plans more than for one-device ones (docs/performance.md).
 A last row per model gives the ceilings of this machine: the `one` plan run
 on one core (taskset) bounds what two one-core devices can gain by
 splitting the work (2 x one / one-core), and the model at half the batch on
-one core bounds data parallelism (one / half-batch on one core).
+one core bounds data parallelism (one / half-batch on one core); the same
+half-batch plan run on both cores at once (two processes, one per core)
+adds what the cores cost each other (memory, caches, the hypervisor).
 """
 import json
 import os
@@ -33,10 +40,12 @@ def arg(name, default):
     return type(default)(ARGS[ARGS.index(name) + 1]) if name in ARGS else default
 
 
-ROUNDS, ITERATIONS = arg("--rounds", 3), arg("--iterations", 40)
+ROUNDS, ITERATIONS, SECONDS = arg("--rounds", 3), arg("--iterations", 40), arg("--seconds", 1.0)
+WARMUP_SECONDS = 0.3
 ONLY = set(arg("--only", "").split(",")) - {""}
 OUT = os.path.join(BUILD, "bench-multidevice")
 FIRST_CORE = min(os.sched_getaffinity(0))
+SECOND_CORE = min(os.sched_getaffinity(0) - {FIRST_CORE}, default=None)
 os.makedirs(OUT, exist_ok=True)
 BIN = os.path.join(BUILD, "bin")
 
@@ -77,6 +86,33 @@ def median(v):
     return v[len(v) // 2] if len(v) % 2 else 0.5 * (v[len(v) // 2 - 1] + v[len(v) // 2])
 
 
+def popt_run(plan, prefix, calls, metrics, background=None):
+    """Runs `plan` for `calls` = (warmup, iterations); returns its median
+    seconds per call. `background`: a second plan run at the same time
+    (another process, under its own prefix), for as long."""
+    cmd = prefix + [os.path.join(BIN, "popt-run"), plan, "--warmup", str(calls[0]),
+                    "--iterations", str(calls[1]), "--metrics", metrics]
+    other = None
+    if background:
+        bplan, bprefix = background
+        # 30% more calls so that it outlasts the timed run.
+        other = subprocess.Popen(bprefix + [os.path.join(BIN, "popt-run"), bplan, "--warmup",
+                                            str(calls[0]), "--iterations",
+                                            str(int(calls[1] * 1.3) + 1)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, capture_output=True)
+    if other:
+        other.wait()
+    return json.load(open(metrics))["median_execution_time"]
+
+
+def calls_for(plan, prefix, metrics):
+    """(warmup, iterations) for WARMUP_SECONDS and SECONDS of calls."""
+    per_call = max(popt_run(plan, prefix, (2, 5), metrics), 1e-6)
+    return (max(10, int(WARMUP_SECONDS / per_call) + 1),
+            max(ITERATIONS, int(SECONDS / per_call) + 1))
+
+
 def main():
     print("| model | input | target | plan | strategy chosen | measured ms | vs one device | "
           "predicted ms | predicted / measured |")
@@ -112,14 +148,16 @@ def main():
                                     "--devices", "cpu:0", "--quiet"], capture_output=True)
                 if r.returncode == 0:
                     runs["half"] = (half, ["taskset", "-c", str(FIRST_CORE)])
+                    if SECOND_CORE is not None:
+                        runs["halves"] = (half, ["taskset", "-c", str(FIRST_CORE)],
+                                          (half, ["taskset", "-c", str(SECOND_CORE)]))
         times = {label: [] for label in runs}
+        m = os.path.join(OUT, "metrics.json")
+        calls = {label: calls_for(run[0], run[1], m) for label, run in runs.items()}
         for _ in range(ROUNDS):
-            for label, (plan, prefix) in runs.items():
-                m = os.path.join(OUT, "metrics.json")
-                subprocess.run(prefix + [os.path.join(BIN, "popt-run"), plan, "--warmup", "10",
-                                         "--iterations", str(ITERATIONS), "--metrics", m],
-                               check=True, capture_output=True)
-                times[label].append(json.load(open(m))["median_execution_time"])
+            for label, run in runs.items():
+                background = run[2] if len(run) > 2 else None
+                times[label].append(popt_run(run[0], run[1], calls[label], m, background))
         base = median(times["one"]) if "one" in times else None
         for label, _ in CONFIGS:
             if not plans[label][0]:
@@ -140,9 +178,13 @@ def main():
                 h = median(times["half"])
                 line += (f"; batch {batch // 2} on one core {h * 1e3:.3f} ms: data parallelism "
                          f"reaches at most {base / h:.2f}x")
+            if "halves" in times:
+                h2 = median(times["halves"])
+                line += (f"; with the other core running the same at once {h2 * 1e3:.3f} ms: "
+                         f"{base / h2:.2f}x")
             print(line + f" | {core * 1e3:.3f} | | | |", flush=True)
     print(f"\ncommand: benchmarks/bench_multidevice.py {BUILD} --rounds {ROUNDS} "
-          f"--iterations {ITERATIONS}")
+          f"--iterations {ITERATIONS} --seconds {SECONDS}")
 
 
 if __name__ == "__main__":

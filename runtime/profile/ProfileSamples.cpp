@@ -393,9 +393,12 @@ std::vector<SampleMaker> computeSamples(bool quick, double cacheBytes, bool bf16
   for (auto [bt, m, k, n] : mm)
     s.push_back([bt = bt, m = m, k = k, n = n] { return matmulSample(bt, m, k, n); });
   // Fused attention (batch x heads, sequence, head size): small models'
-  // heads run far below a gemm's efficiency (softmax, short rows).
+  // heads run far below a gemm's efficiency (softmax, short rows). The
+  // curve starts at a few heads of 16 tokens (a small encoder at batch 1,
+  // or one microbatch of it): below its first point the cost model keeps
+  // that point's time, which priced such heads 3x too high.
   std::vector<std::array<int64_t, 3>> att = {
-      {16, 16, 16}, {8, 32, 16}, {8, 64, 32}, {12, 128, 64}, {4, 512, 64}};
+      {2, 16, 16}, {4, 16, 16}, {16, 16, 16}, {8, 32, 16}, {8, 64, 32}, {12, 128, 64}, {4, 512, 64}};
   if (!quick)
     att.insert(att.end(), {{4, 16, 32}, {16, 256, 64}, {2, 1024, 64}});
   for (auto [h, t, e] : att)

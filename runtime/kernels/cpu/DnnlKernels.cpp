@@ -6,7 +6,9 @@
 // primitive prefers. Activations are taken in the layout the plan chose
 // (channels-last between convolutions); only where oneDNN has no optimised
 // kernel for it does a call reorder them, into the executor's shared
-// scratch region. A call otherwise only executes the primitive. f32 and
+// scratch region, which also holds the primitives' scratchpads (oneDNN
+// would allocate one per call). A call otherwise only executes the
+// primitive. f32 and
 // bf16 tensors run natively (a bf16 layer norm's scale and shift are
 // widened to f32 once); f16 convolutions and matmuls are refused.
 //
@@ -18,6 +20,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -50,15 +53,21 @@ bool onOneThread() { return omp_get_max_threads() == 1; }
 struct TwinReorder {
   dnnl::reorder all, one;
   void make(const memory &from, const memory &to, bool twin) {
-    all = dnnl::reorder(from, to);
+    all = dnnl::reorder(from, to, ownScratchpad());
     if (twin) {
       ThreadLimit limit(1);
-      one = dnnl::reorder(from, to);
+      one = dnnl::reorder(from, to, ownScratchpad());
     }
   }
   explicit operator bool() const { return bool(all); }
-  void execute(dnnl::stream &s, memory &from, memory &to) {
-    (one && onOneThread() ? one : all).execute(s, from, to);
+  size_t scratchpadBytes() const {
+    return std::max(cpu::scratchpadBytes(all), cpu::scratchpadBytes(one));
+  }
+  void execute(dnnl::stream &s, memory &from, memory &to, const memory &scratchpad) {
+    std::unordered_map<int, memory> args{{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    if (scratchpad)
+      args[DNNL_ARG_SCRATCHPAD] = scratchpad;
+    (one && onOneThread() ? one : all).execute(s, args);
   }
 };
 
@@ -68,19 +77,26 @@ public:
     ThreadLimit limit(threads);
     dnnl::stream &s = Dnnl::get().stream;
     if (srcReorder)
-      srcReorder.execute(s, srcPlain, srcBlocked);
+      srcReorder.execute(s, srcPlain, srcBlocked, scratchpad);
     // The residual goes into the destination first (the sum post-op adds
     // the convolution to it).
     if (residualReorder) {
-      residualReorder.execute(s, residualPlain, dstReorder ? dstBlocked : dstPlain);
+      residualReorder.execute(s, residualPlain, dstReorder ? dstBlocked : dstPlain, scratchpad);
     } else if (residual) {
       void *into = (dstReorder ? dstBlocked : dstPlain).get_data_handle();
       if (into != residual)
         std::memcpy(into, residual, residualBytes);
     }
-    (single && onOneThread() ? single : primitive).execute(s, args);
+    // The C call on arguments listed once: the C++ wrapper copies the map
+    // into a new vector on every call.
+    if (cArgs.empty())
+      for (const auto &[key, m] : args)
+        cArgs.push_back({key, m.get()});
+    if (dnnl_primitive_execute((single && onOneThread() ? single : primitive).get(), s.get(),
+                               static_cast<int>(cArgs.size()), cArgs.data()) != dnnl_success)
+      return Status::failure("oneDNN failed to run a primitive");
     if (dstReorder)
-      dstReorder.execute(s, dstBlocked, dstPlain);
+      dstReorder.execute(s, dstBlocked, dstPlain, scratchpad);
     s.wait();
     return Status::ok();
   }
@@ -101,9 +117,10 @@ public:
     return r;
   }
   /// The blocked source and destination live in the executor's shared
-  /// scratch region: source at 0, destination after it.
+  /// scratch region: source at 0, destination after it, then the
+  /// scratchpad the primitive and the reorders share (they run in turn).
   size_t scratchBytes() const override {
-    return blockedBytes(srcBlocked) + blockedBytes(dstBlocked);
+    return blockedBytes(srcBlocked) + blockedBytes(dstBlocked) + rounded(scratchpadSize);
   }
   void bindScratch(void *base) override {
     auto *b = static_cast<uint8_t *>(base);
@@ -111,9 +128,20 @@ public:
       srcBlocked.set_data_handle(b);
     if (dstBlocked)
       dstBlocked.set_data_handle(b + blockedBytes(srcBlocked));
+    if (scratchpadSize) {
+      memory::desc bytes({static_cast<memory::dim>(scratchpadSize)}, dt::u8, tag::x);
+      scratchpad = memory(bytes, Dnnl::get().engine,
+                          b + blockedBytes(srcBlocked) + blockedBytes(dstBlocked));
+      args[DNNL_ARG_SCRATCHPAD] = scratchpad;
+    }
   }
-  static size_t blockedBytes(const memory &m) {
-    return m ? (m.get_desc().get_size() + 63) / 64 * 64 : 0;
+  static size_t rounded(size_t bytes) { return (bytes + 63) / 64 * 64; }
+  static size_t blockedBytes(const memory &m) { return m ? rounded(m.get_desc().get_size()) : 0; }
+  /// Once every primitive and reorder is made: the scratchpad they need.
+  void sizeScratchpad() {
+    scratchpadSize = std::max({cpu::scratchpadBytes(primitive), cpu::scratchpadBytes(single),
+                               srcReorder.scratchpadBytes(), dstReorder.scratchpadBytes(),
+                               residualReorder.scratchpadBytes()});
   }
 
   /// Where an operand's layout (chosen at compile time) is not the one the
@@ -125,6 +153,11 @@ public:
   /// for several (see twinForOneThread).
   dnnl::primitive single;
   std::unordered_map<int, memory> args;
+  /// `args` for the C API, listed at the first call (after bindScratch).
+  std::vector<dnnl_exec_arg_t> cArgs;
+  /// In the scratch region (bindScratch); empty when none is needed.
+  memory scratchpad;
+  size_t scratchpadSize = 0;
   /// Weights reordered into the primitive's layout (owned).
   memory packedWeights;
   /// fused_conv2d with a residual in the destination's layout: copied into
@@ -241,7 +274,7 @@ dnnl::primitive_attr epilogue(double scale, bool residual, int64_t activation, d
     break;
   default: break;
   }
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = ownScratchpad();
   attr.set_post_ops(ops);
   return attr;
 }
@@ -259,7 +292,7 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   // fused_conv2d: residual add and activation as oneDNN post-ops.
   bool hasResidual = fused && a.in.size() == 4;
   dnnl::primitive_attr attr =
-      fused ? epilogue(1.0, hasResidual, a.attr(7), a.fattr(0), a.fattr(1)) : dnnl::primitive_attr();
+      fused ? epilogue(1.0, hasResidual, a.attr(7), a.fattr(0), a.fattr(1)) : ownScratchpad();
   // popt weights: [O, I/G, kh, kw], or transposed [I, O/G, kh, kw].
   memory::dims wDims;
   tag wTag;
@@ -310,7 +343,7 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
         dnnl::deconvolution_forward::desc desc(
             dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, s, wAny,
             bias, o, strides, dil, padL, padR);
-        return dnnl::deconvolution_forward::primitive_desc(desc, d.engine);
+        return dnnl::deconvolution_forward::primitive_desc(desc, ownScratchpad(), d.engine);
       };
       // Plain tensors stay plain (oneDNN's deconvolution takes them).
       makeOnLayouts<dnnl::deconvolution_forward>(*k, make, channelsLast, src, dst,
@@ -363,6 +396,7 @@ Status makeConv(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     k->residual = a.in[3]->data;
     k->residualBytes = a.in[3]->bytes;
   }
+  k->sizeScratchpad();
   out = std::move(k);
   return Status::ok();
 }
@@ -423,7 +457,7 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
   try {
     double scale = kind == K::FusedMatmul ? a.fattr(2) : 1.0;
     dnnl::primitive_attr attr = fused ? epilogue(scale, hasResidual, a.attr(0), a.fattr(0), a.fattr(1))
-                                      : dnnl::primitive_attr();
+                                      : ownScratchpad();
     dnnl::matmul::desc desc(src, wei, bias, dst);
     dnnl::matmul::primitive_desc pd(desc, attr, d.engine);
     k->primitive = dnnl::matmul(pd);
@@ -444,6 +478,7 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     k->residual = a.in[3]->data;
     k->residualBytes = a.in[3]->bytes;
   }
+  k->sizeScratchpad();
   out = std::move(k);
   return Status::ok();
 }
@@ -479,7 +514,9 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       dnnl::layer_normalization_forward::desc desc(
           dnnl::prop_kind::forward_inference, data, static_cast<float>(a.fattr(0)),
           dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift);
-      auto make = [&] { return dnnl::layer_normalization_forward::primitive_desc(desc, d.engine); };
+      auto make = [&] {
+        return dnnl::layer_normalization_forward::primitive_desc(desc, ownScratchpad(), d.engine);
+      };
       k->primitive = dnnl::layer_normalization_forward(make());
       twinForOneThread<dnnl::layer_normalization_forward>(*k, make, anyLayout);
       k->args[DNNL_ARG_SRC] = memory(data, d.engine, a.in[0]->data);
@@ -492,12 +529,16 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
       int axis = static_cast<int>(a.attr(0));
       if (a.op->kind() == K::Softmax) {
         dnnl::softmax_forward::desc desc(dnnl::prop_kind::forward_inference, data, axis);
-        auto make = [&] { return dnnl::softmax_forward::primitive_desc(desc, d.engine); };
+        auto make = [&] {
+          return dnnl::softmax_forward::primitive_desc(desc, ownScratchpad(), d.engine);
+        };
         k->primitive = dnnl::softmax_forward(make());
         twinForOneThread<dnnl::softmax_forward>(*k, make, anyLayout);
       } else {
         dnnl::logsoftmax_forward::desc desc(dnnl::prop_kind::forward_inference, data, axis);
-        auto make = [&] { return dnnl::logsoftmax_forward::primitive_desc(desc, d.engine); };
+        auto make = [&] {
+          return dnnl::logsoftmax_forward::primitive_desc(desc, ownScratchpad(), d.engine);
+        };
         k->primitive = dnnl::logsoftmax_forward(make());
         twinForOneThread<dnnl::logsoftmax_forward>(*k, make, anyLayout);
       }
@@ -508,6 +549,7 @@ Status makeNormalization(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     return Status::badInput(std::string("oneDNN cannot make this ") +
                             plan::opInfo(a.op->kind())->name + ": " + e.what());
   }
+  k->sizeScratchpad();
   out = std::move(k);
   return Status::ok();
 }

@@ -44,6 +44,19 @@ bool describeBlocked(const memory::desc &m, PackedWeight &out) {
   return true;
 }
 
+dnnl::primitive_attr ownScratchpad(dnnl::primitive_attr attr) {
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+size_t scratchpadBytes(const dnnl::primitive &p) {
+  if (!p)
+    return 0;
+  const dnnl_memory_desc_t *md =
+      dnnl_primitive_desc_query_md(p.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  return md ? dnnl_memory_desc_get_size(md) : 0;
+}
+
 memory prepareWeights(const memory::desc &user, void *data,
                       const memory::desc &want, LargeRegion *region) {
   Dnnl &d = Dnnl::get();

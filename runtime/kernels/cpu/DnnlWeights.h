@@ -25,6 +25,15 @@ struct Dnnl {
   }
 };
 
+/// `attr` with the scratchpad left to the kernel: in oneDNN's own mode a
+/// primitive allocates and frees its scratchpad on every call (this build
+/// runs primitives concurrently, so it keeps none between calls).
+dnnl::primitive_attr ownScratchpad(dnnl::primitive_attr attr = dnnl::primitive_attr());
+
+/// The bytes of scratchpad `p` (made with ownScratchpad) needs per call; 0
+/// for an empty primitive.
+size_t scratchpadBytes(const dnnl::primitive &p);
+
 /// The oneDNN description of a weight the plan stores packed.
 dnnl::memory::desc blockedDesc(const plan::BlockedLayout &b, dnnl::memory::data_type type);
 

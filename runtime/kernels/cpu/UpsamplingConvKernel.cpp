@@ -18,6 +18,7 @@
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/kernels/cpu/ThreadLimit.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -45,6 +46,16 @@ public:
   bool copiedWeights() const override { return true; }
   const char *library() const override { return "oneDNN"; }
   bool keepsThreadCount() const override { return threads == 0 && madeFor > 1 && !single; }
+  /// The matmuls' scratchpad (ownScratchpad), in the executor's scratch
+  /// region; the rows run in turn.
+  size_t scratchBytes() const override { return scratchpadSize; }
+  void bindScratch(void *base) override {
+    dnnl::memory::desc bytes({static_cast<dnnl::memory::dim>(scratchpadSize)}, dt::u8,
+                             dnnl::memory::format_tag::x);
+    memory scratchpad(bytes, Dnnl::get().engine, base);
+    for (auto &rowArgs : args)
+      rowArgs[DNNL_ARG_SCRATCHPAD] = scratchpad;
+  }
 
   dnnl::primitive primitive, single;
   /// Per dy, the matmul's arguments: the input, its weight [Cin, kw*Cout],
@@ -53,6 +64,7 @@ public:
   /// The regrouped weight and the repeated bias, in the tensors' dtype.
   std::vector<uint8_t> packed, repeatedBias;
   int threads = 0, madeFor = omp_get_max_threads();
+  size_t scratchpadSize = 0;
 };
 
 /// Whether the op is a transposed convolution this kernel takes.
@@ -112,7 +124,8 @@ bool makeUpsamplingConvKernel(const KernelArgs &a, Status &status,
   ThreadLimit limit(k->threads);
   try {
     auto make = [&] {
-      return dnnl::matmul::primitive_desc(dnnl::matmul::desc(srcD, weiD, biasD, dstD), d.engine);
+      return dnnl::matmul::primitive_desc(dnnl::matmul::desc(srcD, weiD, biasD, dstD),
+                                          ownScratchpad(), d.engine);
     };
     auto pd = make();
     // A reference implementation would be far slower than the
@@ -138,6 +151,7 @@ bool makeUpsamplingConvKernel(const KernelArgs &a, Status &status,
       row[DNNL_ARG_BIAS] = memory(biasD, d.engine, k->repeatedBias.data());
     k->args.push_back(std::move(row));
   }
+  k->scratchpadSize = std::max(scratchpadBytes(k->primitive), scratchpadBytes(k->single));
   (void)status;
   out = std::move(k);
   return true;

@@ -16,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -165,6 +166,59 @@ TEST_CASE("reduce-scatter: device k keeps piece k of the sum, uneven pieces firs
       for (int c = starts[d]; c < starts[d + 1]; ++c)
         want.push_back(sum[r * 5 + c]);
     CHECK(run.get<float>(size_t(d)) == want);
+  }
+}
+
+TEST_CASE("collectives over many chunks: rows longer than a chunk, odd lengths, the threaded path",
+          "[collectives][session]") {
+  // The kernel sums a few hundred elements at a time. Shapes here cross
+  // that step at odd places, and the largest takes the threaded loop
+  // (>= 65536 elements).
+  struct Shape {
+    std::vector<int64_t> dims;
+    int64_t cols;
+  };
+  for (const Shape &shape : {Shape{{3, 1001}, 1001}, Shape{{17, 4099}, 4099}}) {
+    const int64_t rows = shape.dims[0], cols = shape.cols, n = rows * cols;
+    std::vector<float> x(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+      x[size_t(i)] = float((i * 7919) % 201) / 16.0f - 6.0f;
+    std::vector<float> sum(x.size(), 0.0f);
+    for (int d = 0; d < 3; ++d)
+      for (size_t i = 0; i < x.size(); ++i)
+        sum[i] += part(x, d)[i];
+    INFO("shape " << rows << "x" << cols);
+    {
+      Group g(3, DType::F32, shape.dims);
+      g.collective(OpKind::AllReduce, DType::F32, std::vector<std::vector<int64_t>>(3, shape.dims),
+                   {});
+      Run run(g.b.finish());
+      run.set(x);
+      REQUIRE(run.session->run().isOk());
+      for (int d = 0; d < 3; ++d)
+        CHECK(run.get<float>(size_t(d)) == sum);
+    }
+    {
+      // Pieces along the columns, the first cols % 3 one longer.
+      std::vector<int64_t> starts;
+      for (int64_t k = 0; k <= 3; ++k)
+        starts.push_back(k * (cols / 3) + std::min<int64_t>(k, cols % 3));
+      std::vector<std::vector<int64_t>> outShapes;
+      for (int d = 0; d < 3; ++d)
+        outShapes.push_back({rows, starts[size_t(d) + 1] - starts[size_t(d)]});
+      Group g(3, DType::F32, shape.dims);
+      g.collective(OpKind::ReduceScatter, DType::F32, outShapes, {1});
+      Run run(g.b.finish());
+      run.set(x);
+      REQUIRE(run.session->run().isOk());
+      for (int d = 0; d < 3; ++d) {
+        std::vector<float> want;
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = starts[size_t(d)]; c < starts[size_t(d) + 1]; ++c)
+            want.push_back(sum[size_t(r * cols + c)]);
+        CHECK(run.get<float>(size_t(d)) == want);
+      }
+    }
   }
 }
 

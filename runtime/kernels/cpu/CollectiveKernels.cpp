@@ -12,30 +12,46 @@
 #include "runtime/kernels/cpu/DTypeDispatch.h"
 #include "runtime/kernels/cpu/Kernel.h"
 
+#include <algorithm>
+
 namespace popt::cpu {
 
 namespace {
 
+/// Elements summed per step: the accumulator stays in registers or L1
+/// while every operand streams through it once.
+constexpr int64_t kChunk = 256;
+
 /// out[o, i] = sum over operands of in[o * inRow + offset + i], for
 /// o < outer and i < row: rows of the result taken at `offset` within rows
 /// of `inRow` elements of each operand (the whole tensor for an
-/// all-reduce: outer 1, offset 0).
+/// all-reduce: outer 1, offset 0). Operands are added in order, in the
+/// compute type (float for bf16 and f16), one contiguous chunk at a time, so
+/// that each inner loop is a plain vector loop over two arrays.
 template <typename T>
 void sumRows(const KernelArgs &a, int64_t outer, int64_t row, int64_t inRow, int64_t offset) {
   using C = ComputeType<T>;
   T *dst = a.out->as<T>();
   const size_t n = a.in.size();
   const bool parallel = outer * row >= (int64_t(1) << 16);
+  const int64_t chunks = (row + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t o = 0; o < outer; ++o) {
-    T *d = dst + o * row;
-    const int64_t base = o * inRow + offset;
-    for (int64_t i = 0; i < row; ++i) {
-      C s = C(a.in[0]->as<T>()[base + i]);
-      for (size_t k = 1; k < n; ++k)
-        s += C(a.in[k]->as<T>()[base + i]);
-      d[i] = T(s);
+  for (int64_t job = 0; job < outer * chunks; ++job) {
+    const int64_t o = job / chunks, begin = (job % chunks) * kChunk;
+    const int64_t len = std::min(kChunk, row - begin);
+    const int64_t base = o * inRow + offset + begin;
+    C acc[kChunk];
+    const T *first = a.in[0]->as<T>() + base;
+    for (int64_t i = 0; i < len; ++i)
+      acc[i] = C(first[i]);
+    for (size_t k = 1; k < n; ++k) {
+      const T *src = a.in[k]->as<T>() + base;
+      for (int64_t i = 0; i < len; ++i)
+        acc[i] += C(src[i]);
     }
+    T *d = dst + o * row + begin;
+    for (int64_t i = 0; i < len; ++i)
+      d[i] = T(acc[i]);
   }
 }
 

@@ -1,14 +1,14 @@
 //===- OpEvents.cpp - cross-device waits of one session -------------------===//
 //
-// A waiter spins briefly (a producer on another core usually finishes
-// within microseconds of the consumer asking), then sleeps on the
-// condition variable, so that a device with nothing to do gives its core
-// back to the others.
+// A waiter polls (SpinWait.h: a producer on another core usually finishes
+// within microseconds of the consumer asking, and waking a sleeping thread
+// costs tens of microseconds), then sleeps on the condition variable, so
+// that a device with nothing to do for long gives its core back.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/core/OpEvents.h"
 
-#include "runtime/core/CpuRelax.h"
+#include "runtime/core/SpinWait.h"
 
 #include <algorithm>
 #include <chrono>
@@ -45,22 +45,22 @@ Status OpEvents::wait(uint32_t op, double timeoutSeconds) {
     return done_[op].load(std::memory_order_acquire) == call ||
            failed_.load(std::memory_order_acquire);
   };
-  for (int spin = 0; spin < 4000 && !ready(); ++spin)
-    cpuRelax();
-  if (!ready()) {
+  // No deadline for 0, negative or non-finite timeouts; at most a year
+  // (a time point far beyond would overflow the clock's range).
+  const bool deadline = timeoutSeconds > 0 && std::isfinite(timeoutSeconds);
+  const double limit = deadline ? std::min(timeoutSeconds, 3.2e7) : 0;
+  const auto start = std::chrono::steady_clock::now();
+  if (!spinWait(ready, deadline ? std::min(kSpinWaitSeconds, limit) : kSpinWaitSeconds)) {
     std::unique_lock<std::mutex> lock(mutex_);
-    // No deadline for 0, negative or non-finite timeouts; at most a year
-    // (a time point far beyond would overflow the clock's range).
-    if (!(timeoutSeconds > 0) || !std::isfinite(timeoutSeconds)) {
+    if (!deadline) {
       cv_.wait(lock, ready);
-    } else {
-      auto deadline = std::chrono::steady_clock::now() +
-                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                          std::chrono::duration<double>(std::min(timeoutSeconds, 3.2e7)));
-      if (!cv_.wait_until(lock, deadline, ready))
-        return Status::deadlineExceeded("waited " + std::to_string(timeoutSeconds) +
-                                        " s for op " + std::to_string(op) +
-                                        " of another device");
+    } else if (!cv_.wait_until(lock,
+                               start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                           std::chrono::duration<double>(limit)),
+                               ready)) {
+      return Status::deadlineExceeded("waited " + std::to_string(timeoutSeconds) +
+                                      " s for op " + std::to_string(op) +
+                                      " of another device");
     }
   }
   if (done_[op].load(std::memory_order_acquire) != call)

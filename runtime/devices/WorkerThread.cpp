@@ -1,29 +1,11 @@
 //===- WorkerThread.cpp - a device's own thread ---------------------------===//
 #include "runtime/devices/WorkerThread.h"
 
-#include "runtime/core/CpuRelax.h"
+#include "runtime/core/SpinWait.h"
 
-#include <chrono>
 
 namespace popt::devices {
 
-namespace {
-
-/// Polls `done` for up to `seconds`; true when it turned true.
-template <typename F> bool pollFor(double seconds, F done) {
-  auto end = std::chrono::steady_clock::now() +
-             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                 std::chrono::duration<double>(seconds));
-  for (int i = 0;; ++i) {
-    if (done())
-      return true;
-    cpuRelax();
-    if ((i & 63) == 63 && std::chrono::steady_clock::now() > end)
-      return false;
-  }
-}
-
-} // namespace
 
 WorkerThread::WorkerThread(std::function<void()> setup)
     : thread_([this, setup = std::move(setup)]() mutable { loop(std::move(setup)); }) {}
@@ -49,7 +31,7 @@ void WorkerThread::start(std::function<void()> job) {
 }
 
 void WorkerThread::wait() {
-  if (pollFor(kSpinSeconds, [&] { return !busy_.load(std::memory_order_acquire); }))
+  if (spinWait([&] { return !busy_.load(std::memory_order_acquire); }))
     return;
   std::unique_lock<std::mutex> lock(mutex_);
   cv_.wait(lock, [&] { return !busy_.load(std::memory_order_acquire); });
@@ -60,7 +42,7 @@ void WorkerThread::loop(std::function<void()> setup) {
     setup();
   for (;;) {
     // Poll for the next job a little, then sleep until one comes.
-    pollFor(kSpinSeconds, [&] { return busy_.load(std::memory_order_acquire); });
+    spinWait([&] { return busy_.load(std::memory_order_acquire); });
     std::function<void()> job;
     {
       std::unique_lock<std::mutex> lock(mutex_);

@@ -7,10 +7,10 @@
 //
 // Waking a sleeping thread costs tens of microseconds in a VM, as much as a
 // small model's whole call. So after a job the thread polls for the next
-// one for a short while (kSpinSeconds) before it sleeps, and a caller
-// waiting for a job polls as briefly before it sleeps: calls that follow
-// each other closely never sleep, and an idle device gives its core back
-// within a fraction of a millisecond.
+// one for a while (runtime/core/SpinWait.h: 2 ms, yielding the core after
+// the first 50 us) before it sleeps, and a caller waiting for a job polls
+// as long before it sleeps: calls that follow each other closely never
+// sleep, and an idle device gives its core back within 2 ms.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_RUNTIME_DEVICES_WORKERTHREAD_H
@@ -26,9 +26,6 @@ namespace popt::devices {
 
 class WorkerThread {
 public:
-  /// How long a thread polls before it sleeps.
-  static constexpr double kSpinSeconds = 100e-6;
-
   explicit WorkerThread(std::function<void()> setup);
   ~WorkerThread();
   WorkerThread(const WorkerThread &) = delete;

@@ -3,7 +3,8 @@
 // Each ISA's copy of the loops (simd/AttentionLoops.h) that this CPU can
 // run, against the same sums in double precision: every key count of a
 // block (the tails of each vector width), head sizes from 1 to past four
-// vectors, and the padding of `s` past `cols` left to the loop.
+// vectors, and the padding of `s` past `cols` left to the loop; the
+// block's maximum and its exponentials and sum (masked keys at -inf).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cpu/simd/AttentionLoops.h"
@@ -40,7 +41,28 @@ TEST_CASE("attention loops of every ISA this CPU runs match the sums", "[kernels
             want += double(q[size_t(i)]) * kt[size_t(i * stride + c)];
           REQUIRE(std::abs(s[size_t(c)] - want) <= 1e-5 * (1 + std::abs(want)));
         }
-        for (int64_t ev : {1, 5, 16, 40, 64}) {
+        {
+          // The block's maximum, and its exponentials and their sum; the
+          // room past `cols` holds junk that must not count.
+          std::vector<float> x(static_cast<size_t>(stride), 1e30f);
+          double m = -INFINITY;
+          for (int64_t c = 0; c < cols; ++c) {
+            x[size_t(c)] = c % 7 == 3 ? -INFINITY : 4 * dist(rng);
+            m = std::max(m, double(x[size_t(c)]));
+          }
+          std::vector<float> before = x;
+          REQUIRE(loops.maxOf(x.data(), cols) == float(m));
+          float shift = float(m);
+          float sum = loops.expSum(x.data(), cols, shift);
+          double want = 0;
+          for (int64_t c = 0; c < cols; ++c) {
+            double ex = std::exp(double(before[size_t(c)]) - shift);
+            want += ex;
+            REQUIRE(std::abs(x[size_t(c)] - ex) <= 2e-6 * (1 + ex));
+          }
+          REQUIRE(std::abs(sum - want) <= 1e-5 * (1 + want));
+        }
+        for (int64_t ev : {1, 5, 16, 40, 64, 80}) {
           std::vector<float> p(static_cast<size_t>(cols)), v(static_cast<size_t>(cols * ev));
           std::vector<float> acc(static_cast<size_t>(ev));
           for (float &x : p)

@@ -11,7 +11,7 @@
 // With `causal`, key blocks entirely above the diagonal are skipped (about
 // half the work for self-attention). The scores, the exponentials and the
 // weighted sums of values run on vector loops compiled per ISA
-// (simd/AttentionLoops.h, simd/UnaryLoops.h). Arithmetic is f32 for every dtype
+// (simd/AttentionLoops.h). Arithmetic is f32 for every dtype
 // (bf16/f16 operands are widened when a block is loaded).
 //
 //===----------------------------------------------------------------------===//
@@ -19,7 +19,6 @@
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/kernels/cpu/ThreadLimit.h"
 #include "runtime/kernels/cpu/simd/AttentionLoops.h"
-#include "runtime/kernels/cpu/simd/UnaryLoops.h"
 
 #include <algorithm>
 #include <cmath>
@@ -42,15 +41,12 @@ struct AttentionDims {
   int64_t maskStride[4] = {0, 0, 0, 0};
   bool hasMask = false, boolMask = false, causal = false;
   float scale = 1;
-  /// y = exp(x) over an array, for this CPU's ISA (masked scores, -inf,
-  /// give 0).
-  simd::UnaryLoop exp = simd::unaryLoop(simd::UnaryFn::Exp);
   const simd::AttentionLoops *loops = &simd::attentionLoops();
 
   /// Floats of per-thread scratch.
   int64_t scratchFloats() const {
-    return e * kKeyBlock + kKeyBlock * ev + kQueryBlock * e + kKeyBlock +
-           kQueryBlock * ev + 2 * kQueryBlock;
+    return e * kKeyBlock + kKeyBlock * ev + kQueryBlock * e + kQueryBlock * kKeyBlock +
+           kQueryBlock * ev + 3 * kQueryBlock;
   }
   int64_t workItems() const {
     return batch * heads * ((tq + kQueryBlock - 1) / kQueryBlock);
@@ -78,16 +74,21 @@ AttentionDims dimsOf(const KernelArgs &a) {
 }
 
 /// Per-thread buffers, carved from the kernel's scratch.
+/// `s` holds a block's scores (then probabilities) for every query row,
+/// kKeyBlock floats per row; `scale` each row's correction of its earlier
+/// sums (in [0, 1]), -1 for a row whose keys in the block are all masked
+/// out.
 struct Tile {
-  float *kt, *vb, *q, *s, *acc, *max, *sum;
+  float *kt, *vb, *q, *s, *acc, *max, *sum, *scale;
   Tile(float *p, const AttentionDims &d) {
     kt = p; p += d.e * kKeyBlock;
     vb = p; p += kKeyBlock * d.ev;
     q = p; p += kQueryBlock * d.e;
-    s = p; p += kKeyBlock;
+    s = p; p += kQueryBlock * kKeyBlock;
     acc = p; p += kQueryBlock * d.ev;
     max = p; p += kQueryBlock;
-    sum = p;
+    sum = p; p += kQueryBlock;
+    scale = p;
   }
 };
 
@@ -119,11 +120,15 @@ void attendBlock(const KernelArgs &a, const AttentionDims &d, int64_t item, Tile
     for (int64_t c = 0; c < cols * d.ev; ++c)
       t.vb[c] = static_cast<float>(v[k0 * d.ev + c]);
 
+    // Each step over every row of the block before the next: a row's
+    // steps depend on each other, rows do not, so the core overlaps rows
+    // (one row at a time left it waiting on each step's latency: a small
+    // head's 32 keys are two vectors).
+    for (int64_t r = 0; r < rows; ++r)
+      d.loops->scores(t.q + r * d.e, t.kt, kKeyBlock, d.e, cols, t.s + r * kKeyBlock);
     for (int64_t r = 0; r < rows; ++r) {
+      float *s = t.s + r * kKeyBlock;
       int64_t i = q0 + r;
-      float *s = t.s;
-      const float *qr = t.q + r * d.e;
-      d.loops->scores(qr, t.kt, kKeyBlock, d.e, cols, s);
       int64_t live = d.causal ? std::clamp<int64_t>(i - k0 + 1, 0, cols) : cols;
       for (int64_t c = live; c < cols; ++c)
         s[c] = negInf;
@@ -137,28 +142,32 @@ void attendBlock(const KernelArgs &a, const AttentionDims &d, int64_t item, Tile
             s[c] += static_cast<float>(mv);
         }
       }
-      float blockMax = negInf;
-      for (int64_t c = 0; c < cols; ++c)
-        blockMax = std::max(blockMax, s[c]);
-      if (blockMax == negInf)
-        continue; // every key of this block masked out for this row
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      float *s = t.s + r * kKeyBlock;
+      float blockMax = d.loops->maxOf(s, cols);
+      if (blockMax == negInf) {
+        t.scale[r] = -1.0f; // every key masked out: nothing to add
+        continue;
+      }
       float oldMax = t.max[r], newMax = std::max(oldMax, blockMax);
       float correction = oldMax == negInf ? 0.0f : std::exp(oldMax - newMax);
       // The block's exponentials on the vector loop of this CPU's ISA
       // (libm's scalar exp was three quarters of a small model's attention).
-      for (int64_t c = 0; c < cols; ++c)
-        s[c] -= newMax;
-      d.exp(s, s, cols);
-      float blockSum = 0;
-      for (int64_t c = 0; c < cols; ++c)
-        blockSum += s[c];
+      float blockSum = d.loops->expSum(s, cols, newMax);
       t.sum[r] = t.sum[r] * correction + blockSum;
       t.max[r] = newMax;
+      t.scale[r] = correction;
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      float correction = t.scale[r];
+      if (correction < 0)
+        continue;
       float *acc = t.acc + r * d.ev;
       if (correction != 1.0f)
         for (int64_t e = 0; e < d.ev; ++e)
           acc[e] *= correction;
-      d.loops->accumulate(s, t.vb, cols, d.ev, acc);
+      d.loops->accumulate(t.s + r * kKeyBlock, t.vb, cols, d.ev, acc);
     }
   }
 

@@ -1,8 +1,10 @@
 //===- AttentionLoops.h - attention's inner loops, one set per ISA -*- C++ -*-===//
 //
-// The two loops that take a fused attention's time (AttentionKernel.cpp):
-// a query row's scores against a block of keys stored transposed, and an
-// output row's sum of value rows weighted by probabilities. Compiled once
+// The loops that take a fused attention's time (AttentionKernel.cpp): a
+// query row's scores against a block of keys stored transposed, an output
+// row's sum of value rows weighted by probabilities, a block's maximum,
+// and its exponentials and their sum (as plain loops each was a chain of dependent scalar
+// operations, a third of a small head's time). Compiled once
 // per ISA (CpuIsa.h) from AttentionLoopsImpl.inc, accumulating in vector
 // registers: the kernel's own file is built for baseline x86-64, where the
 // same loops ran at a third of the speed (docs/performance.md).
@@ -29,6 +31,11 @@ struct AttentionLoops {
                  float *s);
   /// acc[j] += sum over c < cols of p[c] * v[c * ev + j], for j < ev.
   void (*accumulate)(const float *p, const float *v, int64_t cols, int64_t ev, float *acc);
+  /// The largest of s[0, n) (-inf when n is 0).
+  float (*maxOf)(const float *s, int64_t n);
+  /// s[c] = exp(s[c] - shift) for c < n; returns their sum (in no fixed
+  /// order). `s` has room for n rounded up to kAttentionRowAlign.
+  float (*expSum)(float *s, int64_t n, float shift);
 };
 
 /// The loops compiled for `isa` (the caller checks cpuHas(isa)).

@@ -13,6 +13,7 @@
 #include "compiler/driver/PlaceModel.h"
 #include "compiler/passes/Placement.h"
 #include "compiler/sim/ModulePrediction.h"
+#include "compiler/sim/PredictedTrace.h"
 #include "compiler/strategies/Builtin.h"
 #include "compiler/hardware/HardwareModel.h"
 #include "compiler/sim/Report.h"
@@ -79,6 +80,8 @@ static int checkOutputs(const CompileOptions &o, llvm::raw_ostream &errs) {
     outputs.push_back({"-o", o.outputPlan});
   if (!o.reportPath.empty())
     outputs.push_back({"--report", o.reportPath});
+  if (!o.tracePath.empty())
+    outputs.push_back({"--trace", o.tracePath});
   for (auto &[stage, path] : o.emitMlir)
     outputs.push_back({"--emit-mlir " + stage, path});
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -120,7 +123,8 @@ static std::string fileFingerprint(const std::string &path) {
 /// predicts. A plain single-device compile needs no profile, so it never
 /// measures the machine behind the user's back.
 static bool needsHardware(const CompileOptions &o) {
-  return !o.reportPath.empty() || o.explain || !o.targetPath.empty() || !o.devices.empty() ||
+  return !o.reportPath.empty() || !o.tracePath.empty() || o.explain || !o.targetPath.empty() ||
+         !o.devices.empty() ||
          o.placementAsked;
 }
 
@@ -353,7 +357,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
   if (auto it = options.emitMlir.find("memory"); it != options.emitMlir.end())
     if (!writeModule(*module, it->second, errs))
       return kExitRuntimeFailure;
-  if (!options.reportPath.empty() || options.explain) {
+  if (!options.reportPath.empty() || !options.tracePath.empty() || options.explain) {
     CostModel &cost = *placedCost;
     Prediction prediction;
     PredictOptions predict; // microbatches are explicit in the placed IR
@@ -364,6 +368,13 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     prediction.memoryOptimizer = recomputed;
     if (!options.reportPath.empty())
       if (Status s = writeOutputFile(options.reportPath, reportJson(prediction)); !s) {
+        errs << "popt-compile: error: " << s.message() << "\n";
+        return kExitRuntimeFailure;
+      }
+    if (!options.tracePath.empty())
+      if (Status s = writeOutputFile(options.tracePath,
+                                     predictedTrace(prediction, options.import.modelPath));
+          !s) {
         errs << "popt-compile: error: " << s.message() << "\n";
         return kExitRuntimeFailure;
       }

@@ -38,6 +38,8 @@ struct CompileOptions {
   std::string cacheDir;
   /// --report FILE.json and --explain: the simulator's predictions.
   std::string reportPath;
+  /// The simulated call as a Chrome trace (compiler/sim/PredictedTrace.h).
+  std::string tracePath;
   bool explain = false;
   /// --microbatches (0: chosen by the compiler).
   int microbatches = 0;

@@ -194,6 +194,12 @@ Status predictModule(ModuleOp module, CostModel &cost,
     return it->second;
   };
   std::vector<std::vector<int>> taskOf(ops.size(), std::vector<int>(static_cast<size_t>(mb)));
+  std::vector<int> opOfTask; // by task: its op's index, -1 for an implicit transfer
+  auto addTask = [&](std::string name, int resource, double seconds, std::vector<int> deps,
+                     int op) {
+    opOfTask.push_back(op);
+    return g.addTask(std::move(name), resource, seconds, std::move(deps));
+  };
   for (int k = 0; k < mb; ++k) {
     for (size_t i = 0; i < ops.size(); ++i) {
       Operation *op = ops[i];
@@ -206,8 +212,8 @@ Status predictModule(ModuleOp module, CostModel &cost,
         if (def && index.count(def))
           tdeps.push_back(taskOf[static_cast<size_t>(index[def])][static_cast<size_t>(k)]);
         double t = p.ops[i].cost.seconds / mb;
-        taskOf[i][static_cast<size_t>(k)] =
-            g.addTask("transfer", src == dev ? dev : linkOf(src, dev), t, std::move(tdeps));
+        taskOf[i][static_cast<size_t>(k)] = addTask(
+            "transfer", src == dev ? dev : linkOf(src, dev), t, std::move(tdeps), int(i));
         p.transfers += 1;
         p.transferSeconds += t;
         continue;
@@ -233,7 +239,7 @@ Status predictModule(ModuleOp module, CostModel &cost,
           std::vector<int> tdeps;
           if (producer >= 0)
             tdeps.push_back(producer);
-          deps.push_back(g.addTask("transfer", linkOf(src, dev), t, tdeps));
+          deps.push_back(addTask("transfer", linkOf(src, dev), t, tdeps, -1));
           p.transfers += 1;
           p.transferSeconds += t;
         } else if (producer >= 0) {
@@ -241,13 +247,18 @@ Status predictModule(ModuleOp module, CostModel &cost,
         }
       }
       taskOf[i][static_cast<size_t>(k)] =
-          g.addTask(p.ops[i].op, dev, microbatchCost(i), std::move(deps));
+          addTask(p.ops[i].op, dev, microbatchCost(i), std::move(deps), int(i));
     }
   }
   sim::Result r;
   if (Status s = sim::simulate(g, r); !s)
     return s;
   p.executionTime = r.makespan;
+  for (const sim::Resource &res : g.resources)
+    p.resources.push_back(res.name);
+  for (size_t t = 0; t < g.tasks.size(); ++t)
+    p.timeline.push_back({g.tasks[t].resource, opOfTask[t], g.tasks[t].name, r.start[t],
+                          r.finish[t]});
   double bottleneck = 0;
   for (size_t res = 0; res < g.resources.size(); ++res)
     bottleneck = std::max(bottleneck, r.busy[res]);

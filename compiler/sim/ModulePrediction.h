@@ -50,6 +50,15 @@ struct OpPrediction {
   OpCost cost;
 };
 
+/// One simulated task of a call: an op on its device, or a transfer on a
+/// link (op -1), in seconds from the call's start.
+struct PredictedSpan {
+  int resource = 0; ///< index into Prediction::resources
+  int op = -1;      ///< index into Prediction::ops
+  std::string name;
+  double start = 0, finish = 0;
+};
+
 struct Prediction {
   std::string hardware;      ///< the description's name
   std::string hardwareSource; ///< "measured" / "shipped"
@@ -61,6 +70,10 @@ struct Prediction {
   int microbatches = 1;
   std::vector<DevicePrediction> devices;
   std::vector<OpPrediction> ops; ///< in program order
+  /// The simulated call: its devices and links (by name: "cpu:0",
+  /// "cpu:0->cpu:1"), and every task on them (popt-compile --trace).
+  std::vector<std::string> resources;
+  std::vector<PredictedSpan> timeline;
   /// What the prediction had to assume (region ops: branch and trip count):
   /// source location, then what.
   std::vector<std::pair<std::string, std::string>> assumptions;

@@ -244,28 +244,35 @@ Status DeviceExecutor::runOps(const OpList *ops) {
 Status DeviceExecutor::runOp(uint32_t o) {
   using Clock = std::chrono::steady_clock;
   const plan::Op &op = *plan_->ops()->Get(o);
-  if (op.waits())
+  double waited = 0;
+  if (op.waits()) {
+    auto waitStart = Clock::now();
     for (uint32_t w : *op.waits())
       if (Status s = state_.events->wait(w, state_.waitTimeoutSeconds); !s)
         return opError(o, s);
+    waited = std::chrono::duration<double>(Clock::now() - waitStart).count();
+  }
   auto start = Clock::now();
+  double elapsed;
   if (!kernels_[o]) {
     // A region op: its own time is what remains after its blocks' ops.
     double before = accountedSeconds_;
     Status s = op.kind() == plan::OpKind::If ? runIf(op) : runLoop(op);
     if (!s)
       return s;
-    double own = std::chrono::duration<double>(Clock::now() - start).count() -
-                 (accountedSeconds_ - before);
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    double own = elapsed - (accountedSeconds_ - before);
     state_.opSeconds[o] += own;
     accountedSeconds_ += own;
   } else {
     if (Status s = kernels_[o]->run(); !s)
       return Status::failure(opError(o, s).message());
-    double t = std::chrono::duration<double>(Clock::now() - start).count();
-    state_.opSeconds[o] += t;
-    accountedSeconds_ += t;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    state_.opSeconds[o] += elapsed;
+    accountedSeconds_ += elapsed;
   }
+  state_.opSpans[o] = {std::chrono::duration<double>(start - state_.callStart).count(), elapsed,
+                       waited, planDevice_};
   if (state_.signalled[o]) {
     // Others read the result: the device's queued work must be done.
     if (Status s = device_->synchronize(); !s)

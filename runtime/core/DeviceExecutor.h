@@ -22,6 +22,7 @@
 #include "runtime/plan/PlanLoader.h"
 
 #include <deque>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -39,6 +40,17 @@ struct SessionState {
   std::unique_ptr<OpEvents> events;
   std::vector<bool> signalled; ///< by op: another device waits on it
   std::vector<double> opSeconds;
+  /// By op, its last run in the current call (a timeline: popt-run
+  /// --trace): when it started, in seconds after the call began (negative:
+  /// it did not run on its own, e.g. inside a replayed recording), how long
+  /// it took (a region op: with its blocks' ops), how long it waited for
+  /// other devices' ops before, and the plan device that ran it.
+  struct OpSpan {
+    double start = -1, seconds = 0, waited = 0;
+    uint32_t device = 0;
+  };
+  std::vector<OpSpan> opSpans;
+  std::chrono::steady_clock::time_point callStart;
   double waitTimeoutSeconds = 300;
   int64_t maxLoopIterations = 0;
 };

@@ -145,6 +145,7 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
       for (uint32_t w : *op->waits())
         s->state_.signalled[w] = true;
   s->state_.opSeconds.assign(nOps, 0.0);
+  s->state_.opSpans.assign(nOps, SessionState::OpSpan());
   for (uint32_t prog = 0; prog < p.programs()->size(); ++prog) {
     std::unique_ptr<DeviceExecutor> ex;
     uint32_t dev = p.programs()->Get(prog)->device();
@@ -237,6 +238,8 @@ Status Session::run() {
   if (!absent_.empty())
     return Status::unavailable(devices_[absent_[0]]->describe());
   std::fill(state_.opSeconds.begin(), state_.opSeconds.end(), 0.0);
+  std::fill(state_.opSpans.begin(), state_.opSpans.end(), SessionState::OpSpan());
+  state_.callStart = std::chrono::steady_clock::now();
   if (Status s = copyStaged(stagedInputs_, true); !s)
     return s;
   // Another device may read an input (its first reader's device holds it):

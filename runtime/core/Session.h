@@ -94,6 +94,8 @@ public:
   /// iterations; a region op counts only its own work: conditions and
   /// copies). Ops of a block that did not run read 0.
   const std::vector<double> &opSeconds() const { return state_.opSeconds; }
+  /// When each op ran in the last run(), by op index (SessionState::OpSpan).
+  const std::vector<SessionState::OpSpan> &opSpans() const { return state_.opSpans; }
   /// The prepared kernel of op `o` (null for region ops).
   const cpu::Kernel *kernel(uint32_t o) const;
 

@@ -3,9 +3,7 @@
 
 #include "runtime/core/SpinWait.h"
 
-
 namespace popt::devices {
-
 
 WorkerThread::WorkerThread(std::function<void()> setup)
     : thread_([this, setup = std::move(setup)]() mutable { loop(std::move(setup)); }) {}

@@ -18,12 +18,14 @@
 #include "runtime/core/HalfTypes.h"
 #include "runtime/core/Npy.h"
 #include "runtime/core/OutputFile.h"
+#include "runtime/driver/TraceFile.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdlib>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <cstring>
@@ -223,6 +225,14 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     if (Status s = checkOutputPath(opt.metricsPath, "--metrics"); !s)
       return fail(s);
   }
+  if (!opt.tracePath.empty() && !opt.inspect) {
+    if (sameFile(opt.tracePath, opt.planPath) || sameFile(opt.tracePath, opt.metricsPath))
+      return fail(Status::badInput("--trace " + opt.tracePath +
+                                   " is the plan or the metrics file; it would be overwritten "
+                                   "(choose another name)"));
+    if (Status s = checkOutputPath(opt.tracePath, "--trace"); !s)
+      return fail(s);
+  }
   auto t0 = Clock::now();
   std::unique_ptr<plan::LoadedPlan> loaded;
   if (Status s = plan::LoadedPlan::open(opt.planPath, loaded); !s)
@@ -262,9 +272,11 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
                                   (ec ? ": " + ec.message() : std::string(" (a file is in the way)"))));
     for (size_t i = 0; i < ex->outputs().size(); ++i) {
       std::string path = outputPath(opt.outputDir, i);
-      if (sameFile(path, opt.planPath) || sameFile(path, opt.metricsPath))
+      if (sameFile(path, opt.planPath) || sameFile(path, opt.metricsPath) ||
+          sameFile(path, opt.tracePath))
         return fail(Status::badInput("--output-dir " + opt.outputDir + ": " + path +
-                                     " is the plan or the metrics file (choose another directory)"));
+                                     " is the plan, the metrics or the trace file (choose "
+                                     "another directory)"));
       if (Status s = checkOutputPath(path, "--output-dir"); !s)
         return fail(s);
     }
@@ -328,6 +340,10 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   std::vector<double> times;
   std::vector<std::vector<double>> opTimes; // by op index
   std::vector<std::vector<double>> deviceBusy(ex->numDevices());
+  // --trace: the timelines of the last timed calls, the one closest to the
+  // median written at the end (a single call may be an outlier).
+  constexpr size_t kTracedCalls = 64;
+  std::vector<std::pair<double, std::vector<SessionState::OpSpan>>> traced;
   int total = std::max(0, opt.warmup) + std::max(1, opt.iterations);
   for (int it = 0; it < total; ++it) {
     ex->poison();
@@ -347,6 +363,12 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
         opTimes[k].push_back(ex->opSeconds()[k]);
       for (size_t d = 0; d < deviceBusy.size(); ++d)
         deviceBusy[d].push_back(ex->deviceBusySeconds(d));
+      if (!opt.tracePath.empty()) {
+        if (traced.size() < kTracedCalls)
+          traced.emplace_back(t, ex->opSpans());
+        else
+          traced[times.size() % kTracedCalls] = {t, ex->opSpans()};
+      }
     }
   }
 
@@ -381,6 +403,18 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   out << "ran " << opt.planPath << ": " << times.size()
       << " iteration(s), median " << median(times) * 1e3 << " ms, average "
       << avg * 1e3 << " ms\n";
+  if (!opt.tracePath.empty()) {
+    const double med = median(times);
+    size_t pick = 0;
+    for (size_t i = 1; i < traced.size(); ++i)
+      if (std::abs(traced[i].first - med) < std::abs(traced[pick].first - med))
+        pick = i;
+    if (Status s = writeOutputFile(opt.tracePath,
+                                   chromeTrace(loaded->plan(), *ex, traced[pick].second,
+                                               opt.planPath, traced[pick].first, med));
+        !s)
+      return fail(s);
+  }
   if (!opt.metricsPath.empty()) {
     nlohmann::json m;
     m["avg_execution_time"] = avg;

@@ -15,6 +15,8 @@ struct RunOptions {
   int warmup = 0;
   int iterations = 1;
   std::string metricsPath;
+  /// One call's ops per device as a Chrome trace (TraceFile.h).
+  std::string tracePath;
   bool inspect = false;
   unsigned seed = 0;
   /// Iterations any one run of a loop may take before the call fails (0:

@@ -37,6 +37,9 @@ int main(int argc, char **argv) {
                  "profile cache (default $XDG_CACHE_HOME/popt or ~/.cache/popt)");
   app.add_option("--report", opt.reportPath,
                  "write predictions (time, throughput, utilisation, memory, energy) as JSON");
+  app.add_option("--trace", opt.tracePath,
+                 "write the simulated call, ops per device and transfers per link, as a "
+                 "Chrome trace (JSON; compare with popt-run --trace in ui.perfetto.dev)");
   app.add_flag("--explain", opt.explain, "print the predictions per device and the costliest ops");
   app.add_option("--microbatches", opt.microbatches,
                  "microbatches per call for pipeline plans (default 0: chosen)")

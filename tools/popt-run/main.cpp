@@ -27,6 +27,9 @@ int main(int argc, char **argv) {
   app.add_option("--iterations", opt.iterations, "timed runs (default 1)")
       ->check(CLI::Range(1, 100000000));
   app.add_option("--metrics", opt.metricsPath, "write measured metrics (JSON)");
+  app.add_option("--trace", opt.tracePath,
+                 "write one timed call's ops per device (the call nearest the median) as a "
+                 "Chrome trace (JSON; open in ui.perfetto.dev)");
   app.add_option("--seed", opt.seed, "seed of the random inputs (default 0)");
   app.add_flag("--inspect", opt.inspect, "print the plan's summary and exit");
   app.add_flag("--fixed-threads", opt.fixedThreads,

@@ -24,7 +24,7 @@ std::string predictedTrace(const Prediction &p, const std::string &what) {
     std::string name = s.name;
     if (s.op >= 0) {
       const OpPrediction &op = p.ops[static_cast<size_t>(s.op)];
-      args["op"] = s.op;
+      args["report op"] = s.op; // the index in --report's ops, not the plan's
       if (!op.location.empty() && op.location != "loc(unknown)")
         args["location"] = op.location;
       if (!op.cost.curve.empty())
@@ -41,7 +41,8 @@ std::string predictedTrace(const Prediction &p, const std::string &what) {
                  {{"model", what},
                   {"hardware", p.hardware + " (" + p.hardwareSource + ")"},
                   {"predicted_call_seconds", p.executionTime}}}};
-  return trace.dump() + "\n";
+  // Paths and source locations need not be UTF-8: replace what is not.
+  return trace.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 } // namespace popt

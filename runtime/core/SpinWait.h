@@ -4,9 +4,11 @@
 // a worker for its next job) polls before it sleeps: waking a sleeping
 // thread costs 50-150 us in a VM (measured 70 us median, 160 us p90 on a
 // 2-vCPU VM, condition variable to a halted vCPU), as much as a small
-// model's whole call. A device's cores are its own, so polling them costs
-// power, not another device's time, and runtimes built for this (OpenMP's
-// barriers) poll for hundreds of microseconds or more.
+// model's whole call. In a plan made for the machine a device's cores are
+// its own, so polling them costs power, not another device's time; runtimes
+// built for this (OpenMP's barriers) poll for hundreds of microseconds or
+// more. Where threads outnumber cores (more logical devices than cores,
+// other processes), the yielding phase lets the others run.
 //
 // Polling runs in two phases. First PAUSE only (the answer usually comes
 // within microseconds); then it also yields the core at every check, so

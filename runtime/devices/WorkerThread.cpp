@@ -12,7 +12,7 @@ WorkerThread::~WorkerThread() {
   wait();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true, std::memory_order_release);
   }
   cv_.notify_all();
   thread_.join();
@@ -40,7 +40,9 @@ void WorkerThread::loop(std::function<void()> setup) {
     setup();
   for (;;) {
     // Poll for the next job a little, then sleep until one comes.
-    spinWait([&] { return busy_.load(std::memory_order_acquire); });
+    spinWait([&] {
+      return busy_.load(std::memory_order_acquire) || stop_.load(std::memory_order_acquire);
+    });
     std::function<void()> job;
     {
       std::unique_lock<std::mutex> lock(mutex_);

@@ -43,7 +43,7 @@ private:
   std::condition_variable cv_;
   std::function<void()> job_;
   std::atomic<bool> busy_{false}; ///< a job was started and is not done
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 

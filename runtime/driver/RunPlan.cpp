@@ -367,7 +367,7 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
         if (traced.size() < kTracedCalls)
           traced.emplace_back(t, ex->opSpans());
         else
-          traced[times.size() % kTracedCalls] = {t, ex->opSpans()};
+          traced[(times.size() - 1) % kTracedCalls] = {t, ex->opSpans()};
       }
     }
   }

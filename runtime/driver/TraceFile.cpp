@@ -47,7 +47,8 @@ std::string chromeTrace(const plan::Plan &plan, const Session &session,
                   {"call_seconds", callSeconds},
                   {"median_call_seconds", medianSeconds},
                   {"what", "the recorded call whose time was closest to the median"}}}};
-  return trace.dump() + "\n";
+  // Paths and source locations need not be UTF-8: replace what is not.
+  return trace.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 } // namespace popt

@@ -172,8 +172,8 @@ TEST_CASE("reduce-scatter: device k keeps piece k of the sum, uneven pieces firs
 TEST_CASE("collectives over many chunks: rows longer than a chunk, odd lengths, the threaded path",
           "[collectives][session]") {
   // The kernel sums a few hundred elements at a time. Shapes here cross
-  // that step at odd places, and the largest takes the threaded loop
-  // (>= 65536 elements).
+  // that step at odd places, and the largest all-reduce takes the threaded
+  // loop (>= 65536 elements; one thread where OpenMP gives only one).
   struct Shape {
     std::vector<int64_t> dims;
     int64_t cols;

@@ -19,7 +19,11 @@ print("tracks:", " ".join(names[t] for t in sorted(names)))
 ops = [e for e in events if e.get("cat") == "op"]
 waits = [e for e in events if e.get("cat") == "wait"]
 transfers = [e for e in events if e.get("cat") == "transfer"]
-seen = sorted(e["args"]["op"] for e in ops)
+def op_index(e):
+    return e["args"]["op"] if "op" in e["args"] else e["args"]["report op"]
+
+
+seen = sorted(op_index(e) for e in ops)
 assert seen == sorted(set(seen)), "an op traced twice"
 total = len(other["ops"])
 print(f"ops traced: {len(seen)} of {total}")

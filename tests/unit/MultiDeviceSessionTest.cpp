@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 using namespace popt;
 using namespace popt::plan;
@@ -237,6 +238,35 @@ TEST_CASE("a wait past its deadline fails as DeadlineExceeded", "[session][devic
   // A device this machine lacks: the request cannot be met here.
   CHECK(Status::unavailable("x").exitCode() == 2);
   CHECK(Status::badInput("x").exitCode() == 2);
+}
+
+TEST_CASE("a wait's deadline counts from its start, through polling and sleeping",
+          "[session][devices]") {
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  OpEvents events(1);
+  events.beginCall();
+  // Shorter than the poll (SpinWait.h), and longer: neither returns early.
+  for (double timeout : {0.5e-3, 20e-3}) {
+    auto start = Clock::now();
+    CHECK(events.wait(0, timeout).code() == StatusCode::DeadlineExceeded);
+    CHECK(since(start) >= timeout);
+  }
+  // Signalled by another thread while the waiter polls, and after it has
+  // gone to sleep (past the 2 ms poll): both seen.
+  for (int delayMs : {0, 1, 30}) {
+    INFO("signalled after " << delayMs << " ms");
+    events.beginCall();
+    std::thread signaller([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+      events.signal(0);
+    });
+    Status s = events.wait(0, 60.0);
+    signaller.join();
+    CHECK(s.isOk());
+  }
 }
 
 TEST_CASE("a region op's block may not yield another device's tensor", "[session][verifier]") {

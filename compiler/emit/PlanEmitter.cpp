@@ -43,6 +43,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <set>
 
 using namespace mlir;
 namespace fb = flatbuffers;
@@ -467,11 +469,16 @@ std::vector<uint8_t> Emitter::serialize(const EmitOptions &options,
   return file;
 }
 
+/// Whether two readers of one weight would store it alike.
+static bool samePacking(const PackedTensor &a, const PackedTensor &b) {
+  const cpu::PackedWeight &x = a.layout, &y = b.layout;
+  return x.input == y.input && x.dims == y.dims && x.paddedDims == y.paddedDims &&
+         x.strides == y.strides && x.innerBlocks == y.innerBlocks &&
+         x.innerIndices == y.innerIndices && a.measuredOneDnn == b.measuredOneDnn &&
+         a.bytes == b.bytes;
+}
+
 std::vector<PackedTensor> Emitter::packableWeights() const {
-  std::vector<int> readers(tensors.size(), 0);
-  for (const OpEntry &o : ops)
-    for (uint32_t t : o.inputs)
-      ++readers[t];
   auto described = [&](uint32_t t) {
     const TensorEntry &e = tensors[t];
     PackingTensor p;
@@ -482,26 +489,73 @@ std::vector<PackedTensor> Emitter::packableWeights() const {
       p.weight = &weightData[e.weightSlot].second;
     return p;
   };
-  std::vector<PackedTensor> out;
+  // A weight is packed for its readers when every one of them is a CPU
+  // convolution reading it as its weight and all would store it the same
+  // way (a data-parallel plan's replicas of one convolution on several
+  // devices read one packed copy).
+  std::map<uint32_t, std::optional<PackedTensor>> byWeight;
+  std::vector<uint32_t> order; // weights in first-reader order
+  std::vector<bool> refused(tensors.size(), false);
+  std::set<std::string> known; // readers already asked
   for (const OpEntry &o : ops) {
-    // Only CPU kernels read packed weights.
-    if ((o.kind != plan::OpKind::Conv2d && o.kind != plan::OpKind::FusedConv2d) ||
-        devices[o.device].getKind() == DeviceKind::cuda)
-      continue;
-    uint32_t w = o.inputs[1];
-    if (tensors[w].kind != plan::TensorKind::Weight || readers[w] != 1)
-      continue;
-    std::vector<PackingTensor> in;
-    for (uint32_t t : o.inputs)
-      in.push_back(described(t));
-    std::optional<PackedTensor> p;
-    // An op this machine's runtime cannot prepare keeps its weight plain.
-    if (packedWeightOf(o.kind, in, described(o.outputs[0]), o.ints, o.floats, p).isOk() && p &&
-        p->layout.input == 1) {
-      p->tensor = w;
-      out.push_back(std::move(*p));
+    for (size_t i = 0; i < o.inputs.size(); ++i) {
+      uint32_t t = o.inputs[i];
+      if (tensors[t].kind != plan::TensorKind::Weight || refused[t])
+        continue;
+      bool conv = (o.kind == plan::OpKind::Conv2d || o.kind == plan::OpKind::FusedConv2d) &&
+                  devices[o.device].getKind() != DeviceKind::cuda && i == 1;
+      if (!conv) {
+        refused[t] = true; // another reader wants it plain
+        continue;
+      }
+      // Replicas with the same shapes are one question (and one timing:
+      // two timings of one convolution could choose different kernels).
+      std::string key = std::to_string(static_cast<int>(o.kind));
+      for (uint32_t u : o.inputs) {
+        key += "|" + std::to_string(u < tensors.size() && tensors[u].kind ==
+                                                              plan::TensorKind::Weight
+                                        ? static_cast<int64_t>(u)
+                                        : -1);
+        for (int64_t d : tensors[u].type.getShape())
+          key += "," + std::to_string(d);
+        key += ":" + std::to_string(static_cast<int>(tensors[u].layout));
+      }
+      for (uint32_t u : o.outputs) {
+        for (int64_t d : tensors[u].type.getShape())
+          key += "," + std::to_string(d);
+        key += ":" + std::to_string(static_cast<int>(tensors[u].layout));
+      }
+      for (int64_t v : o.ints)
+        key += "i" + std::to_string(v);
+      for (double v : o.floats)
+        key += "f" + std::to_string(v);
+      if (known.count(key) && byWeight.count(t))
+        continue; // the same reader again
+      std::vector<PackingTensor> in;
+      for (uint32_t u : o.inputs)
+        in.push_back(described(u));
+      std::optional<PackedTensor> p;
+      // An op this machine's runtime cannot prepare keeps its weight plain.
+      if (!packedWeightOf(o.kind, in, described(o.outputs[0]), o.ints, o.floats, p).isOk() ||
+          !p || p->layout.input != 1) {
+        refused[t] = true;
+        continue;
+      }
+      known.insert(key);
+      auto [it, first] = byWeight.try_emplace(t);
+      if (first) {
+        p->tensor = t;
+        it->second = std::move(p);
+        order.push_back(t);
+      } else if (!samePacking(*it->second, *p)) {
+        refused[t] = true;
+      }
     }
   }
+  std::vector<PackedTensor> out;
+  for (uint32_t t : order)
+    if (!refused[t])
+      out.push_back(std::move(*byWeight[t]));
   return out;
 }
 

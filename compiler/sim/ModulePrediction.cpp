@@ -4,6 +4,7 @@
 #include "compiler/cost/OpClass.h"
 #include "compiler/emit/ActivationLifetimes.h"
 #include "compiler/passes/Placement.h"
+#include "compiler/sim/SharedSlowdown.h"
 #include "compiler/sim/Simulator.h"
 #include "popt/PoptDialect.h"
 
@@ -12,6 +13,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 using namespace mlir;
@@ -71,6 +73,26 @@ OpCost regionCost(Operation *op, int device, CostModel &cost) {
   }
   best.curve = isa<IfOp>(op) ? "costlier branch" : "one iteration";
   return best;
+}
+
+/// The factor by which `op`, priced `c`, slows down on a device whose
+/// measured concurrent_slowdown is `f` while the host's other devices are
+/// busy: "compute" for compute-bound ops; for memory-bound ones "memory"
+/// and "stream" interpolated in log(bytes moved) between the sizes they
+/// were measured at (hw::kSlowdownMemoryBytes, kSlowdownStreamBytes).
+double slowdownOf(Operation *op, const OpCost &c, const std::map<std::string, double> &f) {
+  auto get = [&](const char *key) {
+    auto it = f.find(key);
+    return it == f.end() ? 1.0 : it->second;
+  };
+  if (c.compute > 0 && c.compute >= c.memory)
+    return get("compute");
+  double bytes = 0;
+  if (auto ci = dyn_cast<CostInterface>(op))
+    bytes = static_cast<double>(ci.getBytesRead() + ci.getBytesWritten());
+  double lo = std::log(hw::kSlowdownMemoryBytes), hi = std::log(hw::kSlowdownStreamBytes);
+  double x = std::clamp((std::log(std::max(bytes, 1.0)) - lo) / (hi - lo), 0.0, 1.0);
+  return get("memory") + x * (get("stream") - get("memory"));
 }
 
 } // namespace
@@ -253,7 +275,36 @@ Status predictModule(ModuleOp module, CostModel &cost,
   sim::Result r;
   if (Status s = sim::simulate(g, r); !s)
     return s;
-  p.executionTime = r.makespan;
+  // CPU devices of one host slow each other while both are busy: stretch
+  // their tasks by the measured factor over the overlap and replay.
+  std::vector<int> groupOf(g.resources.size(), -1);
+  for (size_t res = 0; res < g.resources.size(); ++res) {
+    int d = g.resources[res].device;
+    if (d >= 0 && hw.device(d).desc->kind == "cpu" &&
+        !hw.device(d).desc->concurrentSlowdown.empty())
+      groupOf[res] = hw.device(d).host;
+  }
+  std::vector<double> factorOf(g.tasks.size(), 1.0);
+  for (size_t t = 0; t < g.tasks.size(); ++t) {
+    int d = g.resources[static_cast<size_t>(g.tasks[t].resource)].device;
+    if (d < 0 || opOfTask[t] < 0)
+      continue;
+    size_t i = static_cast<size_t>(opOfTask[t]);
+    factorOf[t] = slowdownOf(ops[i], p.ops[i].cost, hw.device(d).desc->concurrentSlowdown);
+  }
+  p.sharedSlowdownSeconds = sim::stretchSharedTasks(g, r, groupOf, factorOf);
+  if (p.sharedSlowdownSeconds > 0)
+    if (Status s = sim::simulate(g, r); !s)
+      return s;
+  // Starting and joining every device beyond the first of its host.
+  std::map<int, int> usedOnHost;
+  for (int d = 0; d < numDevices; ++d)
+    if (r.busy[static_cast<size_t>(d)] > 0)
+      usedOnHost[hw.device(d).host] += 1;
+  for (const auto &[host, used] : usedOnHost)
+    p.joinSeconds += hw.description().hosts[static_cast<size_t>(host)].deviceJoinOverhead *
+                     (used - 1);
+  p.executionTime = r.makespan + p.joinSeconds;
   for (const sim::Resource &res : g.resources)
     p.resources.push_back(res.name);
   for (size_t t = 0; t < g.tasks.size(); ++t)
@@ -267,8 +318,8 @@ Status predictModule(ModuleOp module, CostModel &cost,
   for (int d = 0; d < numDevices; ++d) {
     DevicePrediction &dp = p.devices[static_cast<size_t>(d)];
     dp.busy = r.busy[static_cast<size_t>(d)];
-    dp.utilization = r.makespan > 0 ? dp.busy / r.makespan : 0;
-    dp.energy = cost.energy(d, dp.busy, r.makespan);
+    dp.utilization = p.executionTime > 0 ? dp.busy / p.executionTime : 0;
+    dp.energy = cost.energy(d, dp.busy, p.executionTime);
     const hw::Power &pw = hw.device(d).desc->power;
     dp.busyWatts = pw.busyWatts;
     dp.idleWatts = pw.idleWatts;

@@ -4,8 +4,11 @@
 // it is placed on (the op's `popt.device` attribute; unplaced ops run on the
 // first device of the hardware model), adds a transfer on the link for each
 // value that crosses devices, replays the result in the simulator
-// (microbatches as copies of the graph in fill-drain order) and reports
-// time, throughput, utilisation, peak memory and energy per device.
+// (microbatches as copies of the graph in fill-drain order), replays it
+// again with the slowdown devices of one host cause each other
+// (SharedSlowdown.h), adds the cost of starting and joining several
+// devices per call, and reports time, throughput, utilisation, peak memory
+// and energy per device.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_COMPILER_SIM_MODULEPREDICTION_H
@@ -67,6 +70,13 @@ struct Prediction {
   double energy = 0;         ///< joules per call, every device
   int transfers = 0;
   double transferSeconds = 0;
+  /// Seconds the devices' kernels take longer because other devices of
+  /// their host run at the same time (SharedSlowdown.h), summed over the
+  /// devices; already in executionTime's timeline.
+  double sharedSlowdownSeconds = 0;
+  /// Seconds a call spends starting and joining devices beyond the first
+  /// (the host's measured device_join_overhead); part of executionTime.
+  double joinSeconds = 0;
   int microbatches = 1;
   std::vector<DevicePrediction> devices;
   std::vector<OpPrediction> ops; ///< in program order

@@ -42,6 +42,8 @@ std::string reportJson(const Prediction &p) {
                    {"location", o.location}});
   j["ops"] = ops;
   j["transfers"] = {{"count", p.transfers}, {"seconds", p.transferSeconds}};
+  j["shared_slowdown_seconds"] = p.sharedSlowdownSeconds;
+  j["device_join_seconds"] = p.joinSeconds;
   j["microbatches"] = p.microbatches;
   nlohmann::json assumed = nlohmann::json::array();
   for (const auto &[loc, what] : p.assumptions)
@@ -76,6 +78,10 @@ void printExplain(const Prediction &p, llvm::raw_ostream &os, size_t topOps) {
   if (p.transfers)
     os << llvm::format("  %d transfers, %.3f ms on links\n", p.transfers,
                        p.transferSeconds * 1e3);
+  if (p.sharedSlowdownSeconds > 0 || p.joinSeconds > 0)
+    os << llvm::format("  devices running at once: +%.3f ms of kernels (measured slowdown), "
+                       "+%.3f ms per call starting and joining them\n",
+                       p.sharedSlowdownSeconds * 1e3, p.joinSeconds * 1e3);
   os << "  device            ops    busy ms   util   weights MB     arena MB   energy J\n";
   for (const DevicePrediction &d : p.devices)
     os << llvm::format("  %-14s %6d %10.3f %5.0f%% %12.2f %12.2f %10.4f\n", d.name.c_str(),

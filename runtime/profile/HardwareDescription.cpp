@@ -240,6 +240,15 @@ Device readDevice(const json &j, const std::string &path, std::string &error) {
   r.plausible("launch_overhead", d.launchOverhead, 0, 1, "s");
   r.plausible("library_overhead", d.libraryOverhead, 0, 1, "s");
   r.plausible("cache_bytes", double(d.cacheBytes), 0, 1e13, "B");
+  if (const json *cs = r.object("concurrent_slowdown", false))
+    for (auto it = cs->begin(); it != cs->end() && r.ok(); ++it) {
+      if (!it.value().is_number() || !(it.value().get<double>() >= 1) ||
+          !(it.value().get<double>() <= 100)) {
+        r.failAt("concurrent_slowdown." + it.key(), "must be a number from 1 to 100");
+        break;
+      }
+      d.concurrentSlowdown[it.key()] = it.value().get<double>();
+    }
   d.efficiency = readCurves(r, "efficiency", /*fraction=*/true);
   d.throughput = readCurves(r, "throughput", /*fraction=*/false);
   if (const json *p = r.object("power")) {
@@ -329,6 +338,8 @@ Status parseDescription(const std::string &text, const std::string &origin,
     host.name = hr.str("name", false, "host" + std::to_string(h));
     host.cpuModel = hr.str("cpu_model", false);
     host.allReduceBusBandwidth = hr.num("allreduce_bus_bandwidth", false);
+    host.deviceJoinOverhead = hr.num("device_join_overhead", false);
+    hr.plausible("device_join_overhead", host.deviceJoinOverhead, 0, 1, "s");
     if (!hostNames.insert(host.name).second)
       hr.failAt("name", "\"" + host.name + "\" is used by two hosts");
     const json *devs = hr.array("devices");
@@ -407,6 +418,8 @@ std::string toJson(const Description &d) {
       hj["cpu_model"] = h.cpuModel;
     if (h.allReduceBusBandwidth > 0)
       hj["allreduce_bus_bandwidth"] = h.allReduceBusBandwidth;
+    if (h.deviceJoinOverhead > 0)
+      hj["device_join_overhead"] = h.deviceJoinOverhead;
     json devs = json::array();
     for (const Device &dev : h.devices) {
       json dj{{"kind", dev.kind},
@@ -428,6 +441,8 @@ std::string toJson(const Description &d) {
         dj["cache_bytes"] = dev.cacheBytes;
       if (dev.libraryOverhead > 0)
         dj["library_overhead"] = dev.libraryOverhead;
+      if (!dev.concurrentSlowdown.empty())
+        dj["concurrent_slowdown"] = dev.concurrentSlowdown;
       if (!dev.power.note.empty())
         dj["power"]["note"] = dev.power.note;
       if (dev.estimated)

@@ -35,6 +35,10 @@ struct Curve {
   void normalize();
 };
 
+/// The bytes read and written by one op of concurrent_slowdown's
+/// "memory" and "stream" samples; other sizes interpolate in log(bytes).
+constexpr double kSlowdownMemoryBytes = 512.0 * 1024, kSlowdownStreamBytes = 8.0 * 1024 * 1024;
+
 struct Power {
   double idleWatts = 0;
   double busyWatts = 0;
@@ -66,6 +70,12 @@ struct Device {
   /// "pooling", "reduction", "data_movement"): x = bytes read + written by
   /// one op, y = achieved bytes/s.
   std::map<std::string, Curve> throughput;
+  /// How much longer this device's kernels take while every other CPU
+  /// device of its host is busy too, as a factor >= 1: "compute" (matrix
+  /// products), "memory" (a memory-bound op moving kSlowdownMemoryBytes)
+  /// and "stream" (one moving kSlowdownStreamBytes); empty: not measured
+  /// (one device, or a shipped description), taken as 1.
+  std::map<std::string, double> concurrentSlowdown;
   Power power;
   bool estimated = false; ///< figures from datasheets/estimates, not measured
 
@@ -90,6 +100,10 @@ struct Host {
   /// NCCL all-reduce bus bandwidth among the host's GPUs (bytes/s), 0 when
   /// unknown or fewer than two GPUs.
   double allReduceBusBandwidth = 0;
+  /// Seconds a call of a plan over several of the host's devices spends
+  /// per device beyond the first, starting its program and joining it,
+  /// beyond its ops and transfers; 0 when unknown.
+  double deviceJoinOverhead = 0;
 };
 
 /// How far a measured profile can be trusted (docs/hardware.md): the load

@@ -35,8 +35,9 @@ std::string defaultCacheDir() {
 namespace {
 /// Bumped when the profiler measures differently with the same kernels, so
 /// cached profiles from before are measured again. 2: curves exclude the
-/// per-call overhead the cost model adds. 3: bf16 curves and peak.
-constexpr int kProfilerRevision = 3;
+/// per-call overhead the cost model adds. 3: bf16 curves and peak. 4: logical
+/// devices' concurrent slowdown and join overhead.
+constexpr int kProfilerRevision = 4;
 
 std::string cpuInfoField(const std::string &field) {
   std::ifstream in("/proc/cpuinfo");

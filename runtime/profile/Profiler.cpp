@@ -19,6 +19,7 @@
 
 #include "runtime/devices/Device.h"
 #include "runtime/profile/CpuMicrobench.h"
+#include "runtime/profile/DeviceConcurrency.h"
 #include "runtime/profile/KernelTiming.h"
 #include "runtime/profile/MachineLoad.h"
 #include "runtime/profile/ProfileSamples.h"
@@ -464,6 +465,15 @@ Status profileMachine(const ProfileOptions &options, hw::Description &out) {
       for (size_t j = i + 1; j < devices.size(); ++j)
         host.links.push_back({"cpu:" + std::to_string(i), "cpu:" + std::to_string(j),
                               "shared-memory", bandwidth, latency, false});
+    progress(done / total, "logical devices running at once");
+    ConcurrencyMeasurement c;
+    if (Status s = measureConcurrency(static_cast<int>(devices.size()), quick ? 5 : 9,
+                                      quick ? 0.03 : 0.1, c);
+        !s)
+      return s;
+    for (hw::Device &d : host.devices)
+      d.concurrentSlowdown = c.slowdown;
+    host.deviceJoinOverhead = c.joinOverhead;
   }
   done += 1;
   progress(1.0, "done");

@@ -24,6 +24,8 @@ TEST_CASE("curves interpolate in log(x) and clamp at both ends", "[hw]") {
 TEST_CASE("a description survives writing and reading", "[hw]") {
   hw::Description d = testing::roundMachine();
   d.hosts[0].devices[0].cacheBytes = 1 << 20;
+  d.hosts[0].devices[0].concurrentSlowdown = {{"compute", 1.02}, {"stream", 1.3}};
+  d.hosts[0].deviceJoinOverhead = 3e-6;
   d.notes.push_back("a note");
   hw::Description back;
   REQUIRE(hw::parseDescription(hw::toJson(d), "mem", back).isOk());
@@ -34,6 +36,9 @@ TEST_CASE("a description survives writing and reading", "[hw]") {
   CHECK(dev.cacheBytes == (1u << 20));
   CHECK(dev.efficiency.at("gemm").points == d.hosts[0].devices[0].efficiency.at("gemm").points);
   CHECK(back.hosts[0].links[0].latency == 1e-5);
+  CHECK(dev.concurrentSlowdown == d.hosts[0].devices[0].concurrentSlowdown);
+  CHECK(back.hosts[0].devices[1].concurrentSlowdown.empty());
+  CHECK(back.hosts[0].deviceJoinOverhead == 3e-6);
   CHECK(back.notes == d.notes);
 }
 
@@ -67,6 +72,12 @@ TEST_CASE("malformed descriptions are refused naming the field", "[hw]") {
              Contains("listed twice"));
   CHECK_THAT(refusal([](auto &j) { j["hosts"][0]["links"][0]["to"] = "cuda:9"; }),
              Contains("not both devices of this host"));
+  CHECK_THAT(refusal([](auto &j) {
+               j["hosts"][0]["devices"][0]["concurrent_slowdown"] = {{"memory", 0.5}};
+             }),
+             Contains("concurrent_slowdown.memory") && Contains("from 1 to 100"));
+  CHECK_THAT(refusal([](auto &j) { j["hosts"][0]["device_join_overhead"] = 5; }),
+             Contains("hw.hosts[0].device_join_overhead"));
   CHECK_THAT(refusal([](auto &j) { j["hosts"] = nlohmann::json::array(); }),
              Contains("at least one host"));
   hw::Description d;

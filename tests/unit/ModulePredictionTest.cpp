@@ -108,3 +108,70 @@ TEST_CASE("microbatches pipeline across devices", "[sim]") {
   CHECK(p.transfers == 2);
   CHECK(p.executionTime == Approx(2 * op + 2 * transfer));
 }
+
+TEST_CASE("devices of one host busy at once slow each other by the measured factor",
+          "[sim]") {
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<PoptDialect, mlir::func::FuncDialect>();
+  hw::Description d = testing::roundMachine();
+  // A link fast enough that the two relus below start together.
+  d.hosts[0].links[0].bandwidth = 1e15;
+  d.hosts[0].links[0].latency = 0;
+  auto predict = [&](const hw::Description &desc, Prediction &p) {
+    HardwareModel hw;
+    REQUIRE(HardwareModel::create(desc, {}, hw).isOk());
+    auto m = mlir::parseSourceString<mlir::ModuleOp>(
+        "func.func @forward(%x: tensor<262144xf32>) -> (tensor<262144xf32>, tensor<262144xf32>) {\n"
+        "  %a = popt.relu %x {popt.device = #popt.device<cpu, 0>} : (tensor<262144xf32>) -> tensor<262144xf32>\n"
+        "  %b = popt.relu %x {popt.device = #popt.device<cpu, 1>} : (tensor<262144xf32>) -> tensor<262144xf32>\n"
+        "  return %a, %b : tensor<262144xf32>, tensor<262144xf32>\n}",
+        &ctx);
+    REQUIRE(m);
+    CostModel cost(hw);
+    REQUIRE(predictModule(*m, cost, PredictOptions(), p).isOk());
+  };
+  Prediction plain;
+  predict(d, plain);
+  double op = 2.0 * 1048576 / 8e9 + 1e-6;
+  CHECK(plain.sharedSlowdownSeconds == 0);
+  CHECK(plain.joinSeconds == 0);
+  REQUIRE(plain.executionTime == Approx(op).epsilon(0.01)); // side by side
+
+  // 2 MiB moved lies halfway in log(bytes) between the "memory" (512
+  // KiB) and "stream" (8 MiB) samples: from 1.2 to 1.6, 1.4.
+  for (hw::Device &dev : d.hosts[0].devices)
+    dev.concurrentSlowdown = {{"compute", 1.1}, {"memory", 1.2}, {"stream", 1.6}};
+  d.hosts[0].deviceJoinOverhead = 5e-6;
+  Prediction slow;
+  predict(d, slow);
+  // Each relu overlaps the other for all but the transfer's few
+  // nanoseconds: both take 1.4x.
+  CHECK(slow.sharedSlowdownSeconds == Approx(2 * 0.4 * op).epsilon(0.01));
+  CHECK(slow.joinSeconds == Approx(5e-6));
+  CHECK(slow.executionTime == Approx(1.4 * op + 5e-6).epsilon(0.01));
+  CHECK(slow.devices[0].busy == Approx(1.4 * op).epsilon(0.01));
+  nlohmann::json j = nlohmann::json::parse(reportJson(slow));
+  CHECK(j["shared_slowdown_seconds"].get<double>() == Approx(slow.sharedSlowdownSeconds));
+  CHECK(j["device_join_seconds"].get<double>() == Approx(5e-6));
+
+  // Devices that take turns (cpu:0, then cpu:1 on its result) never run
+  // at once: no slowdown, but the call still starts and joins both.
+  HardwareModel hw;
+  REQUIRE(HardwareModel::create(d, {}, hw).isOk());
+  auto m = mlir::parseSourceString<mlir::ModuleOp>(
+      module("#popt.device<cpu, 0>", "#popt.device<cpu, 1>"), &ctx);
+  REQUIRE(m);
+  CostModel cost(hw);
+  Prediction turns;
+  REQUIRE(predictModule(*m, cost, PredictOptions(), turns).isOk());
+  CHECK(turns.sharedSlowdownSeconds == 0);
+  CHECK(turns.joinSeconds == Approx(5e-6));
+
+  // One device used: nothing to start or join.
+  m = mlir::parseSourceString<mlir::ModuleOp>(module("", ""), &ctx);
+  REQUIRE(m);
+  Prediction alone;
+  REQUIRE(predictModule(*m, cost, PredictOptions(), alone).isOk());
+  CHECK(alone.joinSeconds == 0);
+  CHECK(alone.sharedSlowdownSeconds == 0);
+}

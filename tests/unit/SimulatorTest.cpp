@@ -1,4 +1,5 @@
 //===- SimulatorTest.cpp - hand-built graphs with known answers -----------===//
+#include "compiler/sim/SharedSlowdown.h"
 #include "compiler/sim/Simulator.h"
 
 #include <catch2/catch.hpp>
@@ -102,4 +103,43 @@ TEST_CASE("impossible graphs are refused", "[sim]") {
   Graph noResource;
   noResource.addTask("a", 3, 1.0);
   CHECK(simulate(noResource, r).code() == StatusCode::BadInput);
+}
+
+TEST_CASE("a task is stretched over the part another device of its group is busy",
+          "[sim]") {
+  std::vector<std::pair<double, double>> busy{{1, 2}, {3, 5}};
+  CHECK(coveredFraction(0, 1, busy) == 0);
+  CHECK(coveredFraction(1.5, 3.5, busy) == Approx(0.5));
+  CHECK(coveredFraction(0, 6, busy) == Approx(0.5));
+  CHECK(coveredFraction(3, 4, busy) == Approx(1.0));
+  CHECK(coveredFraction(2, 2, busy) == 0); // empty
+
+  // cpu:0 runs a (0-2) then b (2-4); cpu:1 runs c (1-3); cpu:2 is in
+  // another group (another host) and runs d (0-4); a link carries e.
+  Graph g;
+  int d0 = g.addResource("cpu:0", 0), d1 = g.addResource("cpu:1", 1),
+      d2 = g.addResource("h1/cpu:0", 2), link = g.addResource("cpu:0->cpu:1", -1);
+  int a = g.addTask("a", d0, 2.0);
+  g.addTask("b", d0, 2.0, {a});
+  int e = g.addTask("e", link, 1.0);
+  g.addTask("c", d1, 2.0, {e});
+  g.addTask("d", d2, 4.0);
+  Result r;
+  REQUIRE(simulate(g, r).isOk());
+  std::vector<int> groups{0, 0, 1, -1};
+  std::vector<double> factors(g.tasks.size(), 1.5);
+  double added = stretchSharedTasks(g, r, groups, factors);
+  // a and b each overlap c for half their time: 2 x (1 + 0.5 x 0.5); c
+  // overlaps cpu:0 throughout: 2 x 1.5; d is alone in its group; the
+  // link shares nothing.
+  CHECK(g.tasks[0].seconds == Approx(2.5));
+  CHECK(g.tasks[1].seconds == Approx(2.5));
+  CHECK(g.tasks[2].seconds == Approx(1.0));
+  CHECK(g.tasks[3].seconds == Approx(3.0));
+  CHECK(g.tasks[4].seconds == Approx(4.0));
+  CHECK(added == Approx(0.5 + 0.5 + 1.0));
+  // A factor of 1 changes nothing.
+  Graph h = g;
+  std::vector<double> ones(h.tasks.size(), 1.0);
+  CHECK(stretchSharedTasks(h, r, groups, ones) == 0);
 }

@@ -39,6 +39,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -114,9 +115,14 @@ public:
   /// The whole plan file as the entries stand.
   std::vector<uint8_t> serialize(const EmitOptions &options,
                                  const std::vector<uint64_t> &arenaSizes) const;
-  /// The convolution weights (each read by one op) that the runtime on this
-  /// machine reorders, in the layouts it reorders them to.
+  /// The convolution weights that the runtime on this machine reorders, in
+  /// the layouts it reorders them to: each read only by convolutions that
+  /// store it alike, and neither returned nor yielded.
   std::vector<PackedTensor> packableWeights() const;
+  /// What a convolution asks of packing: its kind, weights, operand and
+  /// result types and layouts, attributes (readers with one key get one
+  /// answer).
+  std::string readerKey(const OpEntry &o) const;
   /// Stores the given weights packed and lays the weight section out again.
   void applyPacking(std::vector<PackedTensor> &packed);
   /// For each tensor, the tensor whose buffer it shares (itself, or an
@@ -471,11 +477,31 @@ std::vector<uint8_t> Emitter::serialize(const EmitOptions &options,
 
 /// Whether two readers of one weight would store it alike.
 static bool samePacking(const PackedTensor &a, const PackedTensor &b) {
-  const cpu::PackedWeight &x = a.layout, &y = b.layout;
-  return x.input == y.input && x.dims == y.dims && x.paddedDims == y.paddedDims &&
-         x.strides == y.strides && x.innerBlocks == y.innerBlocks &&
-         x.innerIndices == y.innerIndices && a.measuredOneDnn == b.measuredOneDnn &&
-         a.bytes == b.bytes;
+  return a.layout.input == b.layout.input && samePackedLayout(a.layout, b.layout) &&
+         a.measuredOneDnn == b.measuredOneDnn && a.bytes == b.bytes;
+}
+
+std::string Emitter::readerKey(const OpEntry &o) const {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << static_cast<int>(o.kind);
+  auto tensor = [&](uint32_t u) {
+    const TensorEntry &e = tensors[u];
+    // A weight by its identity, an activation by its type and layout.
+    if (e.kind == plan::TensorKind::Weight)
+      os << "|w" << u;
+    os << "|" << e.type << ":" << static_cast<int>(e.layout);
+  };
+  for (uint32_t u : o.inputs)
+    tensor(u);
+  os << "->";
+  for (uint32_t u : o.outputs)
+    tensor(u);
+  for (int64_t v : o.ints)
+    os << " i" << v;
+  for (double v : o.floats)
+    os << " f" << llvm::format("%a", v); // exact: 1e-7 and 1e-8 differ
+  return os.str();
 }
 
 std::vector<PackedTensor> Emitter::packableWeights() const {
@@ -496,6 +522,12 @@ std::vector<PackedTensor> Emitter::packableWeights() const {
   std::map<uint32_t, std::optional<PackedTensor>> byWeight;
   std::vector<uint32_t> order; // weights in first-reader order
   std::vector<bool> refused(tensors.size(), false);
+  // A weight the plan returns or a block yields is read as it is stored.
+  for (const auto &[name, t] : outputs)
+    refused[t] = true;
+  for (const BlockEntry &b : blocks)
+    for (uint32_t t : b.yields)
+      refused[t] = true;
   std::set<std::string> known; // readers already asked
   for (const OpEntry &o : ops) {
     for (size_t i = 0; i < o.inputs.size(); ++i) {
@@ -510,25 +542,7 @@ std::vector<PackedTensor> Emitter::packableWeights() const {
       }
       // Replicas with the same shapes are one question (and one timing:
       // two timings of one convolution could choose different kernels).
-      std::string key = std::to_string(static_cast<int>(o.kind));
-      for (uint32_t u : o.inputs) {
-        key += "|" + std::to_string(u < tensors.size() && tensors[u].kind ==
-                                                              plan::TensorKind::Weight
-                                        ? static_cast<int64_t>(u)
-                                        : -1);
-        for (int64_t d : tensors[u].type.getShape())
-          key += "," + std::to_string(d);
-        key += ":" + std::to_string(static_cast<int>(tensors[u].layout));
-      }
-      for (uint32_t u : o.outputs) {
-        for (int64_t d : tensors[u].type.getShape())
-          key += "," + std::to_string(d);
-        key += ":" + std::to_string(static_cast<int>(tensors[u].layout));
-      }
-      for (int64_t v : o.ints)
-        key += "i" + std::to_string(v);
-      for (double v : o.floats)
-        key += "f" + std::to_string(v);
+      std::string key = readerKey(o);
       if (known.count(key) && byWeight.count(t))
         continue; // the same reader again
       std::vector<PackingTensor> in;

@@ -30,12 +30,12 @@ double fastestCall(Session &ex) {
   return best;
 }
 
-bool sameLayout(const cpu::PackedWeight &a, const cpu::PackedWeight &b) {
+} // namespace
+
+bool samePackedLayout(const cpu::PackedWeight &a, const cpu::PackedWeight &b) {
   return a.dims == b.dims && a.paddedDims == b.paddedDims && a.strides == b.strides &&
          a.innerBlocks == b.innerBlocks && a.innerIndices == b.innerIndices;
 }
-
-} // namespace
 
 Status packedWeightOf(plan::OpKind kind, const std::vector<PackingTensor> &inputs,
                       const PackingTensor &output, const std::vector<int64_t> &ints,
@@ -81,7 +81,7 @@ Status packedWeightOf(plan::OpKind kind, const std::vector<PackingTensor> &input
     const cpu::PackedWeight *alt = nullptr;
     if (Session::create(*loaded, other).isOk())
       alt = other->kernel(0)->packedWeight();
-    if (alt && !sameLayout(*alt, *w)) {
+    if (alt && !samePackedLayout(*alt, *w)) {
       double direct = fastestCall(*ex), dnnl = fastestCall(*other);
       if (direct > 0 && dnnl > 0 && dnnl <= kDirectConvMargin * direct) {
         w = alt;

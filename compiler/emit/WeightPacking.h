@@ -56,6 +56,10 @@ constexpr double kDirectConvMargin = 0.85;
 /// would differ from one compile to the next.
 constexpr double kTimedConvFlops = 20e6;
 
+/// Whether two packed layouts store a weight's elements alike (the data
+/// pointer and size aside).
+bool samePackedLayout(const cpu::PackedWeight &a, const cpu::PackedWeight &b);
+
 /// How the runtime's kernel for this op stores its weights: the weight it
 /// reorders into a blocked layout (operand index in `layout.input`), or
 /// nullopt when it reads them as they are. A failure means the runtime

@@ -75,24 +75,34 @@ OpCost regionCost(Operation *op, int device, CostModel &cost) {
   return best;
 }
 
-/// The factor by which `op`, priced `c`, slows down on a device whose
-/// measured concurrent_slowdown is `f` while the host's other devices are
-/// busy: "compute" for compute-bound ops; for memory-bound ones "memory"
-/// and "stream" interpolated in log(bytes moved) between the sizes they
-/// were measured at (hw::kSlowdownMemoryBytes, kSlowdownStreamBytes).
-double slowdownOf(Operation *op, const OpCost &c, const std::map<std::string, double> &f) {
+/// How one of `microbatches` pieces of `op`, priced `c` (per piece),
+/// contends on a device whose measured concurrent_slowdown is `f`:
+/// compute-bound ops (kind 0) by "compute"; memory-bound ones (kind 1) by
+/// "memory" and "stream" interpolated in log(bytes moved) between the
+/// sizes they were measured at (hw::kSlowdownMemoryBytes,
+/// kSlowdownStreamBytes). What "stream" adds is scaled by the share of the
+/// device's streaming bandwidth the op draws (the sample, an add, draws
+/// all of it; a depthwise convolution a fraction): contention for the
+/// memory bus grows with the demand on it.
+sim::Contention contentionOf(Operation *op, const OpCost &c, int microbatches,
+                             const hw::Device &dev) {
+  const std::map<std::string, double> &f = dev.concurrentSlowdown;
   auto get = [&](const char *key) {
     auto it = f.find(key);
     return it == f.end() ? 1.0 : it->second;
   };
   if (c.compute > 0 && c.compute >= c.memory)
-    return get("compute");
+    return {0, get("compute")};
   double bytes = 0;
   if (auto ci = dyn_cast<CostInterface>(op))
-    bytes = static_cast<double>(ci.getBytesRead() + ci.getBytesWritten());
+    bytes = static_cast<double>(ci.getBytesRead() + ci.getBytesWritten()) / microbatches;
   double lo = std::log(hw::kSlowdownMemoryBytes), hi = std::log(hw::kSlowdownStreamBytes);
   double x = std::clamp((std::log(std::max(bytes, 1.0)) - lo) / (hi - lo), 0.0, 1.0);
-  return get("memory") + x * (get("stream") - get("memory"));
+  double kernel = c.seconds - c.overhead;
+  double demand = kernel > 0 && dev.memoryBandwidth > 0
+                      ? std::clamp(bytes / kernel / dev.memoryBandwidth, 0.0, 1.0)
+                      : 1.0;
+  return {1, get("memory") + x * demand * (get("stream") - get("memory"))};
 }
 
 } // namespace
@@ -189,19 +199,26 @@ Status predictModule(ModuleOp module, CostModel &cost,
       p.recomputeSeconds += p.ops[i].cost.seconds;
   }
 
-  auto microbatchCost = [&](size_t i) {
+  // Each op's price per microbatch (the whole op with one).
+  std::vector<OpCost> pieceCost(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
     Operation *op = ops[i];
-    if (mb == 1 || isa<IfOp, LoopOp>(op))
-      return p.ops[i].cost.seconds / (mb == 1 ? 1 : mb);
+    OpCost &c = pieceCost[i];
+    if (mb == 1 || isa<IfOp, LoopOp>(op)) {
+      c = p.ops[i].cost;
+      c.seconds /= mb;
+      c.compute /= mb;
+      c.memory /= mb;
+      continue;
+    }
     OpClass cls = classifyOp(op);
     OpCounts counts;
-    if (auto c = dyn_cast<CostInterface>(op)) {
-      counts.flops = static_cast<double>(c.getFlops()) / mb;
-      counts.bytes = static_cast<double>(c.getBytesRead() + c.getBytesWritten()) / mb;
+    if (auto ci = dyn_cast<CostInterface>(op)) {
+      counts.flops = static_cast<double>(ci.getFlops()) / mb;
+      counts.bytes = static_cast<double>(ci.getBytesRead() + ci.getBytesWritten()) / mb;
     }
-    return cost.priced(counts, cls.kernel, cls.family, cls.compute, p.ops[i].device, cls.dtype)
-        .seconds;
-  };
+    c = cost.priced(counts, cls.kernel, cls.family, cls.compute, p.ops[i].device, cls.dtype);
+  }
 
   // The simulated graph: one resource per device and per directed link in
   // use; microbatch k of every op depends on microbatch k of its producers.
@@ -269,14 +286,15 @@ Status predictModule(ModuleOp module, CostModel &cost,
         }
       }
       taskOf[i][static_cast<size_t>(k)] =
-          addTask(p.ops[i].op, dev, microbatchCost(i), std::move(deps), int(i));
+          addTask(p.ops[i].op, dev, pieceCost[i].seconds, std::move(deps), int(i));
     }
   }
   sim::Result r;
   if (Status s = sim::simulate(g, r); !s)
     return s;
-  // CPU devices of one host slow each other while both are busy: stretch
-  // their tasks by the measured factor over the overlap and replay.
+  // CPU devices of one host slow each other while both run work of one
+  // kind: stretch their tasks by the measured factor over the overlap and
+  // replay.
   std::vector<int> groupOf(g.resources.size(), -1);
   for (size_t res = 0; res < g.resources.size(); ++res) {
     int d = g.resources[res].device;
@@ -284,26 +302,29 @@ Status predictModule(ModuleOp module, CostModel &cost,
         !hw.device(d).desc->concurrentSlowdown.empty())
       groupOf[res] = hw.device(d).host;
   }
-  std::vector<double> factorOf(g.tasks.size(), 1.0);
+  std::vector<sim::Contention> contention(g.tasks.size());
   for (size_t t = 0; t < g.tasks.size(); ++t) {
     int d = g.resources[static_cast<size_t>(g.tasks[t].resource)].device;
     if (d < 0 || opOfTask[t] < 0)
       continue;
     size_t i = static_cast<size_t>(opOfTask[t]);
-    factorOf[t] = slowdownOf(ops[i], p.ops[i].cost, hw.device(d).desc->concurrentSlowdown);
+    contention[t] = contentionOf(ops[i], pieceCost[i], mb, *hw.device(d).desc);
   }
-  p.sharedSlowdownSeconds = sim::stretchSharedTasks(g, r, groupOf, factorOf);
+  p.sharedSlowdownSeconds = sim::stretchSharedTasks(g, r, groupOf, contention);
   if (p.sharedSlowdownSeconds > 0)
     if (Status s = sim::simulate(g, r); !s)
       return s;
-  // Starting and joining every device beyond the first of its host.
+  // Starting and joining every CPU device beyond the first of its host
+  // (what device_join_overhead measures); hosts (ranks) join theirs at the
+  // same time, so the call pays the largest.
   std::map<int, int> usedOnHost;
   for (int d = 0; d < numDevices; ++d)
-    if (r.busy[static_cast<size_t>(d)] > 0)
+    if (r.busy[static_cast<size_t>(d)] > 0 && hw.device(d).desc->kind == "cpu")
       usedOnHost[hw.device(d).host] += 1;
   for (const auto &[host, used] : usedOnHost)
-    p.joinSeconds += hw.description().hosts[static_cast<size_t>(host)].deviceJoinOverhead *
-                     (used - 1);
+    p.joinSeconds = std::max(
+        p.joinSeconds,
+        hw.description().hosts[static_cast<size_t>(host)].deviceJoinOverhead * (used - 1));
   p.executionTime = r.makespan + p.joinSeconds;
   for (const sim::Resource &res : g.resources)
     p.resources.push_back(res.name);

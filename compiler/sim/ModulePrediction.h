@@ -74,8 +74,9 @@ struct Prediction {
   /// their host run at the same time (SharedSlowdown.h), summed over the
   /// devices; already in executionTime's timeline.
   double sharedSlowdownSeconds = 0;
-  /// Seconds a call spends starting and joining devices beyond the first
-  /// (the host's measured device_join_overhead); part of executionTime.
+  /// Seconds a call spends starting and joining CPU devices beyond the
+  /// first of their host (its measured device_join_overhead; the largest
+  /// over hosts); part of executionTime.
   double joinSeconds = 0;
   int microbatches = 1;
   std::vector<DevicePrediction> devices;

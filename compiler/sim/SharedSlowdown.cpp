@@ -39,31 +39,38 @@ std::vector<std::pair<double, double>> merged(std::vector<std::pair<double, doub
 } // namespace
 
 double stretchSharedTasks(Graph &g, const Result &r, const std::vector<int> &groupOf,
-                          const std::vector<double> &factorOf) {
-  // Busy intervals per resource of a group.
-  std::map<int, std::vector<std::pair<double, double>>> byResource;
-  for (size_t t = 0; t < g.tasks.size(); ++t) {
-    int res = g.tasks[t].resource;
-    if (static_cast<size_t>(res) < groupOf.size() && groupOf[static_cast<size_t>(res)] >= 0)
-      byResource[res].emplace_back(r.start[t], r.finish[t]);
-  }
-  // For each resource, the union of its group's other resources' intervals.
-  std::map<int, std::vector<std::pair<double, double>>> others;
-  for (const auto &[res, intervals] : byResource) {
+                          const std::vector<Contention> &of) {
+  auto groupOfTask = [&](size_t t) {
+    size_t res = static_cast<size_t>(g.tasks[t].resource);
+    return res < groupOf.size() ? groupOf[res] : -1;
+  };
+  auto kindOf = [&](size_t t) { return t < of.size() ? of[t].kind : -1; };
+  // Busy intervals per (resource, kind) of the resources in a group.
+  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> busy;
+  for (size_t t = 0; t < g.tasks.size(); ++t)
+    if (groupOfTask(t) >= 0 && kindOf(t) >= 0)
+      busy[{g.tasks[t].resource, kindOf(t)}].emplace_back(r.start[t], r.finish[t]);
+  // For each (resource, kind): the union of the other resources of its
+  // group running that kind.
+  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> others;
+  for (const auto &[key, mine] : busy) {
     std::vector<std::pair<double, double>> all;
-    for (const auto &[other, theirs] : byResource)
-      if (other != res && groupOf[static_cast<size_t>(other)] == groupOf[static_cast<size_t>(res)])
+    for (const auto &[other, theirs] : busy)
+      if (other.first != key.first && other.second == key.second &&
+          groupOf[static_cast<size_t>(other.first)] == groupOf[static_cast<size_t>(key.first)])
         all.insert(all.end(), theirs.begin(), theirs.end());
-    others[res] = merged(std::move(all));
+    others[key] = merged(std::move(all));
   }
   double added = 0;
   for (size_t t = 0; t < g.tasks.size(); ++t) {
-    Task &task = g.tasks[t];
-    auto it = others.find(task.resource);
-    double factor = t < factorOf.size() ? factorOf[t] : 1.0;
-    if (it == others.end() || it->second.empty() || !(factor > 1))
+    if (groupOfTask(t) < 0 || kindOf(t) < 0 || !(of[t].factor > 1))
       continue;
-    double extra = task.seconds * (factor - 1) * coveredFraction(r.start[t], r.finish[t], it->second);
+    const auto &beside = others[{g.tasks[t].resource, kindOf(t)}];
+    if (beside.empty())
+      continue;
+    Task &task = g.tasks[t];
+    double extra =
+        task.seconds * (of[t].factor - 1) * coveredFraction(r.start[t], r.finish[t], beside);
     task.seconds += extra;
     added += extra;
   }

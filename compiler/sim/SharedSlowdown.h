@@ -4,9 +4,12 @@
 // cache and, on some VMs, physical cores: a kernel takes longer while the
 // others are busy (popt-profile measures by how much: the
 // "concurrent_slowdown" of each device). The simulator's first replay
-// shows when each device is busy; each task is then stretched by its
-// factor over the part of it during which another device of its group
-// was busy, and the graph is replayed again. One refinement: the
+// shows when each device is busy with what; each task is then stretched
+// by its factor over the part of it during which another device of its
+// group ran a task of the same kind (compute-bound tasks contend for the
+// cores, memory-bound ones for the memory bus and caches; a matrix
+// product in cache beside a stream through memory is taken to cost
+// neither), and the graph is replayed again. One refinement: the
 // stretched replay's overlaps differ a little from the first's, which the
 // prediction does not chase.
 //
@@ -25,13 +28,19 @@ namespace popt::sim {
 double coveredFraction(double start, double finish,
                        const std::vector<std::pair<double, double>> &busy);
 
+/// How a task contends with the other devices' tasks.
+struct Contention {
+  int kind = -1;       ///< tasks contend with tasks of the same kind; -1: none
+  double factor = 1.0; ///< its slowdown while one of them runs beside it
+};
+
 /// Stretches the tasks of `g` after a replay `r`: task t on a resource of
 /// group `groupOf[resource]` (>= 0; -1: a resource that shares nothing)
-/// takes seconds x (1 + (factorOf[t] - 1) x the fraction of its replayed
-/// time that another resource of its group was busy). Returns the seconds
-/// added over all tasks.
+/// takes seconds x (1 + (of[t].factor - 1) x the fraction of its replayed
+/// time that another resource of its group ran a task of the same kind).
+/// Returns the seconds added over all tasks.
 double stretchSharedTasks(Graph &g, const Result &r, const std::vector<int> &groupOf,
-                          const std::vector<double> &factorOf);
+                          const std::vector<Contention> &of);
 
 } // namespace popt::sim
 

@@ -31,6 +31,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <ostream>
 #include <random>
 
@@ -97,10 +98,14 @@ void inspect(const plan::LoadedPlan &loaded, const Session &ex,
   }
   out << "per-call layout conversions: " << reorderOps << " op(s)"
       << (reorderOps ? " (" + reorders + ")" : "") << "\n";
-  int packed = 0, readInPlace = 0, weightOps = 0;
+  // Tensors stored packed; the ops that read one in place (replicas of a
+  // convolution on several devices share one), and those that copy.
+  std::set<uint32_t> packedTensors;
+  int readInPlace = 0, weightOps = 0;
   for (uint32_t o = 0; o < p.ops()->size(); ++o) {
     for (uint32_t t : *p.ops()->Get(o)->inputs())
-      packed += p.tensors()->Get(t)->packed() != nullptr;
+      if (p.tensors()->Get(t)->packed())
+        packedTensors.insert(t);
     const cpu::Kernel *k = ex.kernel(o);
     if (!k)
       continue;
@@ -114,8 +119,8 @@ void inspect(const plan::LoadedPlan &loaded, const Session &ex,
         break;
       }
   }
-  out << "weights: " << packed << " stored in kernel layouts (" << readInPlace
-      << " read in place), " << weightOps << " reordered into a copy at load\n";
+  out << "weights: " << packedTensors.size() << " stored in kernel layouts (read in place by "
+      << readInPlace << " ops), " << weightOps << " ops reorder a copy at load\n";
   // Which library runs the convolutions (popt-compile chose, per
   // convolution, by measuring both where both take it: WeightPacking.h).
   std::map<std::string, int> convs;

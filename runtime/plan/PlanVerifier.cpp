@@ -635,8 +635,10 @@ Status verifyPlanSemantics(const Plan &plan, uint64_t weightsSize) {
       return bad("input '" + b->name()->str() + "' is not an activation");
   for (const auto *list : {plan.inputs(), plan.outputs()})
     for (const Binding *b : *list)
-      if (tensors.Get(b->tensor())->layout() != Layout::Plain)
-        return bad("binding '" + b->name()->str() + "' is not in plain layout");
+      if (tensors.Get(b->tensor())->layout() != Layout::Plain ||
+          tensors.Get(b->tensor())->packed())
+        return bad("binding '" + b->name()->str() + "' is not in plain layout" +
+                   (tensors.Get(b->tensor())->packed() ? " (a weight stored packed)" : ""));
   return Status::ok();
 }
 

@@ -62,7 +62,7 @@ std::string checkBlockTensors(const Plan &plan, const Block &b) {
         const Tensor *x = tensorAt(plan, t);
         if (!x)
           return "a block names a tensor that does not exist";
-        if (x->layout() != Layout::Plain)
+        if (x->layout() != Layout::Plain || x->packed())
           return "block arguments and yields must be plain";
       }
   if (b.args())

@@ -20,9 +20,12 @@ using plan::PlanAssembler;
 
 namespace {
 
-/// Ops per chain, and which of device 0's count (its middle: the other
-/// devices start theirs a transfer later and must be running throughout).
-constexpr int kChain = 8, kFirstTimed = 2, kLastTimed = 5;
+/// Ops of device 0's chain, and which of them count. With the others
+/// busy, device 0's first timed op waits until every other device has
+/// finished the first op of its own chain, which is longer by
+/// kOthersExtra ops: they run throughout device 0's timed ops even when a
+/// device runs at half device 0's speed.
+constexpr int kChain = 8, kFirstTimed = 2, kLastTimed = 5, kOthersExtra = 8;
 
 } // namespace
 
@@ -43,6 +46,8 @@ std::vector<uint8_t> slowdownPlan(int devices, const char *work, bool othersBusy
   uint32_t small = b.activation("s", DType::F32, {4});
   b.input("s", small);
   timed.clear();
+  std::vector<uint32_t> othersStarted; // the first chain op of devices 1..
+  uint32_t firstTimed = 0;
   for (int d = 0; d < devices; ++d) {
     const std::string p = "d" + std::to_string(d) + ".";
     b.useDevice(static_cast<uint32_t>(d));
@@ -60,16 +65,23 @@ std::vector<uint8_t> slowdownPlan(int devices, const char *work, bool othersBusy
       b.op(OpKind::Transfer, {x}, prev);
     }
     uint32_t w = compute ? b.weightF32(p + "w", {256, 256}, static_cast<uint32_t>(d + 1)) : 0;
-    for (int i = 0; i < kChain; ++i) {
+    const int length = d == 0 ? kChain : kChain + kOthersExtra;
+    for (int i = 0; i < length; ++i) {
       uint32_t next = b.activation(p + "y" + std::to_string(i), DType::F32, shape);
       uint32_t op = compute ? b.op(OpKind::Linear, {prev, w}, next)
                             : b.op(OpKind::Add, {prev, prev}, next);
       if (d == 0 && i >= kFirstTimed && i <= kLastTimed)
         timed.push_back(op);
+      if (d == 0 && i == kFirstTimed)
+        firstTimed = op;
+      if (d > 0 && i == 0)
+        othersStarted.push_back(op);
       prev = next;
     }
     b.output(p + "y", prev);
   }
+  for (uint32_t started : othersStarted)
+    b.wait(firstTimed, started);
   return b.finish("popt-profile");
 }
 

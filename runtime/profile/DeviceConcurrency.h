@@ -27,9 +27,8 @@ namespace popt::profile {
 struct ConcurrencyMeasurement {
   /// Time of device 0's kernels with every other device busy over their
   /// time with the others idle (the median of the rounds, at least 1):
-  /// "compute" (matrix products in cache), "memory" (an elementwise op on
-  /// 256 KiB, in a core's cache), "stream" (the same on 4 MiB, from
-  /// memory).
+  /// "compute" (matrix products in cache), "memory" (an elementwise op
+  /// moving 512 KiB, in a core's cache), "stream" (one moving 8 MiB).
   std::map<std::string, double> slowdown;
   /// Seconds a call spends per device beyond the first, starting each
   /// device's program and waiting for its result, beyond its ops.
@@ -41,11 +40,13 @@ struct ConcurrencyMeasurement {
 Status measureConcurrency(int devices, int rounds, double secondsPerPlan,
                           ConcurrencyMeasurement &out);
 
-/// The plans it times (exposed for tests). `work`: "compute", "memory" or
-/// "stream";
-/// `othersBusy`: devices 1.. run the same chain as device 0, else one tiny
-/// op each. `timed`: device 0's ops whose time counts (the middle of its
-/// chain, where the others' chains overlap it).
+/// The plans it times (exposed for tests). `work`: "compute" (a 64x256 by
+/// 256x256 linear layer), "memory" or "stream" (an add of a vector to
+/// itself moving hw::kSlowdownMemoryBytes or kSlowdownStreamBytes);
+/// `othersBusy`: devices 1.. run a longer chain of the same, and device
+/// 0's first timed op waits until each has started it; else one tiny op
+/// each. `timed`: device 0's ops whose time counts (the middle of its
+/// chain).
 std::vector<uint8_t> slowdownPlan(int devices, const char *work, bool othersBusy,
                                   std::vector<size_t> &timed);
 /// A tiny op for each of `devices` devices, joined on device 0 by adds;

@@ -100,9 +100,9 @@ struct Host {
   /// NCCL all-reduce bus bandwidth among the host's GPUs (bytes/s), 0 when
   /// unknown or fewer than two GPUs.
   double allReduceBusBandwidth = 0;
-  /// Seconds a call of a plan over several of the host's devices spends
-  /// per device beyond the first, starting its program and joining it,
-  /// beyond its ops and transfers; 0 when unknown.
+  /// Seconds a call of a plan over several of the host's logical CPU
+  /// devices spends per device beyond the first, starting its program and
+  /// joining it, beyond its ops and transfers; 0 when unknown.
   double deviceJoinOverhead = 0;
 };
 

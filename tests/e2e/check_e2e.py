@@ -63,6 +63,7 @@ def flatten(value):
 
 def to_numpy(t):
     """bf16 as f32 (exact): NumPy has no bfloat16."""
+    t = t.detach()  # a returned parameter (op_conv_weight_out) requires grad
     return t.float().numpy() if t.dtype == torch.bfloat16 else t.numpy()
 
 

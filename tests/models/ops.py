@@ -26,6 +26,19 @@ class Conv(nn.Module):
         return self.up(x)
 
 
+class ConvWeightOut(nn.Module):
+    """A convolution whose weight is also an output: the plan must return it
+    as the model stores it, not in the layout the convolution's kernel
+    reads (packed weights, compiler/emit/PlanEmitter.cpp)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(8, 16, 3, padding=1)
+
+    def forward(self, x):
+        return self.c(x), self.c.weight
+
+
 class Linear(nn.Module):
     def __init__(self):
         super().__init__()
@@ -391,6 +404,7 @@ class Unsupported(nn.Module):
 
 OPS = {
     "op_conv": (Conv, ["1x3x16x16"], "ok"),
+    "op_conv_weight_out": (ConvWeightOut, ["1x8x16x16"], "ok"),
     "op_linear": (Linear, ["2x5x32"], "ok"),
     "op_norms": (Norms, ["2x4x8x8"], "ok"),
     "op_activations": (Activations, ["4x33"], "ok"),

@@ -139,8 +139,12 @@ TEST_CASE("devices of one host busy at once slow each other by the measured fact
 
   // 2 MiB moved lies halfway in log(bytes) between the "memory" (512
   // KiB) and "stream" (8 MiB) samples: from 1.2 to 1.6, 1.4.
-  for (hw::Device &dev : d.hosts[0].devices)
+  // The relus stream at 8 GB/s: with the device's bandwidth at that, they
+  // draw all of it and take the whole "stream" share.
+  for (hw::Device &dev : d.hosts[0].devices) {
     dev.concurrentSlowdown = {{"compute", 1.1}, {"memory", 1.2}, {"stream", 1.6}};
+    dev.memoryBandwidth = 8e9;
+  }
   d.hosts[0].deviceJoinOverhead = 5e-6;
   Prediction slow;
   predict(d, slow);
@@ -153,6 +157,15 @@ TEST_CASE("devices of one host busy at once slow each other by the measured fact
   nlohmann::json j = nlohmann::json::parse(reportJson(slow));
   CHECK(j["shared_slowdown_seconds"].get<double>() == Approx(slow.sharedSlowdownSeconds));
   CHECK(j["device_join_seconds"].get<double>() == Approx(5e-6));
+
+  // On a device that could stream twice as fast, the relus draw half its
+  // bandwidth and take half of what "stream" adds: 1.2 + 0.5 x 0.5 x 0.4.
+  hw::Description wide = d;
+  for (hw::Device &dev : wide.hosts[0].devices)
+    dev.memoryBandwidth = 16e9;
+  Prediction half;
+  predict(wide, half);
+  CHECK(half.sharedSlowdownSeconds == Approx(2 * 0.3 * op).epsilon(0.01));
 
   // Devices that take turns (cpu:0, then cpu:1 on its result) never run
   // at once: no slowdown, but the call still starts and joins both.

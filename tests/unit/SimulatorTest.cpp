@@ -127,8 +127,9 @@ TEST_CASE("a task is stretched over the part another device of its group is busy
   Result r;
   REQUIRE(simulate(g, r).isOk());
   std::vector<int> groups{0, 0, 1, -1};
-  std::vector<double> factors(g.tasks.size(), 1.5);
-  double added = stretchSharedTasks(g, r, groups, factors);
+  std::vector<Contention> kinds(g.tasks.size(), Contention{0, 1.5});
+  Graph h = g, k = g;
+  double added = stretchSharedTasks(g, r, groups, kinds);
   // a and b each overlap c for half their time: 2 x (1 + 0.5 x 0.5); c
   // overlaps cpu:0 throughout: 2 x 1.5; d is alone in its group; the
   // link shares nothing.
@@ -139,7 +140,15 @@ TEST_CASE("a task is stretched over the part another device of its group is busy
   CHECK(g.tasks[4].seconds == Approx(4.0));
   CHECK(added == Approx(0.5 + 0.5 + 1.0));
   // A factor of 1 changes nothing.
-  Graph h = g;
-  std::vector<double> ones(h.tasks.size(), 1.0);
+  std::vector<Contention> ones(h.tasks.size(), Contention{0, 1.0});
   CHECK(stretchSharedTasks(h, r, groups, ones) == 0);
+  // Tasks contend only with tasks of their own kind: b (memory-bound)
+  // beside c (compute-bound) is not stretched, nor is c beside b; a and c
+  // (both compute-bound) still are, over their common second.
+  kinds[1].kind = 1;
+  added = stretchSharedTasks(k, r, groups, kinds);
+  CHECK(k.tasks[0].seconds == Approx(2.5));
+  CHECK(k.tasks[1].seconds == Approx(2.0));
+  CHECK(k.tasks[3].seconds == Approx(2.5));
+  CHECK(added == Approx(0.5 + 0.5));
 }

@@ -116,8 +116,8 @@ public:
   std::vector<uint8_t> serialize(const EmitOptions &options,
                                  const std::vector<uint64_t> &arenaSizes) const;
   /// The convolution weights that the runtime on this machine reorders, in
-  /// the layouts it reorders them to: each read only by convolutions that
-  /// store it alike, and neither returned nor yielded.
+  /// the layouts it reorders them to: each read only by convolutions (in
+  /// the layout its busiest reader wants), neither returned nor yielded.
   std::vector<PackedTensor> packableWeights() const;
   /// What a convolution asks of packing: its kind, weights, operand and
   /// result types and layouts, attributes (readers with one key get one
@@ -475,12 +475,6 @@ std::vector<uint8_t> Emitter::serialize(const EmitOptions &options,
   return file;
 }
 
-/// Whether two readers of one weight would store it alike.
-static bool samePacking(const PackedTensor &a, const PackedTensor &b) {
-  return a.layout.input == b.layout.input && samePackedLayout(a.layout, b.layout) &&
-         a.measuredOneDnn == b.measuredOneDnn && a.bytes == b.bytes;
-}
-
 std::string Emitter::readerKey(const OpEntry &o) const {
   std::string key;
   llvm::raw_string_ostream os(key);
@@ -515,11 +509,15 @@ std::vector<PackedTensor> Emitter::packableWeights() const {
       p.weight = &weightData[e.weightSlot].second;
     return p;
   };
-  // A weight is packed for its readers when every one of them is a CPU
-  // convolution reading it as its weight and all would store it the same
-  // way (a data-parallel plan's replicas of one convolution on several
-  // devices read one packed copy).
-  std::map<uint32_t, std::optional<PackedTensor>> byWeight;
+  // A weight is packed when every reader is a CPU convolution reading it
+  // as its weight: a data-parallel plan's replicas of one convolution on
+  // several devices read one packed copy. Replicas of unequal batch
+  // pieces may be stored differently (oneDNN's layout or the direct
+  // kernel's, timed per shape): the weight takes the choice of the reader
+  // with the most output, and the others read that layout (their kernel
+  // follows the stored layout; one that cannot reorders a copy at load,
+  // as on a machine the plan was not compiled for).
+  std::map<uint32_t, std::pair<int64_t, PackedTensor>> byWeight;
   std::vector<uint32_t> order; // weights in first-reader order
   std::vector<bool> refused(tensors.size(), false);
   // A weight the plan returns or a block yields is read as it is stored.
@@ -556,20 +554,19 @@ std::vector<PackedTensor> Emitter::packableWeights() const {
         continue;
       }
       known.insert(key);
-      auto [it, first] = byWeight.try_emplace(t);
-      if (first) {
-        p->tensor = t;
-        it->second = std::move(p);
+      p->tensor = t;
+      int64_t work = tensors[o.outputs[0]].type.getNumElements();
+      auto [it, first] = byWeight.try_emplace(t, work, *p);
+      if (first)
         order.push_back(t);
-      } else if (!samePacking(*it->second, *p)) {
-        refused[t] = true;
-      }
+      else if (work > it->second.first)
+        it->second = {work, std::move(*p)};
     }
   }
   std::vector<PackedTensor> out;
   for (uint32_t t : order)
     if (!refused[t])
-      out.push_back(std::move(*byWeight[t]));
+      out.push_back(std::move(byWeight[t].second));
   return out;
 }
 

@@ -30,6 +30,7 @@
 #include "compiler/emit/InPlace.h"
 #include "compiler/emit/RunnableShape.h"
 #include "compiler/emit/OpTranslation.h"
+#include "compiler/emit/PackingChoice.h"
 #include "compiler/emit/WeightPacking.h"
 #include "compiler/passes/Placement.h"
 #include "popt/PoptDialect.h"
@@ -44,8 +45,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
-#include <set>
 
 using namespace mlir;
 namespace fb = flatbuffers;
@@ -115,9 +114,8 @@ public:
   /// The whole plan file as the entries stand.
   std::vector<uint8_t> serialize(const EmitOptions &options,
                                  const std::vector<uint64_t> &arenaSizes) const;
-  /// The convolution weights that the runtime on this machine reorders, in
-  /// the layouts it reorders them to: each read only by convolutions (in
-  /// the layout its busiest reader wants), neither returned nor yielded.
+  /// The weights to store in the layouts this machine's kernels read
+  /// (PackingChoice.h).
   std::vector<PackedTensor> packableWeights() const;
   /// What a convolution asks of packing: its kind, weights, operand and
   /// result types and layouts, attributes (readers with one key get one
@@ -509,65 +507,34 @@ std::vector<PackedTensor> Emitter::packableWeights() const {
       p.weight = &weightData[e.weightSlot].second;
     return p;
   };
-  // A weight is packed when every reader is a CPU convolution reading it
-  // as its weight: a data-parallel plan's replicas of one convolution on
-  // several devices read one packed copy. Replicas of unequal batch
-  // pieces may be stored differently (oneDNN's layout or the direct
-  // kernel's, timed per shape): the weight takes the choice of the reader
-  // with the most output, and the others read that layout (their kernel
-  // follows the stored layout; one that cannot reorders a copy at load,
-  // as on a machine the plan was not compiled for).
-  std::map<uint32_t, std::pair<int64_t, PackedTensor>> byWeight;
-  std::vector<uint32_t> order; // weights in first-reader order
-  std::vector<bool> refused(tensors.size(), false);
-  // A weight the plan returns or a block yields is read as it is stored.
-  for (const auto &[name, t] : outputs)
-    refused[t] = true;
-  for (const BlockEntry &b : blocks)
-    for (uint32_t t : b.yields)
-      refused[t] = true;
-  std::set<std::string> known; // readers already asked
-  for (const OpEntry &o : ops) {
+  // The policy is PackingChoice.h's; here, what it asks about.
+  std::vector<WeightReader> readers;
+  for (const OpEntry &o : ops)
     for (size_t i = 0; i < o.inputs.size(); ++i) {
-      uint32_t t = o.inputs[i];
-      if (tensors[t].kind != plan::TensorKind::Weight || refused[t])
+      if (tensors[o.inputs[i]].kind != plan::TensorKind::Weight)
         continue;
-      bool conv = (o.kind == plan::OpKind::Conv2d || o.kind == plan::OpKind::FusedConv2d) &&
-                  devices[o.device].getKind() != DeviceKind::cuda && i == 1;
-      if (!conv) {
-        refused[t] = true; // another reader wants it plain
-        continue;
+      WeightReader r;
+      r.weight = o.inputs[i];
+      r.packableConv = (o.kind == plan::OpKind::Conv2d || o.kind == plan::OpKind::FusedConv2d) &&
+                       devices[o.device].getKind() != DeviceKind::cuda && i == 1;
+      if (r.packableConv) {
+        r.key = readerKey(o);
+        r.work = tensors[o.outputs[0]].type.getNumElements();
+        r.ask = [&o, described](std::optional<PackedTensor> &p) {
+          std::vector<PackingTensor> in;
+          for (uint32_t u : o.inputs)
+            in.push_back(described(u));
+          return packedWeightOf(o.kind, in, described(o.outputs[0]), o.ints, o.floats, p);
+        };
       }
-      // Replicas with the same shapes are one question (and one timing:
-      // two timings of one convolution could choose different kernels).
-      std::string key = readerKey(o);
-      if (known.count(key) && byWeight.count(t))
-        continue; // the same reader again
-      std::vector<PackingTensor> in;
-      for (uint32_t u : o.inputs)
-        in.push_back(described(u));
-      std::optional<PackedTensor> p;
-      // An op this machine's runtime cannot prepare keeps its weight plain.
-      if (!packedWeightOf(o.kind, in, described(o.outputs[0]), o.ints, o.floats, p).isOk() ||
-          !p || p->layout.input != 1) {
-        refused[t] = true;
-        continue;
-      }
-      known.insert(key);
-      p->tensor = t;
-      int64_t work = tensors[o.outputs[0]].type.getNumElements();
-      auto [it, first] = byWeight.try_emplace(t, work, *p);
-      if (first)
-        order.push_back(t);
-      else if (work > it->second.first)
-        it->second = {work, std::move(*p)};
+      readers.push_back(std::move(r));
     }
-  }
-  std::vector<PackedTensor> out;
-  for (uint32_t t : order)
-    if (!refused[t])
-      out.push_back(std::move(byWeight[t].second));
-  return out;
+  std::vector<uint32_t> plain;
+  for (const auto &[name, t] : outputs)
+    plain.push_back(t);
+  for (const BlockEntry &b : blocks)
+    plain.insert(plain.end(), b.yields.begin(), b.yields.end());
+  return choosePackedWeights(tensors.size(), readers, plain);
 }
 
 void Emitter::applyPacking(std::vector<PackedTensor> &packed) {

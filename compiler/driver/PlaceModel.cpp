@@ -75,10 +75,17 @@ Status placeModel(ModuleOp module, CostModel &cost, const PlaceOptions &options,
   if (Status s = buildModuleGraph(forward, cost, graph); !s)
     return s;
   StrategyHardware shw;
-  for (int d = 0; d < hw.numDevices(); ++d)
-    shw.devices.push_back({hw.device(d).name,
-                           static_cast<uint64_t>(static_cast<double>(hw.device(d).desc->memoryBytes) *
-                                                 options.memoryFraction)});
+  for (int d = 0; d < hw.numDevices(); ++d) {
+    StrategyDevice sd;
+    sd.name = hw.device(d).name;
+    sd.memoryBytes = static_cast<uint64_t>(
+        static_cast<double>(hw.device(d).desc->memoryBytes) * options.memoryFraction);
+    sd.host = hw.device(d).host;
+    if (hw.device(d).desc->kind == "cpu")
+      sd.joinSeconds =
+          hw.description().hosts[static_cast<size_t>(sd.host)].deviceJoinOverhead;
+    shw.devices.push_back(std::move(sd));
+  }
   shw.transfer = [&](uint64_t bytes, int a, int b) { return cost.transfer(bytes, a, b); };
 
   // 2.

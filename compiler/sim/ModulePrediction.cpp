@@ -4,6 +4,7 @@
 #include "compiler/cost/OpClass.h"
 #include "compiler/emit/ActivationLifetimes.h"
 #include "compiler/passes/Placement.h"
+#include "compiler/sim/OpContention.h"
 #include "compiler/sim/SharedSlowdown.h"
 #include "compiler/sim/Simulator.h"
 #include "popt/PoptDialect.h"
@@ -73,36 +74,6 @@ OpCost regionCost(Operation *op, int device, CostModel &cost) {
   }
   best.curve = isa<IfOp>(op) ? "costlier branch" : "one iteration";
   return best;
-}
-
-/// How one of `microbatches` pieces of `op`, priced `c` (per piece),
-/// contends on a device whose measured concurrent_slowdown is `f`:
-/// compute-bound ops (kind 0) by "compute"; memory-bound ones (kind 1) by
-/// "memory" and "stream" interpolated in log(bytes moved) between the
-/// sizes they were measured at (hw::kSlowdownMemoryBytes,
-/// kSlowdownStreamBytes). What "stream" adds is scaled by the share of the
-/// device's streaming bandwidth the op draws (the sample, an add, draws
-/// all of it; a depthwise convolution a fraction): contention for the
-/// memory bus grows with the demand on it.
-sim::Contention contentionOf(Operation *op, const OpCost &c, int microbatches,
-                             const hw::Device &dev) {
-  const std::map<std::string, double> &f = dev.concurrentSlowdown;
-  auto get = [&](const char *key) {
-    auto it = f.find(key);
-    return it == f.end() ? 1.0 : it->second;
-  };
-  if (c.compute > 0 && c.compute >= c.memory)
-    return {0, get("compute")};
-  double bytes = 0;
-  if (auto ci = dyn_cast<CostInterface>(op))
-    bytes = static_cast<double>(ci.getBytesRead() + ci.getBytesWritten()) / microbatches;
-  double lo = std::log(hw::kSlowdownMemoryBytes), hi = std::log(hw::kSlowdownStreamBytes);
-  double x = std::clamp((std::log(std::max(bytes, 1.0)) - lo) / (hi - lo), 0.0, 1.0);
-  double kernel = c.seconds - c.overhead;
-  double demand = kernel > 0 && dev.memoryBandwidth > 0
-                      ? std::clamp(bytes / kernel / dev.memoryBandwidth, 0.0, 1.0)
-                      : 1.0;
-  return {1, get("memory") + x * demand * (get("stream") - get("memory"))};
 }
 
 } // namespace
@@ -296,12 +267,9 @@ Status predictModule(ModuleOp module, CostModel &cost,
   // kind: stretch their tasks by the measured factor over the overlap and
   // replay.
   std::vector<int> groupOf(g.resources.size(), -1);
-  for (size_t res = 0; res < g.resources.size(); ++res) {
-    int d = g.resources[res].device;
-    if (d >= 0 && hw.device(d).desc->kind == "cpu" &&
-        !hw.device(d).desc->concurrentSlowdown.empty())
-      groupOf[res] = hw.device(d).host;
-  }
+  for (size_t res = 0; res < g.resources.size(); ++res)
+    if (int d = g.resources[res].device; d >= 0)
+      groupOf[res] = contentionGroup(hw, d);
   std::vector<sim::Contention> contention(g.tasks.size());
   for (size_t t = 0; t < g.tasks.size(); ++t) {
     int d = g.resources[static_cast<size_t>(g.tasks[t].resource)].device;

@@ -4,11 +4,16 @@
 // piece k of op i depends on piece k of its producers, through a transfer
 // task on the link when they are on different devices; model inputs start
 // on device 0. Devices run their tasks piece by piece, each piece in the
-// placement's priority order.
+// placement's priority order. Devices of one host that slow each other
+// (StrategyOp::contention) are priced as the module prediction prices
+// them (compiler/sim/SharedSlowdown.h): the replay's overlaps stretch each
+// op and the graph is replayed again; every device used beyond the first
+// of a host that measured its join cost (CPU devices) adds that cost.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/strategies/Builtin.h"
 
+#include "compiler/sim/SharedSlowdown.h"
 #include "compiler/sim/Simulator.h"
 
 #include <algorithm>
@@ -56,6 +61,18 @@ GraphPrediction simulatePlacement(const StrategyGraph &graph, const StrategyHard
   };
 
   std::vector<int> task(n * pieces.size(), -1);
+  std::vector<sim::Contention> contention; // by task
+  bool contends = false;
+  auto addOpTask = [&](const StrategyOp &op, int dev, double seconds, std::vector<int> deps) {
+    int t = g.addTask(op.name, dev, seconds, std::move(deps));
+    contention.resize(g.tasks.size());
+    if (static_cast<size_t>(dev) < op.contention.size()) {
+      const StrategyContention &c = op.contention[static_cast<size_t>(dev)];
+      contention[static_cast<size_t>(t)] = {c.kind, c.factor};
+      contends = contends || (c.kind >= 0 && c.factor > 1);
+    }
+    return t;
+  };
   for (size_t k = 0; k < pieces.size(); ++k) {
     double share = static_cast<double>(pieces[k]) / batch;
     for (size_t i : order) {
@@ -74,8 +91,8 @@ GraphPrediction simulatePlacement(const StrategyGraph &graph, const StrategyHard
       }
       if (op.inputBytes && dev != 0)
         deps.push_back(transfer(static_cast<uint64_t>(op.inputBytes * share), 0, dev, {}));
-      task[k * n + i] = g.addTask(op.name, dev, op.seconds[static_cast<size_t>(dev)] * share,
-                                  std::move(deps));
+      task[k * n + i] =
+          addOpTask(op, dev, op.seconds[static_cast<size_t>(dev)] * share, std::move(deps));
     }
   }
   sim::Result r;
@@ -83,7 +100,29 @@ GraphPrediction simulatePlacement(const StrategyGraph &graph, const StrategyHard
     out.makespan = out.bottleneck = 1e9; // an order that contradicts the graph
     return out;
   }
-  out.makespan = r.makespan;
+  std::vector<int> hostOf(g.resources.size(), -1); // links share nothing
+  for (int d = 0; d < numDevices; ++d)
+    hostOf[static_cast<size_t>(d)] = hardware.devices[static_cast<size_t>(d)].host;
+  if (contends && sim::stretchSharedTasks(g, r, hostOf, contention) > 0 &&
+      !sim::simulate(g, r)) {
+    out.makespan = out.bottleneck = 1e9;
+    return out;
+  }
+  // Starting and joining the devices used beyond the first of each host;
+  // hosts join theirs at once, so the call pays the largest.
+  std::map<int, std::pair<int, double>> usedOnHost; // host: (devices used, join seconds)
+  for (int d = 0; d < numDevices; ++d) {
+    const StrategyDevice &sd = hardware.devices[static_cast<size_t>(d)];
+    if (r.busy[static_cast<size_t>(d)] > 0 && sd.joinSeconds > 0) {
+      auto &[used, join] = usedOnHost[sd.host];
+      used += 1;
+      join = std::max(join, sd.joinSeconds);
+    }
+  }
+  double joinSeconds = 0;
+  for (const auto &[host, use] : usedOnHost)
+    joinSeconds = std::max(joinSeconds, use.second * (use.first - 1));
+  out.makespan = r.makespan + joinSeconds;
   for (size_t res = 0; res < g.resources.size(); ++res)
     out.bottleneck = std::max(out.bottleneck, r.busy[res]);
   out.busy.assign(r.busy.begin(), r.busy.begin() + numDevices);

@@ -5,6 +5,7 @@
 #include "compiler/passes/Placement.h"
 #include "compiler/passes/TensorSplit.h"
 #include "compiler/sim/ModulePrediction.h"
+#include "compiler/sim/OpContention.h"
 #include "popt/PoptDialect.h"
 
 #include "mlir/Transforms/RegionUtils.h"
@@ -50,8 +51,18 @@ Status buildModuleGraph(func::FuncOp f, CostModel &cost, StrategyGraph &out) {
     StrategyOp node;
     node.name = op.getName().getStringRef().str();
     node.location = locationOf(&op);
-    for (int d = 0; d < nd; ++d)
-      node.seconds.push_back(priceOp(&op, d, cost).seconds);
+    bool contends = false;
+    for (int d = 0; d < nd; ++d) {
+      OpCost c = priceOp(&op, d, cost);
+      node.seconds.push_back(c.seconds);
+      sim::Contention k;
+      if (contentionGroup(cost.hardware(), d) >= 0 && !isa<TransferOp>(op))
+        k = contentionOf(&op, c, 1, *cost.hardware().device(d).desc);
+      node.contention.push_back({k.kind, k.factor});
+      contends = contends || k.kind >= 0;
+    }
+    if (!contends)
+      node.contention.clear();
     llvm::SetVector<Value> reads(op.operand_begin(), op.operand_end());
     if (op.getNumRegions())
       getUsedValuesDefinedAbove(op.getRegions(), reads);

@@ -35,7 +35,15 @@ namespace popt {
 
 /// Bumped when the structs below change incompatibly; a plugin built
 /// against another version is refused at load.
-constexpr int kStrategyApiVersion = 1;
+constexpr int kStrategyApiVersion = 2;
+
+/// How an op slows down on a device while another device of the same host
+/// (StrategyDevice::host) runs an op of the same kind: logical CPU devices
+/// of one host share its memory bus and caches.
+struct StrategyContention {
+  int kind = -1;       ///< 0: compute-bound, 1: memory-bound; -1: slows by nothing
+  double factor = 1.0; ///< its time multiplier while such an op runs beside it
+};
 
 /// One op of the model.
 struct StrategyOp {
@@ -48,6 +56,9 @@ struct StrategyOp {
   uint64_t weightBytes = 0;     ///< constants it reads
   uint64_t inputBytes = 0;      ///< bytes of model inputs it reads (they arrive on device 0)
   bool isOutput = false;        ///< its result is a model output
+  /// Per device (empty: none), measured by popt-profile; at the whole
+  /// op's size (a batch piece moves fewer bytes and may slow a little less).
+  std::vector<StrategyContention> contention;
 };
 
 struct StrategyGraph {
@@ -62,6 +73,12 @@ struct StrategyGraph {
 struct StrategyDevice {
   std::string name;         ///< "cpu:1", "rank1/cuda:0"
   uint64_t memoryBytes = 0; ///< usable memory (after --memory-fraction)
+  /// The machine it is in (an MPI rank's): devices of one host share its
+  /// memory bus and caches (StrategyContention).
+  int host = 0;
+  /// Seconds per call to start and join each device of its host beyond
+  /// the first one used (measured for CPU devices: device_join_overhead).
+  double joinSeconds = 0;
 };
 
 struct StrategyHardware {

@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 using namespace popt;
@@ -89,6 +90,65 @@ TEST_CASE("the graph simulator overlaps independent work on two devices", "[stra
   GraphPrediction c = simulatePlacement(g, hw, cross);
   CHECK(c.transfers == 1);
   CHECK(c.transferSeconds == Approx(10e-6 + 1e-6));
+}
+
+TEST_CASE("the graph simulator prices devices of one host slowing each other, and their join",
+          "[strategies]") {
+  // Two independent chains of two 1 ms ops. The first op of each chain is
+  // compute-bound (slows 1.5x beside compute), the second memory-bound
+  // (2x beside memory work).
+  StrategyGraph g;
+  g.ops = {op({1e-3, 1e-3}), op({1e-3, 1e-3}, {0}), op({1e-3, 1e-3}), op({1e-3, 1e-3}, {2})};
+  for (int i : {0, 2})
+    g.ops[size_t(i)].contention = {{0, 1.5}, {0, 1.5}};
+  for (int i : {1, 3})
+    g.ops[size_t(i)].contention = {{1, 2.0}, {1, 2.0}};
+  StrategyHardware hw = hardware(2);
+  Placement one, two;
+  one.device = {0, 0, 0, 0};
+  two.device = {0, 0, 1, 1};
+  // One device: nothing beside it runs.
+  CHECK(simulatePlacement(g, hw, one).makespan == Approx(4e-3));
+  // Both run compute, then memory work at once: 1.5 ms, then 2 ms.
+  CHECK(simulatePlacement(g, hw, two).makespan == Approx(3.5e-3));
+  // Work of different kinds side by side does not slow: the second chain
+  // in the other order overlaps compute with memory work.
+  StrategyGraph mixed = g;
+  std::swap(mixed.ops[2].contention, mixed.ops[3].contention);
+  CHECK(simulatePlacement(mixed, hw, two).makespan == Approx(2e-3));
+  // Devices of different hosts share nothing.
+  StrategyHardware apart = hw;
+  apart.devices[1].host = 1;
+  CHECK(simulatePlacement(g, apart, two).makespan == Approx(2e-3));
+  // Each device used beyond a host's first adds its join, once per call;
+  // hosts join at once (the largest counts).
+  for (StrategyDevice &d : hw.devices)
+    d.joinSeconds = 0.1e-3;
+  CHECK(simulatePlacement(g, hw, one).makespan == Approx(4e-3));
+  CHECK(simulatePlacement(g, hw, two).makespan == Approx(3.6e-3));
+  for (StrategyDevice &d : apart.devices)
+    d.joinSeconds = 0.1e-3;
+  CHECK(simulatePlacement(g, apart, two).makespan == Approx(2e-3));
+}
+
+TEST_CASE("the op strategy keeps work together when devices slow each other more than they gain",
+          "[strategies]") {
+  // Four independent 1 ms ops: spread over two devices they take 2 ms,
+  // unless the devices slow each other 2.2x while both run (then 4.4 ms;
+  // one device takes 4).
+  StrategyGraph g;
+  for (int i = 0; i < 4; ++i)
+    g.ops.push_back(op({1e-3, 1e-3}));
+  StrategyHardware hw = hardware(2);
+  Placement free;
+  REQUIRE(makeOpStrategy()->generate(g, hw, StrategyOptions(), free).empty());
+  CHECK(simulatePlacement(g, hw, free).makespan == Approx(2e-3));
+  for (StrategyOp &o : g.ops)
+    o.contention = {{0, 2.2}, {0, 2.2}};
+  Placement slowed;
+  REQUIRE(makeOpStrategy()->generate(g, hw, StrategyOptions(), slowed).empty());
+  CHECK(simulatePlacement(g, hw, slowed).makespan == Approx(4e-3));
+  CHECK(std::set<int>(slowed.device.begin(), slowed.device.end()).size() == 1);
 }
 
 TEST_CASE("the op strategy comes close to the exhaustive optimum on random DAGs",

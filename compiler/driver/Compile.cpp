@@ -32,6 +32,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
@@ -284,6 +285,19 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
         errs << "popt-compile: error: " << s.message() << "; nothing written\n";
         return s.exitCode();
       }
+      // Profiles measured far apart bias the comparison on a machine whose
+      // speed drifts; popt-profile --devices measures both at once.
+      const std::string &splitMade = hardware.description().created;
+      const std::string &wholeMade = wholeHw.description().created;
+      if (!profile::measuredTogether(splitMade, wholeMade))
+        errs << "popt-compile: warning: auto weighs the split over " << options.devices.size()
+             << " logical devices (profile made " << splitMade
+             << ") against the machine as one device (profile made " << wholeMade << "), "
+             << std::lround(std::abs(profile::secondsSince(splitMade) -
+                                     profile::secondsSince(wholeMade)) / 60)
+             << " min apart: where the machine's speed drifts (a VM) this comparison can "
+                "favour the wrong side; `popt-profile --refresh --devices "
+             << llvm::join(options.devices, ",") << "` measures both at once\n";
       OwningOpRef<ModuleOp> copy(cast<ModuleOp>((*module)->clone()));
       CostModel wholeCost(wholeHw);
       Prediction p;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <sstream>
@@ -79,6 +80,11 @@ std::string describeProfile(const hw::Description &d, const std::string &origin)
       os << "; " << issue;
   }
   return os.str();
+}
+
+bool measuredTogether(const std::string &a, const std::string &b) {
+  double sa = secondsSince(a), sb = secondsSince(b);
+  return sa < 0 || sb < 0 || std::abs(sa - sb) <= kProfilePairSeconds;
 }
 
 bool reusableProfile(const CacheLookup &found, bool quick) {

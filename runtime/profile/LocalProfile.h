@@ -45,6 +45,17 @@ double secondsSince(const std::string &isoUtc);
 /// --refresh.
 constexpr double kReuseSeconds = 30 * 86400.0;
 
+/// Profiles compared with each other (popt-compile's auto weighs logical
+/// CPU devices against the machine as one device, each priced from its
+/// own profile) should be measured within this many seconds of each
+/// other: this VM's speed drifted 30% within an hour (docs/performance.md).
+constexpr double kProfilePairSeconds = 15 * 60.0;
+
+/// Whether profiles made at `a` and `b` (ISO 8601 UTC) were measured
+/// within kProfilePairSeconds of each other; true when either time is
+/// unknown (nothing to warn about).
+bool measuredTogether(const std::string &a, const std::string &b);
+
 /// Whether popt-profile may answer from the cached `found` instead of
 /// measuring: a sound entry, high confidence, younger than kReuseSeconds,
 /// and a full profile unless `quick` was asked for.

@@ -137,6 +137,12 @@ TEST_CASE("popt-profile reuses only a fresh, sound, high-confidence profile", "[
   CHECK_FALSE(reusableProfile(store("yesterday", "high", "full"), false)); // unreadable date
   CHECK(secondsSince(now) >= 0);
   CHECK(secondsSince(now) < 60);
+  // Profiles compared with each other: within 15 minutes, or unknown.
+  CHECK(measuredTogether("2026-11-30T10:00:00Z", "2026-11-30T10:14:00Z"));
+  CHECK(measuredTogether("2026-11-30T10:14:00Z", "2026-11-30T10:00:00Z"));
+  CHECK_FALSE(measuredTogether("2026-11-30T10:00:00Z", "2026-11-30T10:16:00Z"));
+  CHECK_FALSE(measuredTogether("2026-11-30T11:00:00Z", "2026-11-30T10:00:00Z"));
+  CHECK(measuredTogether("", "2026-11-30T10:00:00Z"));
   CHECK(describeProfile(low.description, "cache").find(
             "confidence low; other processes kept 1.00 of 2 cores busy") != std::string::npos);
 }

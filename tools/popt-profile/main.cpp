@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -64,6 +65,37 @@ void printSummary(const hw::Description &d, std::ostream &os) {
     for (const hw::Link &l : h.links)
       os << std::setprecision(2) << "  " << l.from << " <-> " << l.to << ": "
          << l.bandwidth / 1e9 << " GB/s, " << l.latency * 1e6 << " us\n";
+}
+/// Measures `options`' devices and caches the profile: 0, or the exit code
+/// after saying why on stderr.
+int measureAndStore(profile::ProfileOptions options, const std::string &cacheDir,
+                    const profile::Fingerprint &fp, bool keepLow, hw::Description &d,
+                    std::string &cached, double &seconds) {
+  profile::ProgressPrinter printer(std::cerr);
+  options.progress = [&](double f, const std::string &w) { printer(f, w); };
+  auto start = std::chrono::steady_clock::now();
+  Status s = profile::profileMachine(options, d);
+  printer.finish();
+  if (!s) {
+    std::cerr << "popt-profile: error: " << s.message() << "\n";
+    return s.exitCode();
+  }
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  d.producer = "popt-profile " POPT_VERSION;
+  if (d.quality.confidence == "low" && !keepLow) {
+    std::cerr << "popt-profile: error: this profile cannot be trusted and was not kept:\n";
+    for (const std::string &issue : d.quality.issues)
+      std::cerr << "  - " << issue << "\n";
+    std::cerr << "Measure again when the machine is quiet, or pass --keep-low-confidence to "
+                 "keep it marked as such\n";
+    return 1;
+  }
+  if (Status st = profile::storeProfile(cacheDir, fp, d, cached); !st) {
+    std::cerr << "popt-profile: error: " << st.message() << "\n";
+    return 1;
+  }
+  d.fingerprint = fp.key;
+  return 0;
 }
 } // namespace
 
@@ -123,33 +155,11 @@ int main(int argc, char **argv) {
       return 0;
     }
   }
-  profile::ProgressPrinter printer(std::cerr);
-  options.progress = [&](double f, const std::string &w) { printer(f, w); };
-  auto start = std::chrono::steady_clock::now();
   hw::Description d;
-  Status s = profile::profileMachine(options, d);
-  printer.finish();
-  if (!s) {
-    std::cerr << "popt-profile: error: " << s.message() << "\n";
-    return s.exitCode();
-  }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  d.producer = "popt-profile " POPT_VERSION;
-  if (d.quality.confidence == "low" && !keepLow) {
-    std::cerr << "popt-profile: error: this profile cannot be trusted and was not kept:\n";
-    for (const std::string &issue : d.quality.issues)
-      std::cerr << "  - " << issue << "\n";
-    std::cerr << "Measure again when the machine is quiet, or pass --keep-low-confidence to "
-                 "keep it marked as such\n";
-    return 1;
-  }
   std::string cached;
-  if (Status st = profile::storeProfile(cacheDir, fp, d, cached); !st) {
-    std::cerr << "popt-profile: error: " << st.message() << "\n";
-    return 1;
-  }
-  d.fingerprint = fp.key;
+  double seconds = 0;
+  if (int code = measureAndStore(options, cacheDir, fp, keepLow, d, cached, seconds))
+    return code;
   std::cout << "popt-profile: measured " << d.name << " in " << std::fixed
             << std::setprecision(1) << seconds << " s (" << d.profileMode << ")\n";
   printSummary(d, std::cout);
@@ -160,6 +170,34 @@ int main(int argc, char **argv) {
       return 1;
     }
     std::cout << "wrote " << output << "\n";
+  }
+  // Logical CPU devices: popt-compile's auto weighs a split against the
+  // machine as one device owning every core, each priced from its own
+  // profile. On a machine whose speed drifts (a VM: 30% over an hour),
+  // profiles measured apart bias that comparison, so the one-device
+  // profile is measured now too unless one of these minutes is cached.
+  const bool cpusOnly = std::all_of(options.devices.begin(), options.devices.end(),
+                                    [](const std::string &n) { return n.rfind("cpu:", 0) == 0; });
+  if (options.devices.size() > 1 && cpusOnly) {
+    profile::ProfileOptions whole = options;
+    whole.devices = {"cpu:0"};
+    profile::Fingerprint wholeFp = profile::machineFingerprint(whole.devices);
+    profile::CacheLookup found = profile::lookupProfile(cacheDir, wholeFp);
+    if (profile::reusableProfile(found, quick) &&
+        profile::measuredTogether(found.description.created, d.created)) {
+      std::cout << "the machine as one device (what auto weighs a split against): cached "
+                << "within these minutes at " << found.path << "\n";
+      return 0;
+    }
+    std::cout << "measuring the machine as one device too (what auto weighs a split "
+                 "against), so that both profiles are of the same minutes\n";
+    hw::Description w;
+    if (int code = measureAndStore(whole, cacheDir, wholeFp, keepLow, w, cached, seconds))
+      return code;
+    std::cout << "popt-profile: measured " << w.name << " as one device in " << std::fixed
+              << std::setprecision(1) << seconds << " s\n";
+    printSummary(w, std::cout);
+    std::cout << "cached: " << cached << "\n";
   }
   return 0;
 }

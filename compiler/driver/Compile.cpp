@@ -289,15 +289,10 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       // speed drifts; popt-profile --devices measures both at once.
       const std::string &splitMade = hardware.description().created;
       const std::string &wholeMade = wholeHw.description().created;
-      if (!profile::measuredTogether(splitMade, wholeMade))
-        errs << "popt-compile: warning: auto weighs the split over " << options.devices.size()
-             << " logical devices (profile made " << splitMade
-             << ") against the machine as one device (profile made " << wholeMade << "), "
-             << std::lround(std::abs(profile::secondsSince(splitMade) -
-                                     profile::secondsSince(wholeMade)) / 60)
-             << " min apart: where the machine's speed drifts (a VM) this comparison can "
-                "favour the wrong side; `popt-profile --refresh --devices "
-             << llvm::join(options.devices, ",") << "` measures both at once\n";
+      if (std::string w = profile::profilePairWarning(splitMade, wholeMade,
+                                                      llvm::join(options.devices, ","));
+          !w.empty())
+        errs << "popt-compile: warning: " << w << "\n";
       OwningOpRef<ModuleOp> copy(cast<ModuleOp>((*module)->clone()));
       CostModel wholeCost(wholeHw);
       Prediction p;

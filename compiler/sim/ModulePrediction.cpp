@@ -282,17 +282,15 @@ Status predictModule(ModuleOp module, CostModel &cost,
   if (p.sharedSlowdownSeconds > 0)
     if (Status s = sim::simulate(g, r); !s)
       return s;
-  // Starting and joining every CPU device beyond the first of its host
-  // (what device_join_overhead measures); hosts (ranks) join theirs at the
-  // same time, so the call pays the largest.
-  std::map<int, int> usedOnHost;
+  // Starting and joining the CPU devices used (SharedSlowdown.h).
+  std::vector<sim::JoinedDevice> joined;
   for (int d = 0; d < numDevices; ++d)
-    if (r.busy[static_cast<size_t>(d)] > 0 && hw.device(d).desc->kind == "cpu")
-      usedOnHost[hw.device(d).host] += 1;
-  for (const auto &[host, used] : usedOnHost)
-    p.joinSeconds = std::max(
-        p.joinSeconds,
-        hw.description().hosts[static_cast<size_t>(host)].deviceJoinOverhead * (used - 1));
+    joined.push_back({r.busy[static_cast<size_t>(d)] > 0, hw.device(d).host,
+                      hw.device(d).desc->kind == "cpu"
+                          ? hw.description().hosts[static_cast<size_t>(hw.device(d).host)]
+                                .deviceJoinOverhead
+                          : 0.0});
+  p.joinSeconds = sim::joinSeconds(joined);
   p.executionTime = r.makespan + p.joinSeconds;
   for (const sim::Resource &res : g.resources)
     p.resources.push_back(res.name);

@@ -77,4 +77,18 @@ double stretchSharedTasks(Graph &g, const Result &r, const std::vector<int> &gro
   return added;
 }
 
+double joinSeconds(const std::vector<JoinedDevice> &devices) {
+  std::map<int, std::pair<int, double>> perHost; // host: (devices used, cost per device)
+  for (const JoinedDevice &d : devices)
+    if (d.used && d.seconds > 0) {
+      auto &[used, cost] = perHost[d.host];
+      used += 1;
+      cost = std::max(cost, d.seconds);
+    }
+  double worst = 0;
+  for (const auto &[host, use] : perHost)
+    worst = std::max(worst, use.second * (use.first - 1));
+  return worst;
+}
+
 } // namespace popt::sim

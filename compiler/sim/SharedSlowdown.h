@@ -42,6 +42,18 @@ struct Contention {
 double stretchSharedTasks(Graph &g, const Result &r, const std::vector<int> &groupOf,
                           const std::vector<Contention> &of);
 
+/// A device as the per-call start-and-join cost sees it.
+struct JoinedDevice {
+  bool used = false;     ///< it ran work in the call
+  int host = 0;
+  double seconds = 0;    ///< its host's cost per device beyond the first (0: none measured)
+};
+
+/// Starting and joining every used device with a measured cost beyond the
+/// first of its host (what device_join_overhead measures); hosts (ranks)
+/// join theirs at the same time, so the call pays the largest.
+double joinSeconds(const std::vector<JoinedDevice> &devices);
+
 } // namespace popt::sim
 
 #endif // POPT_COMPILER_SIM_SHAREDSLOWDOWN_H

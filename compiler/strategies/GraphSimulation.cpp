@@ -7,8 +7,9 @@
 // placement's priority order. Devices of one host that slow each other
 // (StrategyOp::contention) are priced as the module prediction prices
 // them (compiler/sim/SharedSlowdown.h): the replay's overlaps stretch each
-// op and the graph is replayed again; every device used beyond the first
-// of a host that measured its join cost (CPU devices) adds that cost.
+// op and the graph is replayed again; a call over several devices of a
+// host that measured its join cost (CPU devices) pays it per device beyond
+// the first (the largest host's, when several).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/strategies/Builtin.h"
@@ -108,20 +109,12 @@ GraphPrediction simulatePlacement(const StrategyGraph &graph, const StrategyHard
     out.makespan = out.bottleneck = 1e9;
     return out;
   }
-  // Starting and joining the devices used beyond the first of each host;
-  // hosts join theirs at once, so the call pays the largest.
-  std::map<int, std::pair<int, double>> usedOnHost; // host: (devices used, join seconds)
+  std::vector<sim::JoinedDevice> joined;
   for (int d = 0; d < numDevices; ++d) {
     const StrategyDevice &sd = hardware.devices[static_cast<size_t>(d)];
-    if (r.busy[static_cast<size_t>(d)] > 0 && sd.joinSeconds > 0) {
-      auto &[used, join] = usedOnHost[sd.host];
-      used += 1;
-      join = std::max(join, sd.joinSeconds);
-    }
+    joined.push_back({r.busy[static_cast<size_t>(d)] > 0, sd.host, sd.joinSeconds});
   }
-  double joinSeconds = 0;
-  for (const auto &[host, use] : usedOnHost)
-    joinSeconds = std::max(joinSeconds, use.second * (use.first - 1));
+  const double joinSeconds = sim::joinSeconds(joined);
   out.makespan = r.makespan + joinSeconds;
   for (size_t res = 0; res < g.resources.size(); ++res)
     out.bottleneck = std::max(out.bottleneck, r.busy[res]);

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -45,12 +46,37 @@ void ProgressPrinter::finish() {
     os_ << "\r\x1b[K" << std::flush;
 }
 
-double secondsSince(const std::string &isoUtc) {
+namespace {
+/// Seconds since the epoch of an ISO 8601 UTC time; false when unreadable.
+bool parseUtc(const std::string &isoUtc, std::time_t &out) {
   std::tm tm{};
   const char *end = strptime(isoUtc.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
   if (!end || *end != '\0')
-    return -1;
-  return std::difftime(std::time(nullptr), timegm(&tm));
+    return false;
+  out = timegm(&tm);
+  return true;
+}
+} // namespace
+
+double secondsSince(const std::string &isoUtc) {
+  std::time_t t;
+  return parseUtc(isoUtc, t) ? std::difftime(std::time(nullptr), t) : -1;
+}
+
+double secondsBetween(const std::string &a, const std::string &b) {
+  std::time_t ta, tb;
+  if (!parseUtc(a, ta) || !parseUtc(b, tb))
+    return std::nan("");
+  return std::difftime(tb, ta);
+}
+
+std::string durationText(double seconds) {
+  seconds = std::max(0.0, seconds);
+  if (seconds < 3600)
+    return std::to_string(static_cast<int>(seconds / 60)) + " min";
+  if (seconds < 2 * 86400)
+    return std::to_string(static_cast<int>(seconds / 3600)) + " h";
+  return std::to_string(static_cast<int>(seconds / 86400)) + " days";
 }
 
 std::string describeProfile(const hw::Description &d, const std::string &origin) {
@@ -62,15 +88,8 @@ std::string describeProfile(const hw::Description &d, const std::string &origin)
   if (!d.created.empty()) {
     os << ", made " << d.created;
     double age = secondsSince(d.created);
-    if (age >= 0) {
-      os << ", ";
-      if (age < 3600)
-        os << static_cast<int>(age / 60) << " min ago";
-      else if (age < 2 * 86400)
-        os << static_cast<int>(age / 3600) << " h ago";
-      else
-        os << static_cast<int>(age / 86400) << " days ago";
-    }
+    if (age >= 0)
+      os << ", " << durationText(age) << " ago";
   }
   if (!d.profileMode.empty())
     os << ", " << d.profileMode;
@@ -83,8 +102,19 @@ std::string describeProfile(const hw::Description &d, const std::string &origin)
 }
 
 bool measuredTogether(const std::string &a, const std::string &b) {
-  double sa = secondsSince(a), sb = secondsSince(b);
-  return sa < 0 || sb < 0 || std::abs(sa - sb) <= kProfilePairSeconds;
+  double apart = secondsBetween(a, b);
+  return std::isnan(apart) || std::abs(apart) <= kProfilePairSeconds;
+}
+
+std::string profilePairWarning(const std::string &splitMade, const std::string &wholeMade,
+                               const std::string &devices) {
+  if (measuredTogether(splitMade, wholeMade))
+    return "";
+  return "auto weighs the split over " + devices + " (profile made " + splitMade +
+         ") against the machine as one device (profile made " + wholeMade + "), " +
+         durationText(std::abs(secondsBetween(splitMade, wholeMade))) +
+         " apart: where the machine's speed drifts (a VM) such profiles can favour the wrong "
+         "side; `popt-profile --refresh --devices " + devices + "` measures both at once";
 }
 
 bool reusableProfile(const CacheLookup &found, bool quick) {

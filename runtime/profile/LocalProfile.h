@@ -51,10 +51,24 @@ constexpr double kReuseSeconds = 30 * 86400.0;
 /// other: this VM's speed drifted 30% within an hour (docs/performance.md).
 constexpr double kProfilePairSeconds = 15 * 60.0;
 
+/// Seconds from `a` to `b` (ISO 8601 UTC times); NaN when either is
+/// unreadable.
+double secondsBetween(const std::string &a, const std::string &b);
+
+/// A span for a person, rounded down: "14 min", "3 h", "2 days".
+std::string durationText(double seconds);
+
 /// Whether profiles made at `a` and `b` (ISO 8601 UTC) were measured
 /// within kProfilePairSeconds of each other; true when either time is
 /// unknown (nothing to warn about).
 bool measuredTogether(const std::string &a, const std::string &b);
+
+/// What popt-compile says when auto compares the split over `devices`
+/// (profile made `splitMade`) with the machine as one device (profile made
+/// `wholeMade`) measured further apart than kProfilePairSeconds; "" when
+/// they were measured together.
+std::string profilePairWarning(const std::string &splitMade, const std::string &wholeMade,
+                               const std::string &devices);
 
 /// Whether popt-profile may answer from the cached `found` instead of
 /// measuring: a sound entry, high confidence, younger than kReuseSeconds,

@@ -2,6 +2,8 @@
 #include "HardwareTestUtil.h"
 #include "compiler/sim/ModulePrediction.h"
 #include "compiler/sim/Report.h"
+#include "compiler/strategies/Builtin.h"
+#include "compiler/strategies/ModuleGraph.h"
 #include "popt/PoptDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -157,6 +159,44 @@ TEST_CASE("devices of one host busy at once slow each other by the measured fact
   nlohmann::json j = nlohmann::json::parse(reportJson(slow));
   CHECK(j["shared_slowdown_seconds"].get<double>() == Approx(slow.sharedSlowdownSeconds));
   CHECK(j["device_join_seconds"].get<double>() == Approx(5e-6));
+
+  // The strategies' graph prices the same: each relu contends as memory
+  // work at 1.4x on either device, and the placement's replay matches.
+  {
+    HardwareModel shw;
+    REQUIRE(HardwareModel::create(d, {}, shw).isOk());
+    auto unplaced = mlir::parseSourceString<mlir::ModuleOp>(
+        "func.func @forward(%x: tensor<262144xf32>) -> (tensor<262144xf32>, tensor<262144xf32>) {\n"
+        "  %a = popt.relu %x : (tensor<262144xf32>) -> tensor<262144xf32>\n"
+        "  %b = popt.relu %x : (tensor<262144xf32>) -> tensor<262144xf32>\n"
+        "  return %a, %b : tensor<262144xf32>, tensor<262144xf32>\n}",
+        &ctx);
+    REQUIRE(unplaced);
+    CostModel scost(shw);
+    StrategyGraph graph;
+    REQUIRE(buildModuleGraph((*unplaced).lookupSymbol<mlir::func::FuncOp>("forward"), scost,
+                             graph)
+                .isOk());
+    REQUIRE(graph.ops.size() == 2);
+    for (const StrategyOp &o : graph.ops) {
+      REQUIRE(o.contention.size() == 2);
+      CHECK(o.contention[1].kind == 1);
+      CHECK(o.contention[1].factor == Approx(1.4).epsilon(0.01));
+    }
+    StrategyHardware sh;
+    for (int k = 0; k < 2; ++k) {
+      StrategyDevice sd;
+      sd.name = shw.device(k).name;
+      sd.host = shw.device(k).host;
+      sd.joinSeconds = 5e-6;
+      sh.devices.push_back(sd);
+    }
+    sh.transfer = [](uint64_t, int, int) { return 0.0; };
+    Placement apart;
+    apart.device = {0, 1};
+    CHECK(simulatePlacement(graph, sh, apart).makespan ==
+          Approx(slow.executionTime).epsilon(0.02));
+  }
 
   // On a device that could stream twice as fast, the relus draw half its
   // bandwidth and take half of what "stream" adds: 1.2 + 0.5 x 0.5 x 0.4.

@@ -5,6 +5,8 @@
 #include "runtime/profile/ProfileCache.h"
 
 #include <catch2/catch.hpp>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -143,6 +145,24 @@ TEST_CASE("popt-profile reuses only a fresh, sound, high-confidence profile", "[
   CHECK_FALSE(measuredTogether("2026-11-30T10:00:00Z", "2026-11-30T10:16:00Z"));
   CHECK_FALSE(measuredTogether("2026-11-30T11:00:00Z", "2026-11-30T10:00:00Z"));
   CHECK(measuredTogether("", "2026-11-30T10:00:00Z"));
+  CHECK(measuredTogether("2030-01-01T00:00:00Z", "2030-01-01T00:10:00Z")); // the clock's future
+  CHECK_FALSE(measuredTogether("2030-01-01T00:00:00Z", "2030-01-01T01:00:00Z"));
+  CHECK(secondsBetween("2026-11-30T10:00:00Z", "2026-11-30T10:19:30Z") == 1170);
+  CHECK(std::isnan(secondsBetween("today", "2026-11-30T10:00:00Z")));
+  CHECK(durationText(1170) == "19 min");
+  CHECK(durationText(899) == "14 min");
+  CHECK(durationText(3 * 3600 + 5) == "3 h");
+  CHECK(durationText(5 * 86400) == "5 days");
+  // What popt-compile says when auto compares profiles made apart.
+  CHECK(profilePairWarning("2026-11-30T10:00:00Z", "2026-11-30T10:14:00Z", "cpu:0,cpu:1")
+            .empty());
+  std::string w =
+      profilePairWarning("2026-11-30T10:53:01Z", "2026-11-30T10:34:06Z", "cpu:0,cpu:1");
+  CHECK(w.find("profile made 2026-11-30T10:53:01Z") != std::string::npos);
+  CHECK(w.find("(profile made 2026-11-30T10:34:06Z), 18 min apart") != std::string::npos);
+  CHECK(w.find("popt-profile --refresh --devices cpu:0,cpu:1") != std::string::npos);
+  CHECK(profilePairWarning("2026-11-28T10:00:00Z", "2026-11-30T10:00:00Z", "cpu:0,cpu:1")
+            .find("2 days apart") != std::string::npos);
   CHECK(describeProfile(low.description, "cache").find(
             "confidence low; other processes kept 1.00 of 2 cores busy") != std::string::npos);
 }

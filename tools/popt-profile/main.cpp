@@ -66,11 +66,13 @@ void printSummary(const hw::Description &d, std::ostream &os) {
       os << std::setprecision(2) << "  " << l.from << " <-> " << l.to << ": "
          << l.bandwidth / 1e9 << " GB/s, " << l.latency * 1e6 << " us\n";
 }
+
 /// Measures `options`' devices and caches the profile: 0, or the exit code
-/// after saying why on stderr.
+/// after saying why on stderr. `which`: how the refusal of a low-confidence
+/// profile names it.
 int measureAndStore(profile::ProfileOptions options, const std::string &cacheDir,
-                    const profile::Fingerprint &fp, bool keepLow, hw::Description &d,
-                    std::string &cached, double &seconds) {
+                    const profile::Fingerprint &fp, bool keepLow, const std::string &which,
+                    hw::Description &d, std::string &cached, double &seconds) {
   profile::ProgressPrinter printer(std::cerr);
   options.progress = [&](double f, const std::string &w) { printer(f, w); };
   auto start = std::chrono::steady_clock::now();
@@ -83,7 +85,7 @@ int measureAndStore(profile::ProfileOptions options, const std::string &cacheDir
   seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   d.producer = "popt-profile " POPT_VERSION;
   if (d.quality.confidence == "low" && !keepLow) {
-    std::cerr << "popt-profile: error: this profile cannot be trusted and was not kept:\n";
+    std::cerr << "popt-profile: error: " << which << " cannot be trusted and was not kept:\n";
     for (const std::string &issue : d.quality.issues)
       std::cerr << "  - " << issue << "\n";
     std::cerr << "Measure again when the machine is quiet, or pass --keep-low-confidence to "
@@ -96,6 +98,24 @@ int measureAndStore(profile::ProfileOptions options, const std::string &cacheDir
   }
   d.fingerprint = fp.key;
   return 0;
+}
+/// With logical CPU devices, popt-compile's auto weighs a split against the
+/// machine as one device owning every core, each priced from its own
+/// profile. On a machine whose speed drifts (a VM: 30% over an hour),
+/// profiles measured apart bias that comparison. Whether a sound profile
+/// of the machine as one device made within kProfilePairSeconds of
+/// `made` is cached.
+bool partnerCached(const std::string &cacheDir, bool quick, const std::string &made) {
+  profile::CacheLookup found =
+      profile::lookupProfile(cacheDir, profile::machineFingerprint({"cpu:0"}));
+  return profile::reusableProfile(found, quick) &&
+         profile::measuredTogether(found.description.created, made);
+}
+
+bool splitsCpus(const std::vector<std::string> &devices) {
+  return devices.size() > 1 &&
+         std::all_of(devices.begin(), devices.end(),
+                     [](const std::string &n) { return n.rfind("cpu:", 0) == 0; });
 }
 } // namespace
 
@@ -152,13 +172,19 @@ int main(int argc, char **argv) {
         }
         std::cout << "wrote " << output << "\n";
       }
+      if (splitsCpus(options.devices) &&
+          !partnerCached(cacheDir, quick, found.description.created))
+        std::cout << "note: no profile of the machine as one device (what auto weighs a "
+                     "split against) of the same minutes is cached; --refresh measures "
+                     "both\n";
       return 0;
     }
   }
   hw::Description d;
   std::string cached;
   double seconds = 0;
-  if (int code = measureAndStore(options, cacheDir, fp, keepLow, d, cached, seconds))
+  if (int code =
+          measureAndStore(options, cacheDir, fp, keepLow, "this profile", d, cached, seconds))
     return code;
   std::cout << "popt-profile: measured " << d.name << " in " << std::fixed
             << std::setprecision(1) << seconds << " s (" << d.profileMode << ")\n";
@@ -171,28 +197,23 @@ int main(int argc, char **argv) {
     }
     std::cout << "wrote " << output << "\n";
   }
-  // Logical CPU devices: popt-compile's auto weighs a split against the
-  // machine as one device owning every core, each priced from its own
-  // profile. On a machine whose speed drifts (a VM: 30% over an hour),
-  // profiles measured apart bias that comparison, so the one-device
-  // profile is measured now too unless one of these minutes is cached.
-  const bool cpusOnly = std::all_of(options.devices.begin(), options.devices.end(),
-                                    [](const std::string &n) { return n.rfind("cpu:", 0) == 0; });
-  if (options.devices.size() > 1 && cpusOnly) {
-    profile::ProfileOptions whole = options;
-    whole.devices = {"cpu:0"};
-    profile::Fingerprint wholeFp = profile::machineFingerprint(whole.devices);
-    profile::CacheLookup found = profile::lookupProfile(cacheDir, wholeFp);
-    if (profile::reusableProfile(found, quick) &&
-        profile::measuredTogether(found.description.created, d.created)) {
-      std::cout << "the machine as one device (what auto weighs a split against): cached "
-                << "within these minutes at " << found.path << "\n";
+  // The machine as one device, measured in the same minutes (partnerCached).
+  if (splitsCpus(options.devices)) {
+    if (partnerCached(cacheDir, quick, d.created)) {
+      std::cout << "the machine as one device (what auto weighs a split against): a "
+                   "profile of the same minutes is cached\n";
       return 0;
     }
     std::cout << "measuring the machine as one device too (what auto weighs a split "
                  "against), so that both profiles are of the same minutes\n";
+    profile::ProfileOptions whole = options;
+    whole.devices = {"cpu:0"};
     hw::Description w;
-    if (int code = measureAndStore(whole, cacheDir, wholeFp, keepLow, w, cached, seconds))
+    if (int code = measureAndStore(whole, cacheDir, profile::machineFingerprint(whole.devices),
+                                   keepLow,
+                                   "the profile of the machine as one device (the one of "
+                                   "the logical devices above was kept)",
+                                   w, cached, seconds))
       return code;
     std::cout << "popt-profile: measured " << w.name << " as one device in " << std::fixed
               << std::setprecision(1) << seconds << " s\n";

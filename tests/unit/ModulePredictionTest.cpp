@@ -16,16 +16,23 @@
 using namespace popt;
 
 namespace {
+constexpr const char *kT = "tensor<262144xf32>";
+
 /// relu on `first`, then relu on `second` (empty: unplaced), of a 1 MB
-/// tensor (262144 f32).
-std::string module(const std::string &first, const std::string &second) {
-  auto place = [](const std::string &d) {
-    return d.empty() ? std::string() : " {popt.device = " + d + "}";
+/// tensor (262144 f32); `sideBySide`: both relus read the input and both
+/// results are returned.
+std::string module(const std::string &first, const std::string &second,
+                   bool sideBySide = false) {
+  auto relu = [](const char *out, const char *in, const std::string &d) {
+    return std::string("  %") + out + " = popt.relu %" + in +
+           (d.empty() ? std::string() : " {popt.device = " + d + "}") + " : (" + kT + ") -> " +
+           kT + "\n";
   };
-  return "func.func @forward(%x: tensor<262144xf32>) -> tensor<262144xf32> {\n"
-         "  %a = popt.relu %x" + place(first) + " : (tensor<262144xf32>) -> tensor<262144xf32>\n"
-         "  %b = popt.relu %a" + place(second) + " : (tensor<262144xf32>) -> tensor<262144xf32>\n"
-         "  return %b : tensor<262144xf32>\n}";
+  std::string t = kT;
+  return "func.func @forward(%x: " + t + ") -> " +
+         (sideBySide ? "(" + t + ", " + t + ")" : t) + " {\n" + relu("a", "x", first) +
+         relu("b", sideBySide ? "x" : "a", second) +
+         (sideBySide ? "  return %a, %b : " + t + ", " + t : "  return %b : " + t) + "\n}";
 }
 
 struct Setup {
@@ -123,11 +130,7 @@ TEST_CASE("devices of one host busy at once slow each other by the measured fact
     HardwareModel hw;
     REQUIRE(HardwareModel::create(desc, {}, hw).isOk());
     auto m = mlir::parseSourceString<mlir::ModuleOp>(
-        "func.func @forward(%x: tensor<262144xf32>) -> (tensor<262144xf32>, tensor<262144xf32>) {\n"
-        "  %a = popt.relu %x {popt.device = #popt.device<cpu, 0>} : (tensor<262144xf32>) -> tensor<262144xf32>\n"
-        "  %b = popt.relu %x {popt.device = #popt.device<cpu, 1>} : (tensor<262144xf32>) -> tensor<262144xf32>\n"
-        "  return %a, %b : tensor<262144xf32>, tensor<262144xf32>\n}",
-        &ctx);
+        module("#popt.device<cpu, 0>", "#popt.device<cpu, 1>", true), &ctx);
     REQUIRE(m);
     CostModel cost(hw);
     REQUIRE(predictModule(*m, cost, PredictOptions(), p).isOk());
@@ -165,12 +168,7 @@ TEST_CASE("devices of one host busy at once slow each other by the measured fact
   {
     HardwareModel shw;
     REQUIRE(HardwareModel::create(d, {}, shw).isOk());
-    auto unplaced = mlir::parseSourceString<mlir::ModuleOp>(
-        "func.func @forward(%x: tensor<262144xf32>) -> (tensor<262144xf32>, tensor<262144xf32>) {\n"
-        "  %a = popt.relu %x : (tensor<262144xf32>) -> tensor<262144xf32>\n"
-        "  %b = popt.relu %x : (tensor<262144xf32>) -> tensor<262144xf32>\n"
-        "  return %a, %b : tensor<262144xf32>, tensor<262144xf32>\n}",
-        &ctx);
+    auto unplaced = mlir::parseSourceString<mlir::ModuleOp>(module("", "", true), &ctx);
     REQUIRE(unplaced);
     CostModel scost(shw);
     StrategyGraph graph;

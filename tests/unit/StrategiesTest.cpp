@@ -63,6 +63,16 @@ StrategyGraph randomDag(std::mt19937 &rng, int n, int devices) {
   return g;
 }
 
+/// Two independent chains of two 1 ms ops (0 -> 1, 2 -> 3), and the
+/// placements of both on device 0 (`one`) and one chain per device (`two`).
+StrategyGraph twoChains(Placement &one, Placement &two) {
+  StrategyGraph g;
+  g.ops = {op({1e-3, 1e-3}), op({1e-3, 1e-3}, {0}), op({1e-3, 1e-3}), op({1e-3, 1e-3}, {2})};
+  one.device = {0, 0, 0, 0};
+  two.device = {0, 0, 1, 1};
+  return g;
+}
+
 double singleBest(const StrategyGraph &g, const StrategyHardware &hw) {
   double best = 1e30;
   for (size_t d = 0; d < hw.devices.size(); ++d) {
@@ -76,12 +86,9 @@ double singleBest(const StrategyGraph &g, const StrategyHardware &hw) {
 } // namespace
 
 TEST_CASE("the graph simulator overlaps independent work on two devices", "[strategies]") {
-  StrategyGraph g;
-  g.ops = {op({1e-3, 1e-3}), op({1e-3, 1e-3}, {0}), op({1e-3, 1e-3}), op({1e-3, 1e-3}, {2})};
-  StrategyHardware hw = hardware(2);
   Placement one, two;
-  one.device = {0, 0, 0, 0};
-  two.device = {0, 0, 1, 1};
+  StrategyGraph g = twoChains(one, two);
+  StrategyHardware hw = hardware(2);
   CHECK(simulatePlacement(g, hw, one).makespan == Approx(4e-3));
   CHECK(simulatePlacement(g, hw, two).makespan == Approx(2e-3));
   // A cross edge costs its transfer: latency + bytes / bandwidth.
@@ -97,16 +104,13 @@ TEST_CASE("the graph simulator prices devices of one host slowing each other, an
   // Two independent chains of two 1 ms ops. The first op of each chain is
   // compute-bound (slows 1.5x beside compute), the second memory-bound
   // (2x beside memory work).
-  StrategyGraph g;
-  g.ops = {op({1e-3, 1e-3}), op({1e-3, 1e-3}, {0}), op({1e-3, 1e-3}), op({1e-3, 1e-3}, {2})};
+  Placement one, two;
+  StrategyGraph g = twoChains(one, two);
   for (int i : {0, 2})
     g.ops[size_t(i)].contention = {{0, 1.5}, {0, 1.5}};
   for (int i : {1, 3})
     g.ops[size_t(i)].contention = {{1, 2.0}, {1, 2.0}};
   StrategyHardware hw = hardware(2);
-  Placement one, two;
-  one.device = {0, 0, 0, 0};
-  two.device = {0, 0, 1, 1};
   // One device: nothing beside it runs.
   CHECK(simulatePlacement(g, hw, one).makespan == Approx(4e-3));
   // Both run compute, then memory work at once: 1.5 ms, then 2 ms.

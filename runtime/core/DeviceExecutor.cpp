@@ -188,18 +188,53 @@ Status DeviceExecutor::prepareOp(uint32_t o) {
 
 Status DeviceExecutor::run() {
   accountedSeconds_ = 0;
+  marking_ = state_.deviceOpTimes && device_->timesOpsOnDevice();
   if (recordable_ && device_->canRecord())
     return runRecorded();
+  const double programStart =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - state_.callStart).count();
   Status s = runOps(program_);
   if (s)
     s = device_->synchronize();
   busySeconds_ = accountedSeconds_;
+  if (s)
+    collectDeviceTimes(programStart);
   return s;
+}
+
+bool DeviceExecutor::collectDeviceTimes(double programStart) {
+  if (!marking_ || !program_)
+    return false;
+  int64_t first = -1;
+  double busy = 0;
+  for (uint32_t o : *program_) {
+    double seconds = kernels_[o] ? device_->markedSeconds(o) : -1;
+    if (seconds < 0)
+      continue;
+    if (first < 0)
+      first = o;
+    double offset = device_->markedOffset(static_cast<uint32_t>(first), o);
+    state_.opSeconds[o] = seconds;
+    SessionState::OpSpan &span = state_.opSpans[o];
+    span.start = programStart + std::max(0.0, offset);
+    span.seconds = seconds;
+    span.device = planDevice_;
+    busy += seconds;
+  }
+  if (first < 0)
+    return false;
+  // Region ops (host work between the marked ops) keep their host times.
+  for (uint32_t o : *program_)
+    if (!kernels_[o])
+      busy += state_.opSeconds[o];
+  busySeconds_ = busy;
+  return true;
 }
 
 Status DeviceExecutor::runRecorded() {
   using Clock = std::chrono::steady_clock;
   auto start = Clock::now();
+  const double programStart = std::chrono::duration<double>(start - state_.callStart).count();
   // The first call runs op by op: libraries choose and load their kernels
   // outside the recording (cuDNN may compile at first use). The second is
   // recorded, then replayed; a recording that fails for any reason is
@@ -209,6 +244,8 @@ Status DeviceExecutor::runRecorded() {
     if (s)
       s = device_->synchronize();
     busySeconds_ = accountedSeconds_;
+    if (s)
+      collectDeviceTimes(programStart);
     return s;
   }
   if (!recorded_) {
@@ -228,8 +265,11 @@ Status DeviceExecutor::runRecorded() {
   Status s = device_->replay();
   if (s)
     s = device_->synchronize();
-  // One replay: the device's time is the whole program's, not per op.
+  // One replay: the device's time is the whole program's, unless its ops
+  // were marked in the recording (deviceOpTimes).
   busySeconds_ = std::chrono::duration<double>(Clock::now() - start).count();
+  if (s)
+    collectDeviceTimes(programStart);
   return s;
 }
 
@@ -255,9 +295,13 @@ Status DeviceExecutor::runOp(uint32_t o) {
   auto start = Clock::now();
   double elapsed;
   if (!kernels_[o]) {
-    // A region op: its own time is what remains after its blocks' ops.
+    // A region op: its own time is what remains after its blocks' ops
+    // (which the host times: only the program's own ops are marked).
     double before = accountedSeconds_;
+    const bool marking = marking_;
+    marking_ = false;
     Status s = op.kind() == plan::OpKind::If ? runIf(op) : runLoop(op);
+    marking_ = marking;
     if (!s)
       return s;
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -265,8 +309,14 @@ Status DeviceExecutor::runOp(uint32_t o) {
     state_.opSeconds[o] += own;
     accountedSeconds_ += own;
   } else {
+    if (marking_)
+      if (Status s = device_->markOp(o, false); !s)
+        return opError(o, s);
     if (Status s = kernels_[o]->run(); !s)
       return Status::failure(opError(o, s).message());
+    if (marking_)
+      if (Status s = device_->markOp(o, true); !s)
+        return opError(o, s);
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     state_.opSeconds[o] += elapsed;
     accountedSeconds_ += elapsed;

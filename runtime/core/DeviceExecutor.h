@@ -53,6 +53,7 @@ struct SessionState {
   std::chrono::steady_clock::time_point callStart;
   double waitTimeoutSeconds = 300;
   int64_t maxLoopIterations = 0;
+  bool deviceOpTimes = false; ///< SessionOptions::deviceOpTimes
 };
 
 class DeviceExecutor {
@@ -83,6 +84,10 @@ private:
   /// Records the program on the first call, replays it on every call.
   Status runRecorded();
   Status runOp(uint32_t o);
+  /// After the device's work is done: the program's ops' times and spans
+  /// from the device's marks (SessionOptions::deviceOpTimes), when it
+  /// marked them; returns whether it did.
+  bool collectDeviceTimes(double programStart);
   Status runIf(const plan::Op &op);
   Status runLoop(const plan::Op &op);
   /// Copies tensor from[i + fromSkip] into to[i + toSkip] for every i.
@@ -110,6 +115,9 @@ private:
   LargeRegion packed_; ///< weights kernels packed into their own layouts
   std::vector<std::unique_ptr<cpu::Kernel>> kernels_; ///< by op; null: not ours or region op
   double accountedSeconds_ = 0; ///< sum of this device's op times in this run
+  /// Whether runOp marks the ops it runs now (top-level program ops, when
+  /// device op times are asked for and the device has them).
+  bool marking_ = false;
   double busySeconds_ = 0;
 };
 

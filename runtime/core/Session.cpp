@@ -20,6 +20,7 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
   std::unique_ptr<Session> s(new Session());
   s->state_.loaded = &loaded;
   s->state_.waitTimeoutSeconds = options.waitTimeoutSeconds;
+  s->state_.deviceOpTimes = options.deviceOpTimes;
 
   // 1. Devices, through their drivers; CPU devices split the cores.
   const auto &devs = *p.devices();

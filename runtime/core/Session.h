@@ -49,6 +49,12 @@ struct SessionOptions {
   /// default (measurements of kernels must not switch); popt-run turns it
   /// on.
   bool adaptThreadsToLoad = false;
+  /// Devices whose kernels only queue work (GPUs) time each op of their
+  /// program on the device (Device::markOp: a CUDA event before and after
+  /// it, inside a replayed graph too) instead of reporting a replay's
+  /// time for the whole program. A little time per op: off unless asked
+  /// (popt-run --device-op-times, --trace).
+  bool deviceOpTimes = false;
 };
 
 class Session {

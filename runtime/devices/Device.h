@@ -116,6 +116,19 @@ public:
   virtual Status endRecording() { return Status::failure("this device records nothing"); }
   /// Does the recorded work once (queued: synchronize() waits for it).
   virtual Status replay() { return Status::failure("this device records nothing"); }
+
+  /// Op timing on the device itself, for a device whose kernels only queue
+  /// work (a GPU: the host's clock around an op measures its launch, and a
+  /// replayed recording has no per-op launches at all). markOp() queues a
+  /// mark at the start or the end of op `o` in the device's work (into a
+  /// recording too: each replay then sets it again); after synchronize(),
+  /// markedSeconds(o) is the device's time between op o's marks and
+  /// markedOffset(first, o) the time from op first's start mark to op o's,
+  /// both negative when not known.
+  virtual bool timesOpsOnDevice() const { return false; }
+  virtual Status markOp(uint32_t o, bool end) { return Status::ok(); }
+  virtual double markedSeconds(uint32_t o) const { return -1; }
+  virtual double markedOffset(uint32_t first, uint32_t o) const { return -1; }
 };
 
 /// What a driver measures of one of its devices for popt-profile, in the

@@ -247,6 +247,7 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   SessionOptions sessionOptions;
   sessionOptions.allocateArenas = !opt.inspect; // --inspect describes, never runs
   sessionOptions.adaptThreadsToLoad = !opt.fixedThreads;
+  sessionOptions.deviceOpTimes = opt.deviceOpTimes || !opt.tracePath.empty();
   if (Status s = Session::create(*loaded, sessionOptions, ex); !s)
     return fail(s.withMessage(opt.planPath + ": " + s.message()));
   ex->setMaxLoopIterations(opt.maxLoopIterations);

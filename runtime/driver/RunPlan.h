@@ -24,6 +24,9 @@ struct RunOptions {
   int64_t maxLoopIterations = 0;
   /// Every call on all the device's threads (no ThreadAdapter).
   bool fixedThreads = false;
+  /// Time GPU ops on the device (SessionOptions::deviceOpTimes); --trace
+  /// turns it on too.
+  bool deviceOpTimes = false;
 };
 
 /// Loads, verifies and runs a plan; returns the exit code (docs/cli.md).

@@ -40,6 +40,7 @@ struct CUstream_st {
 };
 struct CUevent_st {
   std::chrono::steady_clock::time_point at;
+  bool recorded = false;
 };
 struct CUgraph_st {
   std::vector<std::function<void()>> work;
@@ -209,11 +210,22 @@ cudaError_t cudaEventDestroy(cudaEvent_t e) {
   return cudaSuccess;
 }
 cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
-  enqueue([e] { e->at = std::chrono::steady_clock::now(); });
+  enqueue([e] {
+    e->at = std::chrono::steady_clock::now();
+    e->recorded = true;
+  });
   return cudaSuccess;
+}
+cudaError_t cudaEventRecordWithFlags(cudaEvent_t e, cudaStream_t s, unsigned int flags) {
+  // "External" makes a node of the capture, and is invalid outside one.
+  if ((flags & cudaEventRecordExternal) && !em::capturing)
+    return cudaErrorInvalidValue;
+  return cudaEventRecord(e, s);
 }
 cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
 cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b) {
+  if (!a->recorded || !b->recorded)
+    return cudaErrorInvalidResourceHandle;
   *ms = std::chrono::duration<float, std::milli>(b->at - a->at).count();
   return cudaSuccess;
 }

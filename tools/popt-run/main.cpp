@@ -36,6 +36,11 @@ int main(int argc, char **argv) {
                "run every call on all the device's threads (default: on all or on one, "
                "whichever recent calls measured faster, for a machine where another "
                "process takes a core)");
+  app.add_flag("--device-op-times", opt.deviceOpTimes,
+               "time each GPU op on the GPU (a CUDA event before and after it, inside a "
+               "replayed CUDA graph too; adds a little per op) for --metrics' per-op times "
+               "(default: a replayed graph reports only the whole program's time; --trace "
+               "turns this on)");
   app.add_option("--max-loop-iterations", opt.maxLoopIterations,
                  "fail a call whose data-dependent loop runs longer (default: no limit)")
       ->check(CLI::NonNegativeNumber);

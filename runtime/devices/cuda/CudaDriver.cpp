@@ -10,6 +10,9 @@
 // off). Memory is cudaMalloc'd, zeroed, and freed with the device. On a
 // machine without a GPU (or without a driver), making a device is an
 // Unavailable status naming it: popt-run then refuses the plan (exit 2).
+// Ops are timed on the GPU when asked (Device::markOp): a CUDA event before
+// and after each, recorded inside a capture as event-record nodes
+// (cudaEventRecordExternal), so that a replayed graph sets them too.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/devices/Device.h"
@@ -19,8 +22,10 @@
 
 #include <cuda_runtime.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <system_error>
 #include <vector>
 
@@ -45,6 +50,10 @@ public:
       cudaGraphExecDestroy(exec_);
     if (graph_)
       cudaGraphDestroy(graph_);
+    for (auto &[op, events] : marks_)
+      for (cudaEvent_t e : events)
+        if (e)
+          cudaEventDestroy(e);
     if (ctx_.blas)
       cublasDestroy(ctx_.blas);
     if (ctx_.dnn)
@@ -194,10 +203,13 @@ public:
   bool canRecord() const override { return record_; }
   Status beginRecording() override {
     cudaSetDevice(ctx_.ordinal);
-    return cudaStatus(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
-                      "starting a CUDA graph capture");
+    Status s = cudaStatus(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
+                          "starting a CUDA graph capture");
+    capturing_ = s.isOk();
+    return s;
   }
   Status endRecording() override {
+    capturing_ = false;
     cudaGraph_t graph = nullptr;
     int e = cudaStreamEndCapture(stream_, &graph);
     if (e || !graph) {
@@ -220,6 +232,27 @@ public:
   }
   Status replay() override {
     return cudaStatus(cudaGraphLaunch(exec_, stream_), "replaying the CUDA graph");
+  }
+
+  bool timesOpsOnDevice() const override { return true; }
+  Status markOp(uint32_t o, bool end) override {
+    cudaEvent_t &e = marks_[o][end ? 1 : 0];
+    if (!e)
+      if (int err = cudaEventCreate(&e))
+        return cudaStatus(err, "creating a timing event");
+    // Inside a capture only an "external" record becomes a graph node (a
+    // plain one would order the capture's streams, not time anything).
+    return cudaStatus(capturing_ ? cudaEventRecordWithFlags(e, stream_, cudaEventRecordExternal)
+                                 : cudaEventRecord(e, stream_),
+                      "recording a timing event");
+  }
+  double markedSeconds(uint32_t o) const override {
+    auto it = marks_.find(o);
+    return it == marks_.end() ? -1 : elapsed(it->second[0], it->second[1]);
+  }
+  double markedOffset(uint32_t first, uint32_t o) const override {
+    auto a = marks_.find(first), b = marks_.find(o);
+    return a == marks_.end() || b == marks_.end() ? -1 : elapsed(a->second[0], b->second[0]);
   }
 
   void run(const std::function<void()> &fn) override {
@@ -258,12 +291,24 @@ public:
 private:
   CudaDevice() = default;
 
+  /// Seconds from event a to b, both done; -1 when unknown (not recorded).
+  static double elapsed(cudaEvent_t a, cudaEvent_t b) {
+    float ms = 0;
+    if (!a || !b || cudaEventElapsedTime(&ms, a, b) != cudaSuccess) {
+      cudaGetLastError(); // not sticky
+      return -1;
+    }
+    return ms * 1e-3;
+  }
+
   cuda::CudaContext ctx_;
   cudaStream_t stream_ = nullptr, copyStream_ = nullptr;
   std::string describe_;
   std::vector<void *> allocations_, hostAllocations_;
   int *errorHost_ = nullptr;
   bool record_ = true;
+  bool capturing_ = false;
+  std::map<uint32_t, std::array<cudaEvent_t, 2>> marks_; ///< by op: start, end
   cudaGraph_t graph_ = nullptr;
   cudaGraphExec_t exec_ = nullptr;
   std::function<void()> pending_;

@@ -16,7 +16,8 @@ of the manifest
   * runs each carried plan with popt-run: once to check every output
     against LibTorch's reference (f32 <= 1e-4 relative L2, bf16 <= 1e-2,
     integers exact, NaN/Inf positions identical), then timed (medians of up
-    to --iterations calls after --warmup);
+    to --iterations calls after --warmup), then a few calls with every op
+    timed on the GPU (--device-op-times: a note of where the time goes);
 and prints one Markdown table, also written with a JSON copy to $OUT when
 that is set. A popt-run that fails is a row with its exit status (the first
 error line in the notes). Whatever the time budget does not cover is
@@ -338,7 +339,36 @@ def run_popt(plan, paths, tmp, env, args, clock):
     devs = [d for d in m.get("devices", []) if str(d.get("name", "")).startswith("cuda")]
     if devs:
         res["device_ms"] = max(d.get("busy_seconds", 0.0) for d in devs) * 1e3
+        if clock.left() > 20:
+            res["op_kinds"] = op_kinds(base, out_dir, env, clock)
     return res
+
+
+def op_kinds(base, out_dir, env, clock):
+    """A few calls with every op timed on the GPU (--device-op-times): where
+    the GPU's time goes, by op kind, and the ops' sum beside the program's
+    time (they should agree: event-record nodes inside the replayed graph)."""
+    metrics = os.path.join(out_dir, "op-times.json")
+    try:
+        r = subprocess.run(base + ["--warmup", "2", "--iterations", "5", "--device-op-times",
+                                   "--metrics", metrics],
+                           capture_output=True, text=True, env=env, timeout=max(5, min(clock.left(), 60)))
+    except subprocess.TimeoutExpired:
+        return "op times: timed out"
+    if r.returncode:
+        return f"op times: popt-run exit {r.returncode}"
+    m = json.load(open(metrics))
+    by_kind = {}
+    for op in m.get("ops", []):
+        by_kind[op["kind"]] = by_kind.get(op["kind"], 0.0) + op["median_seconds"]
+    total = sum(by_kind.values())
+    if total <= 0:
+        return "op times: none (the driver could not time the ops)"
+    busy = max((d.get("busy_seconds", 0.0) for d in m.get("devices", [])
+                if str(d.get("name", "")).startswith("cuda")), default=0.0)
+    top = sorted(by_kind.items(), key=lambda kv: -kv[1])[:4]
+    return ("GPU time by op kind: " + ", ".join(f"{k} {v / total:.0%}" for k, v in top) +
+            f" (ops' sum {total * 1e3:.3f} ms, program {busy * 1e3:.3f} ms)")
 
 
 def popt_row(row, plan, res, outs, tmp):
@@ -410,6 +440,8 @@ def run_unit(torch, unit, manifest, tmp, env, device, args, clock, notes, failur
         else:
             res = run_popt(plan, paths, tmp, env, args, clock)
             popt_row(row, plan, res, outs, tmp)
+            if res.get("op_kinds"):
+                notes.append(f"{name} b{batch} {plan['dtype']}: {res['op_kinds']}")
             if len(res.get("why", "")) > CELL:
                 failures.setdefault(res["why"], []).append(f"{name} b{batch} {plan['dtype']}")
         target(row, unit, plan, results, device == "cuda")

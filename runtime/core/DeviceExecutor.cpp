@@ -102,6 +102,10 @@ Status DeviceExecutor::create(SessionState &state, uint32_t program,
     if (plan::isRegionOp(op->kind()) || (op->waits() && op->waits()->size()) ||
         state.signalled[o] || plan::readsOtherDevices(op->kind()))
       ex->recordable_ = false;
+    // Region ops' blocks are timed on the host: a program with them keeps
+    // host times throughout rather than mixing the two clocks.
+    if (plan::isRegionOp(op->kind()))
+      ex->markable_ = false;
   }
   out = std::move(ex);
   return Status::ok();
@@ -188,7 +192,7 @@ Status DeviceExecutor::prepareOp(uint32_t o) {
 
 Status DeviceExecutor::run() {
   accountedSeconds_ = 0;
-  marking_ = state_.deviceOpTimes && device_->timesOpsOnDevice();
+  marking_ = markable_ && state_.deviceOpTimes && device_->timesOpsOnDevice();
   if (recordable_ && device_->canRecord())
     return runRecorded();
   const double programStart =
@@ -205,29 +209,38 @@ Status DeviceExecutor::run() {
 bool DeviceExecutor::collectDeviceTimes(double programStart) {
   if (!marking_ || !program_)
     return false;
-  int64_t first = -1;
-  double busy = 0;
+  // All or nothing: an op the device could not time leaves every op its
+  // host time (launches; nothing for a replay but the whole program's).
+  std::vector<std::pair<uint32_t, double>> timed;
   for (uint32_t o : *program_) {
-    double seconds = kernels_[o] ? device_->markedSeconds(o) : -1;
+    double seconds = device_->markedSeconds(o);
     if (seconds < 0)
-      continue;
-    if (first < 0)
-      first = o;
-    double offset = device_->markedOffset(static_cast<uint32_t>(first), o);
+      return false;
+    timed.emplace_back(o, seconds);
+  }
+  if (timed.empty())
+    return false;
+  const uint32_t first = timed.front().first;
+  std::vector<double> offsets;
+  for (const auto &[o, seconds] : timed) {
+    offsets.push_back(device_->markedOffset(first, o));
+    if (offsets.back() < 0)
+      return false;
+  }
+  // The device's clock starts when its first op was queued (after any wait
+  // for other devices: the host's span of it) or, replayed, with the call.
+  const double anchor =
+      state_.opSpans[first].start >= 0 ? state_.opSpans[first].start : programStart;
+  for (size_t i = 0; i < timed.size(); ++i) {
+    const auto &[o, seconds] = timed[i];
     state_.opSeconds[o] = seconds;
     SessionState::OpSpan &span = state_.opSpans[o];
-    span.start = programStart + std::max(0.0, offset);
+    span.start = anchor + offsets[i];
     span.seconds = seconds;
     span.device = planDevice_;
-    busy += seconds;
   }
-  if (first < 0)
-    return false;
-  // Region ops (host work between the marked ops) keep their host times.
-  for (uint32_t o : *program_)
-    if (!kernels_[o])
-      busy += state_.opSeconds[o];
-  busySeconds_ = busy;
+  // Busy: from the first op's start to the last one's end, on the device.
+  busySeconds_ = offsets.back() + timed.back().second;
   return true;
 }
 
@@ -309,14 +322,15 @@ Status DeviceExecutor::runOp(uint32_t o) {
     state_.opSeconds[o] += own;
     accountedSeconds_ += own;
   } else {
-    if (marking_)
-      if (Status s = device_->markOp(o, false); !s)
-        return opError(o, s);
+    // A mark the device fails to queue turns timing off for good, not the
+    // call (the op's time is then its launch's; a capture it broke is
+    // dropped and the program runs op by op).
+    if (marking_ && !device_->markOp(o, false))
+      markable_ = marking_ = false;
     if (Status s = kernels_[o]->run(); !s)
       return Status::failure(opError(o, s).message());
-    if (marking_)
-      if (Status s = device_->markOp(o, true); !s)
-        return opError(o, s);
+    if (marking_ && !device_->markOp(o, true))
+      markable_ = marking_ = false;
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     state_.opSeconds[o] += elapsed;
     accountedSeconds_ += elapsed;

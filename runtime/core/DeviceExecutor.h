@@ -118,6 +118,9 @@ private:
   /// Whether runOp marks the ops it runs now (top-level program ops, when
   /// device op times are asked for and the device has them).
   bool marking_ = false;
+  /// Whether this program's ops can be marked (no region ops; no mark
+  /// failed to queue).
+  bool markable_ = true;
   double busySeconds_ = 0;
 };
 

@@ -210,6 +210,12 @@ cudaError_t cudaEventDestroy(cudaEvent_t e) {
   return cudaSuccess;
 }
 cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
+  // Inside a capture a plain record only orders the captured streams: no
+  // node, and the event has no time to read.
+  if (em::capturing) {
+    e->recorded = false;
+    return cudaSuccess;
+  }
   enqueue([e] {
     e->at = std::chrono::steady_clock::now();
     e->recorded = true;
@@ -218,9 +224,15 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
 }
 cudaError_t cudaEventRecordWithFlags(cudaEvent_t e, cudaStream_t s, unsigned int flags) {
   // "External" makes a node of the capture, and is invalid outside one.
-  if ((flags & cudaEventRecordExternal) && !em::capturing)
+  if (!(flags & cudaEventRecordExternal))
+    return cudaEventRecord(e, s);
+  if (!em::capturing)
     return cudaErrorInvalidValue;
-  return cudaEventRecord(e, s);
+  enqueue([e] {
+    e->at = std::chrono::steady_clock::now();
+    e->recorded = true;
+  });
+  return cudaSuccess;
 }
 cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
 cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b) {

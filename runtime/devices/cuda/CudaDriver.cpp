@@ -237,14 +237,15 @@ public:
   bool timesOpsOnDevice() const override { return true; }
   Status markOp(uint32_t o, bool end) override {
     cudaEvent_t &e = marks_[o][end ? 1 : 0];
-    if (!e)
-      if (int err = cudaEventCreate(&e))
-        return cudaStatus(err, "creating a timing event");
+    int err = e ? 0 : cudaEventCreate(&e);
     // Inside a capture only an "external" record becomes a graph node (a
     // plain one would order the capture's streams, not time anything).
-    return cudaStatus(capturing_ ? cudaEventRecordWithFlags(e, stream_, cudaEventRecordExternal)
-                                 : cudaEventRecord(e, stream_),
-                      "recording a timing event");
+    if (!err)
+      err = capturing_ ? cudaEventRecordWithFlags(e, stream_, cudaEventRecordExternal)
+                       : cudaEventRecord(e, stream_);
+    if (err)
+      cudaGetLastError(); // the caller stops timing; the next kernel must not see it
+    return cudaStatus(err, "recording a timing event");
   }
   double markedSeconds(uint32_t o) const override {
     auto it = marks_.find(o);

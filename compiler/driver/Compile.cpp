@@ -9,6 +9,7 @@
 #include "compiler/driver/Compile.h"
 
 #include "compiler/cost/CostModel.h"
+#include "compiler/driver/MeasureChoice.h"
 #include "compiler/driver/ModuleSummary.h"
 #include "compiler/driver/PlaceModel.h"
 #include "compiler/passes/Placement.h"
@@ -166,6 +167,27 @@ static std::string recomputedText(const RecomputeResult &r) {
          std::to_string(r.arenaAfter) + " B before in-place reuse";
 }
 
+/// How the plan is emitted for `hw` (this machine's logical devices own
+/// the cores they were profiled with).
+static EmitOptions emitOptionsFor(const CompileOptions &options, const HardwareModel &hw) {
+  EmitOptions emit;
+  emit.modelFingerprint = fileFingerprint(options.import.modelPath);
+  std::string opts;
+  for (const InputSpec &spec : options.import.inputs)
+    opts += spec.str() + ";";
+  emit.optionsFingerprint = opts;
+  emit.packWeights = options.packWeights;
+  emit.inPlace = options.aggressiveMemory;
+  // This machine split into logical devices: each owns the cores it was
+  // profiled with, so that the plan runs as it was predicted even when it
+  // uses only some of them. (A --target's core counts describe another
+  // machine: there the runtime shares this one's cores evenly.)
+  if (options.targetPath.empty() && hw.numDevices() > 1)
+    for (const DeviceRef &d : hw.devices())
+      emit.deviceCores[d.name] = static_cast<uint32_t>(std::max(1, d.desc->cores));
+  return emit;
+}
+
 /// How much faster than one device owning every core a split of this
 /// machine into logical devices must be predicted to be before auto takes
 /// it. Between the candidates' predictions the cost model errs by up to a
@@ -276,6 +298,8 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     // as one device owning every core (what it runs as without placement):
     // a split is chosen only when it is predicted to beat that.
     std::optional<Candidate> whole, wholeShown;
+    std::string measuredLine;
+    bool measured = false; ///< the choice was settled by timing both here
     std::vector<Candidate> splitTried;
     if (options.strategy == "auto" && options.targetPath.empty() && hardware.numDevices() > 1) {
       CompileOptions one = options;
@@ -315,13 +339,47 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       wholeShown = whole;
       if (placeModel(*split, *placedCost, trial, tried).isOk()) {
         splitTried = tried.candidates;
-        double best = 0;
+        double best = 0, bestSeconds = 0;
         for (const Candidate &c : tried.candidates)
           if (c.refused.empty() && c.placement.summary == tried.chosen.summary &&
-              c.placement.strategy == tried.chosen.strategy)
+              c.placement.strategy == tried.chosen.strategy) {
             best = c.objective;
+            bestSeconds = c.seconds;
+          }
         if (best > 0 && best < whole->objective * (1 - kSplitMargin))
           whole.reset(); // the split wins: place the module below
+        // Settled by timing both here (MeasureChoice.h), for latency.
+        if (best > 0 && options.measureChoice && options.objective == Objective::Latency) {
+          OwningOpRef<ModuleOp> one(cast<ModuleOp>((*module)->clone()));
+          PlaceOptions single = place;
+          single.strategy = "single";
+          single.afterPlace = nullptr;
+          PlaceResult onePlaced;
+          MeasuredChoice m;
+          Status s = placeModel(*one, wholeCost, single, onePlaced);
+          if (s)
+            s = measureChoice(*split, emitOptionsFor(options, hardware), bestSeconds, *one,
+                              emitOptionsFor(options, wholeHw), whole ? whole->seconds
+                                                                      : wholeShown->seconds,
+                              m);
+          if (!s) {
+            measuredLine = "  measured: not (" + s.message() + "): the predictions decide\n";
+          } else {
+            char text[256];
+            std::snprintf(text, sizeof text,
+                          "  measured here (%d alternating rounds): split %.3f ms, whole CPU "
+                          "%.3f ms: %s\n",
+                          m.rounds, m.splitSeconds * 1e3, m.wholeSeconds * 1e3,
+                          m.splitWins() ? "the split is kept"
+                                        : "one device is kept (a split must measure 5% faster)");
+            measuredLine = text;
+            measured = true;
+            if (m.splitWins())
+              whole.reset();
+            else if (!whole)
+              whole = wholeShown;
+          }
+        }
       }
       if (whole) {
         hardware = std::move(wholeHw);
@@ -341,16 +399,21 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     }
     if (whole) {
       placed.chosen.strategy = "single";
-      placed.chosen.summary = "one device owning every core: no split over " +
-                              std::to_string(options.devices.size()) +
-                              " logical devices is predicted to beat it by " +
-                              std::to_string(std::lround(kSplitMargin * 100)) + "%";
+      placed.chosen.summary =
+          "one device owning every core: no split over " +
+          std::to_string(options.devices.size()) + " logical devices " +
+          (measured ? "measured " + std::to_string(std::lround(kMeasuredSplitMargin * 100)) +
+                          "% faster here"
+                    : "is predicted to beat it by " +
+                          std::to_string(std::lround(kSplitMargin * 100)) + "%");
     }
     if (auto it = options.emitMlir.find("scheduled"); it != options.emitMlir.end())
       if (!writeModule(*module, it->second, errs))
         return kExitRuntimeFailure;
-    if (options.explain)
+    if (options.explain) {
       printPlacement(placed, options.objective, outs);
+      outs << measuredLine;
+    }
   } else {
     for (const char *stage : {"placed", "scheduled"})
       if (auto it = options.emitMlir.find(stage); it != options.emitMlir.end())
@@ -400,21 +463,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
               "nothing written\n";
       return kExitBadInput;
     }
-    EmitOptions emit;
-    emit.modelFingerprint = fileFingerprint(options.import.modelPath);
-    std::string opts;
-    for (const InputSpec &spec : options.import.inputs)
-      opts += spec.str() + ";";
-    emit.optionsFingerprint = opts;
-    emit.packWeights = options.packWeights;
-    emit.inPlace = options.aggressiveMemory;
-    // This machine split into logical devices: each owns the cores it was
-    // profiled with, so that the plan runs as it was predicted even when it
-    // uses only some of them. (A --target's core counts describe another
-    // machine: there the runtime shares this one's cores evenly.)
-    if (options.targetPath.empty() && hardware.numDevices() > 1)
-      for (const DeviceRef &d : hardware.devices())
-        emit.deviceCores[d.name] = static_cast<uint32_t>(std::max(1, d.desc->cores));
+    EmitOptions emit = emitOptionsFor(options, hardware);
     EmitStats emitStats;
     if (failed(emitPlan(*module, options.outputPlan, emit, &emitStats))) {
       if (emitStats.writeFailed) {

@@ -61,6 +61,10 @@ struct CompileOptions {
   /// --no-pack-weights clears it: convolution weights are stored in the
   /// layouts this machine's kernels read.
   bool packWeights = true;
+  /// auto over this machine's logical CPU devices times the best split and
+  /// the machine as one device here and keeps the faster (MeasureChoice.h);
+  /// --no-measure leaves the choice to the predictions.
+  bool measureChoice = true;
 };
 
 /// The stages --emit-mlir accepts in this build.

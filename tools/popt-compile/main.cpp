@@ -56,6 +56,10 @@ int main(int argc, char **argv) {
   app.add_flag("--energy-aware", energyAware, "shorthand for --objective edp");
   app.add_flag("--no-communication-aware", [&](int64_t) { opt.communicationAware = false; },
                "place as if transfers cost nothing (for comparison)");
+  app.add_flag("--no-measure", [&](int64_t) { opt.measureChoice = false; },
+               "auto over this machine's logical CPU devices: choose between the best split "
+               "and the machine as one device by the predictions alone, without timing both "
+               "plans here (the default times them: 1-3 s)");
   std::string memoryOptimizer = "basic";
   app.add_option("--memory-optimizer", memoryOptimizer,
                  "basic (default) or aggressive: cheap ops recomputed for later readers "
@@ -95,7 +99,8 @@ int main(int argc, char **argv) {
                   : objective == "edp"        ? popt::Objective::Edp
                                               : popt::Objective::Latency;
   for (const char *flag : {"--strategy", "--strategy-plugin", "--objective", "--energy-aware",
-                           "--no-communication-aware", "--memory-fraction", "--microbatches"})
+                           "--no-communication-aware", "--memory-fraction", "--microbatches",
+                           "--no-measure"})
     if (app.count(flag))
       opt.placementAsked = true;
   for (size_t start = 0; start < devices.size();) {

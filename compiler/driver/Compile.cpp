@@ -339,13 +339,11 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       wholeShown = whole;
       if (placeModel(*split, *placedCost, trial, tried).isOk()) {
         splitTried = tried.candidates;
-        double best = 0, bestSeconds = 0;
+        double best = 0;
         for (const Candidate &c : tried.candidates)
           if (c.refused.empty() && c.placement.summary == tried.chosen.summary &&
-              c.placement.strategy == tried.chosen.strategy) {
+              c.placement.strategy == tried.chosen.strategy)
             best = c.objective;
-            bestSeconds = c.seconds;
-          }
         if (best > 0 && best < whole->objective * (1 - kSplitMargin))
           whole.reset(); // the split wins: place the module below
         // Settled by timing both here (MeasureChoice.h), for latency.
@@ -358,20 +356,28 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
           MeasuredChoice m;
           Status s = placeModel(*one, wholeCost, single, onePlaced);
           if (s)
-            s = measureChoice(*split, emitOptionsFor(options, hardware), bestSeconds, *one,
-                              emitOptionsFor(options, wholeHw), whole ? whole->seconds
-                                                                      : wholeShown->seconds,
-                              m);
+          if (s && options.aggressiveMemory) {
+            recomputeForMemory(*split);
+            recomputeForMemory(*one);
+          }
+          if (s)
+            s = measureChoice(*split, emitOptionsFor(options, hardware), *one,
+                              emitOptionsFor(options, wholeHw), m);
           if (!s) {
-            measuredLine = "  measured: not (" + s.message() + "): the predictions decide\n";
+            measuredLine = "  not measured (" + s.message() + "): the predictions decide\n";
+            errs << "popt-compile: note: the placement over " << options.devices.size()
+                 << " logical devices was not measured against the machine as one device ("
+                 << s.message() << "): the predictions decide\n";
           } else {
-            char text[256];
+            char text[320];
             std::snprintf(text, sizeof text,
-                          "  measured here (%d alternating rounds): split %.3f ms, whole CPU "
-                          "%.3f ms: %s\n",
-                          m.rounds, m.splitSeconds * 1e3, m.wholeSeconds * 1e3,
-                          m.splitWins() ? "the split is kept"
-                                        : "one device is kept (a split must measure 5% faster)");
+                          "  measured here (%d alternating rounds): %s over %zu logical devices "
+                          "%.3f ms, whole CPU %.3f ms: %s\n",
+                          m.rounds, tried.chosen.strategy.c_str(), options.devices.size(),
+                          m.splitSeconds * 1e3, m.wholeSeconds * 1e3,
+                          m.splitWins() ? "the logical devices are kept"
+                                        : "one device is kept (the logical devices must "
+                                          "measure 5% faster)");
             measuredLine = text;
             measured = true;
             if (m.splitWins())

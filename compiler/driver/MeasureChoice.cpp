@@ -4,6 +4,8 @@
 // inside popt-compile the threads LibTorch's import left behind slowed the
 // plans 2-14x (measured: a TransformerEncoder split at 2.7 ms per call
 // against 0.1 ms in popt-run), and a user runs them in popt-run anyway.
+// Each plan is first run for a few calls to size the timed runs; the whole
+// measurement has a deadline.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/MeasureChoice.h"
@@ -18,6 +20,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -28,14 +32,15 @@ extern char **environ;
 namespace popt {
 
 namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
-/// Rounds of alternation, and each plan's seconds of calls per round.
+/// Rounds of alternation, each plan's seconds of calls per round, and the
+/// deadline of the whole measurement.
 constexpr int kRounds = 3;
 constexpr double kSecondsPerPlan = 0.2;
-/// A popt-run that takes longer is stopped (the measurement is dropped).
-constexpr double kRunTimeoutSeconds = 60;
+constexpr double kDeadlineSeconds = 20;
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -43,90 +48,123 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/// Removes the temporary files it names when it goes.
-struct TempFiles {
-  std::vector<fs::path> paths;
-  fs::path make(const std::string &suffix) {
+/// A private temporary directory, removed with everything in it.
+struct TempDir {
+  fs::path path;
+  ~TempDir() {
     std::error_code ec;
-    fs::path dir = fs::temp_directory_path(ec);
-    if (ec)
-      dir = "/tmp";
-    paths.push_back(dir / ("popt-compile-measure-" + std::to_string(getpid()) + "-" +
-                           std::to_string(paths.size()) + suffix));
-    return paths.back();
+    if (!path.empty())
+      fs::remove_all(path, ec);
   }
-  ~TempFiles() {
+  Status make() {
     std::error_code ec;
-    for (const fs::path &p : paths)
-      fs::remove(p, ec);
+    fs::path base = fs::temp_directory_path(ec);
+    std::string pattern = ((ec ? fs::path("/tmp") : base) / "popt-compile-XXXXXX").string();
+    if (!mkdtemp(pattern.data()))
+      return Status::failure("no temporary directory for the plans to time");
+    path = pattern;
+    return Status::ok();
   }
 };
 
-/// Runs `argv` with its output discarded; its exit status, or -1.
-int runQuietly(const std::vector<std::string> &argv) {
-  std::vector<char *> args;
-  for (const std::string &a : argv)
-    args.push_back(const_cast<char *>(a.c_str()));
-  args.push_back(nullptr);
+/// Runs popt-run with `args` (output discarded) until it exits or
+/// `deadline`; "" on exit 0, else what went wrong.
+std::string runPoptRun(const fs::path &runner, const std::vector<std::string> &args,
+                       Clock::time_point deadline) {
+  std::vector<std::string> argv{runner.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char *> cargs;
+  for (std::string &a : argv)
+    cargs.push_back(a.data());
+  cargs.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  int rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (!rc)
+    rc = posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  if (!rc)
+    rc = posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  if (!rc)
+    rc = posix_spawn(&pid, cargs[0], &actions, nullptr, cargs.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0)
-    return -1;
-  auto start = std::chrono::steady_clock::now();
+  if (rc)
+    return "cannot start popt-run (" + std::string(std::strerror(rc)) + ")";
   for (;;) {
     int status = 0;
     pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid)
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (done == pid) {
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return "";
+      return WIFEXITED(status) ? "popt-run exited " + std::to_string(WEXITSTATUS(status))
+                               : "popt-run was killed";
+    }
     if (done < 0)
-      return -1;
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
-        kRunTimeoutSeconds) {
+      return "lost popt-run";
+    if (Clock::now() > deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      return -1;
+      return "the measurement took longer than " +
+             std::to_string(static_cast<int>(kDeadlineSeconds)) + " s";
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+}
+
+/// Median seconds per call that popt-run measured, from its metrics.
+bool readMedian(const fs::path &metrics, double &out) {
+  nlohmann::json m = nlohmann::json::parse(std::ifstream(metrics), nullptr, false);
+  if (m.is_discarded() || !m.contains("median_execution_time") ||
+      !m["median_execution_time"].is_number())
+    return false;
+  out = m["median_execution_time"].get<double>();
+  return out > 0;
 }
 
 } // namespace
 
-Status measureChoice(mlir::ModuleOp split, const EmitOptions &splitEmit, double splitPredicted,
-                     mlir::ModuleOp whole, const EmitOptions &wholeEmit, double wholePredicted,
-                     MeasuredChoice &out) {
+Status measureChoice(mlir::ModuleOp split, const EmitOptions &splitEmit, mlir::ModuleOp whole,
+                     const EmitOptions &wholeEmit, MeasuredChoice &out) {
   std::error_code ec;
   fs::path runner = fs::read_symlink("/proc/self/exe", ec).parent_path() / "popt-run";
-  if (ec || !fs::exists(runner))
+  if (ec || access(runner.c_str(), X_OK) != 0)
     return Status::unavailable("popt-run is not beside popt-compile");
-  TempFiles temp;
-  const fs::path plans[2] = {temp.make(".split.plan"), temp.make(".whole.plan")};
-  const fs::path metrics = temp.make(".json");
+  TempDir temp;
+  if (Status s = temp.make(); !s)
+    return s;
+  const fs::path plans[2] = {temp.path / "split.plan", temp.path / "whole.plan"};
+  const fs::path metrics = temp.path / "metrics.json";
   if (mlir::failed(emitPlan(split, plans[0].string(), splitEmit)) ||
       mlir::failed(emitPlan(whole, plans[1].string(), wholeEmit)))
     return Status::failure("cannot make the plans to time");
-  const double predicted[2] = {splitPredicted, wholePredicted};
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(kDeadlineSeconds));
+  auto run = [&](int k, int warmup, int calls, double &seconds) -> Status {
+    std::string why = runPoptRun(runner, {plans[k].string(), "--warmup", std::to_string(warmup),
+                                          "--iterations", std::to_string(calls), "--metrics",
+                                          metrics.string()},
+                                 deadline);
+    if (why.empty() && !readMedian(metrics, seconds))
+      why = "popt-run wrote no time";
+    return why.empty() ? Status::ok()
+                       : Status::failure(why + " (the " + (k ? "one-device" : "split") +
+                                         " plan)");
+  };
+  // A few calls of each size the timed runs (kSecondsPerPlan of calls).
+  int calls[2];
+  for (int k = 0; k < 2; ++k) {
+    double first = 0;
+    if (Status s = run(k, 1, 3, first); !s)
+      return s;
+    calls[k] = static_cast<int>(std::clamp(kSecondsPerPlan / first, 3.0, 100000.0));
+  }
   std::vector<double> runs[2];
   for (int r = 0; r < kRounds; ++r)
     for (int k = 0; k < 2; ++k) {
-      int calls = static_cast<int>(std::clamp(kSecondsPerPlan / std::max(predicted[k], 1e-6),
-                                              5.0, 100000.0));
-      int rc = runQuietly({runner.string(), plans[k].string(), "--warmup",
-                           std::to_string(std::max(3, calls / 4)), "--iterations",
-                           std::to_string(calls), "--metrics", metrics.string()});
-      if (rc != 0)
-        return Status::failure("popt-run of the " + std::string(k ? "one-device" : "split") +
-                               " plan " + (rc < 0 ? "did not finish" : "exited " +
-                                                                          std::to_string(rc)));
-      nlohmann::json m = nlohmann::json::parse(std::ifstream(metrics), nullptr, false);
-      if (m.is_discarded() || !m.contains("median_execution_time"))
-        return Status::failure("popt-run wrote no metrics");
-      runs[k].push_back(m["median_execution_time"].get<double>());
+      double t = 0;
+      if (Status s = run(k, std::max(2, calls[k] / 4), calls[k], t); !s)
+        return s;
+      runs[k].push_back(t);
     }
   out.splitSeconds = median(runs[0]);
   out.wholeSeconds = median(runs[1]);

@@ -33,11 +33,12 @@ struct MeasuredChoice {
 };
 
 /// Emits `split` and `whole` (placed, scheduled modules) as plans with their
-/// emit options and times both on this machine (about 0.2 s of calls each
-/// per round, sized by the predicted seconds per call).
-Status measureChoice(mlir::ModuleOp split, const EmitOptions &splitEmit, double splitPredicted,
-                     mlir::ModuleOp whole, const EmitOptions &wholeEmit, double wholePredicted,
-                     MeasuredChoice &out);
+/// emit options into a private temporary directory and times both on this
+/// machine: a few calls each to size the runs, then three rounds of about
+/// 0.2 s of calls each, within 20 s in all (else a failure: the caller
+/// keeps the predictions' choice).
+Status measureChoice(mlir::ModuleOp split, const EmitOptions &splitEmit, mlir::ModuleOp whole,
+                     const EmitOptions &wholeEmit, MeasuredChoice &out);
 
 } // namespace popt
 

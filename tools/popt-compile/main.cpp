@@ -99,8 +99,7 @@ int main(int argc, char **argv) {
                   : objective == "edp"        ? popt::Objective::Edp
                                               : popt::Objective::Latency;
   for (const char *flag : {"--strategy", "--strategy-plugin", "--objective", "--energy-aware",
-                           "--no-communication-aware", "--memory-fraction", "--microbatches",
-                           "--no-measure"})
+                           "--no-communication-aware", "--memory-fraction", "--microbatches"})
     if (app.count(flag))
       opt.placementAsked = true;
   for (size_t start = 0; start < devices.size();) {

@@ -369,12 +369,17 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
                  << " logical devices was not measured against the machine as one device ("
                  << s.message() << "): the predictions decide\n";
           } else {
+            // The best over the logical devices may be one of them alone.
+            const std::string best =
+                tried.chosen.strategy == "single"
+                    ? tried.chosen.summary
+                    : tried.chosen.strategy + " over " + std::to_string(options.devices.size()) +
+                          " logical devices";
             char text[320];
             std::snprintf(text, sizeof text,
-                          "  measured here (%d alternating rounds): %s over %zu logical devices "
-                          "%.3f ms, whole CPU %.3f ms: %s\n",
-                          m.rounds, tried.chosen.strategy.c_str(), options.devices.size(),
-                          m.splitSeconds * 1e3, m.wholeSeconds * 1e3,
+                          "  measured here (%d alternating rounds): %s %.3f ms, whole CPU %.3f ms: "
+                          "%s\n",
+                          m.rounds, best.c_str(), m.splitSeconds * 1e3, m.wholeSeconds * 1e3,
                           m.splitWins() ? "the logical devices are kept"
                                         : "one device is kept (the logical devices must "
                                           "measure 5% faster)");

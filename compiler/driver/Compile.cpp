@@ -355,7 +355,6 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
           PlaceResult onePlaced;
           MeasuredChoice m;
           Status s = placeModel(*one, wholeCost, single, onePlaced);
-          if (s)
           if (s && options.aggressiveMemory) {
             recomputeForMemory(*split);
             recomputeForMemory(*one);

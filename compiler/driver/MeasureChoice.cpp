@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/MeasureChoice.h"
 
+#include "runtime/profile/KernelTiming.h"
+
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -41,12 +43,6 @@ namespace {
 constexpr int kRounds = 3;
 constexpr double kSecondsPerPlan = 0.2;
 constexpr double kDeadlineSeconds = 20;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /// A private temporary directory, removed with everything in it.
 struct TempDir {
@@ -166,8 +162,8 @@ Status measureChoice(mlir::ModuleOp split, const EmitOptions &splitEmit, mlir::M
         return s;
       runs[k].push_back(t);
     }
-  out.splitSeconds = median(runs[0]);
-  out.wholeSeconds = median(runs[1]);
+  out.splitSeconds = profile::median(runs[0]);
+  out.wholeSeconds = profile::median(runs[1]);
   out.rounds = kRounds;
   return Status::ok();
 }

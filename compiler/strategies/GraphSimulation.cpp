@@ -101,13 +101,14 @@ GraphPrediction simulatePlacement(const StrategyGraph &graph, const StrategyHard
     out.makespan = out.bottleneck = 1e9; // an order that contradicts the graph
     return out;
   }
-  std::vector<int> hostOf(g.resources.size(), -1); // links share nothing
-  for (int d = 0; d < numDevices; ++d)
-    hostOf[static_cast<size_t>(d)] = hardware.devices[static_cast<size_t>(d)].host;
-  if (contends && sim::stretchSharedTasks(g, r, hostOf, contention) > 0 &&
-      !sim::simulate(g, r)) {
-    out.makespan = out.bottleneck = 1e9;
-    return out;
+  if (contends) {
+    std::vector<int> hostOf(g.resources.size(), -1); // links share nothing
+    for (int d = 0; d < numDevices; ++d)
+      hostOf[static_cast<size_t>(d)] = hardware.devices[static_cast<size_t>(d)].host;
+    if (sim::stretchSharedTasks(g, r, hostOf, contention) > 0 && !sim::simulate(g, r)) {
+      out.makespan = out.bottleneck = 1e9;
+      return out;
+    }
   }
   std::vector<sim::JoinedDevice> joined;
   for (int d = 0; d < numDevices; ++d) {

@@ -341,7 +341,38 @@ def run_popt(plan, paths, tmp, env, args, clock):
         res["device_ms"] = max(d.get("busy_seconds", 0.0) for d in devs) * 1e3
         if clock.left() > 20:
             res["op_kinds"] = op_kinds(base, out_dir, env, clock)
+        if clock.left() > 30:
+            res["plain"] = library_epilogues_off(plan, base, n, out_dir, tmp, env, args, clock)
     return res
+
+
+def library_epilogues_off(plan, base, n, out_dir, tmp, env, args, clock):
+    """The same plan with the epilogues inside cuBLASLt and cuDNN turned off
+    (POPT_CUDA_LT=0, POPT_CUDA_FUSED_CONV=0: cublasGemmEx and the plain
+    convolution, then popt's epilogue kernel), timed and checked: whether
+    the fused library calls pay off on this GPU, and agree."""
+    plain_env = dict(env, POPT_CUDA_LT="0", POPT_CUDA_FUSED_CONV="0")
+    plain_dir = os.path.join(out_dir, "plain")
+    os.makedirs(plain_dir, exist_ok=True)
+    metrics = os.path.join(plain_dir, "metrics.json")
+    try:
+        r = subprocess.run(base + ["--warmup", str(args.warmup), "--iterations", str(n),
+                                   "--output-dir", plain_dir, "--metrics", metrics],
+                           capture_output=True, text=True, env=plain_env,
+                           timeout=max(5, min(clock.left(), 120)))
+    except subprocess.TimeoutExpired:
+        return "library epilogues off: timed out"
+    if r.returncode:
+        return f"library epilogues off: popt-run exit {r.returncode}"
+
+    def got(i):
+        p = os.path.join(plain_dir, f"output{i}.npy")
+        return np.load(p) if os.path.exists(p) else None
+    err, problem, _ = compare(plan["outputs"], tmp, got)
+    m = json.load(open(metrics))
+    return (f"library epilogues off (cublasGemmEx, plain cuDNN convolution): "
+            f"{m['median_execution_time'] * 1e3:.3f} ms, error " +
+            (problem if problem else f"{err:.2g}"))
 
 
 def op_kinds(base, out_dir, env, clock):
@@ -440,8 +471,9 @@ def run_unit(torch, unit, manifest, tmp, env, device, args, clock, notes, failur
         else:
             res = run_popt(plan, paths, tmp, env, args, clock)
             popt_row(row, plan, res, outs, tmp)
-            if res.get("op_kinds"):
-                notes.append(f"{name} b{batch} {plan['dtype']}: {res['op_kinds']}")
+            for key in ("op_kinds", "plain"):
+                if res.get(key):
+                    notes.append(f"{name} b{batch} {plan['dtype']}: {res[key]}")
             if len(res.get("why", "")) > CELL:
                 failures.setdefault(res["why"], []).append(f"{name} b{batch} {plan['dtype']}")
         target(row, unit, plan, results, device == "cuda")

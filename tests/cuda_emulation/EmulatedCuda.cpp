@@ -18,6 +18,7 @@
 // number of devices is POPT_CUDA_EMULATED_DEVICES (default 1).
 //
 //===----------------------------------------------------------------------===//
+#include "tests/cuda_emulation/EmulatedCalls.h"
 #include "tests/cuda_emulation/EmulatedQueue.h"
 
 #include "runtime/kernels/cuda/DeviceMath.h"
@@ -61,6 +62,9 @@ struct cudnnTensorStruct {
 struct cudnnFilterStruct {
   cudnnDataType_t type = CUDNN_DATA_FLOAT;
   int k = 0, c = 0, h = 0, w = 0;
+};
+struct cudnnActivationStruct {
+  cudnnActivationMode_t mode = CUDNN_ACTIVATION_RELU;
 };
 struct cudnnConvolutionStruct {
   int padH = 0, padW = 0, strideH = 1, strideW = 1, dilH = 1, dilW = 1, groups = 1;
@@ -343,6 +347,7 @@ cublasStatus_t cublasGemmEx(cublasHandle_t, cublasOperation_t ta, cublasOperatio
                             int lda, const void *B, cudaDataType, int ldb, const void *beta,
                             void *C, cudaDataType, int ldc, cublasComputeType_t,
                             cublasGemmAlgo_t) {
+  popt::cuda::emulation::countCall("cublasGemmEx");
   float al = *static_cast<const float *>(alpha), be = *static_cast<const float *>(beta);
   enqueue([=] { gemm(ta, tb, m, n, k, al, A, lda, B, ldb, be, C, ldc, elemOf(at)); });
   return CUBLAS_STATUS_SUCCESS;
@@ -355,6 +360,7 @@ cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t, cublasOperation_t ta,
                                           int ldb, long long sb, const void *beta, void *C,
                                           cudaDataType, int ldc, long long sc, int batch,
                                           cublasComputeType_t, cublasGemmAlgo_t) {
+  popt::cuda::emulation::countCall("cublasGemmStridedBatchedEx");
   float al = *static_cast<const float *>(alpha), be = *static_cast<const float *>(beta);
   enqueue([=] {
     popt::cuda::Elem e = elemOf(at);
@@ -509,14 +515,12 @@ std::vector<float> toFloats(const void *p, popt::cuda::Elem e, int64_t n) {
   return v;
 }
 
-/// y = alpha conv(x, w) + beta y over NCHW, grouped (forward); with
-/// `transposed`, dx = alpha conv^T(dy, w) + beta dx (x is dy, y is dx).
-/// Accumulates in f32, as cuDNN does, one output plane at a time.
-void convolve(bool transposed, float alpha, const cudnnTensorStruct &xd, const void *xp,
-              const cudnnFilterStruct &wd, const void *wp, const cudnnConvolutionStruct &c,
-              float beta, const cudnnTensorStruct &yd, void *y) {
-  using popt::cuda::load;
-  using popt::cuda::store;
+/// conv(x, w) over NCHW, grouped (forward), or with `transposed`
+/// conv^T(dy, w) (x is dy, y is dx), in f32 as cuDNN accumulates, one
+/// output plane at a time.
+std::vector<float> convolution(bool transposed, const cudnnTensorStruct &xd, const void *xp,
+                               const cudnnFilterStruct &wd, const void *wp,
+                               const cudnnConvolutionStruct &c, const cudnnTensorStruct &yd) {
   const popt::cuda::Elem e = elemOf(xd.type);
   // The forward convolution maps `big` (its input) to `small` (its output).
   const cudnnTensorStruct &big = transposed ? yd : xd, &small = transposed ? xd : yd;
@@ -558,9 +562,43 @@ void convolve(bool transposed, float alpha, const cudnnTensorStruct &xd, const v
           }
       }
     }
+  return acc;
+}
+
+/// y = alpha conv(x, w) + beta y (y not read when beta is 0).
+void convolve(bool transposed, float alpha, const cudnnTensorStruct &xd, const void *xp,
+              const cudnnFilterStruct &wd, const void *wp, const cudnnConvolutionStruct &c,
+              float beta, const cudnnTensorStruct &yd, void *y) {
+  using popt::cuda::load;
+  using popt::cuda::store;
+  const popt::cuda::Elem e = elemOf(yd.type);
+  const std::vector<float> acc = convolution(transposed, xd, xp, wd, wp, c, yd);
   for (size_t i = 0; i < acc.size(); ++i)
     store<float>(y, e, int64_t(i),
                  alpha * acc[i] + (beta != 0.f ? beta * load<float>(y, e, int64_t(i)) : 0.f));
+}
+
+/// y = act(alpha1 conv(x, w) + alpha2 z + bias), in f32 before y's type (z
+/// may be y itself, and is not read when alpha2 is 0).
+void convolveBiasActivation(float alpha1, const cudnnTensorStruct &xd, const void *xp,
+                            const cudnnFilterStruct &wd, const void *wp,
+                            const cudnnConvolutionStruct &c, float alpha2, const void *z,
+                            const cudnnTensorStruct &bd, const void *bias,
+                            cudnnActivationMode_t mode, const cudnnTensorStruct &yd, void *y) {
+  using popt::cuda::load;
+  using popt::cuda::store;
+  const popt::cuda::Elem e = elemOf(yd.type), eb = elemOf(bd.type);
+  const std::vector<float> acc = convolution(false, xd, xp, wd, wp, c, yd);
+  const int64_t plane = int64_t(yd.h) * yd.w;
+  for (size_t i = 0; i < acc.size(); ++i) {
+    const int64_t channel = (int64_t(i) / plane) % yd.c;
+    float v = alpha1 * acc[i] + load<float>(bias, eb, channel);
+    if (alpha2 != 0.f)
+      v += alpha2 * load<float>(z, e, int64_t(i));
+    if (mode == CUDNN_ACTIVATION_RELU)
+      v = v > 0.f ? v : 0.f;
+    store<float>(y, e, int64_t(i), v);
+  }
 }
 
 } // namespace
@@ -574,11 +612,61 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t, const void *alpha, cudnnTen
                                       cudnnTensorDescriptor_t yd, void *y) {
   if (wsBytes < kWorkspace || !ws)
     return CUDNN_STATUS_BAD_PARAM;
+  popt::cuda::emulation::countCall("cudnnConvolutionForward");
   float al = *static_cast<const float *>(alpha), be = *static_cast<const float *>(beta);
   cudnnTensorStruct xs = *xd, ys = *yd;
   cudnnFilterStruct fs = *wd;
   cudnnConvolutionStruct cs = *cd;
   enqueue([=] { convolve(false, al, xs, x, fs, w, cs, be, ys, y); });
+  return CUDNN_STATUS_SUCCESS;
+}
+
+cudnnStatus_t cudnnCreateActivationDescriptor(cudnnActivationDescriptor_t *d) {
+  *d = new cudnnActivationStruct();
+  return CUDNN_STATUS_SUCCESS;
+}
+cudnnStatus_t cudnnDestroyActivationDescriptor(cudnnActivationDescriptor_t d) {
+  delete d;
+  return CUDNN_STATUS_SUCCESS;
+}
+cudnnStatus_t cudnnSetActivationDescriptor(cudnnActivationDescriptor_t d,
+                                           cudnnActivationMode_t mode, cudnnNanPropagation_t,
+                                           double) {
+  d->mode = mode;
+  return CUDNN_STATUS_SUCCESS;
+}
+
+// As documented: ReLU or identity, identity with the implicit precomputed
+// GEMM algorithm only (which the emulated heuristics never rank first, so
+// that popt never asks for it); a bias of 1 x C x 1 x 1 in y's type or f32;
+// z shaped as y.
+cudnnStatus_t cudnnConvolutionBiasActivationForward(
+    cudnnHandle_t, const void *alpha1, cudnnTensorDescriptor_t xd, const void *x,
+    cudnnFilterDescriptor_t wd, const void *w, cudnnConvolutionDescriptor_t cd,
+    cudnnConvolutionFwdAlgo_t algo, void *ws, size_t wsBytes, const void *alpha2,
+    cudnnTensorDescriptor_t zd, const void *z, cudnnTensorDescriptor_t bd, const void *bias,
+    cudnnActivationDescriptor_t ad, cudnnTensorDescriptor_t yd, void *y) {
+  if (wsBytes < kWorkspace || !ws || !bias)
+    return CUDNN_STATUS_BAD_PARAM;
+  if (popt::cuda::emulation::refused("cudnnConvolutionBiasActivationForward"))
+    return CUDNN_STATUS_NOT_SUPPORTED;
+  if (ad->mode != CUDNN_ACTIVATION_RELU &&
+      !(ad->mode == CUDNN_ACTIVATION_IDENTITY &&
+        algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM))
+    return CUDNN_STATUS_NOT_SUPPORTED;
+  if (bd->n != 1 || bd->c != yd->c || bd->h != 1 || bd->w != 1 ||
+      (bd->type != yd->type && bd->type != CUDNN_DATA_FLOAT) || zd->n != yd->n ||
+      zd->c != yd->c || zd->h != yd->h || zd->w != yd->w || zd->type != yd->type)
+    return CUDNN_STATUS_BAD_PARAM;
+  float a1 = *static_cast<const float *>(alpha1), a2 = *static_cast<const float *>(alpha2);
+  cudnnTensorStruct xs = *xd, ys = *yd, bs = *bd;
+  cudnnFilterStruct fs = *wd;
+  cudnnConvolutionStruct cs = *cd;
+  cudnnActivationMode_t mode = ad->mode;
+  popt::cuda::emulation::countCall("cudnnConvolutionBiasActivationForward");
+  enqueue([=] {
+    convolveBiasActivation(a1, xs, x, fs, w, cs, a2, z, bs, bias, mode, ys, y);
+  });
   return CUDNN_STATUS_SUCCESS;
 }
 

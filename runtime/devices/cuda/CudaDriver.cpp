@@ -56,6 +56,8 @@ public:
           cudaEventDestroy(e);
     if (ctx_.blas)
       cublasDestroy(ctx_.blas);
+    if (ctx_.lt)
+      cublasLtDestroy(ctx_.lt);
     if (ctx_.dnn)
       cudnnDestroy(ctx_.dnn);
     for (void *p : allocations_)
@@ -101,6 +103,11 @@ public:
         cublasSetWorkspace(d->ctx_.blas, ws, kBlasWorkspace) != CUBLAS_STATUS_SUCCESS ||
         cublasSetMathMode(d->ctx_.blas, CUBLAS_DEFAULT_MATH) != CUBLAS_STATUS_SUCCESS)
       return Status::unavailable(d->name() + ": cuBLAS could not be set up");
+    d->ctx_.workspace = ws;
+    d->ctx_.workspaceBytes = kBlasWorkspace;
+    // Without cuBLASLt, products stay on cublasGemmEx.
+    if (cublasLtCreate(&d->ctx_.lt) != CUBLAS_STATUS_SUCCESS)
+      d->ctx_.lt = nullptr;
     if (cudnnCreate(&d->ctx_.dnn) != CUDNN_STATUS_SUCCESS ||
         cudnnSetStream(d->ctx_.dnn, d->stream_) != CUDNN_STATUS_SUCCESS)
       return Status::unavailable(d->name() + ": cuDNN could not be initialised");

@@ -7,12 +7,19 @@
 // batch of each operand is either its own or broadcast whole, else one call
 // per batch. f32 computes in f32 (no TF32: cuBLAS's default math mode),
 // bf16 and f16 on tensor cores accumulating in f32. A fused op's scale is
-// alpha and its residual is beta = 1 over a copy of it in the output (or
-// the output itself when the plan made the result overwrite it); the bias,
-// scaled alike, and the activation follow in one epilogue kernel.
+// alpha and its residual is beta = 1.
+//
+// A product that is one call runs on cuBLASLt (LtGemm.h): the residual is
+// read as C, and the bias and a ReLU or tanh-GELU are applied by the GEMM
+// itself. Otherwise (per-batch broadcasting, POPT_CUDA_LT=0, no cuBLASLt
+// algorithm) it is cublasGemmEx with the residual copied into the output
+// first (unless the plan made the result overwrite it). What neither
+// applies (a scaled bias, the other activations) follows in one epilogue
+// kernel.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cuda/CudaContext.h"
+#include "runtime/kernels/cuda/LtGemm.h"
 
 #include "runtime/core/ShapeMath.h"
 
@@ -42,24 +49,13 @@ bool blasType(plan::DType d, cudaDataType_t &t) {
   }
 }
 
-/// One gemm call: C (ldc) = alpha op(A) op(B) + beta C, `batch` times with
-/// element strides between batches.
-struct Gemm {
-  cublasOperation_t opA = CUBLAS_OP_N, opB = CUBLAS_OP_N;
-  int m = 0, n = 0, k = 0, lda = 0, ldb = 0, ldc = 0;
-  int64_t strideA = 0, strideB = 0, strideC = 0;
-  int batch = 1;
-  const char *a = nullptr, *b = nullptr; ///< bytes
-  char *c = nullptr;
-};
-
 class ProductKernel : public cpu::Kernel {
 public:
   ProductKernel(CudaContext &ctx, const KernelArgs &args, cudaDataType_t type, size_t es,
                 std::vector<Gemm> calls, float alpha, const TensorView *residual,
-                Epilogue epilogue)
+                Epilogue epilogue, std::unique_ptr<LtGemm> lt)
       : ctx(ctx), args(args), type(type), es(es), calls(std::move(calls)), alpha(alpha),
-        residual(residual), epilogue(epilogue) {
+        residual(residual), epilogue(epilogue), lt(std::move(lt)) {
     // Products with no rows, columns or depth call nothing (cuBLAS refuses
     // leading dimensions of 0).
     for (const Gemm &g : this->calls)
@@ -71,6 +67,13 @@ public:
   }
 
   Status run() override {
+    if (lt) {
+      if (Status s = lt->run(ctx, calls[0], alpha); !s)
+        return s;
+      return epilogue.needed
+                 ? cudaStatus(launchEpilogue(epilogue.params, ctx.stream), "product epilogue")
+                 : Status::ok();
+    }
     float beta = 0.f;
     if (Status s = residualInto(ctx, residual, *args.out, beta); !s)
       return s;
@@ -106,6 +109,7 @@ private:
   float alpha;
   const TensorView *residual;
   Epilogue epilogue;
+  std::unique_ptr<LtGemm> lt; ///< the product on cuBLASLt, or null (cublasGemmEx)
   bool empty = false;
 };
 
@@ -141,6 +145,34 @@ bool uniform(const std::vector<int64_t> &offsets, int64_t &stride) {
     if (offsets[i] != int64_t(i) * stride)
       return false;
   return true;
+}
+
+/// The product as one cuBLASLt call with as much of its epilogue as
+/// cuBLASLt applies, or null: several calls (per-batch broadcasting), an
+/// empty product, POPT_CUDA_LT=0, or no algorithm.
+std::unique_ptr<LtGemm> preparedLt(CudaContext &ctx, const KernelArgs &a,
+                                   const std::vector<Gemm> &calls, cudaDataType_t type,
+                                   const TensorView *bias, const TensorView *residual,
+                                   float scale, bool fused) {
+  if (!ltEnabled() || calls.size() != 1 || a.out->numel == 0)
+    return nullptr;
+  // A batch broadcast whole (stride 0) stays on cublasGemmEx, which
+  // documents it.
+  if (calls[0].batch > 1 && (calls[0].strideA == 0 || calls[0].strideB == 0))
+    return nullptr;
+  LtEpilogueWish wish;
+  wish.residual = residual ? residual->data : nullptr;
+  // cuBLASLt adds the bias after alpha, and activates after the bias: a
+  // bias scaled with the product keeps both in the epilogue kernel.
+  const bool biasInside = bias && scale == 1.f && blasType(bias->dtype, wish.biasType);
+  if (biasInside)
+    wish.bias = bias->data;
+  if (fused && (!bias || biasInside))
+    wish.act = static_cast<Activation>(a.attr(0));
+  auto lt = std::make_unique<LtGemm>();
+  if (!lt->prepare(ctx, calls[0], type, wish))
+    return nullptr;
+  return lt;
 }
 
 } // namespace
@@ -224,9 +256,11 @@ bool makeBlasKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
       }
     }
   }
-  Epilogue epilogue = makeEpilogue(a, bias, n, 1, scale, fused ? 0 : -1);
+  std::unique_ptr<LtGemm> lt = preparedLt(ctx, a, calls, type, bias, residual, scale, fused);
+  Epilogue epilogue = makeEpilogue(a, lt && lt->hasBias() ? nullptr : bias, n, 1, scale,
+                                   fused && !(lt && lt->hasActivation()) ? 0 : -1);
   out = std::make_unique<ProductKernel>(ctx, a, type, es, std::move(calls), scale, residual,
-                                        epilogue);
+                                        epilogue, std::move(lt));
   return true;
 }
 

@@ -6,9 +6,18 @@
 // algorithm is cuDNN's heuristic choice at load, its workspace the
 // kernel's scratch (allocated on the device by the executor). f32 runs
 // without TF32 (CUDNN_FMA_MATH) unless POPT_CUDA_TF32=1; bf16 and f16 use
-// tensor cores, accumulating in f32. As for products, a fused residual is
-// beta = 1 over a copy in the output, and the bias and activation follow in
-// one epilogue kernel.
+// tensor cores, accumulating in f32.
+//
+// A fused convolution with a bias and a ReLU (a ResNet block's conv,
+// batch norm folded, and its residual add) is one cuDNN call,
+// cudnnConvolutionBiasActivationForward: y = relu(conv(x) + z + bias), the
+// residual read as z. cuDNN refuses some configurations of it (its identity
+// activation needs one algorithm, and its data types are narrower than the
+// plain convolution's), so the first call, which is never captured into a
+// graph, settles it: on a refusal the kernel runs the plain convolution
+// from then on. POPT_CUDA_FUSED_CONV=0 turns it off. Otherwise, as for
+// products, a fused residual is beta = 1 over a copy in the output, and the
+// bias and activation follow in one epilogue kernel.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cuda/CudaContext.h"
@@ -65,6 +74,10 @@ public:
       cudnnDestroyFilterDescriptor(w);
     if (conv)
       cudnnDestroyConvolutionDescriptor(conv);
+    if (biasDesc)
+      cudnnDestroyTensorDescriptor(biasDesc);
+    if (relu)
+      cudnnDestroyActivationDescriptor(relu);
   }
 
   Status prepare(Epilogue e, const TensorView *res) {
@@ -136,13 +149,28 @@ public:
                                                             &workspace),
                "transposed convolution workspace");
     }
-    return Status::ok();
+    return prepareFused(type);
   }
 
   size_t scratchBytes() const override { return workspace; }
   void bindScratch(void *p) override { scratch = p; }
 
   Status run() override {
+    if (fusedCall) {
+      const float one = 1.f, alpha2 = residual ? 1.f : 0.f;
+      cudnnStatus_t st = cudnnConvolutionBiasActivationForward(
+          ctx.dnn, &one, x, args.in[0]->data, w, args.in[1]->data, conv, forward, scratch,
+          workspace, &alpha2, y, residual ? residual->data : args.out->data, biasDesc,
+          args.in[2]->data, relu, y, args.out->data);
+      if (st == CUDNN_STATUS_SUCCESS) {
+        ran = true;
+        return Status::ok();
+      }
+      if (ran)
+        return dnnStatus(st, "cuDNN fused convolution");
+      fusedCall = false; // refused on the first call: the plain path from now on
+    }
+    ran = true;
     float alpha = 1.f, beta = 0.f;
     if (Status s = residualInto(ctx, residual, *args.out, beta); !s)
       return s;
@@ -162,9 +190,34 @@ public:
   }
 
 private:
+  /// Sets up the single-call path when the op is a forward convolution
+  /// with a bias and a ReLU (cuDNN's only activation besides identity).
+  Status prepareFused(cudnnDataType_t type) {
+    const char *env = std::getenv("POPT_CUDA_FUSED_CONV");
+    if ((env && std::strcmp(env, "0") == 0) || transposed ||
+        args.op->kind() != K::FusedConv2d || args.in.size() < 3 ||
+        epilogue.params.act != Activation::Relu || !epilogue.params.bias)
+      return Status::ok();
+    cudnnDataType_t biasType = args.in[2]->dtype == plan::DType::F32 ? CUDNN_DATA_FLOAT : type;
+    POPT_DNN(cudnnCreateTensorDescriptor(&biasDesc), "bias descriptor");
+    POPT_DNN(cudnnSetTensor4dDescriptor(biasDesc, CUDNN_TENSOR_NCHW, biasType, 1,
+                                        int(args.out->shape[1]), 1, 1),
+             "bias descriptor");
+    POPT_DNN(cudnnCreateActivationDescriptor(&relu), "activation descriptor");
+    POPT_DNN(cudnnSetActivationDescriptor(relu, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN,
+                                          0.0),
+             "activation descriptor");
+    fusedCall = true;
+    return Status::ok();
+  }
+
   CudaContext &ctx;
   KernelArgs args;
   bool transposed = false;
+  bool fusedCall = false; ///< one cudnnConvolutionBiasActivationForward
+  bool ran = false;       ///< a call has run (refusals decide only the first)
+  cudnnTensorDescriptor_t biasDesc = nullptr;
+  cudnnActivationDescriptor_t relu = nullptr;
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;

@@ -2,7 +2,7 @@
 //
 // One per CUDA device (runtime/devices/cuda/CudaDriver.cpp): the device's
 // stream, on which every kernel queues its work in program order, the
-// cuBLAS and cuDNN handles bound to it, and the word kernels set when an op
+// cuBLAS, cuBLASLt and cuDNN handles bound to it (and cuBLAS's workspace), and the word kernels set when an op
 // fails on the device (an embedding index out of range), read by the
 // device's synchronize(). Kernels are made by makeCudaKernel() with the
 // plan op's views (device memory) and run by queueing, never waiting.
@@ -14,6 +14,7 @@
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/kernels/cuda/Launch.h"
 
+#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
@@ -28,6 +29,11 @@ struct CudaContext {
   cudaStream_t stream = nullptr;
   cublasHandle_t blas = nullptr;
   cudnnHandle_t dnn = nullptr;
+  cublasLtHandle_t lt = nullptr; ///< null: products on cublasGemmEx only
+  /// cuBLAS's workspace, which cuBLASLt calls share (one stream: one call
+  /// at a time).
+  void *workspace = nullptr;
+  size_t workspaceBytes = 0;
   /// Host-mapped word (device pointer): 0, or 1 when a kernel met an index
   /// out of range.
   int *error = nullptr;

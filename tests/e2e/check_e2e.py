@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end check: every importable model, compiled and run, matches LibTorch.
 
-Usage: check_e2e.py [--cuda-emulated] BIN_DIR MODELS_DIR OUT_DIR [NAME ...]
+Usage: check_e2e.py [--cuda-emulated | --cuda-simt] BIN_DIR MODELS_DIR OUT_DIR [NAME ...]
 
 With --cuda-emulated, every plan is compiled for a GPU (targets/dgx-h100.json,
 --devices cuda:0) and run through the CUDA driver built against the host
@@ -11,6 +11,9 @@ launches, checked against LibTorch on a machine without a GPU (dynamic-aware
 models too: their if/loop read the condition from the GPU's memory). Only
 the scripted variant of a model runs (its plan is what the GPU path
 sees; the traced one differs only in the frontend, which the CPU run covers).
+--cuda-simt is the same with libpopt_cuda_simt.so: popt's own .cu kernels,
+unchanged, run by a host model of CUDA's threads (tests/cuda_simt) instead
+of their sequential twins (slow: name the models).
 
 For each "ok" entry of the manifest (zoo and per-op models, scripted and
 traced) and each "dynamic" one (compiled with --dynamic-aware, run on its
@@ -42,8 +45,9 @@ import sys
 import numpy as np
 import torch
 
-CUDA_EMULATED = "--cuda-emulated" in sys.argv
-ARGS = [a for a in sys.argv[1:] if a != "--cuda-emulated"]
+CUDA_SIMT = "--cuda-simt" in sys.argv
+CUDA_EMULATED = "--cuda-emulated" in sys.argv or CUDA_SIMT
+ARGS = [a for a in sys.argv[1:] if a not in ("--cuda-emulated", "--cuda-simt")]
 BIN, MODELS, OUT = ARGS[0:3]
 ONLY = set(ARGS[3:])
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -165,7 +169,8 @@ def run_and_compare(model, plan, work, xs):
     env = dict(os.environ)
     if CUDA_EMULATED:
         env["POPT_CUDA_DRIVER"] = os.path.join(os.path.dirname(os.path.abspath(BIN)), "lib",
-                                               "libpopt_cuda_emulated.so")
+                                               "libpopt_cuda_simt.so" if CUDA_SIMT
+                                               else "libpopt_cuda_emulated.so")
     r = subprocess.run(run, capture_output=True, text=True, env=env)
     if r.returncode:
         return f"popt-run failed (exit {r.returncode}): {r.stderr.strip()[:600]}"

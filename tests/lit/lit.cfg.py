@@ -20,5 +20,9 @@ config.substitutions.append(("%targets", os.path.join(config.popt_source_dir, "t
 # The CUDA driver on the host emulation of CUDA (tests/cuda_emulation).
 config.substitutions.append(
     ("%cuda-emulated", os.path.join(os.path.dirname(config.popt_tools_dir), "lib", "libpopt_cuda_emulated.so")))
+# The same with popt's own .cu kernels on a host model of CUDA's threads
+# (tests/cuda_simt).
+config.substitutions.append(
+    ("%cuda-simt", os.path.join(os.path.dirname(config.popt_tools_dir), "lib", "libpopt_cuda_simt.so")))
 if os.path.exists(os.path.join(os.path.dirname(config.popt_tools_dir), "lib", "libpopt_cuda_emulated.so")):
     config.available_features.add("cuda-emulation")

@@ -342,37 +342,52 @@ def run_popt(plan, paths, tmp, env, args, clock):
         if clock.left() > 20:
             res["op_kinds"] = op_kinds(base, out_dir, env, clock)
         if clock.left() > 30:
-            res["plain"] = library_epilogues_off(plan, base, n, out_dir, tmp, env, args, clock)
+            res["plain"] = new_paths_off(plan, base, out_dir, tmp, env, clock)
     return res
 
 
-def library_epilogues_off(plan, base, n, out_dir, tmp, env, args, clock):
-    """The same plan with the epilogues inside cuBLASLt and cuDNN turned off
-    (POPT_CUDA_LT=0, POPT_CUDA_FUSED_CONV=0: cublasGemmEx and the plain
-    convolution, then popt's epilogue kernel), timed and checked: whether
-    the fused library calls pay off on this GPU, and agree."""
-    plain_env = dict(env, POPT_CUDA_LT="0", POPT_CUDA_FUSED_CONV="0")
-    plain_dir = os.path.join(out_dir, "plain")
-    os.makedirs(plain_dir, exist_ok=True)
-    metrics = os.path.join(plain_dir, "metrics.json")
+def new_paths_off(plan, base, out_dir, tmp, env, clock):
+    """The same plan with this driver's newer paths off: products on
+    cublasGemmEx instead of cuBLASLt with their epilogues inside
+    (POPT_CUDA_LT=0), plain cuDNN convolutions instead of the fused call
+    (POPT_CUDA_FUSED_CONV=0), attention by rows instead of tiles
+    (POPT_CUDA_ATTENTION=rows). Timed per op kind like op_kinds() and
+    checked: whether each pays off on this GPU, and agrees."""
+    off_env = dict(env, POPT_CUDA_LT="0", POPT_CUDA_FUSED_CONV="0", POPT_CUDA_ATTENTION="rows")
+    off_dir = os.path.join(out_dir, "paths-off")
+    os.makedirs(off_dir, exist_ok=True)
+    metrics = os.path.join(off_dir, "op-times.json")
     try:
-        r = subprocess.run(base + ["--warmup", str(args.warmup), "--iterations", str(n),
-                                   "--output-dir", plain_dir, "--metrics", metrics],
-                           capture_output=True, text=True, env=plain_env,
-                           timeout=max(5, min(clock.left(), 120)))
+        r = subprocess.run(base + ["--warmup", "2", "--iterations", "5", "--device-op-times",
+                                   "--output-dir", off_dir, "--metrics", metrics],
+                           capture_output=True, text=True, env=off_env,
+                           timeout=max(5, min(clock.left(), 60)))
     except subprocess.TimeoutExpired:
-        return "library epilogues off: timed out"
+        return "newer paths off: timed out"
     if r.returncode:
-        return f"library epilogues off: popt-run exit {r.returncode}"
+        return f"newer paths off: popt-run exit {r.returncode}"
 
     def got(i):
-        p = os.path.join(plain_dir, f"output{i}.npy")
+        p = os.path.join(off_dir, f"output{i}.npy")
         return np.load(p) if os.path.exists(p) else None
     err, problem, _ = compare(plan["outputs"], tmp, got)
-    m = json.load(open(metrics))
-    return (f"library epilogues off (cublasGemmEx, plain cuDNN convolution): "
-            f"{m['median_execution_time'] * 1e3:.3f} ms, error " +
-            (problem if problem else f"{err:.2g}"))
+    return ("with cuBLASLt epilogues, fused cuDNN calls and tiled attention off: " +
+            kinds_text(json.load(open(metrics))) + ", error " + (problem if problem else f"{err:.2g}"))
+
+
+def kinds_text(m):
+    """Where a --device-op-times run's GPU time went, by op kind."""
+    by_kind = {}
+    for op in m.get("ops", []):
+        by_kind[op["kind"]] = by_kind.get(op["kind"], 0.0) + op["median_seconds"]
+    total = sum(by_kind.values())
+    if total <= 0:
+        return "none (the driver could not time the ops)"
+    busy = max((d.get("busy_seconds", 0.0) for d in m.get("devices", [])
+                if str(d.get("name", "")).startswith("cuda")), default=0.0)
+    top = sorted(by_kind.items(), key=lambda kv: -kv[1])[:5]
+    return (", ".join(f"{k} {v * 1e3:.3f} ms ({v / total:.0%})" for k, v in top) +
+            f" (ops' sum {total * 1e3:.3f} ms, program {busy * 1e3:.3f} ms)")
 
 
 def op_kinds(base, out_dir, env, clock):
@@ -388,18 +403,7 @@ def op_kinds(base, out_dir, env, clock):
         return "op times: timed out"
     if r.returncode:
         return f"op times: popt-run exit {r.returncode}"
-    m = json.load(open(metrics))
-    by_kind = {}
-    for op in m.get("ops", []):
-        by_kind[op["kind"]] = by_kind.get(op["kind"], 0.0) + op["median_seconds"]
-    total = sum(by_kind.values())
-    if total <= 0:
-        return "op times: none (the driver could not time the ops)"
-    busy = max((d.get("busy_seconds", 0.0) for d in m.get("devices", [])
-                if str(d.get("name", "")).startswith("cuda")), default=0.0)
-    top = sorted(by_kind.items(), key=lambda kv: -kv[1])[:4]
-    return ("GPU time by op kind: " + ", ".join(f"{k} {v / total:.0%}" for k, v in top) +
-            f" (ops' sum {total * 1e3:.3f} ms, program {busy * 1e3:.3f} ms)")
+    return "GPU time by op kind: " + kinds_text(json.load(open(metrics)))
 
 
 def popt_row(row, plan, res, outs, tmp):

@@ -1,16 +1,30 @@
 //===- AttentionKernel.cu - scaled dot-product attention on the GPU -------===//
 //
-// A warp per (batch, query head, query row): the lanes split the head
-// dimension for each score (a warp sum) and the value dimension for the
-// output, which is kept in registers (at most kMaxValue / 32 per lane)
-// through an online softmax in f32, so the score matrix is never stored.
-// Masked keys (false, -inf, or after the query when causal) are skipped; a
-// row with no key left is zeros, as on the CPU.
+// Two kernels, both an online softmax in f32 that never stores the score
+// matrix; masked keys (false, -inf, or after the query when causal) are
+// skipped, and a row with no key left is zeros, as on the CPU.
+//
+// Tiled (head sizes up to 128, the usual ones): a block of four warps takes
+// 16 query rows of one (batch, head) and walks the keys in tiles of 32,
+// staged once per block in shared memory (keys padded by one float so that
+// lanes reading different keys hit different banks). For each of its rows
+// a warp scores the tile's 32 keys at once, a key per lane (the whole dot
+// product from shared memory, no shuffle per key), takes the tile's max and
+// sum with two warp reductions, and adds the weighted values with the
+// lanes splitting the value dimension. Keys and values are read from global
+// memory once per 16 query rows instead of once per row.
+//
+// By rows (larger heads, or POPT_CUDA_ATTENTION=rows): a warp per query
+// row; the lanes split the head dimension for each score (a warp sum) and
+// the value dimension for the output (at most kMaxValue / 32 per lane).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cuda/KernelBodies.h"
 
 #include <cuda_runtime.h>
+
+#include <cstdlib>
+#include <cstring>
 
 namespace popt::cuda {
 
@@ -63,6 +77,121 @@ __global__ void attentionKernel(AttentionParams p) {
   }
 }
 
+constexpr int kTileKeys = 32;                   ///< keys per tile: one per lane
+constexpr int kRowsPerWarp = 4;                 ///< query rows a warp keeps
+constexpr int kTileRows = kRowsPerWarp * kBlock / kWarp; ///< query rows per block
+constexpr int kTileHead = 128;                  ///< largest head (e and ev) tiled
+constexpr int kTilePerLane = kTileHead / kWarp; ///< value columns per lane
+
+__device__ float warpMaxOf(float v) {
+  for (int o = kWarp / 2; o > 0; o /= 2)
+    v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+__device__ float warpSumOf(float v) {
+  for (int o = kWarp / 2; o > 0; o /= 2)
+    v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+__global__ void tiledAttentionKernel(AttentionParams p) {
+  __shared__ float qTile[kTileRows * kTileHead];
+  __shared__ float kTile[kTileKeys * (kTileHead + 1)];
+  __shared__ float vTile[kTileKeys * kTileHead];
+  const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
+  const int e = int(p.e), ev = int(p.ev), kStride = e + 1;
+  const int64_t chunks = (p.tq + kTileRows - 1) / kTileRows;
+  const int64_t tiles = p.batch * p.hq * chunks;
+  for (int64_t t = blockIdx.x; t < tiles; t += gridDim.x) {
+    const int64_t head = t / chunks, i0 = (t % chunks) * kTileRows;
+    const int count = int(p.tq - i0 < kTileRows ? p.tq - i0 : kTileRows);
+    const int64_t r0 = head * p.tq + i0; // the block's first attention row
+    const AttentionRowIndex first(p, r0);
+    // Keys any row of the block may see.
+    const int64_t keys = p.causal ? (i0 + count < p.tk ? i0 + count : p.tk) : p.tk;
+    __syncthreads(); // the previous tile's rows are done with qTile
+    for (int idx = threadIdx.x; idx < kTileRows * e; idx += blockDim.x) {
+      const int row = idx / e, d = idx % e;
+      qTile[row * e + d] = row < count ? load<float>(p.q, p.elem, (r0 + row) * p.e + d) : 0.f;
+    }
+    float m[kRowsPerWarp], l[kRowsPerWarp], acc[kRowsPerWarp][kTilePerLane];
+    for (int rr = 0; rr < kRowsPerWarp; ++rr) {
+      m[rr] = -INFINITY, l[rr] = 0.f;
+      for (int c = 0; c < kTilePerLane; ++c)
+        acc[rr][c] = 0.f;
+    }
+    for (int64_t j0 = 0; j0 < keys; j0 += kTileKeys) {
+      __syncthreads(); // every warp is done with the previous keys
+      for (int idx = threadIdx.x; idx < kTileKeys * e; idx += blockDim.x) {
+        const int jj = idx / e, d = idx % e;
+        kTile[jj * kStride + d] =
+            j0 + jj < p.tk ? load<float>(p.k, p.elem, first.kBase + (j0 + jj) * p.e + d) : 0.f;
+      }
+      for (int idx = threadIdx.x; idx < kTileKeys * ev; idx += blockDim.x) {
+        const int jj = idx / ev, d = idx % ev;
+        vTile[jj * ev + d] =
+            j0 + jj < p.tk ? load<float>(p.v, p.elem, first.vBase + (j0 + jj) * p.ev + d) : 0.f;
+      }
+      __syncthreads();
+      for (int rr = 0; rr < kRowsPerWarp; ++rr) {
+        const int row = warp * kRowsPerWarp + rr;
+        if (row >= count) // the same for the whole warp
+          continue;
+        const AttentionRowIndex at(p, r0 + row);
+        const int64_t j = j0 + lane;
+        float s = -INFINITY, bias;
+        if (j < at.keys && attentionKeep(p, at.mBase, j, bias)) {
+          float dot = 0.f;
+          for (int d = 0; d < e; ++d)
+            dot += qTile[row * e + d] * kTile[lane * kStride + d];
+          s = dot * p.scale + bias;
+        }
+        const float tileMax = warpMaxOf(s);
+        if (tileMax == -INFINITY) // no key of the tile kept (the whole warp agrees)
+          continue;
+        const float mNew = fmaxf(m[rr], tileMax), corr = expf(m[rr] - mNew);
+        const float w = s == -INFINITY ? 0.f : expf(s - mNew);
+        l[rr] = l[rr] * corr + warpSumOf(w);
+        for (int c = 0; c < kTilePerLane; ++c)
+          acc[rr][c] *= corr;
+        for (int jj = 0; jj < kTileKeys; ++jj) {
+          const float wj = __shfl_sync(0xffffffffu, w, jj);
+          if (wj == 0.f)
+            continue;
+          for (int c = 0; c < kTilePerLane; ++c) {
+            const int d = lane + c * kWarp;
+            if (d < ev)
+              acc[rr][c] += wj * vTile[jj * ev + d];
+          }
+        }
+        m[rr] = mNew;
+      }
+    }
+    for (int rr = 0; rr < kRowsPerWarp; ++rr) {
+      const int row = warp * kRowsPerWarp + rr;
+      if (row >= count)
+        continue;
+      const float inv = l[rr] > 0.f ? 1.f / l[rr] : 0.f;
+      for (int c = 0; c < kTilePerLane; ++c) {
+        const int d = lane + c * kWarp;
+        if (d < ev)
+          store<float>(p.out, p.elem, (r0 + row) * p.ev + d, acc[rr][c] * inv);
+      }
+    }
+  }
+}
+
+/// Whether POPT_CUDA_ATTENTION=rows asks for the row kernel everywhere.
+bool rowsOnly() {
+  static const bool rows = [] {
+    const char *v = std::getenv("POPT_CUDA_ATTENTION");
+    return v && std::strcmp(v, "rows") == 0;
+  }();
+  return rows;
+}
+
+unsigned capped(int64_t blocks) { return unsigned(blocks > 65535 * 8 ? 65535 * 8 : blocks); }
+
 } // namespace
 
 int launchAttention(const AttentionParams &p, Stream s) {
@@ -71,8 +200,12 @@ int launchAttention(const AttentionParams &p, Stream s) {
     return 0;
   if (p.ev > kMaxValue)
     return int(cudaErrorInvalidValue);
-  int64_t blocks = (rows * kWarp + kBlock - 1) / kBlock;
-  attentionKernel<<<unsigned(blocks > 65535 * 8 ? 65535 * 8 : blocks), kBlock, 0, s>>>(p);
+  if (p.e <= kTileHead && p.ev <= kTileHead && !rowsOnly()) {
+    const int64_t tiles = p.batch * p.hq * ((p.tq + kTileRows - 1) / kTileRows);
+    tiledAttentionKernel<<<capped(tiles), kBlock, 0, s>>>(p);
+  } else {
+    attentionKernel<<<capped((rows * kWarp + kBlock - 1) / kBlock), kBlock, 0, s>>>(p);
+  }
   return int(cudaGetLastError());
 }
 

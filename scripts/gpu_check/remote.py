@@ -351,9 +351,11 @@ def new_paths_off(plan, base, out_dir, tmp, env, clock):
     cublasGemmEx instead of cuBLASLt with their epilogues inside
     (POPT_CUDA_LT=0), plain cuDNN convolutions instead of the fused call
     (POPT_CUDA_FUSED_CONV=0), attention by rows instead of tiles
-    (POPT_CUDA_ATTENTION=rows). Timed per op kind like op_kinds() and
+    (POPT_CUDA_ATTENTION=rows), depthwise convolutions on cuDNN instead of
+    popt's kernel (POPT_CUDA_DEPTHWISE=cudnn). Timed per op kind like op_kinds() and
     checked: whether each pays off on this GPU, and agrees."""
-    off_env = dict(env, POPT_CUDA_LT="0", POPT_CUDA_FUSED_CONV="0", POPT_CUDA_ATTENTION="rows")
+    off_env = dict(env, POPT_CUDA_LT="0", POPT_CUDA_FUSED_CONV="0", POPT_CUDA_ATTENTION="rows",
+                   POPT_CUDA_DEPTHWISE="cudnn")
     off_dir = os.path.join(out_dir, "paths-off")
     os.makedirs(off_dir, exist_ok=True)
     metrics = os.path.join(off_dir, "op-times.json")
@@ -371,7 +373,8 @@ def new_paths_off(plan, base, out_dir, tmp, env, clock):
         p = os.path.join(off_dir, f"output{i}.npy")
         return np.load(p) if os.path.exists(p) else None
     err, problem, _ = compare(plan["outputs"], tmp, got)
-    return ("with cuBLASLt epilogues, fused cuDNN calls and tiled attention off: " +
+    return ("with cuBLASLt epilogues, fused cuDNN calls, tiled attention and popt's depthwise "
+            "kernel off: " +
             kinds_text(json.load(open(metrics))) + ", error " + (problem if problem else f"{err:.2g}"))
 
 

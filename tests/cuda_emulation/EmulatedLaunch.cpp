@@ -109,6 +109,14 @@ int launchEmbedding(const EmbeddingParams &p, Stream) {
   return 0;
 }
 
+int launchDepthwise(const DepthwiseParams &p, Stream) {
+  enqueue([p] {
+    for (int64_t i = 0; i < p.batch * p.channels * p.oh * p.ow; ++i)
+      depthwiseElement(p, i);
+  });
+  return 0;
+}
+
 int launchAttention(const AttentionParams &p, Stream) {
   if (p.ev > 256)
     return 1;

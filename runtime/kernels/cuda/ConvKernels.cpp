@@ -19,6 +19,10 @@
 // products, a fused residual is beta = 1 over a copy in the output, and the
 // bias and activation follow in one epilogue kernel.
 //
+// Depthwise convolutions (every channel its own group) run on popt's own
+// kernel, epilogue included (DepthwiseKernel.cu), unless
+// POPT_CUDA_DEPTHWISE=cudnn.
+//
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cuda/CudaContext.h"
 
@@ -229,6 +233,62 @@ private:
   const TensorView *residual = nullptr;
 };
 
+/// A depthwise convolution (each channel its own group) with its
+/// epilogue, on popt's kernel (DepthwiseKernel.cu).
+class DepthwiseKernel : public cpu::Kernel {
+public:
+  DepthwiseKernel(CudaContext &ctx, const DepthwiseParams &p) : ctx(ctx), p(p) {}
+  Status run() override {
+    return cudaStatus(launchDepthwise(p, ctx.stream), "depthwise convolution");
+  }
+
+private:
+  CudaContext &ctx;
+  DepthwiseParams p;
+};
+
+/// Whether the op is a depthwise convolution popt's kernel runs.
+bool depthwise(const KernelArgs &a) {
+  const K kind = a.op->kind();
+  const auto &xs = a.in[0]->shape, &ws = a.in[1]->shape, &ys = a.out->shape;
+  const char *env = std::getenv("POPT_CUDA_DEPTHWISE");
+  if (env && std::strcmp(env, "cudnn") == 0)
+    return false;
+  if (kind == K::Conv2d && a.attr(7) != 0) // transposed
+    return false;
+  const plan::DType d = a.in[0]->dtype;
+  return xs.size() == 4 && ws.size() == 4 && ys.size() == 4 && a.attr(6) == xs[1] &&
+         xs[1] == ys[1] && ws[0] == ys[1] && ws[1] == 1 &&
+         (d == plan::DType::F32 || d == plan::DType::BF16 || d == plan::DType::F16) &&
+         a.in[1]->dtype == d && a.out->dtype == d;
+}
+
+std::unique_ptr<cpu::Kernel> makeDepthwise(CudaContext &ctx, const KernelArgs &a,
+                                           const TensorView *bias, const TensorView *residual,
+                                           bool fused) {
+  DepthwiseParams p;
+  const auto &xs = a.in[0]->shape, &ws = a.in[1]->shape, &ys = a.out->shape;
+  p.x = a.in[0]->data, p.w = a.in[1]->data, p.y = a.out->data;
+  p.elem = elemOf(a.in[0]->dtype);
+  if (bias) {
+    p.bias = bias->data;
+    p.biasElem = elemOf(bias->dtype);
+  }
+  p.residual = residual ? residual->data : nullptr;
+  p.batch = xs[0], p.channels = xs[1], p.ih = xs[2], p.iw = xs[3];
+  p.oh = ys[2], p.ow = ys[3];
+  p.window.kh = ws[2], p.window.kw = ws[3];
+  p.window.sh = a.attr(0), p.window.sw = a.attr(1);
+  p.window.ph = a.attr(2), p.window.pw = a.attr(3);
+  p.window.dh = a.attr(4), p.window.dw = a.attr(5);
+  if (fused) {
+    p.act = static_cast<Activation>(a.attr(7));
+    if (a.numFattrs() >= 2)
+      p.lo = float(a.fattr(0)), p.hi = float(a.fattr(1));
+  }
+  return std::make_unique<DepthwiseKernel>(ctx, p);
+}
+
 } // namespace
 
 bool makeConvKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
@@ -239,6 +299,10 @@ bool makeConvKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
   const bool fused = kind == K::FusedConv2d;
   const TensorView *bias = a.in.size() > 2 ? a.in[2] : nullptr;
   const TensorView *residual = fused && a.in.size() > 3 ? a.in[3] : nullptr;
+  if (depthwise(a)) {
+    out = makeDepthwise(ctx, a, bias, residual, fused);
+    return true;
+  }
   const auto &ys = a.out->shape;
   Epilogue e = makeEpilogue(a, bias, ys[1], ys[2] * ys[3], 1.f, fused ? 7 : -1);
   auto k = std::make_unique<ConvKernel>(ctx, a);

@@ -211,6 +211,32 @@ POPT_HD void normGroup(const NormParams &p, int64_t g) {
     normElement(p, g, i, mean, inv);
 }
 
+/// Output element i of a depthwise convolution with its epilogue.
+POPT_HD void depthwiseElement(const DepthwiseParams &p, int64_t i) {
+  const int64_t ox = i % p.ow, oy = (i / p.ow) % p.oh, plane = i / (p.ow * p.oh);
+  const int64_t c = plane % p.channels;
+  const Window &w = p.window;
+  const int64_t xBase = plane * p.ih * p.iw, wBase = c * w.kh * w.kw;
+  float acc = 0.f;
+  for (int64_t ky = 0; ky < w.kh; ++ky) {
+    const int64_t iy = oy * w.sh - w.ph + ky * w.dh;
+    if (iy < 0 || iy >= p.ih)
+      continue;
+    for (int64_t kx = 0; kx < w.kw; ++kx) {
+      const int64_t ix = ox * w.sw - w.pw + kx * w.dw;
+      if (ix < 0 || ix >= p.iw)
+        continue;
+      acc += load<float>(p.x, p.elem, xBase + iy * p.iw + ix) *
+             load<float>(p.w, p.elem, wBase + ky * w.kw + kx);
+    }
+  }
+  if (p.bias)
+    acc += load<float>(p.bias, p.biasElem, c);
+  if (p.residual)
+    acc += load<float>(p.residual, p.elem, i);
+  store<float>(p.y, p.elem, i, activate(p.act, acc, p.lo, p.hi));
+}
+
 /// Whether key j is kept for attention row r, and the additive bias.
 POPT_HD bool attentionKeep(const AttentionParams &p, int64_t maskBase, int64_t j, float &bias) {
   bias = 0.f;

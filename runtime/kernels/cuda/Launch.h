@@ -151,6 +151,22 @@ struct EmbeddingParams {
 };
 int launchEmbedding(const EmbeddingParams &p, Stream s);
 
+// --- Depthwise convolution (DepthwiseKernel.cu) ---
+
+/// y = act(conv(x, w) + bias + residual) over NCHW where every channel is
+/// its own group (w: [C, 1, kh, kw]), accumulated in f32; bias, residual
+/// and the activation are optional (residual may be y itself).
+struct DepthwiseParams {
+  const void *x = nullptr, *w = nullptr, *bias = nullptr, *residual = nullptr;
+  void *y = nullptr;
+  Elem elem = Elem::F32, biasElem = Elem::F32;
+  int64_t batch = 1, channels = 1, ih = 1, iw = 1, oh = 1, ow = 1;
+  Window window;
+  Activation act = Activation::None;
+  float lo = 0, hi = 0;
+};
+int launchDepthwise(const DepthwiseParams &p, Stream s);
+
 // --- Attention (AttentionKernel.cu) ---
 
 /// softmax(scale q k^T + mask) v per batch and query head, online softmax

@@ -24,6 +24,7 @@ error line in the notes). Whatever the time budget does not cover is
 skipped with a note.
 """
 import argparse
+import glob
 import copy
 import gc
 import hashlib
@@ -409,6 +410,72 @@ def op_kinds(base, out_dir, env, clock):
     return "GPU time by op kind: " + kinds_text(json.load(open(metrics)))
 
 
+SANITIZED = ("mlp", "gpt", "transformer_encoder", "mobilenet_v2")
+
+
+def find_sanitizer():
+    """NVIDIA's compute-sanitizer, where the CUDA toolkit put it."""
+    found = shutil.which("compute-sanitizer")
+    if found:
+        return found
+    for pattern in ("/usr/local/cuda/bin/compute-sanitizer", "/usr/local/cuda-*/bin/compute-sanitizer",
+                    "/usr/local/cuda/compute-sanitizer/compute-sanitizer",
+                    "/opt/nvidia/*/compute-sanitizer/compute-sanitizer"):
+        for path in sorted(glob.glob(pattern)):
+            if os.access(path, os.X_OK):
+                return path
+    return None
+
+
+def sanitize(units, manifest, tmp, env, clock, seconds=90):
+    """popt's kernels under compute-sanitizer on a few small f32 plans, the
+    first unit of each model in SANITIZED: memcheck (out-of-bounds and
+    misaligned accesses, leaks of device memory), racecheck (shared-memory
+    hazards: the tiled attention's tiles) and synccheck (barriers). Returns
+    notes; nothing when there is no GPU."""
+    tool = find_sanitizer()
+    if not tool:
+        return ["compute-sanitizer: not found on this machine (PATH, /usr/local/cuda*/bin)"]
+    deadline = time.time() + min(seconds, max(0.0, clock.left() - 60))
+    notes, seen = [], set()
+    for unit in units:
+        if unit["model"] not in SANITIZED or unit["model"] in seen:
+            continue
+        plan = next((p for p in unit["plans"] if p.get("dtype") == "f32" and p.get("status") == "carried"),
+                    None)
+        if plan is None:
+            continue
+        seen.add(unit["model"])
+        _, paths = unit_inputs(unit, manifest, tmp)
+        run = [os.path.join(tmp, "bin", "popt-run"), os.path.join(tmp, plan["plan"]),
+               "--warmup", "1", "--iterations", "2"]
+        run += [a for p in paths for a in ("--input", p)]
+        results = []
+        for check in ("memcheck", "racecheck", "synccheck"):
+            left = deadline - time.time()
+            if left < 5:
+                results.append(f"{check} skipped (time budget)")
+                continue
+            try:
+                r = subprocess.run([tool, "--tool", check, "--error-exitcode", "99", "--print-limit", "3"] + run,
+                                   capture_output=True, text=True, env=env, timeout=left)
+            except subprocess.TimeoutExpired:
+                results.append(f"{check} timed out")
+                continue
+            summary = re.findall(r"ERROR SUMMARY: (\d+) error", r.stdout + r.stderr)
+            hazards = re.findall(r"RACECHECK SUMMARY: (\d+) hazard", r.stdout + r.stderr)
+            count = summary[-1] if summary else (hazards[-1] if hazards else "?")
+            text = f"{check} {count} errors" if r.returncode in (0, 99) else f"{check} exit {r.returncode}"
+            if r.returncode == 99 or (count not in ("0", "?")):
+                first = next((l.strip() for l in (r.stdout + r.stderr).splitlines()
+                              if "=========" in l and ("Invalid" in l or "hazard" in l or "Barrier" in l
+                                                       or "error" in l.lower())), "")
+                text += f" ({first[:200]})" if first else ""
+            results.append(text)
+        notes.append(f"compute-sanitizer, {unit['name']} b{unit['batch']} f32: " + "; ".join(results))
+    return notes
+
+
 def popt_row(row, plan, res, outs, tmp):
     """Fills the popt columns and the status of one row."""
     row.update(popt_ms=res.get("ms"), popt_device_ms=res.get("device_ms"),
@@ -444,6 +511,16 @@ def target(row, unit, plan, results, cuda):
         row["status"] += ", meets target" if ratio <= 1 else f", {ratio:.2f}x target"
 
 
+def unit_inputs(unit, manifest, tmp):
+    """The unit's seeded inputs (as prepare made them), and their .npy paths."""
+    xs = models.make_inputs(next(iter(unit["specs"].values())), manifest["input_seed"])
+    paths = []
+    for i, x in enumerate(xs):
+        paths.append(os.path.join(tmp, f"{unit['name']}.b{unit['batch']}.in{i}.npy"))
+        np.save(paths[-1], x)
+    return xs, paths
+
+
 def run_unit(torch, unit, manifest, tmp, env, device, args, clock, notes, failures):
     """The rows of one model and batch."""
     name, batch = unit["name"], unit["batch"]
@@ -451,13 +528,9 @@ def run_unit(torch, unit, manifest, tmp, env, device, args, clock, notes, failur
     if clock.left() < 15:
         return [dict(model=name, batch=batch, dtype=p["dtype"] if p else "-", status="skipped: time budget")
                 for p in plans]
-    xs = models.make_inputs(next(iter(unit["specs"].values())), manifest["input_seed"])
+    xs, paths = unit_inputs(unit, manifest, tmp)
     if hashlib.sha256(b"".join(x.tobytes() for x in xs)).hexdigest() != unit["input_sha256"]:
         notes.append(f"{name} b{batch}: the inputs differ from prepare's (NumPy's stream?): errors are void")
-    paths = []
-    for i, x in enumerate(xs):
-        paths.append(os.path.join(tmp, f"{name}.b{batch}.in{i}.npy"))
-        np.save(paths[-1], x)
     side = TorchSide(torch, unit, tmp, device)
     skipped = "--popt-only" if args.popt_only else "time budget"
     results, outs = {m: (None, skipped) for m in MODES}, {}
@@ -572,6 +645,9 @@ def main():
 
     rows, notes, failures = [], [], {}
     torch.set_grad_enabled(False)
+    if device == "cuda" and manifest["device_kind"] == "cuda":
+        notes += sanitize(units, manifest, tmp, env, clock)
+        print(f"... compute-sanitizer done ({time.time() - started:.0f} s)", flush=True)
     for unit in units:
         rows += run_unit(torch, unit, manifest, tmp, env, device, args, clock, notes, failures)
         print(f"... {unit['name']} b{unit['batch']} done ({time.time() - started:.0f} s)", flush=True)

@@ -3,8 +3,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
+#include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 #include <vector>
 
 namespace popt::simt {
@@ -40,8 +41,36 @@ struct Block {
 };
 
 thread_local Block *active = nullptr;
-thread_local std::unique_ptr<char[]> stacks;
-thread_local size_t stackThreads = 0;
+/// The fibers' stacks, each above a page that faults (an overrun stops the
+/// process instead of corrupting a neighbour).
+struct Stacks {
+  char *base = nullptr;
+  size_t threads = 0, stride = 0;
+  ~Stacks() {
+    if (base)
+      munmap(base, threads * stride);
+  }
+  char *of(int t) const { return base + size_t(t) * stride + guard(); }
+  static size_t guard() { return size_t(sysconf(_SC_PAGESIZE)); }
+  void reserve(unsigned n) {
+    if (threads >= n)
+      return;
+    if (base)
+      munmap(base, threads * stride);
+    stride = kStack + guard();
+    void *p = mmap(nullptr, n * stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED) {
+      std::fprintf(stderr, "popt SIMT: cannot map %u fiber stacks\n", n);
+      std::abort();
+    }
+    base = static_cast<char *>(p);
+    threads = n;
+    for (unsigned t = 0; t < n; ++t)
+      mprotect(base + t * stride, guard(), PROT_NONE);
+  }
+};
+thread_local Stacks stacks;
 const Coordinates kHost{};
 
 [[noreturn]] void fail(const char *what) {
@@ -105,14 +134,19 @@ void runBlock(Block &k, unsigned blockIndex, unsigned grid, unsigned threads) {
     f.at.blockSize = dim3(threads, 1, 1);
     f.at.gridSize = dim3(grid, 1, 1);
     getcontext(&f.context);
-    f.context.uc_stack.ss_sp = stacks.get() + size_t(t) * kStack;
+    f.context.uc_stack.ss_sp = stacks.of(t);
     f.context.uc_stack.ss_size = kStack;
     f.context.uc_link = &k.scheduler;
     makecontext(&f.context, fiberMain, 0);
   }
+  // Odd blocks run their threads last to first: a read of shared memory
+  // that no barrier orders after its write then sees the old value in one
+  // of every two blocks instead of always the new one.
+  const bool reverse = blockIndex % 2 == 1;
   for (;;) {
     bool ran = false, left = false;
-    for (int t = 0; t < n; ++t) {
+    for (int i = 0; i < n; ++i) {
+      const int t = reverse ? n - 1 - i : i;
       Fiber &f = k.fibers[size_t(t)];
       if (f.done)
         continue;
@@ -174,10 +208,7 @@ void runGrid(unsigned grid, unsigned block, const std::function<void()> &body) {
                  grid, block);
     std::abort();
   }
-  if (stackThreads < block) {
-    stacks.reset(new char[size_t(block) * kStack]);
-    stackThreads = block;
-  }
+  stacks.reserve(block);
   Block k;
   k.body = &body;
   Block *outer = active;

@@ -9,16 +9,23 @@
 // - every thread of a block is a fiber (its own stack), all of a block's
 //   fibers run on one host thread, one block after another, switching only
 //   at a barrier: __syncthreads() waits for the block, a warp shuffle for
-//   its warp (lanes of 32 by thread index, as on NVIDIA GPUs);
+//   its warp (lanes of 32 by thread index, as on NVIDIA GPUs); even blocks
+//   run their threads first to last, odd blocks last to first, so that a
+//   race a barrier should have ordered shows in one of the two;
 // - __shared__ variables are per host thread (one block at a time);
 // - threadIdx, blockIdx, blockDim and gridDim are the running fiber's.
 //
-// What a GPU would make undefined stops the process with a message, so that
-// a test fails rather than passes by luck: a barrier that some threads
+// Some of what a GPU leaves undefined stops the process with a message, so
+// that a test fails rather than passes by luck: a barrier that some threads
 // never reach while others wait (a deadlock), a shuffle from a lane that
-// has exited, a launch with no threads or more than 1024 per block. A
-// launch is queued like any other emulated work (in order, or into a
-// captured graph).
+// has exited, a launch with no threads or more than 1024 per block, a
+// fiber overrunning its stack (a guard page). It is not a race detector:
+// threads switch only at barriers, so unordered accesses mostly read what
+// the schedule happens to give (odd blocks reversed expose the usual
+// missing barrier); exited threads count as arrived at later barriers;
+// __shared__ memory keeps the previous block's values; shuffle masks are
+// not checked. A launch is queued like any other emulated work (in order,
+// or into a captured graph).
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_TESTS_CUDA_SIMT_SIMT_H
@@ -113,7 +120,7 @@ template <typename T> T __shfl_xor_sync(unsigned, T v, int mask) {
   return ::popt::simt::shuffle(v, int(::popt::simt::here().thread.x % 32) ^ mask);
 }
 template <typename T> T __shfl_sync(unsigned, T v, int lane) {
-  return ::popt::simt::shuffle(v, lane);
+  return ::popt::simt::shuffle(v, lane & 31); // a source lane modulo the warp, as CUDA
 }
 template <typename T> T __shfl_down_sync(unsigned, T v, unsigned d) {
   int lane = int(::popt::simt::here().thread.x % 32) + int(d);

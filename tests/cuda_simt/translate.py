@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Turns one of popt's .cu kernel files into host C++ for the SIMT model
 (tests/cuda_simt/Simt.h): each `kernel<<<grid, block, shared, stream>>>(`
-becomes `::popt::simt::launch(kernel, grid, block, shared, stream)(`, and
-Simt.h is included after the file's last #include. Nothing else changes:
-the kernels' code is compiled as written.
+becomes `::popt::simt::launch(kernel, grid, block, shared, stream)(`,
+`#pragma unroll` lines (nvcc's) are dropped, and Simt.h is included after
+the file's last #include. Nothing else changes: the kernels' code is
+compiled as written.
 
 usage: translate.py IN.cu OUT.cpp"""
 import re
@@ -13,6 +14,8 @@ import sys
 def translate(text):
     launch = re.compile(r"([A-Za-z_][\w:]*(?:<[^<>;]*>)?)<<<(.*?)>>>\(", re.S)
     text, count = launch.subn(lambda m: f"::popt::simt::launch({m.group(1)}, {m.group(2)})(", text)
+    # Loop unrolling is nvcc's business (g++ would warn about the pragma).
+    text = re.sub(r"^[ \t]*#pragma unroll[^\n]*\n", "", text, flags=re.M)
     lines = text.split("\n")
     last = max((i for i, l in enumerate(lines) if l.startswith("#include")), default=-1)
     lines.insert(last + 1, '#include "tests/cuda_simt/Simt.h"')

@@ -1,13 +1,16 @@
 //===- CudaProfile.cpp - what popt-profile measures on a GPU --------------===//
 //
 // The GPU's figures for the hardware description, measured with the
-// kernels and libraries plans run on (cuBLAS, cuDNN, popt's .cu kernels),
+// kernels and libraries plans run on (cuBLAS, cuDNN, popt's .cu kernels;
+// GEMMs on cublasGemmEx, standing in for the cuBLASLt calls most plan
+// products make: not measured apart yet),
 // timed with CUDA events, each sample the fastest of a few rounds:
 //   - GEMM efficiency per dtype (f32 without TF32, bf16, f16): square
 //     products from 128 to 4096 (8192 in a full profile); the best rate is
 //     the dtype's peak, the curve each size's fraction of it;
-//   - convolution efficiency (3x3 and 1x1, growing batch) and depthwise
-//     convolution, f32 and bf16, against the same peaks;
+//   - convolution efficiency (3x3 and 1x1, growing batch; cuDNN) and
+//     depthwise convolution (popt's kernel), f32 and bf16, against the same
+//     peaks;
 //   - popt's fused attention, f32 and bf16, from a small encoder's heads
 //     to a 2048-token sequence, against the same peaks;
 //   - throughput of the memory-bound classes (elementwise, transcendental,
@@ -292,6 +295,30 @@ private:
     return rate;
   }
 
+  /// A depthwise 3x3 convolution (stride 1, padding 1) on the kernel plans
+  /// run it on: popt's (DepthwiseKernel.cu), or cuDNN's where
+  /// POPT_CUDA_DEPTHWISE=cudnn puts it.
+  double depthwiseRate(cudnnDataType_t type, int n, int c, int hw) {
+    const char *env = std::getenv("POPT_CUDA_DEPTHWISE");
+    if (env && std::string(env) == "cudnn")
+      return convRate(type, n, c, hw, c, 3, c);
+    const size_t es = type == CUDNN_DATA_FLOAT ? 4 : 2;
+    const size_t bytes = size_t(n) * c * hw * hw * es;
+    Buffer x(bytes), y(bytes), w(size_t(c) * 9 * es);
+    if (!x.p || !y.p || !w.p)
+      return 0;
+    DepthwiseParams p;
+    p.x = x.p, p.w = w.p, p.y = y.p;
+    p.elem = type == CUDNN_DATA_FLOAT ? Elem::F32 : Elem::BF16;
+    p.batch = n, p.channels = c, p.ih = p.iw = p.oh = p.ow = hw;
+    p.window.kh = p.window.kw = 3;
+    p.window.ph = p.window.pw = 1;
+    auto run = [&] { launchDepthwise(p, stream); };
+    double once = timeIt(stream, 1, 1, run);
+    double t = timeIt(stream, rounds(), repsFor(once, 0.02), run);
+    return 2.0 * n * c * double(hw) * hw * 9 / t;
+  }
+
   void convolutions() {
     const std::vector<int> batches = smoke   ? std::vector<int>{1}
                                      : quick ? std::vector<int>{1, 4, 16, 64}
@@ -313,7 +340,7 @@ private:
           if (rate > 0)
             conv.push_back({2.0 * n * k * double(image) * image * c * r * r, rate});
         }
-        double rate = convRate(type.t, n, 32, 2 * image, 32, 3, 32);
+        double rate = depthwiseRate(type.t, n, 32, 2 * image);
         if (rate > 0)
           depthwise.push_back({2.0 * n * 32 * 4.0 * image * image * 9, rate});
       }

@@ -6,8 +6,8 @@
 //
 // Tiled (head sizes up to 128, the usual ones): a block of four warps takes
 // 16 query rows of one (batch, head) and walks the keys in tiles of 32,
-// staged once per block in shared memory (keys padded by one float so that
-// lanes reading different keys hit different banks). For each of its rows
+// staged once per block in shared memory (key rows an odd number of floats
+// apart, so that lanes reading different keys hit different banks). For each of its rows
 // a warp scores the tile's 32 keys at once, a key per lane (the whole dot
 // product from shared memory, no shuffle per key), takes the tile's max and
 // sum with two warp reductions, and adds the weighted values with the
@@ -99,7 +99,7 @@ __global__ void tiledAttentionKernel(AttentionParams p) {
   __shared__ float kTile[kTileKeys * (kTileHead + 1)];
   __shared__ float vTile[kTileKeys * kTileHead];
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
-  const int e = int(p.e), ev = int(p.ev), kStride = e + 1;
+  const int e = int(p.e), ev = int(p.ev), kStride = e | 1; // odd: no bank conflicts
   const int64_t chunks = (p.tq + kTileRows - 1) / kTileRows;
   const int64_t tiles = p.batch * p.hq * chunks;
   for (int64_t t = blockIdx.x; t < tiles; t += gridDim.x) {
@@ -115,8 +115,10 @@ __global__ void tiledAttentionKernel(AttentionParams p) {
       qTile[row * e + d] = row < count ? load<float>(p.q, p.elem, (r0 + row) * p.e + d) : 0.f;
     }
     float m[kRowsPerWarp], l[kRowsPerWarp], acc[kRowsPerWarp][kTilePerLane];
+    #pragma unroll
     for (int rr = 0; rr < kRowsPerWarp; ++rr) {
       m[rr] = -INFINITY, l[rr] = 0.f;
+      #pragma unroll
       for (int c = 0; c < kTilePerLane; ++c)
         acc[rr][c] = 0.f;
     }
@@ -133,6 +135,7 @@ __global__ void tiledAttentionKernel(AttentionParams p) {
             j0 + jj < p.tk ? load<float>(p.v, p.elem, first.vBase + (j0 + jj) * p.ev + d) : 0.f;
       }
       __syncthreads();
+      #pragma unroll
       for (int rr = 0; rr < kRowsPerWarp; ++rr) {
         const int row = warp * kRowsPerWarp + rr;
         if (row >= count) // the same for the whole warp
@@ -152,12 +155,14 @@ __global__ void tiledAttentionKernel(AttentionParams p) {
         const float mNew = fmaxf(m[rr], tileMax), corr = expf(m[rr] - mNew);
         const float w = s == -INFINITY ? 0.f : expf(s - mNew);
         l[rr] = l[rr] * corr + warpSumOf(w);
+        #pragma unroll
         for (int c = 0; c < kTilePerLane; ++c)
           acc[rr][c] *= corr;
         for (int jj = 0; jj < kTileKeys; ++jj) {
           const float wj = __shfl_sync(0xffffffffu, w, jj);
           if (wj == 0.f)
             continue;
+          #pragma unroll
           for (int c = 0; c < kTilePerLane; ++c) {
             const int d = lane + c * kWarp;
             if (d < ev)
@@ -167,11 +172,13 @@ __global__ void tiledAttentionKernel(AttentionParams p) {
         m[rr] = mNew;
       }
     }
+    #pragma unroll
     for (int rr = 0; rr < kRowsPerWarp; ++rr) {
       const int row = warp * kRowsPerWarp + rr;
       if (row >= count)
         continue;
       const float inv = l[rr] > 0.f ? 1.f / l[rr] : 0.f;
+      #pragma unroll
       for (int c = 0; c < kTilePerLane; ++c) {
         const int d = lane + c * kWarp;
         if (d < ev)

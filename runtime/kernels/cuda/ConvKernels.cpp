@@ -170,9 +170,12 @@ public:
         ran = true;
         return Status::ok();
       }
-      if (ran)
+      // Only a refusal of the configuration, on the first call, turns to the
+      // plain path (for good); any other failure is the call's.
+      const int category = int(st) / 1000 * 1000;
+      if (ran || (category != CUDNN_STATUS_NOT_SUPPORTED && category != CUDNN_STATUS_BAD_PARAM))
         return dnnStatus(st, "cuDNN fused convolution");
-      fusedCall = false; // refused on the first call: the plain path from now on
+      fusedCall = false;
     }
     ran = true;
     float alpha = 1.f, beta = 0.f;

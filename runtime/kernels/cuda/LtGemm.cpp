@@ -82,12 +82,15 @@ bool LtGemm::prepare(CudaContext &ctx, const Gemm &g, cudaDataType_t type,
     return false;
   // op(A) is m x k and op(B) k x n; the layouts describe them as stored.
   const bool ta = g.opA != CUBLAS_OP_N, tb = g.opB != CUBLAS_OP_N;
+  residual = wish.residual;
+  // In place (no residual, or the residual is the output): C is D, with D's
+  // own descriptor, as cuBLASLt's in-place contract has it.
+  const bool inPlace = !residual || residual == g.c;
   if (!makeLayout(layoutA, type, ta ? g.k : g.m, ta ? g.m : g.k, g.lda, g.batch, g.strideA) ||
       !makeLayout(layoutB, type, tb ? g.n : g.k, tb ? g.k : g.n, g.ldb, g.batch, g.strideB) ||
-      !makeLayout(layoutC, type, g.m, g.n, g.ldc, g.batch, g.strideC) ||
-      !makeLayout(layoutD, type, g.m, g.n, g.ldc, g.batch, g.strideC))
+      !makeLayout(layoutD, type, g.m, g.n, g.ldc, g.batch, g.strideC) ||
+      (!inPlace && !makeLayout(layoutC, type, g.m, g.n, g.ldc, g.batch, g.strideC)))
     return false;
-  residual = wish.residual;
   const void *c = residual ? residual : g.c;
   if (cublasLtMatmulPreferenceCreate(&preference) != CUBLAS_STATUS_SUCCESS ||
       !setPreference(preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
@@ -137,8 +140,9 @@ bool LtGemm::tryEpilogue(CudaContext &ctx, cublasLtEpilogue_t epilogue,
     return false;
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
-  if (cublasLtMatmulAlgoGetHeuristic(ctx.lt, desc, layoutA, layoutB, layoutC, layoutD, preference,
-                                     1, &result, &found) != CUBLAS_STATUS_SUCCESS ||
+  if (cublasLtMatmulAlgoGetHeuristic(ctx.lt, desc, layoutA, layoutB, layoutC ? layoutC : layoutD,
+                                     layoutD, preference, 1, &result, &found) !=
+          CUBLAS_STATUS_SUCCESS ||
       found < 1 || result.state != CUBLAS_STATUS_SUCCESS ||
       result.workspaceSize > ctx.workspaceBytes)
     return false;
@@ -150,8 +154,8 @@ Status LtGemm::run(CudaContext &ctx, const Gemm &g, float alpha) const {
   const float beta = residual ? 1.f : 0.f;
   const void *c = residual ? residual : g.c;
   cublasStatus_t s = cublasLtMatmul(ctx.lt, desc, &alpha, g.a, layoutA, g.b, layoutB, &beta, c,
-                                    layoutC, g.c, layoutD, &algo, ctx.workspace,
-                                    ctx.workspaceBytes, ctx.stream);
+                                    layoutC ? layoutC : layoutD, g.c, layoutD, &algo,
+                                    ctx.workspace, ctx.workspaceBytes, ctx.stream);
   if (s == CUBLAS_STATUS_SUCCESS)
     return Status::ok();
   return Status::failure("cuBLASLt matmul: cuBLAS status " + std::to_string(int(s)));

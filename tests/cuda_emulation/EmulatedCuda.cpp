@@ -579,7 +579,8 @@ void convolve(bool transposed, float alpha, const cudnnTensorStruct &xd, const v
 }
 
 /// y = act(alpha1 conv(x, w) + alpha2 z + bias), in f32 before y's type (z
-/// may be y itself, and is not read when alpha2 is 0).
+/// may be y itself). z is read even when alpha2 is 0: cuDNN does not
+/// promise otherwise, so 0 x NaN stays NaN here.
 void convolveBiasActivation(float alpha1, const cudnnTensorStruct &xd, const void *xp,
                             const cudnnFilterStruct &wd, const void *wp,
                             const cudnnConvolutionStruct &c, float alpha2, const void *z,
@@ -593,8 +594,7 @@ void convolveBiasActivation(float alpha1, const cudnnTensorStruct &xd, const voi
   for (size_t i = 0; i < acc.size(); ++i) {
     const int64_t channel = (int64_t(i) / plane) % yd.c;
     float v = alpha1 * acc[i] + load<float>(bias, eb, channel);
-    if (alpha2 != 0.f)
-      v += alpha2 * load<float>(z, e, int64_t(i));
+    v += alpha2 * load<float>(z, e, int64_t(i));
     if (mode == CUDNN_ACTIVATION_RELU)
       v = v > 0.f ? v : 0.f;
     store<float>(y, e, int64_t(i), v);

@@ -2,7 +2,7 @@
 """Multi-device end-to-end check: zoo models placed over several logical CPU
 devices match LibTorch exactly as single-device plans must.
 
-Usage: check_multidevice.py [--cuda-emulated] BIN_DIR MODELS_DIR OUT_DIR [NAME ...]
+Usage: check_multidevice.py [--cuda-emulated | --cuda-simt] BIN_DIR MODELS_DIR OUT_DIR [NAME ...]
 
 With --cuda-emulated, the devices are GPUs of the shipped DGX H100 target,
 run through the CUDA driver on the host emulation of CUDA
@@ -11,6 +11,8 @@ run through the CUDA driver on the host emulation of CUDA
 pipeline, data and tensor (transfers between host and device memory, and
 the CPU's share of a collective reading the GPU's operand); MobileNetV2
 stands for the CNNs there (the emulated convolutions are slow).
+--cuda-simt does the same with popt's .cu kernels on the host model of
+CUDA's threads (check_e2e.py), two GPUs' programs on two host threads.
 
 Each scripted zoo model is compiled for two CPU devices (the shipped
 2-socket Xeon target, `--devices cpu:0,cpu:1`) under every strategy (auto,

@@ -162,6 +162,12 @@ public:
   Status run() override {
     if (fusedCall) {
       const float one = 1.f, alpha2 = residual ? 1.f : 0.f;
+      // Without a residual z is the output itself, scaled by 0; cuDNN does
+      // not say that it then leaves z unread, and 0 x NaN (a poisoned or
+      // stale arena) is NaN: the output is zeroed first.
+      if (!residual)
+        if (int e = cudaMemsetAsync(args.out->data, 0, args.out->bytes, ctx.stream))
+          return cudaStatus(e, "zeroing a fused convolution's output");
       cudnnStatus_t st = cudnnConvolutionBiasActivationForward(
           ctx.dnn, &one, x, args.in[0]->data, w, args.in[1]->data, conv, forward, scratch,
           workspace, &alpha2, y, residual ? residual->data : args.out->data, biasDesc,

@@ -341,7 +341,7 @@ def run_popt(plan, paths, tmp, env, args, clock):
     if devs:
         res["device_ms"] = max(d.get("busy_seconds", 0.0) for d in devs) * 1e3
         if clock.left() > 20:
-            res["op_kinds"] = op_kinds(base, out_dir, env, clock)
+            res["op_kinds"], res["paths"] = op_kinds(base, out_dir, env, clock)
         if clock.left() > 30:
             res["plain"] = new_paths_off(plan, base, out_dir, tmp, env, clock)
     return res
@@ -397,20 +397,28 @@ def kinds_text(m):
 def op_kinds(base, out_dir, env, clock):
     """A few calls with every op timed on the GPU (--device-op-times): where
     the GPU's time goes, by op kind, and the ops' sum beside the program's
-    time (they should agree: event-record nodes inside the replayed graph)."""
+    time (they should agree: event-record nodes inside the replayed graph).
+    The driver also reports which implementation each op got
+    (POPT_CUDA_PATHS=1: cuBLASLt and its epilogue or cublasGemmEx, the fused
+    cuDNN call or its refusal, ...): (times, paths)."""
     metrics = os.path.join(out_dir, "op-times.json")
     try:
         r = subprocess.run(base + ["--warmup", "2", "--iterations", "5", "--device-op-times",
                                    "--metrics", metrics],
-                           capture_output=True, text=True, env=env, timeout=max(5, min(clock.left(), 60)))
+                           capture_output=True, text=True, env=dict(env, POPT_CUDA_PATHS="1"),
+                           timeout=max(5, min(clock.left(), 60)))
     except subprocess.TimeoutExpired:
-        return "op times: timed out"
+        return "op times: timed out", None
     if r.returncode:
-        return f"op times: popt-run exit {r.returncode}"
-    return "GPU time by op kind: " + kinds_text(json.load(open(metrics)))
-
-
-SANITIZED = ("mlp", "gpt", "transformer_encoder", "mobilenet_v2")
+        return f"op times: popt-run exit {r.returncode}", None
+    paths = {}
+    for line in r.stderr.splitlines():
+        if line.startswith("popt cuda path: "):
+            key = line[len("popt cuda path: "):]
+            paths[key] = paths.get(key, 0) + 1
+    path_text = "implementations: " + "; ".join(f"{k} x{n}" for k, n in sorted(paths.items())) \
+        if paths else None
+    return "GPU time by op kind: " + kinds_text(json.load(open(metrics))), path_text
 
 
 def find_sanitizer():
@@ -551,7 +559,7 @@ def run_unit(torch, unit, manifest, tmp, env, device, args, clock, notes, failur
         else:
             res = run_popt(plan, paths, tmp, env, args, clock)
             popt_row(row, plan, res, outs, tmp)
-            for key in ("op_kinds", "plain"):
+            for key in ("op_kinds", "paths", "plain"):
                 if res.get(key):
                     notes.append(f"{name} b{batch} {plan['dtype']}: {res[key]}")
             if len(res.get("why", "")) > CELL:

@@ -9,6 +9,7 @@
 #include "runtime/kernels/cuda/KernelBodies.h"
 #include "tests/cuda_emulation/EmulatedQueue.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -126,6 +127,13 @@ int launchAttention(const AttentionParams &p, Stream) {
       attentionRow(p, r, acc.data());
   });
   return 0;
+}
+
+// What the GPU's launcher would choose (AttentionKernel.cu), for the
+// driver's path report; the emulation runs the twin either way.
+bool attentionTiled(const AttentionParams &p) {
+  const char *v = std::getenv("POPT_CUDA_ATTENTION");
+  return p.e <= 128 && p.ev <= 128 && !(v && std::strcmp(v, "rows") == 0);
 }
 
 const char *errorString(int code) { return code ? "emulated launch error" : "no error"; }

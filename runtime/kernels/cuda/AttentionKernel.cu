@@ -188,18 +188,17 @@ __global__ void tiledAttentionKernel(AttentionParams p) {
   }
 }
 
-/// Whether POPT_CUDA_ATTENTION=rows asks for the row kernel everywhere.
-bool rowsOnly() {
-  static const bool rows = [] {
-    const char *v = std::getenv("POPT_CUDA_ATTENTION");
-    return v && std::strcmp(v, "rows") == 0;
-  }();
-  return rows;
-}
-
 unsigned capped(int64_t blocks) { return unsigned(blocks > 65535 * 8 ? 65535 * 8 : blocks); }
 
 } // namespace
+
+bool attentionTiled(const AttentionParams &p) {
+  static const bool rowsOnly = [] {
+    const char *v = std::getenv("POPT_CUDA_ATTENTION");
+    return v && std::strcmp(v, "rows") == 0;
+  }();
+  return p.e <= kTileHead && p.ev <= kTileHead && !rowsOnly;
+}
 
 int launchAttention(const AttentionParams &p, Stream s) {
   const int64_t rows = p.batch * p.hq * p.tq;
@@ -207,7 +206,7 @@ int launchAttention(const AttentionParams &p, Stream s) {
     return 0;
   if (p.ev > kMaxValue)
     return int(cudaErrorInvalidValue);
-  if (p.e <= kTileHead && p.ev <= kTileHead && !rowsOnly()) {
+  if (attentionTiled(p)) {
     const int64_t tiles = p.batch * p.hq * ((p.tq + kTileRows - 1) / kTileRows);
     tiledAttentionKernel<<<capped(tiles), kBlock, 0, s>>>(p);
   } else {

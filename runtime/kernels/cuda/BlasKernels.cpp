@@ -25,6 +25,7 @@
 
 #include <cuda_runtime.h>
 
+#include <string>
 #include <vector>
 
 namespace popt::cuda {
@@ -153,13 +154,21 @@ bool uniform(const std::vector<int64_t> &offsets, int64_t &stride) {
 std::unique_ptr<LtGemm> preparedLt(CudaContext &ctx, const KernelArgs &a,
                                    const std::vector<Gemm> &calls, cudaDataType_t type,
                                    const TensorView *bias, const TensorView *residual,
-                                   float scale, bool fused) {
-  if (!ltEnabled() || calls.size() != 1 || a.out->numel == 0)
+                                   float scale, bool fused, std::string &why) {
+  if (!ltEnabled()) {
+    why = "POPT_CUDA_LT=0";
     return nullptr;
+  }
+  if (calls.size() != 1 || a.out->numel == 0) {
+    why = calls.empty() ? "nothing to multiply" : "one call per broadcast batch";
+    return nullptr;
+  }
   // A batch broadcast whole (stride 0) stays on cublasGemmEx, which
   // documents it.
-  if (calls[0].batch > 1 && (calls[0].strideA == 0 || calls[0].strideB == 0))
+  if (calls[0].batch > 1 && (calls[0].strideA == 0 || calls[0].strideB == 0)) {
+    why = "a batch broadcast whole";
     return nullptr;
+  }
   LtEpilogueWish wish;
   wish.residual = residual ? residual->data : nullptr;
   // cuBLASLt adds the bias after alpha, and activates after the bias: a
@@ -170,8 +179,10 @@ std::unique_ptr<LtGemm> preparedLt(CudaContext &ctx, const KernelArgs &a,
   if (fused && (!bias || biasInside))
     wish.act = static_cast<Activation>(a.attr(0));
   auto lt = std::make_unique<LtGemm>();
-  if (!lt->prepare(ctx, calls[0], type, wish))
+  if (!lt->prepare(ctx, calls[0], type, wish)) {
+    why = "cuBLASLt offered no algorithm";
     return nullptr;
+  }
   return lt;
 }
 
@@ -256,9 +267,21 @@ bool makeBlasKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
       }
     }
   }
-  std::unique_ptr<LtGemm> lt = preparedLt(ctx, a, calls, type, bias, residual, scale, fused);
+  std::string why;
+  std::unique_ptr<LtGemm> lt =
+      preparedLt(ctx, a, calls, type, bias, residual, scale, fused, why);
   Epilogue epilogue = makeEpilogue(a, lt && lt->hasBias() ? nullptr : bias, n, 1, scale,
                                    fused && !(lt && lt->hasActivation()) ? 0 : -1);
+  std::string path = lt ? "cuBLASLt" : "cublasGemmEx (" + why + ")";
+  if (lt && (lt->hasBias() || lt->hasActivation()))
+    path += std::string(" with ") + (lt->hasBias() ? "bias" : "") +
+            (lt->hasBias() && lt->hasActivation() ? "+" : "") +
+            (lt->hasActivation() ? "activation" : "") + " inside";
+  if (residual)
+    path += lt ? ", residual as C" : ", residual copied in";
+  if (epilogue.needed)
+    path += ", then the epilogue kernel";
+  reportPath(a, path);
   out = std::make_unique<ProductKernel>(ctx, a, type, es, std::move(calls), scale, residual,
                                         epilogue, std::move(lt));
   return true;

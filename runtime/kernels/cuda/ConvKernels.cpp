@@ -30,6 +30,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace popt::cuda {
 
@@ -157,6 +158,18 @@ public:
   }
 
   size_t scratchBytes() const override { return workspace; }
+
+  /// The implementation prepared, for the path report.
+  std::string path() const {
+    if (transposed)
+      return std::string("cuDNN transposed convolution") +
+             (epilogue.needed ? ", then the epilogue kernel" : "");
+    if (fusedCall)
+      return std::string("cuDNN fused convolution+bias+ReLU") + (residual ? "+residual" : "") +
+             " (the first call decides)";
+    return std::string("cuDNN convolution") + (residual ? ", residual copied in" : "") +
+           (epilogue.needed ? ", then the epilogue kernel" : "");
+  }
   void bindScratch(void *p) override { scratch = p; }
 
   Status run() override {
@@ -182,6 +195,8 @@ public:
       if (ran || (category != CUDNN_STATUS_NOT_SUPPORTED && category != CUDNN_STATUS_BAD_PARAM))
         return dnnStatus(st, "cuDNN fused convolution");
       fusedCall = false;
+      reportPath(args, std::string("cuDNN refused the fused call (") + cudnnGetErrorString(st) +
+                           "): plain convolution, then the epilogue kernel");
     }
     ran = true;
     float alpha = 1.f, beta = 0.f;
@@ -310,14 +325,17 @@ bool makeConvKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
   const TensorView *residual = fused && a.in.size() > 3 ? a.in[3] : nullptr;
   if (depthwise(a)) {
     out = makeDepthwise(ctx, a, bias, residual, fused);
+    reportPath(a, "popt's depthwise kernel, epilogue included");
     return true;
   }
   const auto &ys = a.out->shape;
   Epilogue e = makeEpilogue(a, bias, ys[1], ys[2] * ys[3], 1.f, fused ? 7 : -1);
   auto k = std::make_unique<ConvKernel>(ctx, a);
   status = k->prepare(e, residual);
-  if (status)
+  if (status) {
+    reportPath(a, k->path());
     out = std::move(k);
+  }
   return true;
 }
 

@@ -71,6 +71,12 @@ Epilogue makeEpilogue(const cpu::KernelArgs &args, const TensorView *bias, int64
 Status residualInto(CudaContext &ctx, const TensorView *residual, const TensorView &out,
                     float &beta);
 
+/// With POPT_CUDA_PATHS=1, one line on stderr per kernel prepared (and per
+/// change of mind on a first call): which implementation an op got, as
+/// "popt cuda path: <op kind>: <path>", for checks on a real GPU of what
+/// the libraries accepted.
+void reportPath(const cpu::KernelArgs &args, const std::string &path);
+
 /// Status of a CUDA runtime result ("what: the CUDA error").
 Status cudaStatus(int code, const std::string &what);
 

@@ -15,6 +15,9 @@
 
 #include <cuda_runtime.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace popt::cuda {
@@ -528,6 +531,7 @@ bool makeAttention(CudaContext &ctx, const KernelArgs &a, Status &status,
       p.maskStride[d] = st[size_t(d)];
   }
   make<AttentionParams, launchAttention>(ctx, p, "attention", out);
+  reportPath(a, attentionTiled(p) ? "tiled" : "by rows");
   return true;
 }
 
@@ -564,6 +568,16 @@ Epilogue makeEpilogue(const KernelArgs &a, const TensorView *bias, int64_t chann
   }
   e.needed = p.bias || p.act != Activation::None;
   return e;
+}
+
+void reportPath(const KernelArgs &args, const std::string &path) {
+  static const bool on = [] {
+    const char *v = std::getenv("POPT_CUDA_PATHS");
+    return v && std::strcmp(v, "1") == 0;
+  }();
+  if (on)
+    std::fprintf(stderr, "popt cuda path: %s: %s\n", plan::opInfo(args.op->kind())->name,
+                 path.c_str());
 }
 
 Status residualInto(CudaContext &ctx, const TensorView *residual, const TensorView &out,

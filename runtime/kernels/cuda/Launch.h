@@ -182,6 +182,9 @@ struct AttentionParams {
   bool causal = false;
 };
 int launchAttention(const AttentionParams &p, Stream s);
+/// Whether launchAttention runs the tiled kernel for `p` (heads up to 128,
+/// unless POPT_CUDA_ATTENTION=rows) rather than a warp per query row.
+bool attentionTiled(const AttentionParams &p);
 
 /// The error string of a launcher's result.
 const char *errorString(int code);

@@ -324,6 +324,14 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
         errs << "popt-compile: error: " << s.message() << "; nothing written\n";
         return s.exitCode();
       }
+      // The machine as one device, placed as it would run: whether it fits
+      // --memory-fraction (if not, only a split can be chosen).
+      OwningOpRef<ModuleOp> wholeModule(cast<ModuleOp>((*module)->clone()));
+      PlaceOptions single = place;
+      single.strategy = "single";
+      single.afterPlace = nullptr;
+      PlaceResult onePlaced;
+      const Status wholeFits = placeModel(*wholeModule, wholeCost, single, onePlaced);
       whole = Candidate();
       whole->label = "whole CPU";
       whole->placement.strategy = "single";
@@ -332,11 +340,15 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       whole->throughput = p.throughput;
       whole->energy = p.energy;
       whole->objective = objectiveValue(options.objective, *whole);
+      if (!wholeFits)
+        whole->refused = wholeFits.message();
       OwningOpRef<ModuleOp> split(cast<ModuleOp>((*module)->clone()));
       PlaceOptions trial = place;
       trial.afterPlace = nullptr;
       PlaceResult tried;
       wholeShown = whole;
+      if (!wholeFits)
+        whole.reset(); // never chosen: the split decides alone
       if (placeModel(*split, *placedCost, trial, tried).isOk()) {
         splitTried = tried.candidates;
         double best = 0;
@@ -344,24 +356,18 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
           if (c.refused.empty() && c.placement.summary == tried.chosen.summary &&
               c.placement.strategy == tried.chosen.strategy)
             best = c.objective;
-        if (best > 0 && best < whole->objective * (1 - kSplitMargin))
+        if (whole && best > 0 && best < whole->objective * (1 - kSplitMargin))
           whole.reset(); // the split wins: place the module below
         // Settled by timing both here (MeasureChoice.h), for latency.
-        if (best > 0 && options.measureChoice && options.objective == Objective::Latency) {
-          OwningOpRef<ModuleOp> one(cast<ModuleOp>((*module)->clone()));
-          PlaceOptions single = place;
-          single.strategy = "single";
-          single.afterPlace = nullptr;
-          PlaceResult onePlaced;
+        if (wholeFits && best > 0 && options.measureChoice &&
+            options.objective == Objective::Latency) {
           MeasuredChoice m;
-          Status s = placeModel(*one, wholeCost, single, onePlaced);
-          if (s && options.aggressiveMemory) {
+          if (options.aggressiveMemory) {
             recomputeForMemory(*split);
-            recomputeForMemory(*one);
+            recomputeForMemory(*wholeModule);
           }
-          if (s)
-            s = measureChoice(*split, emitOptionsFor(options, hardware), *one,
-                              emitOptionsFor(options, wholeHw), m);
+          Status s = measureChoice(*split, emitOptionsFor(options, hardware), *wholeModule,
+                                   emitOptionsFor(options, wholeHw), m);
           if (!s) {
             measuredLine = "  not measured (" + s.message() + "): the predictions decide\n";
             errs << "popt-compile: note: the placement over " << options.devices.size()

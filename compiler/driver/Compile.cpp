@@ -340,8 +340,11 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       whole->throughput = p.throughput;
       whole->energy = p.energy;
       whole->objective = objectiveValue(options.objective, *whole);
-      if (!wholeFits)
+      if (!wholeFits) {
         whole->refused = wholeFits.message();
+        errs << "popt-compile: note: the machine as one device is not weighed against the "
+             << options.devices.size() << " logical devices: " << wholeFits.message() << "\n";
+      }
       OwningOpRef<ModuleOp> split(cast<ModuleOp>((*module)->clone()));
       PlaceOptions trial = place;
       trial.afterPlace = nullptr;

@@ -133,7 +133,8 @@ int launchAttention(const AttentionParams &p, Stream) {
 // driver's path report; the emulation runs the twin either way.
 bool attentionTiled(const AttentionParams &p) {
   const char *v = std::getenv("POPT_CUDA_ATTENTION");
-  return p.e <= 128 && p.ev <= 128 && !(v && std::strcmp(v, "rows") == 0);
+  return p.e <= kAttentionTileHead && p.ev <= kAttentionTileHead &&
+         !(v && std::strcmp(v, "rows") == 0);
 }
 
 const char *errorString(int code) { return code ? "emulated launch error" : "no error"; }

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <map>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -41,6 +43,10 @@ struct Block {
 };
 
 thread_local Block *active = nullptr;
+/// Blocks begun on this host thread, and the block each __shared__
+/// variable was last poisoned for.
+thread_local uint64_t blocksBegun = 0;
+thread_local std::map<void *, uint64_t> poisonedFor;
 /// The fibers' stacks, each above a page that faults (an overrun stops the
 /// process instead of corrupting a neighbour).
 struct Stacks {
@@ -121,6 +127,7 @@ void fiberMain() {
 
 void runBlock(Block &k, unsigned blockIndex, unsigned grid, unsigned threads) {
   const int n = int(threads);
+  ++blocksBegun;
   k.block = Barrier{n, 0, 0};
   k.warps.assign(size_t((n + kWarp - 1) / kWarp), Barrier{});
   for (int w = 0; w < int(k.warps.size()); ++w)
@@ -198,6 +205,14 @@ uint64_t exchange64(uint64_t value, int source) {
   const uint64_t got = k.slots[size_t(from)];
   arrive(k.warps[size_t(warp)]);
   return got;
+}
+
+void poisonShared(void *p, size_t bytes) {
+  uint64_t &last = poisonedFor[p];
+  if (last == blocksBegun)
+    return;
+  last = blocksBegun;
+  std::memset(p, 0xFF, bytes);
 }
 
 uint32_t exchange(uint32_t value, int source) { return uint32_t(exchange64(value, source)); }

@@ -12,7 +12,8 @@
 //   its warp (lanes of 32 by thread index, as on NVIDIA GPUs); even blocks
 //   run their threads first to last, odd blocks last to first, so that a
 //   race a barrier should have ordered shows in one of the two;
-// - __shared__ variables are per host thread (one block at a time);
+// - __shared__ variables are per host thread (one block at a time), filled
+//   with NaN bytes for each new block;
 // - threadIdx, blockIdx, blockDim and gridDim are the running fiber's.
 //
 // Some of what a GPU leaves undefined stops the process with a message, so
@@ -23,8 +24,7 @@
 // threads switch only at barriers, so unordered accesses mostly read what
 // the schedule happens to give (odd blocks reversed expose the usual
 // missing barrier); exited threads count as arrived at later barriers;
-// __shared__ memory keeps the previous block's values; shuffle masks are
-// not checked. A launch is queued like any other emulated work (in order,
+// shuffle masks are not checked. A launch is queued like any other emulated work (in order,
 // or into a captured graph).
 //
 //===----------------------------------------------------------------------===//
@@ -55,6 +55,11 @@ void syncThreads();
 /// lane `source`'s.
 uint32_t exchange(uint32_t value, int source);
 uint64_t exchange64(uint64_t value, int source);
+
+/// Fills a __shared__ variable with 0xFF bytes (NaN for floats) the first
+/// time a thread of a new block reaches its declaration (translate.py puts
+/// the call there).
+void poisonShared(void *p, size_t bytes);
 
 /// Runs `body` for every thread of `grid` x `block` (1-D), block by block.
 void runGrid(unsigned grid, unsigned block, const std::function<void()> &body);

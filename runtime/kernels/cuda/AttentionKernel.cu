@@ -80,7 +80,7 @@ __global__ void attentionKernel(AttentionParams p) {
 constexpr int kTileKeys = 32;                   ///< keys per tile: one per lane
 constexpr int kRowsPerWarp = 4;                 ///< query rows a warp keeps
 constexpr int kTileRows = kRowsPerWarp * kBlock / kWarp; ///< query rows per block
-constexpr int kTileHead = 128;                  ///< largest head (e and ev) tiled
+constexpr int kTileHead = kAttentionTileHead;   ///< largest head (e and ev) tiled
 constexpr int kTilePerLane = kTileHead / kWarp; ///< value columns per lane
 
 __device__ float warpMaxOf(float v) {

@@ -159,8 +159,12 @@ std::unique_ptr<LtGemm> preparedLt(CudaContext &ctx, const KernelArgs &a,
     why = "POPT_CUDA_LT=0";
     return nullptr;
   }
-  if (calls.size() != 1 || a.out->numel == 0) {
-    why = calls.empty() ? "nothing to multiply" : "one call per broadcast batch";
+  if (a.out->numel == 0 || calls.empty()) {
+    why = "an empty product";
+    return nullptr;
+  }
+  if (calls.size() != 1) {
+    why = "one call per broadcast batch";
     return nullptr;
   }
   // A batch broadcast whole (stride 0) stays on cublasGemmEx, which
@@ -180,7 +184,7 @@ std::unique_ptr<LtGemm> preparedLt(CudaContext &ctx, const KernelArgs &a,
     wish.act = static_cast<Activation>(a.attr(0));
   auto lt = std::make_unique<LtGemm>();
   if (!lt->prepare(ctx, calls[0], type, wish)) {
-    why = "cuBLASLt offered no algorithm";
+    why = lt->refusal();
     return nullptr;
   }
   return lt;

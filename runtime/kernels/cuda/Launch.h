@@ -182,8 +182,11 @@ struct AttentionParams {
   bool causal = false;
 };
 int launchAttention(const AttentionParams &p, Stream s);
-/// Whether launchAttention runs the tiled kernel for `p` (heads up to 128,
-/// unless POPT_CUDA_ATTENTION=rows) rather than a warp per query row.
+/// The largest head (e and ev) the tiled attention kernel takes.
+constexpr int kAttentionTileHead = 128;
+/// Whether launchAttention runs the tiled kernel for `p` (heads up to
+/// kAttentionTileHead, unless POPT_CUDA_ATTENTION=rows) rather than a warp
+/// per query row.
 bool attentionTiled(const AttentionParams &p);
 
 /// The error string of a launcher's result.

@@ -72,8 +72,15 @@ LtGemm::~LtGemm() {
 
 bool LtGemm::prepare(CudaContext &ctx, const Gemm &g, cudaDataType_t type,
                      const LtEpilogueWish &wish) {
-  if (!ctx.lt || g.m <= 0 || g.n <= 0 || g.k <= 0)
+  if (!ctx.lt) {
+    why = "no cuBLASLt handle";
     return false;
+  }
+  if (g.m <= 0 || g.n <= 0 || g.k <= 0) {
+    why = "an empty dimension";
+    return false;
+  }
+  why = "a cuBLASLt descriptor could not be made";
   const size_t es = bytesOf(type);
   dType = type;
   if (cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F) != CUBLAS_STATUS_SUCCESS ||
@@ -123,7 +130,10 @@ bool LtGemm::prepare(CudaContext &ctx, const Gemm &g, cudaDataType_t type,
     biasFused = true;
     return true;
   }
-  return tryEpilogue(ctx, CUBLASLT_EPILOGUE_DEFAULT, wish);
+  if (tryEpilogue(ctx, CUBLASLT_EPILOGUE_DEFAULT, wish))
+    return true;
+  why = "cuBLASLt offered no algorithm";
+  return false;
 }
 
 bool LtGemm::tryEpilogue(CudaContext &ctx, cublasLtEpilogue_t epilogue,

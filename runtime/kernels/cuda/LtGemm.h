@@ -21,6 +21,8 @@
 
 #include <cublasLt.h>
 
+#include <string>
+
 namespace popt::cuda {
 
 /// One gemm call: C (ldc) = alpha op(A) op(B) + beta C, `batch` times with
@@ -55,6 +57,9 @@ public:
   /// Queues the product on the context's stream.
   Status run(CudaContext &ctx, const Gemm &g, float alpha) const;
 
+  /// Why prepare() returned false.
+  const std::string &refusal() const { return why; }
+
   /// What prepare() put inside the GEMM: the bias, the activation.
   bool hasBias() const { return biasFused; }
   bool hasActivation() const { return actFused; }
@@ -70,6 +75,7 @@ private:
   const void *residual = nullptr;
   cudaDataType_t dType = CUDA_R_32F;
   bool biasFused = false, actFused = false;
+  std::string why;
 };
 
 /// Whether POPT_CUDA_LT allows cuBLASLt (on unless set to 0).

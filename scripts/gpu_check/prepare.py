@@ -411,7 +411,7 @@ def main():
     xz_archive(os.path.join(args.work, f"runtime.{args.device_kind}.tar.xz"), runtime)
     shutil.copy(os.path.join(args.work, f"runtime.{args.device_kind}.tar.xz"),
                 os.path.join(args.out, "runtime.tar.xz"))
-    for f in ("remote.py", "models.py"):
+    for f in ("remote.py", "models.py", "sanitize.py"):
         shutil.copy(os.path.join(HERE, f), os.path.join(args.out, f))
     for f in ("zoo.py", "lowp.py"):
         shutil.copy(os.path.join(args.repo, "tests", "models", f), os.path.join(args.out, "zoo", f))

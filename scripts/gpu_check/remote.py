@@ -347,36 +347,44 @@ def run_popt(plan, paths, tmp, env, args, clock):
     return res
 
 
+def op_times_run(base, run_dir, env, clock, label):
+    """Five calls with every op timed on the GPU (--device-op-times), outputs
+    and metrics in run_dir: (popt-run's result, metrics), or (None, why)."""
+    os.makedirs(run_dir, exist_ok=True)
+    metrics = os.path.join(run_dir, "op-times.json")
+    try:
+        r = subprocess.run(base + ["--warmup", "2", "--iterations", "5", "--device-op-times",
+                                   "--output-dir", run_dir, "--metrics", metrics],
+                           capture_output=True, text=True, env=env,
+                           timeout=max(5, min(clock.left(), 60)))
+    except subprocess.TimeoutExpired:
+        return None, f"{label}: timed out"
+    if r.returncode:
+        return None, f"{label}: popt-run exit {r.returncode}"
+    return r, json.load(open(metrics))
+
+
 def new_paths_off(plan, base, out_dir, tmp, env, clock):
     """The same plan with this driver's newer paths off: products on
     cublasGemmEx instead of cuBLASLt with their epilogues inside
     (POPT_CUDA_LT=0), plain cuDNN convolutions instead of the fused call
     (POPT_CUDA_FUSED_CONV=0), attention by rows instead of tiles
     (POPT_CUDA_ATTENTION=rows), depthwise convolutions on cuDNN instead of
-    popt's kernel (POPT_CUDA_DEPTHWISE=cudnn). Timed per op kind like op_kinds() and
-    checked: whether each pays off on this GPU, and agrees."""
+    popt's kernel (POPT_CUDA_DEPTHWISE=cudnn). Timed per op kind like
+    op_kinds() and checked: whether each pays off on this GPU, and agrees."""
     off_env = dict(env, POPT_CUDA_LT="0", POPT_CUDA_FUSED_CONV="0", POPT_CUDA_ATTENTION="rows",
                    POPT_CUDA_DEPTHWISE="cudnn")
     off_dir = os.path.join(out_dir, "paths-off")
-    os.makedirs(off_dir, exist_ok=True)
-    metrics = os.path.join(off_dir, "op-times.json")
-    try:
-        r = subprocess.run(base + ["--warmup", "2", "--iterations", "5", "--device-op-times",
-                                   "--output-dir", off_dir, "--metrics", metrics],
-                           capture_output=True, text=True, env=off_env,
-                           timeout=max(5, min(clock.left(), 60)))
-    except subprocess.TimeoutExpired:
-        return "newer paths off: timed out"
-    if r.returncode:
-        return f"newer paths off: popt-run exit {r.returncode}"
+    r, m = op_times_run(base, off_dir, off_env, clock, "newer paths off")
+    if r is None:
+        return m
 
     def got(i):
         p = os.path.join(off_dir, f"output{i}.npy")
         return np.load(p) if os.path.exists(p) else None
     err, problem, _ = compare(plan["outputs"], tmp, got)
     return ("with cuBLASLt epilogues, fused cuDNN calls, tiled attention and popt's depthwise "
-            "kernel off: " +
-            kinds_text(json.load(open(metrics))) + ", error " + (problem if problem else f"{err:.2g}"))
+            "kernel off: " + kinds_text(m) + ", error " + (problem if problem else f"{err:.2g}"))
 
 
 def kinds_text(m):
@@ -395,22 +403,15 @@ def kinds_text(m):
 
 
 def op_kinds(base, out_dir, env, clock):
-    """A few calls with every op timed on the GPU (--device-op-times): where
-    the GPU's time goes, by op kind, and the ops' sum beside the program's
-    time (they should agree: event-record nodes inside the replayed graph).
-    The driver also reports which implementation each op got
-    (POPT_CUDA_PATHS=1: cuBLASLt and its epilogue or cublasGemmEx, the fused
-    cuDNN call or its refusal, ...): (times, paths)."""
-    metrics = os.path.join(out_dir, "op-times.json")
-    try:
-        r = subprocess.run(base + ["--warmup", "2", "--iterations", "5", "--device-op-times",
-                                   "--metrics", metrics],
-                           capture_output=True, text=True, env=dict(env, POPT_CUDA_PATHS="1"),
-                           timeout=max(5, min(clock.left(), 60)))
-    except subprocess.TimeoutExpired:
-        return "op times: timed out", None
-    if r.returncode:
-        return f"op times: popt-run exit {r.returncode}", None
+    """Where the GPU's time goes, by op kind, and the ops' sum beside the
+    program's time (they should agree: event-record nodes inside the
+    replayed graph). The driver also reports which implementation each op
+    got (POPT_CUDA_PATHS=1: cuBLASLt and its epilogue or cublasGemmEx, the
+    fused cuDNN call or its refusal, ...): (times, paths)."""
+    r, m = op_times_run(base, os.path.join(out_dir, "op-times"), dict(env, POPT_CUDA_PATHS="1"),
+                        clock, "op times")
+    if r is None:
+        return m, None
     paths = {}
     for line in r.stderr.splitlines():
         if line.startswith("popt cuda path: "):
@@ -418,7 +419,7 @@ def op_kinds(base, out_dir, env, clock):
             paths[key] = paths.get(key, 0) + 1
     path_text = "implementations: " + "; ".join(f"{k} x{n}" for k, n in sorted(paths.items())) \
         if paths else None
-    return "GPU time by op kind: " + kinds_text(json.load(open(metrics))), path_text
+    return "GPU time by op kind: " + kinds_text(m), path_text
 
 
 def popt_row(row, plan, res, outs, tmp):

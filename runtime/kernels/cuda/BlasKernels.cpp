@@ -68,13 +68,16 @@ public:
   }
 
   Status run() override {
-    if (lt) {
-      if (Status s = lt->run(ctx, calls[0], alpha); !s)
-        return s;
-      return epilogue.needed
-                 ? cudaStatus(launchEpilogue(epilogue.params, ctx.stream), "product epilogue")
-                 : Status::ok();
-    }
+    if (Status s = lt ? lt->run(ctx, calls[0], alpha) : gemmEx(); !s)
+      return s;
+    if (epilogue.needed)
+      return cudaStatus(launchEpilogue(epilogue.params, ctx.stream), "product epilogue");
+    return Status::ok();
+  }
+
+private:
+  /// The product on cublasGemmEx, the residual copied into the output.
+  Status gemmEx() {
     float beta = 0.f;
     if (Status s = residualInto(ctx, residual, *args.out, beta); !s)
       return s;
@@ -96,12 +99,9 @@ public:
       if (Status st = blasStatus(s, "cuBLAS gemm"); !st)
         return st;
     }
-    if (epilogue.needed)
-      return cudaStatus(launchEpilogue(epilogue.params, ctx.stream), "product epilogue");
     return Status::ok();
   }
 
-private:
   CudaContext &ctx;
   KernelArgs args;
   cudaDataType_t type;

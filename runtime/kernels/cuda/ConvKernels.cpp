@@ -257,20 +257,6 @@ private:
   const TensorView *residual = nullptr;
 };
 
-/// A depthwise convolution (each channel its own group) with its
-/// epilogue, on popt's kernel (DepthwiseKernel.cu).
-class DepthwiseKernel : public cpu::Kernel {
-public:
-  DepthwiseKernel(CudaContext &ctx, const DepthwiseParams &p) : ctx(ctx), p(p) {}
-  Status run() override {
-    return cudaStatus(launchDepthwise(p, ctx.stream), "depthwise convolution");
-  }
-
-private:
-  CudaContext &ctx;
-  DepthwiseParams p;
-};
-
 /// Whether the op is a depthwise convolution popt's kernel runs.
 bool depthwise(const KernelArgs &a) {
   const K kind = a.op->kind();
@@ -287,9 +273,10 @@ bool depthwise(const KernelArgs &a) {
          a.in[1]->dtype == d && a.out->dtype == d;
 }
 
-std::unique_ptr<cpu::Kernel> makeDepthwise(CudaContext &ctx, const KernelArgs &a,
-                                           const TensorView *bias, const TensorView *residual,
-                                           bool fused) {
+/// A depthwise convolution with its epilogue, on popt's kernel
+/// (DepthwiseKernel.cu).
+void makeDepthwise(CudaContext &ctx, const KernelArgs &a, const TensorView *bias,
+                   const TensorView *residual, bool fused, std::unique_ptr<cpu::Kernel> &out) {
   DepthwiseParams p;
   const auto &xs = a.in[0]->shape, &ws = a.in[1]->shape, &ys = a.out->shape;
   p.x = a.in[0]->data, p.w = a.in[1]->data, p.y = a.out->data;
@@ -310,7 +297,7 @@ std::unique_ptr<cpu::Kernel> makeDepthwise(CudaContext &ctx, const KernelArgs &a
     if (a.numFattrs() >= 2)
       p.lo = float(a.fattr(0)), p.hi = float(a.fattr(1));
   }
-  return std::make_unique<DepthwiseKernel>(ctx, p);
+  make<DepthwiseParams, launchDepthwise>(ctx, p, "depthwise convolution", out);
 }
 
 } // namespace
@@ -324,7 +311,7 @@ bool makeConvKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
   const TensorView *bias = a.in.size() > 2 ? a.in[2] : nullptr;
   const TensorView *residual = fused && a.in.size() > 3 ? a.in[3] : nullptr;
   if (depthwise(a)) {
-    out = makeDepthwise(ctx, a, bias, residual, fused);
+    makeDepthwise(ctx, a, bias, residual, fused, out);
     reportPath(a, "popt's depthwise kernel, epilogue included");
     return true;
   }

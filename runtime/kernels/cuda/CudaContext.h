@@ -80,6 +80,23 @@ void reportPath(const cpu::KernelArgs &args, const std::string &path);
 /// Status of a CUDA runtime result ("what: the CUDA error").
 Status cudaStatus(int code, const std::string &what);
 
+/// A kernel that is one launcher call with parameters fixed at load.
+template <typename P, int (*Launcher)(const P &, Stream)> class LaunchKernel : public cpu::Kernel {
+public:
+  LaunchKernel(CudaContext &ctx, P p, const char *what) : ctx(ctx), p(p), what(what) {}
+  Status run() override { return cudaStatus(Launcher(p, ctx.stream), what); }
+
+private:
+  CudaContext &ctx;
+  P p;
+  const char *what;
+};
+
+template <typename P, int (*Launcher)(const P &, Stream)>
+void make(CudaContext &ctx, const P &p, const char *what, std::unique_ptr<cpu::Kernel> &out) {
+  out = std::make_unique<LaunchKernel<P, Launcher>>(ctx, p, what);
+}
+
 } // namespace popt::cuda
 
 #endif // POPT_RUNTIME_KERNELS_CUDA_CUDACONTEXT_H

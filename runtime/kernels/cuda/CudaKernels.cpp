@@ -106,22 +106,6 @@ Status unsupported(const KernelArgs &a, const std::string &why) {
 }
 
 /// Base of the kernels that launch one of Launch.h's kernels.
-template <typename P, int (*Launcher)(const P &, Stream)> class LaunchKernel : public cpu::Kernel {
-public:
-  LaunchKernel(CudaContext &ctx, P p, const char *what) : ctx(ctx), p(p), what(what) {}
-  Status run() override { return cudaStatus(Launcher(p, ctx.stream), what); }
-
-private:
-  CudaContext &ctx;
-  P p;
-  const char *what;
-};
-
-template <typename P, int (*Launcher)(const P &, Stream)>
-void make(CudaContext &ctx, const P &p, const char *what, std::unique_ptr<cpu::Kernel> &out) {
-  out = std::make_unique<LaunchKernel<P, Launcher>>(ctx, p, what);
-}
-
 // --- Elementwise and shape ops: one map each ---
 
 bool unaryCode(const KernelArgs &a, Unary &u) {

@@ -201,7 +201,7 @@ def main():
         # model: the scripted variant of each model stands for both.
         entries = {k: e for k, e in entries.items() if e["variant"] != "trace"
                    or f"{e['model']}.script" not in entries}
-    run_checks(entries, check)
+    run_checks(entries, check, out=OUT)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ def main():
             entry = dict(e)
             entry["_config"] = (e["model"], config, strategy, args)
             entries[f"{e['model']}.{config}.{strategy}"] = entry
-    run_checks(entries, check)
+    run_checks(entries, check, out=OUT)
 
 
 if __name__ == "__main__":

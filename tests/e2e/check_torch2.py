@@ -105,7 +105,7 @@ def main():
 
     def check(key, entry):
         return check_same_ir(key, entry) if isinstance(entry, str) else check_model(key, entry)
-    run_checks(checks, check)
+    run_checks(checks, check, out=OUT)
 
 
 if __name__ == "__main__":

@@ -49,9 +49,11 @@ OpClass classifyOp(Operation *op) {
   }
   // Attention is two matrix products per tile with a softmax between:
   // priced by its own curve where the profile has one, else as a gemm.
-  if (isa<AttentionOp>(op)) {
+  // The strided form runs the same kernel.
+  if (isa<AttentionOp, StridedAttentionOp>(op)) {
     c.compute = true;
     c.family = "gemm";
+    c.kernel = "attention";
     return c;
   }
   if (isa<LinearOp, FusedLinearOp, MatmulOp, FusedMatmulOp>(op)) {

@@ -291,6 +291,7 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
     place.strategyOptions.communicationAware = options.communicationAware;
     place.memoryFraction = options.memoryFraction;
     place.aggressiveMemory = options.aggressiveMemory;
+    place.attentionViews = options.attentionViews;
     place.registry = &registry;
     if (auto it = options.emitMlir.find("placed"); it != options.emitMlir.end())
       place.afterPlace = [&, path = it->second](ModuleOp m) { return writeModule(m, path, errs); };
@@ -320,6 +321,10 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       OwningOpRef<ModuleOp> copy(cast<ModuleOp>((*module)->clone()));
       CostModel wholeCost(wholeHw);
       Prediction p;
+      if (Status s = options.attentionViews ? foldAttentionViews(*copy) : Status::ok(); !s) {
+        errs << "popt-compile: error: " << s.message() << "; nothing written\n";
+        return s.exitCode();
+      }
       if (Status s = predictModule(*copy, wholeCost, PredictOptions(), p); !s) {
         errs << "popt-compile: error: " << s.message() << "; nothing written\n";
         return s.exitCode();
@@ -434,6 +439,10 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
       outs << measuredLine;
     }
   } else {
+    if (Status s = options.attentionViews ? foldAttentionViews(*module) : Status::ok(); !s) {
+      errs << "popt-compile: error: " << s.message() << "; nothing written\n";
+      return s.exitCode();
+    }
     for (const char *stage : {"placed", "scheduled"})
       if (auto it = options.emitMlir.find(stage); it != options.emitMlir.end())
         if (!writeModule(*module, it->second, errs))

@@ -61,6 +61,9 @@ struct CompileOptions {
   /// --no-pack-weights clears it: convolution weights are stored in the
   /// layouts this machine's kernels read.
   bool packWeights = true;
+  /// --no-attention-views clears it: attention reads its heads in place
+  /// (popt-attention-views) instead of after copies into [B, H, T, E].
+  bool attentionViews = true;
   /// auto over this machine's logical CPU devices times the best split and
   /// the machine as one device here and keeps the faster (MeasureChoice.h);
   /// --no-measure leaves the choice to the predictions.

@@ -27,9 +27,18 @@ using namespace mlir;
 
 namespace popt {
 
+Status foldAttentionViews(ModuleOp m) {
+  PassManager pm(m.getContext());
+  pm.addPass(createPoptAttentionViews());
+  if (failed(pm.run(m)))
+    return Status::failure("popt-attention-views failed");
+  return Status::ok();
+}
+
 namespace {
 
-Status commAndSchedule(ModuleOp m, const std::function<bool(ModuleOp)> &afterPlace) {
+Status commAndSchedule(ModuleOp m, const std::function<bool(ModuleOp)> &afterPlace,
+                       bool attentionViews) {
   PassManager pm(m.getContext());
   pm.addPass(createPoptInsertComm());
   if (failed(pm.run(m)))
@@ -40,7 +49,7 @@ Status commAndSchedule(ModuleOp m, const std::function<bool(ModuleOp)> &afterPla
   schedule.addPass(createPoptSchedule());
   if (failed(schedule.run(m)))
     return Status::failure("popt-schedule failed");
-  return Status::ok();
+  return attentionViews ? foldAttentionViews(m) : Status::ok();
 }
 
 /// Bytes for a person: "12.3 MiB", "370.1 KiB", "512 B".
@@ -95,7 +104,7 @@ Status placeModel(ModuleOp module, CostModel &cost, const PlaceOptions &options,
     auto f = copy->lookupSymbol<func::FuncOp>("forward");
     if (Status s = applyPlacement(f, c.placement, hw); !s)
       return s.message();
-    if (Status s = commAndSchedule(*copy, nullptr); !s)
+    if (Status s = commAndSchedule(*copy, nullptr, options.attentionViews); !s)
       return s.message();
     if (options.aggressiveMemory)
       recomputeForMemory(*copy);
@@ -157,7 +166,7 @@ Status placeModel(ModuleOp module, CostModel &cost, const PlaceOptions &options,
   // 3.
   if (Status s = applyPlacement(forward, chosen.placement, hw); !s)
     return s;
-  if (Status s = commAndSchedule(module, options.afterPlace); !s)
+  if (Status s = commAndSchedule(module, options.afterPlace, options.attentionViews); !s)
     return s;
   out.chosen = chosen.placement;
   return Status::ok();

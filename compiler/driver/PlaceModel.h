@@ -38,6 +38,8 @@ struct PlaceOptions {
   /// Called after placement, before the schedule, with the placed module
   /// (for --emit-mlir placed=FILE).
   std::function<bool(mlir::ModuleOp)> afterPlace;
+  /// popt-attention-views after the schedule (--no-attention-views clears it).
+  bool attentionViews = true;
 };
 
 struct PlaceResult {
@@ -52,6 +54,14 @@ struct PlaceResult {
 /// message says what each device needs against what it has).
 Status placeModel(mlir::ModuleOp module, CostModel &cost, const PlaceOptions &options,
                   PlaceResult &out);
+
+/// popt-attention-views over a scheduled module: attention reads its heads
+/// in place (run by placeModel after the schedule, unless
+/// PlaceOptions::attentionViews is cleared; a module compiled without
+/// placement gets it before emission, and a prediction of the unplaced
+/// module before it is priced, so that every plan compared was folded
+/// alike).
+Status foldAttentionViews(mlir::ModuleOp module);
 
 /// --explain's placement part: the chosen strategy and why (every
 /// candidate with its predicted time and objective), memory per device.

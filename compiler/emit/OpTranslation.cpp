@@ -55,6 +55,14 @@ std::optional<plan::OpKind> translateOp(Operation &op, std::vector<int64_t> &int
         floats = {o.getScale().convertToDouble()};
         return K::Attention;
       })
+      .Case([&](StridedAttentionOp o) {
+        ints = {o.getCausal() ? 1 : 0};
+        for (ArrayRef<int64_t> a : {o.getDims(), o.getQueryView(), o.getKeyView(),
+                                    o.getValueView(), o.getResultView()})
+          ints.insert(ints.end(), a.begin(), a.end());
+        floats = {o.getScale().convertToDouble()};
+        return K::StridedAttention;
+      })
       .Case([&](FusedMatmulOp o) {
         ints = {activationCode(o)};
         floats = clampRange(o);

@@ -42,6 +42,24 @@ def PoptFuse : Pass<"popt-fuse", "mlir::ModuleOp"> {
   let dependentDialects = ["::popt::PoptDialect"];
 }
 
+def PoptAttentionViews : Pass<"popt-attention-views", "mlir::ModuleOp"> {
+  let summary = "Let attention read its heads in place and write them merged";
+  let description = [{
+    Runs after placement and scheduling, on @forward's top-level ops. For
+    each `popt.attention`: each operand is followed back through the
+    `slice`, `reshape` and `permute` ops that made it, and the result
+    forward through the `permute` and `reshape` ops that are its only
+    users, as far as each step is a strided view (no copy) on the
+    attention's device with the features contiguous
+    (compiler/passes/ValueViews.h). Where any of them gets somewhere, the
+    attention becomes one `popt.strided_attention` that reads and writes
+    through those views, and the view ops left unused are erased (GPT's
+    slices, reshapes and permutes: 22 of its 40 ops). An attention with
+    no such neighbours is left as it is.
+  }];
+  let dependentDialects = ["::popt::PoptDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Placement: communication and schedule
 //===----------------------------------------------------------------------===//

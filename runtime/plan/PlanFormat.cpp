@@ -247,6 +247,7 @@ const OpInfo *opInfo(OpKind kind) {
       {"all_reduce", 1, -1, 0, 0},       // one tensor per device of the group
       {"all_gather", 1, -1, 1, 0},       // the same; dim
       {"reduce_scatter", 1, -1, 2, 0},   // the same; dim piece
+      {"strided_attention", 3, 4, 24, 1}, // q k v mask?; causal dims[7] views[4][4]; scale
   };
   static_assert(sizeof(table) / sizeof(table[0]) ==
                     static_cast<size_t>(OpKind::MAX) + 1,

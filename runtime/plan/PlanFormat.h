@@ -30,7 +30,8 @@ namespace popt::plan {
 ///    versions 2-6 are read unchanged.
 /// 8: collectives AllReduce, AllGather, ReduceScatter; versions 2-7 are
 ///    read unchanged.
-constexpr uint32_t kFormatVersion = 8;
+/// 9: StridedAttention; versions 2-8 are read unchanged.
+constexpr uint32_t kFormatVersion = 9;
 /// The fused ops' activation codes: 0 none, 1 relu, 2 clamp to [lo, hi],
 /// 3 exact gelu, 4 tanh gelu, 5 silu, 6 sigmoid, 7 hardswish, 8 hardsigmoid.
 constexpr int64_t kLastActivation = 8;

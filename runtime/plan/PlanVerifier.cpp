@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/core/ShapeMath.h"
+#include "runtime/core/StridedView.h"
 #include "runtime/plan/PlanLoader.h"
 #include "runtime/plan/PlacementVerifier.h"
 #include "runtime/plan/RegionVerifier.h"
@@ -83,6 +84,20 @@ private:
   std::string expectOut(const Dims &want, DType dtype) const {
     if (o != want || out->dtype() != dtype)
       return "result shape or dtype does not match its operands";
+    return "";
+  }
+
+  /// An attention's optional mask (operand 3): bool or the query's dtype,
+  /// broadcasting to the scores `full` ([B, Hq, Tq, Tk]).
+  std::string checkMask(const Dims &full) const {
+    if (in.size() != 4)
+      return "";
+    Dims m = dimsOf(*in[3]);
+    if (m.size() > 4 || (in[3]->dtype() != DType::Bool && in[3]->dtype() != in[0]->dtype()))
+      return "mask must be bool or the query's dtype, rank <= 4";
+    for (size_t i = 0; i < m.size(); ++i)
+      if (m[i] != 1 && m[i] != full[4 - m.size() + i])
+        return "mask does not broadcast to the scores";
     return "";
   }
 
@@ -254,18 +269,39 @@ private:
       if (k[0] != x[0] || v[0] != x[0] || k[3] != x[3] || v[1] != k[1] || v[2] != k[2] ||
           k[1] < 1 || x[1] % k[1] != 0)
         return "query, key and value shapes do not match";
-      if (in.size() == 4) {
-        Dims m = dimsOf(*in[3]);
-        Dims full{x[0], x[1], x[2], k[2]};
-        if (m.size() > 4 || (in[3]->dtype() != DType::Bool && in[3]->dtype() != in[0]->dtype()))
-          return "mask must be bool or the query's dtype, rank <= 4";
-        for (size_t i = 0; i < m.size(); ++i)
-          if (m[i] != 1 && m[i] != full[4 - m.size() + i])
-            return "mask does not broadcast to the scores";
-      }
+      if (std::string e = checkMask({x[0], x[1], x[2], k[2]}); !e.empty())
+        return e;
       if (I(0) != 0 && I(0) != 1)
         return "causal must be 0 or 1";
       return expectOut({x[0], x[1], x[2], v[3]}, in[0]->dtype());
+    }
+    case OpKind::StridedAttention: {
+      if (!isFloatDType(in[0]->dtype()) || in[1]->dtype() != in[0]->dtype() ||
+          in[2]->dtype() != in[0]->dtype())
+        return "query, key and value must have one floating-point dtype";
+      // dims [B, Hq, Hkv, Tq, Tk, E, Ev], then the query, key, value and
+      // result views [offset, batch, head, token] (runtime/core/StridedView.h).
+      int64_t d[7];
+      for (int i = 0; i < 7; ++i)
+        if ((d[i] = I(1 + size_t(i))) < 1 || d[i] > kMaxElements)
+          return "dims must be positive";
+      if (d[1] % d[2] != 0)
+        return "query heads must be a multiple of key/value heads";
+      const std::array<int64_t, 4> sizes[4] = {
+          {d[0], d[1], d[3], d[5]}, {d[0], d[2], d[4], d[5]},
+          {d[0], d[2], d[4], d[6]}, {d[0], d[1], d[3], d[6]}};
+      StridedView views[4];
+      for (size_t v = 0; v < 4; ++v)
+        views[v] = StridedView{I(8 + 4 * v), sizes[v], {I(9 + 4 * v), I(10 + 4 * v),
+                                                        I(11 + 4 * v)}};
+      for (size_t v = 0; v < 3; ++v)
+        if (!viewInBounds(views[v], count(dimsOf(*in[v]))))
+          return "a view reaches outside its operand";
+      if (out->dtype() != in[0]->dtype() || !viewCoversOnce(views[3], count(o)))
+        return "the result view must write each element of the result once";
+      if (std::string e = checkMask({d[0], d[1], d[3], d[4]}); !e.empty())
+        return e;
+      return I(0) == 0 || I(0) == 1 ? "" : "causal must be 0 or 1";
     }
     case OpKind::Conv2d: return checkConv(false);
     case OpKind::FusedConv2d:

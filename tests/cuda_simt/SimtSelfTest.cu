@@ -81,18 +81,26 @@ __global__ void publish(float *out, bool barrier) {
 /// the sequential twin (attentionRow), row by row, over the shapes the
 /// model tests do not reach: grouped heads, boolean and additive masks with
 /// fully masked rows, causal with fewer queries than keys, odd and largest
-/// head sizes, a head too large to tile, one query, bf16.
+/// head sizes, a head too large to tile, one query, bf16; and heads read
+/// in place from token-major tensors at channel offsets (StridedAttention:
+/// q from [B, Tq, Hq * E + 5] at channel 2, k and v from one
+/// [B, Tk, Hkv * (E + Ev) + 3] at channels 1 and 1 + Hkv * E, the result
+/// written merged as [B, Tq, Hq * Ev]).
 int checkAttention() {
   struct Case {
     int64_t batch, hq, hkv, tq, tk, e, ev;
     bool causal;
     int mask; // 0 none, 1 boolean [B, Hq, Tq, Tk], 2 additive [Tq, Tk] broadcast
     Elem elem;
+    bool strided = false;
   };
   const Case cases[] = {
       {2, 4, 2, 37, 70, 64, 48, false, 1, Elem::F32},  {1, 3, 3, 50, 50, 31, 31, true, 0, Elem::F32},
       {1, 2, 1, 20, 45, 128, 128, true, 2, Elem::F32}, {3, 2, 2, 1, 33, 16, 8, false, 0, Elem::F32},
       {1, 2, 2, 18, 40, 160, 64, false, 2, Elem::F32}, {2, 2, 1, 33, 65, 64, 64, true, 1, Elem::BF16},
+      {2, 4, 2, 37, 37, 16, 16, true, 0, Elem::F32, true},
+      {2, 2, 1, 20, 45, 64, 48, false, 1, Elem::BF16, true},
+      {1, 2, 2, 18, 40, 160, 64, false, 2, Elem::F32, true},
   };
   std::mt19937 rng(7);
   std::normal_distribution<float> normal;
@@ -105,8 +113,10 @@ int checkAttention() {
         store<float>(bytes.data(), c.elem, i, normal(rng));
       return bytes;
     };
-    std::vector<char> q = tensor(c.batch * c.hq * c.tq * c.e),
-                      k = tensor(c.batch * c.hkv * c.tk * c.e),
+    // Strided: q's channels, and k's and v's (one tensor).
+    const int64_t qC = c.hq * c.e + 5, kvC = c.hkv * (c.e + c.ev) + 3;
+    std::vector<char> q = tensor(c.strided ? c.batch * c.tq * qC : c.batch * c.hq * c.tq * c.e),
+                      k = tensor(c.strided ? c.batch * c.tk * kvC : c.batch * c.hkv * c.tk * c.e),
                       v = tensor(c.batch * c.hkv * c.tk * c.ev);
     const int64_t outN = c.batch * c.hq * c.tq * c.ev;
     std::vector<char> got(size_t(outN) * es), want(size_t(outN) * es);
@@ -117,6 +127,14 @@ int checkAttention() {
     p.elem = c.elem;
     p.batch = c.batch, p.hq = c.hq, p.hkv = c.hkv, p.tq = c.tq, p.tk = c.tk;
     p.e = c.e, p.ev = c.ev, p.causal = c.causal;
+    setHeadMajor(p);
+    if (c.strided) {
+      p.v = k.data();
+      p.qAt = {2, c.tq * qC, c.e, qC};
+      p.kAt = {1, c.tk * kvC, c.e, kvC};
+      p.vAt = {1 + c.hkv * c.e, c.tk * kvC, c.ev, kvC};
+      p.outAt = {0, c.tq * c.hq * c.ev, c.ev, c.hq * c.ev};
+    }
     p.scale = 1.f / std::sqrt(float(c.e));
     if (c.mask == 1) {
       keep.resize(size_t(c.batch * c.hq * c.tq * c.tk));
@@ -147,17 +165,19 @@ int checkAttention() {
       attentionRow(twin, r, acc.data());
     const double tolerance = c.elem == Elem::F32 ? 1e-5 : 1e-2;
     for (int64_t r = 0; r < c.batch * c.hq * c.tq; ++r) {
+      const int64_t base = AttentionRowIndex(p, r).outBase;
       double diff = 0, scale = 1e-6;
       for (int64_t d = 0; d < c.ev; ++d) {
-        const double a = load<float>(got.data(), c.elem, r * c.ev + d);
-        const double b = load<float>(want.data(), c.elem, r * c.ev + d);
+        const double a = load<float>(got.data(), c.elem, base + d);
+        const double b = load<float>(want.data(), c.elem, base + d);
         diff = std::max(diff, std::isnan(a) != std::isnan(b) ? 1e30 : std::fabs(a - b));
         scale = std::max(scale, std::fabs(b));
       }
       worst = std::max(worst, diff / scale);
       if (diff / scale > tolerance) {
-        std::printf("attention case tq %lld tk %lld e %lld: row %lld differs by %g\n",
-                    (long long)c.tq, (long long)c.tk, (long long)c.e, (long long)r, diff / scale);
+        std::printf("attention case tq %lld tk %lld e %lld%s: row %lld differs by %g\n",
+                    (long long)c.tq, (long long)c.tk, (long long)c.e,
+                    c.strided ? " strided" : "", (long long)r, diff / scale);
         return 1;
       }
     }

@@ -5,10 +5,15 @@
 // against softmax(scale q k^T + mask) v computed in double: grouped-query
 // heads, causal with as many and with fewer queries than keys, boolean and
 // additive masks that broadcast, rows with every key masked out (zeros),
-// and bf16 operands.
+// and bf16 operands. Each case runs twice: as Attention on [B, H, T, E]
+// tensors, and as StridedAttention reading the heads in place from
+// token-major tensors (q at a channel offset, k and v from one tensor)
+// and writing them merged as [B, Tq, Hq * Ev]; views that reach outside
+// their tensor are refused at load.
 //
 //===----------------------------------------------------------------------===//
 #include "PlanRunUtil.h"
+#include "runtime/kernels/cpu/AttentionLayout.h"
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/plan/PlanAssembler.h"
 
@@ -20,6 +25,7 @@
 
 using namespace popt;
 using namespace popt::plan;
+using popt::cpu::HeadStrides;
 
 namespace {
 
@@ -122,8 +128,54 @@ std::vector<double> reference(const Case &c, const std::vector<float> &q,
   return out;
 }
 
-void check(const Case &c, DType dtype) {
-  INFO(c.name << (dtype == DType::BF16 ? " (bf16)" : " (f32)"));
+/// Token-major copies of q, k and v for StridedAttention: q as
+/// [B, Tq, Hq * E + 3] from channel 2, k and v side by side in one
+/// [B, Tk, Hkv * (E + Ev) + 1] from channel 1; other channels hold noise.
+struct Packed {
+  int64_t qC, kvC;
+  std::vector<float> q, kv;
+  HeadStrides qAt, kAt, vAt, outAt;
+};
+
+Packed pack(const Case &c, const std::vector<float> &q, const std::vector<float> &k,
+            const std::vector<float> &v) {
+  Packed p;
+  p.qC = c.hq * c.e + 3, p.kvC = c.hkv * (c.e + c.ev) + 1;
+  p.q = randomValues(size_t(c.b * c.tq * p.qC), 11);
+  p.kv = randomValues(size_t(c.b * c.tk * p.kvC), 13);
+  p.qAt = {2, c.tq * p.qC, c.e, p.qC};
+  p.kAt = {1, c.tk * p.kvC, c.e, p.kvC};
+  p.vAt = {1 + c.hkv * c.e, c.tk * p.kvC, c.ev, p.kvC};
+  p.outAt = {0, c.tq * c.hq * c.ev, c.ev, c.hq * c.ev};
+  auto at = [](const HeadStrides &s, int64_t b, int64_t h, int64_t t, int64_t f) {
+    return size_t(s.offset + b * s.batch + h * s.head + t * s.token + f);
+  };
+  for (int64_t b = 0; b < c.b; ++b) {
+    for (int64_t h = 0; h < c.hq; ++h)
+      for (int64_t t = 0; t < c.tq; ++t)
+        for (int64_t f = 0; f < c.e; ++f)
+          p.q[at(p.qAt, b, h, t, f)] = q[size_t(((b * c.hq + h) * c.tq + t) * c.e + f)];
+    for (int64_t h = 0; h < c.hkv; ++h)
+      for (int64_t t = 0; t < c.tk; ++t) {
+        for (int64_t f = 0; f < c.e; ++f)
+          p.kv[at(p.kAt, b, h, t, f)] = k[size_t(((b * c.hkv + h) * c.tk + t) * c.e + f)];
+        for (int64_t f = 0; f < c.ev; ++f)
+          p.kv[at(p.vAt, b, h, t, f)] = v[size_t(((b * c.hkv + h) * c.tk + t) * c.ev + f)];
+      }
+  }
+  return p;
+}
+
+/// StridedAttention's ints: causal, dims, then the four views.
+std::vector<int64_t> stridedInts(const Case &c, const Packed &p) {
+  std::vector<int64_t> ints = {c.causal ? 1 : 0, c.b, c.hq, c.hkv, c.tq, c.tk, c.e, c.ev};
+  for (const HeadStrides &s : {p.qAt, p.kAt, p.vAt, p.outAt})
+    ints.insert(ints.end(), {s.offset, s.batch, s.head, s.token});
+  return ints;
+}
+
+void check(const Case &c, DType dtype, bool strided) {
+  INFO(c.name << (dtype == DType::BF16 ? " (bf16" : " (f32") << (strided ? ", strided)" : ")"));
   std::vector<float> q = rounded(randomValues(size_t(c.b * c.hq * c.tq * c.e), 3), dtype);
   std::vector<float> k = rounded(randomValues(size_t(c.b * c.hkv * c.tk * c.e), 5), dtype);
   std::vector<float> v = rounded(randomValues(size_t(c.b * c.hkv * c.tk * c.ev), 7), dtype);
@@ -132,23 +184,47 @@ void check(const Case &c, DType dtype) {
 
   PlanAssembler a;
   bool bf16 = dtype == DType::BF16;
-  uint32_t qi = a.activation("q", dtype, {c.b, c.hq, c.tq, c.e});
-  uint32_t ki = a.weight("k", dtype, {c.b, c.hkv, c.tk, c.e},
-                         bf16 ? bytesOf<BFloat16>(k) : bytesOf<float>(k));
-  uint32_t vi = a.weight("v", dtype, {c.b, c.hkv, c.tk, c.ev},
-                         bf16 ? bytesOf<BFloat16>(v) : bytesOf<float>(v));
-  std::vector<uint32_t> ins = {qi, ki, vi};
+  auto bytes = [&](const std::vector<float> &x) {
+    return bf16 ? bytesOf<BFloat16>(x) : bytesOf<float>(x);
+  };
+  Packed p = pack(c, q, k, rounded(v, dtype));
+  p.q = rounded(p.q, dtype), p.kv = rounded(p.kv, dtype);
+  std::vector<uint32_t> ins;
+  if (strided) {
+    uint32_t kv = a.weight("kv", dtype, {c.b, c.tk, p.kvC}, bytes(p.kv));
+    ins = {a.activation("q", dtype, {c.b, c.tq, p.qC}), kv, kv};
+  } else {
+    ins = {a.activation("q", dtype, {c.b, c.hq, c.tq, c.e}),
+           a.weight("k", dtype, {c.b, c.hkv, c.tk, c.e}, bytes(k)),
+           a.weight("v", dtype, {c.b, c.hkv, c.tk, c.ev}, bytes(v))};
+  }
   if (c.mask == Case::BoolRows)
     ins.push_back(a.weight("mask", DType::Bool, m.shape, m.keep));
   else if (c.mask == Case::AdditiveKeys)
     ins.push_back(a.weight("mask", dtype, m.shape,
                            bf16 ? bytesOf<BFloat16>(m.add) : bytesOf<float>(m.add)));
-  uint32_t out = a.activation("out", dtype, {c.b, c.hq, c.tq, c.ev});
-  a.op(OpKind::Attention, ins, out, {c.causal ? 1 : 0}, {scale});
-  a.input("q", qi);
+  uint32_t out = strided ? a.activation("out", dtype, {c.b, c.tq, c.hq * c.ev})
+                         : a.activation("out", dtype, {c.b, c.hq, c.tq, c.ev});
+  if (strided)
+    a.op(OpKind::StridedAttention, ins, out, stridedInts(c, p), {scale});
+  else
+    a.op(OpKind::Attention, ins, out, {c.causal ? 1 : 0}, {scale});
+  a.input("q", ins[0]);
   a.output("out", out);
-  std::vector<float> got = bf16 ? testing::runBF16(a.finish(), q) : testing::runF32(a.finish(), q);
-  std::vector<double> want = reference(c, q, k, v, m, scale);
+  const std::vector<float> &input = strided ? p.q : q;
+  std::vector<float> got =
+      bf16 ? testing::runBF16(a.finish(), input) : testing::runF32(a.finish(), input);
+  if (strided) { // back to [B, Hq, Tq, Ev], the reference's order
+    std::vector<float> heads(got.size());
+    for (int64_t b = 0; b < c.b; ++b)
+      for (int64_t h = 0; h < c.hq; ++h)
+        for (int64_t t = 0; t < c.tq; ++t)
+          for (int64_t f = 0; f < c.ev; ++f)
+            heads[size_t(((b * c.hq + h) * c.tq + t) * c.ev + f)] =
+                got[size_t(b * p.outAt.batch + h * p.outAt.head + t * p.outAt.token + f)];
+    got = heads;
+  }
+  std::vector<double> want = reference(c, q, k, rounded(v, dtype), m, scale);
   REQUIRE(got.size() == want.size());
   double err = 0, norm = 0, worst = 0;
   for (size_t i = 0; i < got.size(); ++i) {
@@ -179,10 +255,43 @@ const Case kCases[] = {
 
 TEST_CASE("fused attention matches softmax(scale q k^T + mask) v", "[kernels][attention]") {
   for (const Case &c : kCases)
-    check(c, DType::F32);
+    for (bool strided : {false, true})
+      check(c, DType::F32, strided);
 }
 
 TEST_CASE("fused attention in bf16 stays within bf16 rounding", "[kernels][attention][halftypes]") {
   for (const Case &c : kCases)
-    check(c, DType::BF16);
+    for (bool strided : {false, true})
+      check(c, DType::BF16, strided);
+}
+
+TEST_CASE("strided attention views outside their tensors are refused at load",
+          "[kernels][attention][plan]") {
+  const Case c{"small", 2, 2, 1, 5, 6, 4, 4};
+  std::vector<float> q = randomValues(size_t(c.b * c.hq * c.tq * c.e), 3);
+  std::vector<float> k = randomValues(size_t(c.b * c.hkv * c.tk * c.e), 5);
+  Packed p = pack(c, q, k, k);
+  // Operand views pushed past the end of their tensor by an offset or a
+  // stride (ints 8-19: q, k, v as [offset, batch, head, token]), the
+  // result view made to skip elements or write some twice (20-23), and
+  // more key/value heads than query heads (3).
+  std::vector<std::pair<size_t, int64_t>> edits = {
+      {8, 2},  {9, p.qC}, {15, 1}, {16, 1}, {19, 1},
+      {20, 1}, {21, -1},  {22, 1}, {23, 1}, {3, 2}};
+  for (auto [index, delta] : edits) {
+    INFO("int " << index << " changed by " << delta);
+    PlanAssembler a;
+    uint32_t kv = a.weight("kv", DType::F32, {c.b, c.tk, p.kvC}, bytesOf<float>(p.kv));
+    uint32_t qi = a.activation("q", DType::F32, {c.b, c.tq, p.qC});
+    uint32_t out = a.activation("out", DType::F32, {c.b, c.tq, c.hq * c.ev});
+    std::vector<int64_t> ints = stridedInts(c, p);
+    ints[index] += delta;
+    a.op(OpKind::StridedAttention, {qi, kv, kv}, out, ints, {0.5});
+    a.input("q", qi);
+    a.output("out", out);
+    std::unique_ptr<plan::LoadedPlan> loaded;
+    Status s = plan::LoadedPlan::fromBytes(a.finish(), loaded);
+    REQUIRE_FALSE(s.isOk());
+    CHECK_THAT(s.message(), Catch::Contains("strided_attention"));
+  }
 }

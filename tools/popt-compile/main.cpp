@@ -71,6 +71,9 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(1e-9, 1.0));
   app.add_flag("--no-pack-weights", [&](int64_t) { opt.packWeights = false; },
                "store weights plain instead of in this machine's kernel layouts");
+  app.add_flag("--no-attention-views", [&](int64_t) { opt.attentionViews = false; },
+               "keep the copies that split attention's operands into heads and merge its "
+               "result (by default attention reads and writes them in place)");
   app.add_flag("--quiet", [&](int64_t) { opt.printSummary = false; },
                "do not print the module summary");
   try {

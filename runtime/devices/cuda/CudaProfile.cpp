@@ -383,6 +383,7 @@ private:
         p.hq = p.hkv = heads;
         p.tq = p.tk = t;
         p.e = p.ev = e;
+        setHeadMajor(p);
         p.scale = 1.0f / std::sqrt(float(e));
         auto run = [&] { launchAttention(p, stream); };
         double once = timeIt(stream, 1, 1, run);

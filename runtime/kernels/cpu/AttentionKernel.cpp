@@ -12,9 +12,13 @@
 // half the work for self-attention). The scores, the exponentials and the
 // weighted sums of values run on vector loops compiled per ISA
 // (simd/AttentionLoops.h). Arithmetic is f32 for every dtype
-// (bf16/f16 operands are widened when a block is loaded).
+// (bf16/f16 operands are widened when a block is loaded). Every operand
+// is read, and the result written, through the strides of its heads
+// (AttentionLayout.h): StridedAttention reads them in place from the
+// projection's token-major tensor.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/kernels/cpu/AttentionLayout.h"
 #include "runtime/kernels/cpu/DTypeDispatch.h"
 #include "runtime/kernels/cpu/Kernel.h"
 #include "runtime/kernels/cpu/ThreadLimit.h"
@@ -34,10 +38,11 @@ constexpr int64_t kKeyBlock = 64;
 static_assert(kKeyBlock % simd::kAttentionRowAlign == 0, "key rows are whole vectors");
 
 /// Sizes of one attention op: q [B, Hq, Tq, E], k [B, Hkv, Tk, E],
-/// v [B, Hkv, Tk, Ev]; the mask's strides over [B, Hq, Tq, Tk] (0 where it
-/// broadcasts).
+/// v [B, Hkv, Tk, Ev] and where their heads lie; the mask's strides over
+/// [B, Hq, Tq, Tk] (0 where it broadcasts).
 struct AttentionDims {
   int64_t batch, heads, kvHeads, tq, tk, e, ev;
+  HeadStrides qs, ks, vs, os;
   int64_t maskStride[4] = {0, 0, 0, 0};
   bool hasMask = false, boolMask = false, causal = false;
   float scale = 1;
@@ -54,8 +59,8 @@ struct AttentionDims {
 };
 
 AttentionDims dimsOf(const KernelArgs &a) {
-  const auto &q = a.in[0]->shape, &k = a.in[1]->shape, &v = a.in[2]->shape;
-  AttentionDims d{q[0], q[1], k[1], q[2], k[2], q[3], v[3]};
+  const AttentionLayout l = attentionLayout(a);
+  AttentionDims d{l.batch, l.hq, l.hkv, l.tq, l.tk, l.e, l.ev, l.q, l.k, l.v, l.out};
   d.causal = a.attr(0) != 0;
   d.scale = static_cast<float>(a.fattr(0));
   if (a.in.size() == 4) {
@@ -98,15 +103,17 @@ void attendBlock(const KernelArgs &a, const AttentionDims &d, int64_t item, Tile
   int64_t b = item / (d.heads * qBlocks), h = item / qBlocks % d.heads;
   int64_t q0 = item % qBlocks * kQueryBlock, rows = std::min(kQueryBlock, d.tq - q0);
   int64_t kvh = h / (d.heads / d.kvHeads);
-  const T *q = a.in[0]->as<T>() + ((b * d.heads + h) * d.tq + q0) * d.e;
-  const T *k = a.in[1]->as<T>() + (b * d.kvHeads + kvh) * d.tk * d.e;
-  const T *v = a.in[2]->as<T>() + (b * d.kvHeads + kvh) * d.tk * d.ev;
+  const T *q = a.in[0]->as<T>() + d.qs.offset + b * d.qs.batch + h * d.qs.head +
+               q0 * d.qs.token;
+  const T *k = a.in[1]->as<T>() + d.ks.offset + b * d.ks.batch + kvh * d.ks.head;
+  const T *v = a.in[2]->as<T>() + d.vs.offset + b * d.vs.batch + kvh * d.vs.head;
   const M *mask = d.hasMask ? a.in[3]->as<M>() + b * d.maskStride[0] + h * d.maskStride[1]
                             : nullptr;
   const float negInf = -std::numeric_limits<float>::infinity();
 
-  for (int64_t i = 0; i < rows * d.e; ++i)
-    t.q[i] = static_cast<float>(q[i]) * d.scale;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t e = 0; e < d.e; ++e)
+      t.q[r * d.e + e] = static_cast<float>(q[r * d.qs.token + e]) * d.scale;
   std::fill(t.acc, t.acc + rows * d.ev, 0.0f);
   std::fill(t.max, t.max + rows, negInf);
   std::fill(t.sum, t.sum + rows, 0.0f);
@@ -116,9 +123,10 @@ void attendBlock(const KernelArgs &a, const AttentionDims &d, int64_t item, Tile
     int64_t cols = std::min(kKeyBlock, keyEnd - k0);
     for (int64_t c = 0; c < cols; ++c)
       for (int64_t e = 0; e < d.e; ++e)
-        t.kt[e * kKeyBlock + c] = static_cast<float>(k[(k0 + c) * d.e + e]);
-    for (int64_t c = 0; c < cols * d.ev; ++c)
-      t.vb[c] = static_cast<float>(v[k0 * d.ev + c]);
+        t.kt[e * kKeyBlock + c] = static_cast<float>(k[(k0 + c) * d.ks.token + e]);
+    for (int64_t c = 0; c < cols; ++c)
+      for (int64_t e = 0; e < d.ev; ++e)
+        t.vb[c * d.ev + e] = static_cast<float>(v[(k0 + c) * d.vs.token + e]);
 
     // Each step over every row of the block before the next: a row's
     // steps depend on each other, rows do not, so the core overlaps rows
@@ -171,12 +179,12 @@ void attendBlock(const KernelArgs &a, const AttentionDims &d, int64_t item, Tile
     }
   }
 
-  T *out = a.out->as<T>() + ((b * d.heads + h) * d.tq + q0) * d.ev;
+  T *out = a.out->as<T>() + d.os.offset + b * d.os.batch + h * d.os.head + q0 * d.os.token;
   for (int64_t r = 0; r < rows; ++r) {
     // A row with every key masked out has sum 0: its output is zeros.
     float inv = t.sum[r] > 0 ? 1.0f / t.sum[r] : 0.0f;
     for (int64_t e = 0; e < d.ev; ++e)
-      out[r * d.ev + e] = static_cast<T>(t.acc[r * d.ev + e] * inv);
+      out[r * d.os.token + e] = static_cast<T>(t.acc[r * d.ev + e] * inv);
   }
 }
 
@@ -226,7 +234,8 @@ template <typename T> AttentionKernel::BlockFn blockFor(bool boolMask) {
 
 bool makeAttentionKernel(const KernelArgs &args, Status &status,
                          std::unique_ptr<Kernel> &out) {
-  if (args.op->kind() != plan::OpKind::Attention)
+  if (args.op->kind() != plan::OpKind::Attention &&
+      args.op->kind() != plan::OpKind::StridedAttention)
     return false;
   bool boolMask = args.in.size() == 4 && args.in[3]->dtype == plan::DType::Bool;
   AttentionKernel::BlockFn fn = nullptr;

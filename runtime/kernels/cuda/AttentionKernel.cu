@@ -41,7 +41,7 @@ __global__ void attentionKernel(AttentionParams p) {
   for (int64_t r = (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) / kWarp; r < rows;
        r += warps) {
     const AttentionRowIndex at(p, r);
-    const int64_t qOff = r * p.e, kBase = at.kBase, vBase = at.vBase, mBase = at.mBase;
+    const int64_t qOff = at.qBase, kBase = at.kBase, vBase = at.vBase, mBase = at.mBase;
     float acc[kPerLane];
     for (int c = 0; c < kPerLane; ++c)
       acc[c] = 0.f;
@@ -52,7 +52,8 @@ __global__ void attentionKernel(AttentionParams p) {
         continue;
       float dot = 0.f;
       for (int64_t d = lane; d < p.e; d += kWarp)
-        dot += load<float>(p.q, p.elem, qOff + d) * load<float>(p.k, p.elem, kBase + j * p.e + d);
+        dot += load<float>(p.q, p.elem, qOff + d) *
+               load<float>(p.k, p.elem, kBase + j * p.kAt.token + d);
       for (int o = kWarp / 2; o > 0; o /= 2)
         dot += __shfl_xor_sync(0xffffffffu, dot, o);
       const float s = dot * p.scale + bias;
@@ -63,7 +64,7 @@ __global__ void attentionKernel(AttentionParams p) {
       l = l * corr + w;
       for (int c = 0; c < kPerLane; ++c) {
         int64_t d = lane + int64_t(c) * kWarp;
-        float v = d < p.ev ? load<float>(p.v, p.elem, vBase + j * p.ev + d) : 0.f;
+        float v = d < p.ev ? load<float>(p.v, p.elem, vBase + j * p.vAt.token + d) : 0.f;
         acc[c] = acc[c] * corr + w * v;
       }
       m = mNew;
@@ -72,7 +73,7 @@ __global__ void attentionKernel(AttentionParams p) {
     for (int c = 0; c < kPerLane; ++c) {
       int64_t d = lane + int64_t(c) * kWarp;
       if (d < p.ev)
-        store<float>(p.out, p.elem, r * p.ev + d, acc[c] * inv);
+        store<float>(p.out, p.elem, at.outBase + d, acc[c] * inv);
     }
   }
 }
@@ -112,7 +113,8 @@ __global__ void tiledAttentionKernel(AttentionParams p) {
     __syncthreads(); // the previous tile's rows are done with qTile
     for (int idx = threadIdx.x; idx < kTileRows * e; idx += blockDim.x) {
       const int row = idx / e, d = idx % e;
-      qTile[row * e + d] = row < count ? load<float>(p.q, p.elem, (r0 + row) * p.e + d) : 0.f;
+      qTile[row * e + d] =
+          row < count ? load<float>(p.q, p.elem, first.qBase + row * p.qAt.token + d) : 0.f;
     }
     float m[kRowsPerWarp], l[kRowsPerWarp], acc[kRowsPerWarp][kTilePerLane];
     #pragma unroll
@@ -127,12 +129,14 @@ __global__ void tiledAttentionKernel(AttentionParams p) {
       for (int idx = threadIdx.x; idx < kTileKeys * e; idx += blockDim.x) {
         const int jj = idx / e, d = idx % e;
         kTile[jj * kStride + d] =
-            j0 + jj < p.tk ? load<float>(p.k, p.elem, first.kBase + (j0 + jj) * p.e + d) : 0.f;
+            j0 + jj < p.tk ? load<float>(p.k, p.elem, first.kBase + (j0 + jj) * p.kAt.token + d)
+                           : 0.f;
       }
       for (int idx = threadIdx.x; idx < kTileKeys * ev; idx += blockDim.x) {
         const int jj = idx / ev, d = idx % ev;
         vTile[jj * ev + d] =
-            j0 + jj < p.tk ? load<float>(p.v, p.elem, first.vBase + (j0 + jj) * p.ev + d) : 0.f;
+            j0 + jj < p.tk ? load<float>(p.v, p.elem, first.vBase + (j0 + jj) * p.vAt.token + d)
+                           : 0.f;
       }
       __syncthreads();
       #pragma unroll
@@ -182,7 +186,7 @@ __global__ void tiledAttentionKernel(AttentionParams p) {
       for (int c = 0; c < kTilePerLane; ++c) {
         const int d = lane + c * kWarp;
         if (d < ev)
-          store<float>(p.out, p.elem, (r0 + row) * p.ev + d, acc[rr][c] * inv);
+          store<float>(p.out, p.elem, first.outBase + row * p.outAt.token + d, acc[rr][c] * inv);
       }
     }
   }

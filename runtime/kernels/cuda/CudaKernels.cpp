@@ -12,6 +12,7 @@
 #include "runtime/kernels/cuda/CudaContext.h"
 
 #include "runtime/core/ShapeMath.h"
+#include "runtime/kernels/cpu/AttentionLayout.h"
 
 #include <cuda_runtime.h>
 
@@ -491,15 +492,17 @@ bool makeWindow(CudaContext &ctx, const KernelArgs &a, Status &,
 
 bool makeAttention(CudaContext &ctx, const KernelArgs &a, Status &status,
                    std::unique_ptr<cpu::Kernel> &out) {
-  if (a.op->kind() != K::Attention)
+  if (a.op->kind() != K::Attention && a.op->kind() != K::StridedAttention)
     return false;
-  const auto &q = a.in[0]->shape, &k = a.in[1]->shape, &v = a.in[2]->shape;
+  const cpu::AttentionLayout l = cpu::attentionLayout(a);
+  auto view = [](const cpu::HeadStrides &s) { return HeadView{s.offset, s.batch, s.head, s.token}; };
   AttentionParams p;
   p.q = a.in[0]->data, p.k = a.in[1]->data, p.v = a.in[2]->data;
   p.out = a.out->data;
   p.elem = elemOf(a.in[0]->dtype);
-  p.batch = q[0], p.hq = q[1], p.tq = q[2], p.e = q[3];
-  p.hkv = k[1], p.tk = k[2], p.ev = v[3];
+  p.batch = l.batch, p.hq = l.hq, p.tq = l.tq, p.e = l.e;
+  p.hkv = l.hkv, p.tk = l.tk, p.ev = l.ev;
+  p.qAt = view(l.q), p.kAt = view(l.k), p.vAt = view(l.v), p.outAt = view(l.out);
   p.causal = a.attr(0) != 0;
   p.scale = float(a.fattr(0));
   if (p.ev > 256) {

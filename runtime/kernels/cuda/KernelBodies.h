@@ -249,15 +249,19 @@ POPT_HD bool attentionKeep(const AttentionParams &p, int64_t maskBase, int64_t j
   return true;
 }
 
-/// Where attention row r = ((b * hq + h) * tq + i) reads: its keys' and
-/// values' first elements, its mask row, and how many keys it may see.
+/// Where attention row r = ((b * hq + h) * tq + i) reads and writes: its
+/// query's and output's first elements, its keys' and values' first
+/// elements (key j is p.kAt.token and p.vAt.token further on), its mask
+/// row, and how many keys it may see.
 struct AttentionRowIndex {
-  int64_t kBase, vBase, mBase, keys;
+  int64_t qBase, outBase, kBase, vBase, mBase, keys;
   POPT_HD AttentionRowIndex(const AttentionParams &p, int64_t r) {
     const int64_t i = r % p.tq, h = (r / p.tq) % p.hq, b = r / (p.tq * p.hq);
     const int64_t kvh = h / (p.hq / p.hkv);
-    kBase = (b * p.hkv + kvh) * p.tk * p.e;
-    vBase = (b * p.hkv + kvh) * p.tk * p.ev;
+    qBase = p.qAt.offset + b * p.qAt.batch + h * p.qAt.head + i * p.qAt.token;
+    outBase = p.outAt.offset + b * p.outAt.batch + h * p.outAt.head + i * p.outAt.token;
+    kBase = p.kAt.offset + b * p.kAt.batch + kvh * p.kAt.head;
+    vBase = p.vAt.offset + b * p.vAt.batch + kvh * p.vAt.head;
     mBase = b * p.maskStride[0] + h * p.maskStride[1] + i * p.maskStride[2];
     keys = p.causal ? (i + 1 < p.tk ? i + 1 : p.tk) : p.tk;
   }
@@ -276,19 +280,20 @@ POPT_HD void attentionRow(const AttentionParams &p, int64_t r, float *acc) {
       continue;
     float dot = 0.f;
     for (int64_t d = 0; d < p.e; ++d)
-      dot += load<float>(p.q, p.elem, r * p.e + d) * load<float>(p.k, p.elem, kBase + j * p.e + d);
+      dot += load<float>(p.q, p.elem, at.qBase + d) *
+             load<float>(p.k, p.elem, kBase + j * p.kAt.token + d);
     const float s = dot * p.scale + bias;
     if (s == -INFINITY)
       continue;
     const float mNew = maxOf(m, s), corr = expf(m - mNew), w = expf(s - mNew);
     l = l * corr + w;
     for (int64_t d = 0; d < p.ev; ++d)
-      acc[d] = acc[d] * corr + w * load<float>(p.v, p.elem, vBase + j * p.ev + d);
+      acc[d] = acc[d] * corr + w * load<float>(p.v, p.elem, vBase + j * p.vAt.token + d);
     m = mNew;
   }
   const float inv = l > 0.f ? 1.f / l : 0.f;
   for (int64_t d = 0; d < p.ev; ++d)
-    store<float>(p.out, p.elem, r * p.ev + d, acc[d] * inv);
+    store<float>(p.out, p.elem, at.outBase + d, acc[d] * inv);
 }
 
 } // namespace popt::cuda

@@ -169,6 +169,13 @@ int launchDepthwise(const DepthwiseParams &p, Stream s);
 
 // --- Attention (AttentionKernel.cu) ---
 
+/// Where one operand's heads lie, in elements: feature d of token t of
+/// head h of batch b is at offset + b * batch + h * head + t * token + d
+/// (runtime/kernels/cpu/AttentionLayout.h computes them per op kind).
+struct HeadView {
+  int64_t offset = 0, batch = 0, head = 0, token = 0;
+};
+
 /// softmax(scale q k^T + mask) v per batch and query head, online softmax
 /// in f32; query head h reads key/value head h / (hq / hkv).
 struct AttentionParams {
@@ -176,12 +183,21 @@ struct AttentionParams {
   void *out = nullptr;
   Elem elem = Elem::F32, maskElem = Elem::Bool;
   int64_t batch = 1, hq = 1, hkv = 1, tq = 1, tk = 1, e = 1, ev = 1;
+  HeadView qAt, kAt, vAt, outAt;
   /// The mask broadcast to [B, Hq, Tq, Tk]: element strides (0: broadcast).
   int64_t maskStride[4] = {};
   float scale = 1;
   bool causal = false;
 };
 int launchAttention(const AttentionParams &p, Stream s);
+/// Sets p's views to Attention's layout: q, k, v and out stored as
+/// contiguous [B, H, T, E] (from p's sizes).
+inline void setHeadMajor(AttentionParams &p) {
+  p.qAt = {0, p.hq * p.tq * p.e, p.tq * p.e, p.e};
+  p.kAt = {0, p.hkv * p.tk * p.e, p.tk * p.e, p.e};
+  p.vAt = {0, p.hkv * p.tk * p.ev, p.tk * p.ev, p.ev};
+  p.outAt = {0, p.hq * p.tq * p.ev, p.tq * p.ev, p.ev};
+}
 /// The largest head (e and ev) the tiled attention kernel takes.
 constexpr int kAttentionTileHead = 128;
 /// Whether launchAttention runs the tiled kernel for `p` (heads up to

@@ -250,3 +250,21 @@ func.func @reduce_scatter_small(%a: tensor<2x1xf32>) {
   %0 = popt.reduce_scatter %a, %a {dim = 1 : i64, piece = 0 : i64} : (tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<2x1xf32>
   return
 }
+
+// -----
+
+func.func @strided_attention_outside(%qkv: tensor<1x8x48xf32>) {
+  // Head 1 of the last query token would read element 392 of 384.
+  // expected-error @+1 {{query view reaches outside its tensor}}
+  %0 = popt.strided_attention %qkv, %qkv, %qkv {causal = false, scale = 1.0 : f64, dims = array<i64: 1, 2, 2, 8, 8, 8, 8>, query_view = array<i64: 33, 384, 16, 48>, key_view = array<i64: 16, 384, 8, 48>, value_view = array<i64: 32, 384, 8, 48>, result_view = array<i64: 0, 128, 8, 16>} : (tensor<1x8x48xf32>, tensor<1x8x48xf32>, tensor<1x8x48xf32>) -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @strided_attention_overlap(%qkv: tensor<1x8x48xf32>) {
+  // Tokens 8 elements apart overlap the next head: some elements twice, some never.
+  // expected-error @+1 {{result view must write each element of the result once}}
+  %0 = popt.strided_attention %qkv, %qkv, %qkv {causal = false, scale = 1.0 : f64, dims = array<i64: 1, 2, 2, 8, 8, 8, 8>, query_view = array<i64: 0, 384, 8, 48>, key_view = array<i64: 16, 384, 8, 48>, value_view = array<i64: 32, 384, 8, 48>, result_view = array<i64: 0, 128, 8, 8>} : (tensor<1x8x48xf32>, tensor<1x8x48xf32>, tensor<1x8x48xf32>) -> tensor<1x8x16xf32>
+  return
+}

@@ -279,6 +279,43 @@ def Popt_AttentionOp : Popt_TensorOp<"attention"> {
                        F64Attr:$scale, BoolAttr:$causal);
 }
 
+def Popt_StridedAttentionOp : Popt_Op<"strided_attention", [Pure,
+    DeclareOpInterfaceMethods<Popt_CostInterface, ["getBytesRead"]>]> {
+  let summary = "attention reading and writing its heads through strides";
+  let description = [{
+    `popt.attention` whose query, key and value heads are read in place
+    from the tensors they were cut from, and whose result heads are
+    written where the ops after it would have moved them, instead of
+    being copied into and out of `[B, H, T, E]` by slices, reshapes and
+    permutes. `dims` is `[B, Hq, Hkv, Tq, Tk, E, Ev]`. Each of
+    `query_view`, `key_view`, `value_view` and `result_view` is
+    `[offset, batch, head, token]` in elements: feature `f` of token `t`
+    of head `h` of batch `b` is element
+    `offset + b * batch + h * head + t * token + f` of its tensor, read
+    (or, for the result, written) contiguously along `f`. Every element
+    a view reaches lies inside its tensor, and the result view writes
+    each element of the result exactly once. `scale`, `causal` and
+    `mask` (broadcasting to `[B, Hq, Tq, Tk]`) are those of
+    `popt.attention`. Made by `popt-attention-views`.
+
+    ```mlir
+    %o = popt.strided_attention %qkv, %qkv, %qkv {causal = true, scale = 2.5e-01 : f64,
+           dims = array<i64: 1, 4, 4, 32, 32, 16, 16>,
+           query_view = array<i64: 0, 6144, 16, 192>, key_view = array<i64: 64, 6144, 16, 192>,
+           value_view = array<i64: 128, 6144, 16, 192>, result_view = array<i64: 0, 2048, 16, 64>}
+         : (tensor<1x32x192xf32>, tensor<1x32x192xf32>, tensor<1x32x192xf32>) -> tensor<1x32x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
+                       AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
+                       F64Attr:$scale, BoolAttr:$causal, DenseI64ArrayAttr:$dims,
+                       DenseI64ArrayAttr:$query_view, DenseI64ArrayAttr:$key_view,
+                       DenseI64ArrayAttr:$value_view, DenseI64ArrayAttr:$result_view);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Popt_BatchNormOp : Popt_TensorOp<"batch_norm"> {
   let summary = "batch normalisation with running statistics (inference)";
   let description = [{

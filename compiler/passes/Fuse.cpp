@@ -12,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/ConstantValues.h"
 #include "compiler/passes/FuseAttention.h"
+#include "compiler/passes/FuseGelu.h"
+#include "compiler/passes/UnflattenMatmul.h"
 #include "compiler/passes/Passes.h"
 #include "popt/PoptDialect.h"
 
@@ -172,6 +174,10 @@ struct FusePass : popt::impl::PoptFuseBase<FusePass> {
     getOperation().walk([&](func::FuncOp f) {
       // Before the matmul epilogues: the chain's matmuls are its own.
       fuseAttentionChains(f);
+      // Before the epilogues too: a gelu written out, or a product
+      // between reshapes, would end an epilogue early.
+      fuseGeluChains(f);
+      unflattenMatmuls(f);
       spatialMeansToPools(f);
       foldBatchNorms(f);
       fuseConvEpilogues(f);

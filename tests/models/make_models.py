@@ -45,7 +45,12 @@ def main():
     entries += [(n, b, s, e, "op") for n, (b, s, e) in OPS_TORCH2.items()]
     entries += [(n, b, s, e, "op") for n, (b, s, e) in LOWP.items()]
     entries += [(n, b, s, e, "op") for n, (b, s, e) in RECURRENT.items()]
+    path = os.path.join(args.out_dir, "models.json")
+    # With --only, the other models' entries stay as they were written.
     manifest = {}
+    if args.only and os.path.exists(path):
+        with open(path) as f:
+            manifest = {k: e for k, e in json.load(f).items() if e["model"] not in args.only}
     for name, build, specs, expect, kind in entries:
         if args.only and name not in args.only:
             continue
@@ -67,7 +72,6 @@ def main():
             }
         print(f"wrote {name} ({', '.join(variants)})", flush=True)
 
-    path = os.path.join(args.out_dir, "models.json")
     with open(path + ".tmp", "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     os.replace(path + ".tmp", path)

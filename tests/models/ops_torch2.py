@@ -121,6 +121,29 @@ class Unflatten(nn.Module):
         return y.permute(0, 2, 1, 3) * 2.0
 
 
+class HfGpt2Mlp(nn.Module):
+    """Hugging Face GPT-2's MLP as transformers writes it: Conv1D (x.view(-1, K),
+    addmm, view back), NewGELUActivation spelled out, Conv1D, the residual;
+    and the exact GELU spelled out on a second branch."""
+    def __init__(self):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.randn(24, 64) * 0.2)
+        self.b1 = nn.Parameter(torch.randn(64) * 0.1)
+        self.w2 = nn.Parameter(torch.randn(64, 24) * 0.2)
+        self.b2 = nn.Parameter(torch.randn(24) * 0.1)
+
+    def conv1d(self, x, w, b):
+        size_out = x.size()[:-1] + (w.size(-1),)
+        x = torch.addmm(b, x.view(-1, x.size(-1)), w)
+        return x.view(size_out)
+
+    def forward(self, x):
+        h = self.conv1d(x, self.w1, self.b1)
+        h = 0.5 * h * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (h + 0.044715 * torch.pow(h, 3.0))))
+        y = x + self.conv1d(h, self.w2, self.b2)
+        return y * 0.5 * (1.0 + torch.erf(y / math.sqrt(2.0)))
+
+
 OPS_TORCH2 = {
     "op_sdpa_causal": (SdpaCausal, ["2x16x32"], "ok"),
     "op_sdpa_mask_gqa": (SdpaMaskGqa, ["2x12x32"], "ok"),
@@ -130,4 +153,5 @@ OPS_TORCH2 = {
     "op_addmm": (Addmm, ["5x16"], "ok"),
     "op_rms_norm": (RmsNormSafeSoftmax, ["3x4x16"], "ok"),
     "op_unflatten": (Unflatten, ["2x12x5"], "ok"),
+    "op_hf_gpt2_mlp": (HfGpt2Mlp, ["2x7x24"], "ok"),
 }

@@ -5,7 +5,8 @@
 // and x, and a batched matmul (a [.., M, K] times b [.., K, N]) is a
 // strided batched gemm(N, N, N, M, K) on b and a, one call when every
 // batch of each operand is either its own or broadcast whole, else one call
-// per batch. f32 computes in f32 (no TF32: cuBLAS's default math mode),
+// per batch; rows of any batch shape times one [K, N] matrix are one
+// plain gemm over all the rows. f32 computes in f32 (no TF32: cuBLAS's default math mode),
 // bf16 and f16 on tensor cores accumulating in f32. A fused op's scale is
 // alpha and its residual is beta = 1.
 //
@@ -233,6 +234,11 @@ bool makeBlasKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
       sa.insert(sa.begin(), 1);
     if (sb.size() == 1)
       sb.push_back(1);
+    // Rows of any batch shape times one matrix (x @ w): one product of all
+    // the rows, not a batch with w broadcast whole (which keeps a call off
+    // cuBLASLt and its epilogues).
+    if (sb.size() == 2 && sa.size() > 2)
+      sa = {product(sa, 0, sa.size() - 1), sa.back()};
     int64_t m = sa[sa.size() - 2], k = sa.back();
     n = sb.back();
     std::vector<int64_t> ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);

@@ -221,3 +221,92 @@ func.func @spatial_mean(%x: tensor<2x8x5x5xf32>) -> (tensor<2x8xf32>, tensor<2x8
   %2 = popt.reduce_mean %x {dims = array<i64: 1>, keepdim = false} : (tensor<2x8x5x5xf32>) -> tensor<2x5x5xf32>
   return %0, %1, %2 : tensor<2x8xf32>, tensor<2x8x1x1xf32>, tensor<2x5x5xf32>
 }
+
+// -----
+
+// Hugging Face's GPT-2 MLP: Conv1D (x.view(-1, K), addmm, view back), its
+// tanh GELU written out, Conv1D again, the residual. The reshapes go, the
+// GELU is recognised, and each product takes its bias, activation and
+// residual: two fused_matmul on [1, 16, K] and nothing else.
+// CHECK-LABEL: func @hf_mlp
+// CHECK: %[[A:.*]] = popt.fused_matmul %arg0, %{{.*}}, %{{.*}} {activation = #popt<activation gelu_tanh>, {{.*}}} : (tensor<1x16x8xf32>, tensor<8x32xf32>, tensor<32xf32>) -> tensor<1x16x32xf32>
+// CHECK-NEXT: %[[B:.*]] = popt.fused_matmul %[[A]], %{{.*}}, %{{.*}}, %arg0 {activation = #popt<activation none>, {{.*}}} : (tensor<1x16x32xf32>, tensor<32x8xf32>, tensor<8xf32>, tensor<1x16x8xf32>) -> tensor<1x16x8xf32>
+// CHECK-NEXT: return %[[B]]
+func.func @hf_mlp(%x: tensor<1x16x8xf32>) -> tensor<1x16x8xf32> {
+  %w1 = popt.constant dense<0.5> : tensor<8x32xf32>
+  %b1 = popt.constant dense<0.25> : tensor<32xf32>
+  %w2 = popt.constant dense<0.125> : tensor<32x8xf32>
+  %b2 = popt.constant dense<1.0> : tensor<8xf32>
+  %half = popt.constant dense<0.5> : tensor<f32>
+  %three = popt.constant dense<3.0> : tensor<f32>
+  %coef = popt.constant dense<0.044715> : tensor<f32>
+  %root = popt.constant dense<0.7978845608028654> : tensor<f32>
+  %one = popt.constant dense<1.0> : tensor<f32>
+  %0 = popt.reshape %x {shape = array<i64: 16, 8>} : (tensor<1x16x8xf32>) -> tensor<16x8xf32>
+  %1 = popt.matmul %0, %w1 : (tensor<16x8xf32>, tensor<8x32xf32>) -> tensor<16x32xf32>
+  %2 = popt.add %b1, %1 : (tensor<32xf32>, tensor<16x32xf32>) -> tensor<16x32xf32>
+  %h = popt.reshape %2 {shape = array<i64: 1, 16, 32>} : (tensor<16x32xf32>) -> tensor<1x16x32xf32>
+  %3 = popt.mul %h, %half : (tensor<1x16x32xf32>, tensor<f32>) -> tensor<1x16x32xf32>
+  %4 = popt.pow %h, %three : (tensor<1x16x32xf32>, tensor<f32>) -> tensor<1x16x32xf32>
+  %5 = popt.mul %4, %coef : (tensor<1x16x32xf32>, tensor<f32>) -> tensor<1x16x32xf32>
+  %6 = popt.add %h, %5 : (tensor<1x16x32xf32>, tensor<1x16x32xf32>) -> tensor<1x16x32xf32>
+  %7 = popt.mul %6, %root : (tensor<1x16x32xf32>, tensor<f32>) -> tensor<1x16x32xf32>
+  %8 = popt.tanh %7 : (tensor<1x16x32xf32>) -> tensor<1x16x32xf32>
+  %9 = popt.add %8, %one : (tensor<1x16x32xf32>, tensor<f32>) -> tensor<1x16x32xf32>
+  %g = popt.mul %3, %9 : (tensor<1x16x32xf32>, tensor<1x16x32xf32>) -> tensor<1x16x32xf32>
+  %10 = popt.reshape %g {shape = array<i64: 16, 32>} : (tensor<1x16x32xf32>) -> tensor<16x32xf32>
+  %11 = popt.matmul %10, %w2 : (tensor<16x32xf32>, tensor<32x8xf32>) -> tensor<16x8xf32>
+  %12 = popt.add %11, %b2 : (tensor<16x8xf32>, tensor<8xf32>) -> tensor<16x8xf32>
+  %13 = popt.reshape %12 {shape = array<i64: 1, 16, 8>} : (tensor<16x8xf32>) -> tensor<1x16x8xf32>
+  %y = popt.add %13, %x : (tensor<1x16x8xf32>, tensor<1x16x8xf32>) -> tensor<1x16x8xf32>
+  return %y : tensor<1x16x8xf32>
+}
+
+// -----
+
+// The exact GELU written out (x * 0.5 * (1 + erf(x / sqrt 2))), the halving
+// on the bracket, and x * x * x for the cube; a near miss (0.04 for 0.044715)
+// stays as written, and so does a chain whose inner link has a second user.
+// CHECK-LABEL: func @gelu_forms
+// CHECK: %[[E:.*]] = popt.gelu %arg0 {approximate = #popt<gelu_approximation none>}
+// CHECK: %[[T:.*]] = popt.gelu %arg0 {approximate = #popt<gelu_approximation tanh>}
+// CHECK: popt.tanh
+// CHECK: popt.tanh
+// CHECK-NOT: popt.gelu
+// CHECK: return %[[E]], %[[T]]
+func.func @gelu_forms(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %half = popt.constant dense<0.5> : tensor<f32>
+  %sqrt2 = popt.constant dense<1.4142135623730951> : tensor<f32>
+  %coef = popt.constant dense<0.044715> : tensor<f32>
+  %near = popt.constant dense<0.04> : tensor<f32>
+  %root = popt.constant dense<0.7978845608028654> : tensor<f32>
+  %one = popt.constant dense<1.0> : tensor<f32>
+  %three = popt.constant dense<3.0> : tensor<f32>
+  %0 = popt.mul %x, %half : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %1 = popt.div %x, %sqrt2 : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %2 = popt.erf %1 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %3 = popt.add %one, %2 : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %exact = popt.mul %0, %3 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %4 = popt.mul %x, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %5 = popt.mul %4, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %6 = popt.mul %coef, %5 : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %7 = popt.add %6, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %8 = popt.mul %root, %7 : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %9 = popt.tanh %8 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %10 = popt.add %9, %one : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %11 = popt.mul %10, %half : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %approx = popt.mul %x, %11 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %20 = popt.mul %x, %half : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %21 = popt.pow %x, %three : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %22 = popt.mul %21, %near : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %23 = popt.add %x, %22 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %24 = popt.mul %23, %root : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %25 = popt.tanh %24 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %26 = popt.add %25, %one : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %near_miss = popt.mul %20, %26 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %30 = popt.mul %x, %half : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %31 = popt.tanh %x : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %32 = popt.add %31, %one : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %shared = popt.mul %30, %32 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %exact, %approx, %near_miss, %shared, %31 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}

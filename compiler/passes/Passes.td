@@ -37,7 +37,14 @@ def PoptFuse : Pass<"popt-fuse", "mlir::ModuleOp"> {
        one `attention` (compiler/passes/FuseAttention.h). Then a
        `reduce_mean` over H and W of a 4-D f32/bf16/f16 tensor becomes an
        `adaptive_avg_pool2d` to 1x1 (and a `reshape` without keepdim): a
-       pool reads its input channels-last.
+       pool reads its input channels-last. Then a GELU written out (the
+       tanh form `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` or the
+       exact `0.5 x (1 + erf(x / sqrt 2))`) becomes one `gelu`
+       (compiler/passes/FuseGelu.h), and a product of flattened rows
+       between two reshapes (`reshape(matmul(reshape(x), w) + bias)`,
+       Hugging Face's Conv1D) becomes the product on `x`'s own shape
+       (compiler/passes/UnflattenMatmul.h), so that the epilogue after
+       it fuses.
   }];
   let dependentDialects = ["::popt::PoptDialect"];
 }

@@ -428,6 +428,17 @@ Status makeMatmul(const KernelArgs &a, std::unique_ptr<Kernel> &out) {
     wD = {kdim, n};
     wStrides = {1, kdim};
     dstD = {m, n};
+  } else if (a.in[1]->shape.size() == 2 && a.in[0]->shape.size() > 2) {
+    // Rows of any batch shape times one matrix: one 2-D product over all
+    // the rows (oneDNN would otherwise take each batch as its own small
+    // product with the weight broadcast).
+    const auto &x = a.in[0]->shape;
+    int64_t kdim = x.back(), n = a.in[1]->shape[1];
+    int64_t m = a.in[0]->numel / std::max<int64_t>(kdim, 1);
+    srcD = {m, kdim};
+    wD = {kdim, n};
+    wStrides = plainStrides(wD);
+    dstD = {m, n};
   } else {
     // Equal ranks (leading 1s), batch dims broadcast by oneDNN.
     srcD = dims(a.in[0]->shape);

@@ -36,14 +36,26 @@ DenseI64ArrayAttr viewAttr(OpBuilder &b, const ValueView &v) {
   return b.getDenseI64ArrayAttr({v.offset, v.strides[0], v.strides[1], v.strides[2]});
 }
 
-/// Erases `op` and then each producer it leaves unused, down a chain of
-/// single-operand view ops.
-void eraseDeadChain(Operation *op) {
-  while (op && op->use_empty() && isa<PermuteOp, ReshapeOp, SliceOp>(op)) {
-    Operation *producer = op->getOperand(0).getDefiningOp();
-    op->erase();
-    op = producer;
-  }
+/// The view ops reachable back from `values` through view ops (each
+/// once: one operand may be a view of another).
+llvm::SetVector<Operation *> viewProducers(ArrayRef<Value> values) {
+  llvm::SetVector<Operation *> ops;
+  for (Value v : values)
+    for (Operation *op = v.getDefiningOp(); op && isa<PermuteOp, ReshapeOp, SliceOp>(op);
+         op = op->getOperand(0).getDefiningOp())
+      if (!ops.insert(op))
+        break; // the rest of this chain is in already
+  return ops;
+}
+
+/// Erases the ops of `ops` left without users, last in the block first,
+/// so that a producer is looked at after every user of it in `ops`.
+void eraseUnused(llvm::SetVector<Operation *> ops) {
+  SmallVector<Operation *> order(ops.begin(), ops.end());
+  llvm::sort(order, [](Operation *x, Operation *y) { return y->isBeforeInBlock(x); });
+  for (Operation *op : order)
+    if (op->use_empty())
+      op->erase();
 }
 
 struct AttentionViewsPass : popt::impl::PoptAttentionViewsBase<AttentionViewsPass> {
@@ -62,24 +74,22 @@ struct AttentionViewsPass : popt::impl::PoptAttentionViewsBase<AttentionViewsPas
   void rewrite(AttentionOp a) {
     DeviceAttr device = placedDevice(a);
     auto sameDevice = [&](Operation *op) { return placedDevice(op) == device; };
-    auto none = [](Operation *) { return false; };
+    // An empty attention (a zero dim) runs as it is: views need sizes >= 1.
+    for (Value v : {a.getQuery(), a.getKey(), a.getValue()})
+      if (llvm::is_contained(cast<RankedTensorType>(v.getType()).getShape(), 0))
+        return;
     // Each operand through the view ops before it, the result through
-    // those after it; a view the kernels cannot take stays a copy.
+    // those after it, as far as the kernels can read the view; what they
+    // cannot stays a copy.
     ValueView views[3];
     Value operands[3] = {a.getQuery(), a.getKey(), a.getValue()};
     bool folded = false;
     for (int i = 0; i < 3; ++i) {
-      views[i] = viewThrough(operands[i], sameDevice);
-      if (!kernelReads(views[i]))
-        views[i] = viewThrough(operands[i], none);
+      views[i] = viewThrough(operands[i], sameDevice, kernelReads);
       folded |= views[i].base != operands[i];
     }
     SmallVector<Operation *> chain;
-    ValueView result = viewOfUses(a.getResult(), sameDevice, chain);
-    if (!kernelReads(result)) {
-      chain.clear();
-      result = viewOfUses(a.getResult(), none, chain);
-    }
+    ValueView result = viewOfUses(a.getResult(), sameDevice, kernelReads, chain);
     if (!folded && chain.empty())
       return;
 
@@ -99,15 +109,11 @@ struct AttentionViewsPass : popt::impl::PoptAttentionViewsBase<AttentionViewsPas
     result.base.replaceAllUsesWith(strided.getResult());
     for (Operation *op : llvm::reverse(chain))
       op->erase();
-    // Distinct producers (k and v may be one value); a chain shared
-    // deeper down stops where another user still reads it.
-    llvm::SetVector<Operation *> producers;
-    for (Value operand : operands)
-      if (Operation *producer = operand.getDefiningOp())
-        producers.insert(producer);
+    // The view ops the operands came through, where nothing else reads
+    // them (k and v may be one value, q a view of k).
+    llvm::SetVector<Operation *> producers = viewProducers(operands);
     a->erase();
-    for (Operation *producer : producers)
-      eraseDeadChain(producer);
+    eraseUnused(producers);
   }
 };
 

@@ -27,9 +27,16 @@ constexpr double kTanhScale = 0.7978845608028654; // sqrt(2 / pi)
 constexpr double kCubeCoefficient = 0.044715;
 constexpr double kInvSqrt2 = 0.7071067811865476;
 
+/// A scalar constant equal to `want` as its element type stores it: within
+/// 1e-6 relative for f32 and f64, 5e-3 for bf16 and f16 (0.044715 is
+/// 0.04468 in bf16).
 bool isConst(Value v, double want) {
   std::optional<double> c = scalarConstant(v);
-  return c && std::fabs(*c - want) <= 1e-6 * std::fabs(want);
+  if (!c)
+    return false;
+  Type t = cast<RankedTensorType>(v.getType()).getElementType();
+  double tolerance = t.isF32() || t.isF64() ? 1e-6 : 5e-3;
+  return std::fabs(*c - want) <= tolerance * std::fabs(want);
 }
 
 /// The ops of one match, to erase once the gelu replaces the last.
@@ -117,7 +124,8 @@ struct Matcher {
     });
   }
 
-  /// The whole: (0.5 * x) * bracket, or x * (0.5 * bracket).
+  /// The whole: (0.5 * x) * bracket, x * (0.5 * bracket), or
+  /// (x * bracket) * 0.5.
   Value gelu(MulOp top, GeluApproximation &approx) {
     ops.push_back(top);
     return eitherOrder(top, [&](Value a, Value b) {
@@ -128,6 +136,16 @@ struct Matcher {
       Value halved = times(b, 0.5);
       if (halved && bracket(halved, approx) == a)
         return a;
+      ops.resize(mark);
+      if (isConst(b, 0.5))
+        if (Value x = eitherOrder(link<MulOp>(a), [&](Value x, Value br) {
+              size_t inner = ops.size();
+              if (bracket(br, approx) == x)
+                return x;
+              ops.resize(inner);
+              return Value();
+            }))
+          return x;
       ops.resize(mark);
       return Value();
     });

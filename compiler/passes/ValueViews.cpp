@@ -101,12 +101,22 @@ static ValueView contiguous(Value v) {
   return ValueView{v, 0, SmallVector<int64_t>(shapeOf(v)), contiguousStrides(shapeOf(v))};
 }
 
-ValueView viewThrough(Value v, function_ref<bool(Operation *)> follow) {
-  Operation *op = v.getDefiningOp();
-  if (!op || !isa<PermuteOp, ReshapeOp, SliceOp>(op) || !follow(op))
-    return contiguous(v);
-  if (std::optional<ValueView> view = through(op, viewThrough(op->getOperand(0), follow)))
-    return *view;
+ValueView viewThrough(Value v, function_ref<bool(Operation *)> follow,
+                      function_ref<bool(const ValueView &)> accept) {
+  // The view ops before v, nearest first.
+  SmallVector<Operation *> links;
+  for (Operation *op = v.getDefiningOp(); op && isa<PermuteOp, ReshapeOp, SliceOp>(op) &&
+                                          follow(op);
+       op = op->getOperand(0).getDefiningOp())
+    links.push_back(op);
+  // The longest chain with a strided form that `accept` takes.
+  for (size_t n = links.size(); n > 0; --n) {
+    std::optional<ValueView> view = contiguous(links[n - 1]->getOperand(0));
+    for (size_t i = n; i-- > 0 && view;)
+      view = through(links[i], *view);
+    if (view && accept(*view))
+      return *view;
+  }
   return contiguous(v);
 }
 
@@ -125,6 +135,7 @@ static std::optional<SmallVector<int64_t>> backThrough(Operation *op,
 }
 
 ValueView viewOfUses(Value v, function_ref<bool(Operation *)> follow,
+                     function_ref<bool(const ValueView &)> accept,
                      SmallVectorImpl<Operation *> &chain) {
   SmallVector<Operation *> links;
   for (Value at = v; at.hasOneUse();) {
@@ -139,9 +150,12 @@ ValueView viewOfUses(Value v, function_ref<bool(Operation *)> follow,
     std::optional<SmallVector<int64_t>> strides = contiguousStrides(shapeOf(end));
     for (size_t i = n; i-- > 0 && strides;)
       strides = backThrough(links[i], *strides);
-    if (strides) {
+    if (!strides)
+      continue;
+    ValueView view{end, 0, SmallVector<int64_t>(shapeOf(v)), *strides};
+    if (accept(view)) {
       chain.assign(links.begin(), links.begin() + n);
-      return ValueView{end, 0, SmallVector<int64_t>(shapeOf(v)), *strides};
+      return view;
     }
   }
   chain.clear();

@@ -38,17 +38,20 @@ std::optional<llvm::SmallVector<int64_t>> reshapeStrides(llvm::ArrayRef<int64_t>
                                                          llvm::ArrayRef<int64_t> to);
 
 /// `v` as a view of the furthest value reached back through slice
-/// (unit or larger step), reshape and permute ops that `follow` accepts
-/// and that have a strided form; `v` itself (contiguous) when none.
-ValueView viewThrough(mlir::Value v, llvm::function_ref<bool(mlir::Operation *)> follow);
+/// (unit or larger step), reshape and permute ops that `follow` accepts,
+/// the chain having a strided form that `accept` takes (the longest such
+/// chain); `v` itself (contiguous) when none.
+ValueView viewThrough(mlir::Value v, llvm::function_ref<bool(mlir::Operation *)> follow,
+                      llvm::function_ref<bool(const ValueView &)> accept);
 
 /// Where the elements of `v` (contiguous, its own shape) end up when the
 /// chain of reshape and permute ops after it runs: each link the only
 /// user of the value before it, accepted by `follow`. The longest chain
-/// with a strided form wins; `chain` receives its ops, first to last
-/// (empty, with `v` contiguous, when no link qualifies). The view's base
-/// is the chain's last result.
+/// with a strided form that `accept` takes wins; `chain` receives its
+/// ops, first to last (empty, with `v` contiguous, when none). The view's
+/// base is the chain's last result.
 ValueView viewOfUses(mlir::Value v, llvm::function_ref<bool(mlir::Operation *)> follow,
+                     llvm::function_ref<bool(const ValueView &)> accept,
                      llvm::SmallVectorImpl<mlir::Operation *> &chain);
 
 } // namespace popt

@@ -25,7 +25,9 @@ struct StridedView {
 };
 
 /// Whether every element `v` reaches lies in [0, numel): sizes positive,
-/// strides and offset non-negative, the last element inside.
+/// the offset non-negative, a positive stride for each dim of size > 1
+/// (so that a view's sizes, and the work over it, are bounded by its
+/// tensor), the last element inside.
 inline bool viewInBounds(const StridedView &v, int64_t numel) {
   if (v.offset < 0 || v.offset >= numel)
     return false;
@@ -33,7 +35,8 @@ inline bool viewInBounds(const StridedView &v, int64_t numel) {
   for (int d = 0; d < 4; ++d) {
     int64_t size = v.sizes[size_t(d)], stride = d < 3 ? v.strides[size_t(d)] : 1;
     int64_t step;
-    if (size < 1 || stride < 0 || __builtin_mul_overflow(size - 1, stride, &step) ||
+    if (size < 1 || stride < 0 || (size > 1 && stride == 0) ||
+        __builtin_mul_overflow(size - 1, stride, &step) ||
         __builtin_add_overflow(last, step, &last))
       return false;
   }

@@ -273,11 +273,12 @@ TEST_CASE("strided attention views outside their tensors are refused at load",
   Packed p = pack(c, q, k, k);
   // Operand views pushed past the end of their tensor by an offset or a
   // stride (ints 8-19: q, k, v as [offset, batch, head, token]), the
-  // result view made to skip elements or write some twice (20-23), and
-  // more key/value heads than query heads (3).
+  // result view made to skip elements or write some twice (20-23), more
+  // key/value heads than query heads (3), and a zero token or batch
+  // stride (11, 13): every token the same row, work unbounded by the tensor.
   std::vector<std::pair<size_t, int64_t>> edits = {
-      {8, 2},  {9, p.qC}, {15, 1}, {16, 1}, {19, 1},
-      {20, 1}, {21, -1},  {22, 1}, {23, 1}, {3, 2}};
+      {8, 2},  {9, p.qC}, {15, 1}, {16, 1}, {19, 1},      {20, 1},
+      {21, -1}, {22, 1},  {23, 1}, {3, 2},  {11, -p.qC}, {13, -p.kvC * c.tk}};
   for (auto [index, delta] : edits) {
     INFO("int " << index << " changed by " << delta);
     PlanAssembler a;

@@ -210,6 +210,10 @@ int launchAttention(const AttentionParams &p, Stream s) {
     return 0;
   if (p.ev > kMaxValue)
     return int(cudaErrorInvalidValue);
+  // Views left unset (all zeros) would read token 0 for every row.
+  if ((p.tq > 1 && (p.qAt.token == 0 || p.outAt.token == 0)) ||
+      (p.tk > 1 && (p.kAt.token == 0 || p.vAt.token == 0)))
+    return int(cudaErrorInvalidValue);
   if (attentionTiled(p)) {
     const int64_t tiles = p.batch * p.hq * ((p.tq + kTileRows - 1) / kTileRows);
     tiledAttentionKernel<<<capped(tiles), kBlock, 0, s>>>(p);

@@ -237,7 +237,7 @@ bool makeBlasKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
     // Rows of any batch shape times one matrix (x @ w): one product of all
     // the rows, not a batch with w broadcast whole (which keeps a call off
     // cuBLASLt and its epilogues).
-    if (sb.size() == 2 && sa.size() > 2)
+    if (sb.size() == 2 && sa.size() > 2 && product(sa, 0, sa.size() - 1) <= int64_t(INT32_MAX))
       sa = {product(sa, 0, sa.size() - 1), sa.back()};
     int64_t m = sa[sa.size() - 2], k = sa.back();
     n = sb.back();

@@ -171,7 +171,9 @@ int launchDepthwise(const DepthwiseParams &p, Stream s);
 
 /// Where one operand's heads lie, in elements: feature d of token t of
 /// head h of batch b is at offset + b * batch + h * head + t * token + d
-/// (runtime/kernels/cpu/AttentionLayout.h computes them per op kind).
+/// (runtime/kernels/cpu/AttentionLayout.h computes them per op kind; for
+/// contiguous [B, H, T, E] tensors, setHeadMajor). All zeros until set:
+/// launchAttention refuses a view that does not step over tokens.
 struct HeadView {
   int64_t offset = 0, batch = 0, head = 0, token = 0;
 };

@@ -61,3 +61,47 @@ func.func @forward(%q: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
   %o = popt.attention %q, %q, %q {causal = false, scale = 1.0 : f64} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// One operand a view of another (a decoder's query: the last token of k):
+// every view op goes once, whichever operand reached it first.
+// CHECK-LABEL: func @forward
+// CHECK-NEXT: %[[S:.*]] = popt.strided_attention %arg0, %arg0, %arg0 {causal = false, dims = array<i64: 1, 4, 4, 1, 16, 8, 8>, key_view = array<i64: 0, 512, 8, 32>, query_view = array<i64: 480, 512, 8, 32>, result_view = array<i64: 0, 32, 8, 8>, scale = 1.000000e+00 : f64, value_view = array<i64: 0, 512, 8, 32>}
+// CHECK-NEXT: return %[[S]]
+func.func @forward(%p: tensor<1x16x32xf32>) -> tensor<1x4x1x8xf32> {
+  %r = popt.reshape %p {shape = array<i64: 1, 16, 4, 8>} : (tensor<1x16x32xf32>) -> tensor<1x16x4x8xf32>
+  %k = popt.permute %r {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x16x4x8xf32>) -> tensor<1x4x16x8xf32>
+  %q = popt.slice %k {dim = 2 : i64, start = 15 : i64, end = 16 : i64, step = 1 : i64} : (tensor<1x4x16x8xf32>) -> tensor<1x4x1x8xf32>
+  %o = popt.attention %q, %k, %k {causal = false, scale = 1.0 : f64} : (tensor<1x4x1x8xf32>, tensor<1x4x16x8xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x1x8xf32>
+  return %o : tensor<1x4x1x8xf32>
+}
+
+// -----
+
+// The result merged ([B, T, H * E]) then transposed ([B, H * E, T]): the
+// features are no longer contiguous after the last permute, so only the
+// first two links fold; that permute stays, reading the merged result.
+// CHECK-LABEL: func @forward
+// CHECK: %[[S:.*]] = popt.strided_attention {{.*}}result_view = array<i64: 0, 512, 8, 32>{{.*}} -> tensor<1x16x32xf32>
+// CHECK-NEXT: %[[T:.*]] = popt.permute %[[S]] {perm = array<i64: 0, 2, 1>}
+// CHECK-NEXT: return %[[T]]
+func.func @forward(%q: tensor<1x4x16x8xf32>) -> tensor<1x32x16xf32> {
+  %o = popt.attention %q, %q, %q {causal = false, scale = 1.0 : f64} : (tensor<1x4x16x8xf32>, tensor<1x4x16x8xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x16x8xf32>
+  %m = popt.permute %o {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x16x8xf32>) -> tensor<1x16x4x8xf32>
+  %y = popt.reshape %m {shape = array<i64: 1, 16, 32>} : (tensor<1x16x4x8xf32>) -> tensor<1x16x32xf32>
+  %t = popt.permute %y {perm = array<i64: 0, 2, 1>} : (tensor<1x16x32xf32>) -> tensor<1x32x16xf32>
+  return %t : tensor<1x32x16xf32>
+}
+
+// -----
+
+// An empty attention (no query heads) is left as it is.
+// CHECK-LABEL: func @forward
+// CHECK: popt.permute
+// CHECK-NEXT: popt.attention
+func.func @forward(%x: tensor<1x2x0x8xf32>, %k: tensor<1x1x2x8xf32>) -> tensor<1x0x2x8xf32> {
+  %q = popt.permute %x {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x0x8xf32>) -> tensor<1x0x2x8xf32>
+  %o = popt.attention %q, %k, %k {causal = false, scale = 1.0 : f64} : (tensor<1x0x2x8xf32>, tensor<1x1x2x8xf32>, tensor<1x1x2x8xf32>) -> tensor<1x0x2x8xf32>
+  return %o : tensor<1x0x2x8xf32>
+}

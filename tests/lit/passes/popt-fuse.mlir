@@ -310,3 +310,28 @@ func.func @gelu_forms(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>,
   %shared = popt.mul %30, %32 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return %exact, %approx, %near_miss, %shared, %31 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// (x * bracket) * 0.5, and a bf16 model's constants (0.044715 is 0.04468
+// in bf16, sqrt(2/pi) 0.7969): still the tanh GELU.
+// CHECK-LABEL: func @gelu_late_half
+// CHECK: %[[G:.*]] = popt.gelu %arg0 {approximate = #popt<gelu_approximation tanh>} : (tensor<4x8xbf16>)
+// CHECK-NOT: popt.tanh
+// CHECK: return %[[G]]
+func.func @gelu_late_half(%x: tensor<4x8xbf16>) -> tensor<4x8xbf16> {
+  %half = popt.constant dense<0.5> : tensor<bf16>
+  %three = popt.constant dense<3.0> : tensor<bf16>
+  %coef = popt.constant dense<0.044715> : tensor<bf16>
+  %root = popt.constant dense<0.7978845608028654> : tensor<bf16>
+  %one = popt.constant dense<1.0> : tensor<bf16>
+  %0 = popt.pow %x, %three : (tensor<4x8xbf16>, tensor<bf16>) -> tensor<4x8xbf16>
+  %1 = popt.mul %0, %coef : (tensor<4x8xbf16>, tensor<bf16>) -> tensor<4x8xbf16>
+  %2 = popt.add %x, %1 : (tensor<4x8xbf16>, tensor<4x8xbf16>) -> tensor<4x8xbf16>
+  %3 = popt.mul %2, %root : (tensor<4x8xbf16>, tensor<bf16>) -> tensor<4x8xbf16>
+  %4 = popt.tanh %3 : (tensor<4x8xbf16>) -> tensor<4x8xbf16>
+  %5 = popt.add %4, %one : (tensor<4x8xbf16>, tensor<bf16>) -> tensor<4x8xbf16>
+  %6 = popt.mul %x, %5 : (tensor<4x8xbf16>, tensor<4x8xbf16>) -> tensor<4x8xbf16>
+  %7 = popt.mul %6, %half : (tensor<4x8xbf16>, tensor<bf16>) -> tensor<4x8xbf16>
+  return %7 : tensor<4x8xbf16>
+}

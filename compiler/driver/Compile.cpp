@@ -524,7 +524,11 @@ int compileModel(const CompileOptions &options, llvm::raw_ostream &outs,
   }
   if (options.printSummary) {
     ModuleSummary fused = summarize(*module);
-    outs << "after fusion: " << fused.ops << " ops\n" << planLine;
+    // What the plan runs: fused ops, and placement's transfers and
+    // collectives where there are several devices.
+    outs << "after fusion: " << fused.ops << " ops ";
+    printOpCounts(fused, outs);
+    outs << "\n" << planLine;
   }
   return kExitOk;
 }

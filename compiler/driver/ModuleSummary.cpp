@@ -65,7 +65,19 @@ void printSummary(ModuleOp module, const ModuleSummary &s,
     for (auto [i, t] : llvm::enumerate(f.getResultTypes()))
       os << "  output " << i << ": " << t << "\n";
   });
-  os << "ops: " << s.ops << " (";
+  os << "ops: " << s.ops << " ";
+  printOpCounts(s, os);
+  os << "\n";
+  os << "constants: " << s.constants << " holding "
+     << humanCount(double(s.parameterElements), "elements") << " ("
+     << humanCount(double(s.parameterBytes), "B") << ")\n";
+  os << "work per call: " << humanCount(double(s.flops), "FLOP") << ", "
+     << humanCount(double(s.bytesRead), "B") << " read, "
+     << humanCount(double(s.bytesWritten), "B") << " written\n";
+}
+
+void printOpCounts(const ModuleSummary &s, llvm::raw_ostream &os) {
+  os << "(";
   bool first = true;
   std::vector<std::pair<int64_t, std::string>> byCount;
   for (auto &[name, count] : s.opCounts)
@@ -76,13 +88,7 @@ void printSummary(ModuleOp module, const ModuleSummary &s,
        << -negCount;
     first = false;
   }
-  os << ")\n";
-  os << "constants: " << s.constants << " holding "
-     << humanCount(double(s.parameterElements), "elements") << " ("
-     << humanCount(double(s.parameterBytes), "B") << ")\n";
-  os << "work per call: " << humanCount(double(s.flops), "FLOP") << ", "
-     << humanCount(double(s.bytesRead), "B") << " read, "
-     << humanCount(double(s.bytesWritten), "B") << " written\n";
+  os << ")";
 }
 
 } // namespace popt

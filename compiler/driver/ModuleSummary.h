@@ -31,6 +31,9 @@ struct ModuleSummary {
 /// once).
 ModuleSummary summarize(mlir::ModuleOp module);
 
+/// "(kind count, ...)": each op kind's count, most frequent first.
+void printOpCounts(const ModuleSummary &summary, llvm::raw_ostream &os);
+
 /// Prints the summary with the signature of @forward.
 void printSummary(mlir::ModuleOp module, const ModuleSummary &summary,
                   llvm::raw_ostream &os);

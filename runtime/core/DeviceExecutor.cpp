@@ -3,6 +3,7 @@
 
 #include "runtime/plan/RegionVerifier.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -190,6 +191,47 @@ Status DeviceExecutor::prepareOp(uint32_t o) {
   return Status::ok();
 }
 
+void DeviceExecutor::stageInput(void *onDevice, const void *onHost, uint64_t bytes) {
+  stagedIn_.push_back({onDevice, onHost, bytes, 0});
+}
+
+bool DeviceExecutor::stageOutput(uint32_t tensor, void *onHost, const void *onDevice,
+                                 uint64_t bytes) {
+  if (!program_)
+    return false;
+  for (size_t i = program_->size(); i-- > 0;) {
+    const plan::Op *op = plan_->ops()->Get(program_->Get(uint32_t(i)));
+    if (op->outputs() &&
+        std::find(op->outputs()->begin(), op->outputs()->end(), tensor) != op->outputs()->end()) {
+      StagedCopy c{onHost, onDevice, bytes, i};
+      stagedOut_.insert(std::upper_bound(stagedOut_.begin(), stagedOut_.end(), c,
+                                         [](const StagedCopy &a, const StagedCopy &b) {
+                                           return a.after < b.after;
+                                         }),
+                        c);
+      return true;
+    }
+  }
+  return false;
+}
+
+Status DeviceExecutor::runProgram() {
+  for (const StagedCopy &c : stagedIn_)
+    if (Status s = device_->copy(c.dst, c.src, c.bytes); !s)
+      return s.withMessage("copying an input to " + device_->name() + ": " + s.message());
+  if (!program_)
+    return Status::ok();
+  auto out = stagedOut_.begin();
+  for (size_t i = 0; i < program_->size(); ++i) {
+    if (Status s = runOp(program_->Get(uint32_t(i))); !s)
+      return s;
+    for (; out != stagedOut_.end() && out->after == i; ++out)
+      if (Status s = device_->copyBeside(out->dst, out->src, out->bytes); !s)
+        return s.withMessage("copying an output from " + device_->name() + ": " + s.message());
+  }
+  return Status::ok();
+}
+
 Status DeviceExecutor::run() {
   accountedSeconds_ = 0;
   marking_ = markable_ && state_.deviceOpTimes && device_->timesOpsOnDevice();
@@ -197,7 +239,7 @@ Status DeviceExecutor::run() {
     return runRecorded();
   const double programStart =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - state_.callStart).count();
-  Status s = runOps(program_);
+  Status s = runProgram();
   if (s)
     s = device_->synchronize();
   busySeconds_ = accountedSeconds_;
@@ -253,7 +295,7 @@ Status DeviceExecutor::runRecorded() {
   // recorded, then replayed; a recording that fails for any reason is
   // dropped for good and the program runs op by op.
   if (calls_++ == 0) {
-    Status s = runOps(program_);
+    Status s = runProgram();
     if (s)
       s = device_->synchronize();
     busySeconds_ = accountedSeconds_;
@@ -264,7 +306,7 @@ Status DeviceExecutor::runRecorded() {
   if (!recorded_) {
     Status s = device_->beginRecording();
     if (s) {
-      s = runOps(program_);
+      s = runProgram();
       Status ended = device_->endRecording();
       if (s)
         s = ended;

@@ -73,6 +73,15 @@ public:
   bool replayed() const { return recorded_; }
   /// Runs the device's program on the calling thread.
   Status run();
+  /// The plan's inputs and outputs that live in this device's memory and
+  /// are staged through host buffers, copied inside the program (and so
+  /// inside its recording: one replay and one wait per call): an input
+  /// before the first op; an output right after the op of the program that
+  /// writes it, beside the ops after that one (Device::copyBeside).
+  /// stageOutput() is false when no op of the program writes `tensor`
+  /// (the session then copies it after the call).
+  void stageInput(void *onDevice, const void *onHost, uint64_t bytes);
+  bool stageOutput(uint32_t tensor, void *onHost, const void *onDevice, uint64_t bytes);
   const cpu::Kernel *kernel(uint32_t o) const { return kernels_.at(o).get(); }
 
 private:
@@ -80,6 +89,8 @@ private:
   DeviceExecutor(SessionState &state) : state_(state) {}
   Status prepare(const OpList *ops);
   Status prepareOp(uint32_t o);
+  /// The program's ops with the staged copies around them.
+  Status runProgram();
   Status runOps(const OpList *ops);
   /// Records the program on the first call, replays it on every call.
   Status runRecorded();
@@ -107,6 +118,13 @@ private:
   devices::Device *device_ = nullptr;
   uint32_t planDevice_ = 0;
   const OpList *program_ = nullptr;
+  struct StagedCopy {
+    void *dst;
+    const void *src;
+    uint64_t bytes;
+    size_t after; ///< an output's: the program position of its writer
+  };
+  std::vector<StagedCopy> stagedIn_, stagedOut_; ///< stagedOut_: by `after`
   uint64_t scratchSize_ = 0;
   bool recordable_ = false, recorded_ = false;
   uint64_t calls_ = 0; ///< runs of a recordable program

@@ -124,7 +124,7 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
         return st.withMessage("a host buffer for " + b->name()->str() + ": " + st.message());
       s->stagedViews_.push_back(*view);
       s->stagedViews_.back().data = host;
-      staged.push_back({dev, view, &s->stagedViews_.back()});
+      staged.push_back({dev, b->tensor(), view, &s->stagedViews_.back()});
       view = &s->stagedViews_.back();
     }
     list.push_back({b->name()->str(), view});
@@ -157,6 +157,7 @@ Status Session::create(const plan::LoadedPlan &loaded, const SessionOptions &opt
       return st;
     s->executors_.push_back(std::move(ex));
   }
+  s->stageInPrograms();
   if (options.adaptThreadsToLoad && s->executors_.size() == 1 &&
       s->executors_[0]->device().threads() > 1)
     s->adapter_ = std::make_unique<ThreadAdapter>(s->executors_[0]->device().threads());
@@ -212,22 +213,64 @@ const cpu::Kernel *Session::kernel(uint32_t o) const {
 }
 
 void Session::poison() {
+  // Done before returning, so that a timed call that follows does not pay
+  // for it.
   for (size_t i = 0; i < arenas_.size(); ++i)
-    if (arenas_[i])
-      devices_[i]->fill(arenas_[i], 0xFF, arenaSizes_[i]);
+    if (arenas_[i] && devices_[i]->fill(arenas_[i], 0xFF, arenaSizes_[i]))
+      devices_[i]->synchronize();
+}
+
+void Session::stageInPrograms() {
+  const plan::Plan &p = state_.loaded->plan();
+  // An input another device reads (through a transfer or a collective)
+  // must be in place before any program starts: the session copies it.
+  std::vector<bool> readAcross(p.tensors()->size(), false);
+  for (const plan::Op *op : *p.ops())
+    if (plan::readsOtherDevices(op->kind()) && op->inputs())
+      for (uint32_t t : *op->inputs())
+        readAcross[t] = true;
+  auto executorOf = [&](uint32_t device) -> DeviceExecutor * {
+    for (auto &ex : executors_)
+      if (ex->planDevice() == device)
+        return ex.get();
+    return nullptr;
+  };
+  auto keep = [&](std::vector<Staged> &list, bool input) {
+    std::vector<Staged> left;
+    for (const Staged &st : list) {
+      DeviceExecutor *ex = executorOf(st.device);
+      if (!ex || (input && readAcross[st.tensor])) {
+        left.push_back(st);
+      } else if (input) {
+        ex->stageInput(st.onDevice->data, st.onHost->data, st.onHost->bytes);
+      } else if (!ex->stageOutput(st.tensor, st.onHost->data, st.onDevice->data,
+                                  st.onHost->bytes)) {
+        left.push_back(st);
+      }
+    }
+    list = std::move(left);
+  };
+  keep(stagedInputs_, true);
+  keep(stagedOutputs_, false);
 }
 
 Status Session::copyStaged(const std::vector<Staged> &staged, bool toDevice) {
+  std::vector<uint32_t> used;
   for (const Staged &st : staged) {
     devices::Device &d = *devices_[st.device];
     Status s = toDevice ? d.copy(st.onDevice->data, st.onHost->data, st.onHost->bytes)
                         : d.copy(st.onHost->data, st.onDevice->data, st.onHost->bytes);
-    if (s && !toDevice)
-      s = d.synchronize();
     if (!s)
       return s.withMessage(std::string(toDevice ? "copying an input to " : "copying an output from ") +
                            d.name() + ": " + s.message());
+    if (std::find(used.begin(), used.end(), st.device) == used.end())
+      used.push_back(st.device);
   }
+  // Queued on each device in order: one wait per device.
+  for (uint32_t dev : used)
+    if (Status s = devices_[dev]->synchronize(); !s)
+      return s.withMessage(std::string(toDevice ? "copying inputs to " : "copying outputs from ") +
+                           devices_[dev]->name() + ": " + s.message());
   return Status::ok();
 }
 
@@ -241,13 +284,10 @@ Status Session::run() {
   std::fill(state_.opSeconds.begin(), state_.opSeconds.end(), 0.0);
   std::fill(state_.opSpans.begin(), state_.opSpans.end(), SessionState::OpSpan());
   state_.callStart = std::chrono::steady_clock::now();
+  // Inputs another device reads: in place before any program starts (the
+  // others are copied by their device's program).
   if (Status s = copyStaged(stagedInputs_, true); !s)
     return s;
-  // Another device may read an input (its first reader's device holds it):
-  // the copies in are done before any program starts.
-  for (const Staged &st : stagedInputs_)
-    if (Status s = devices_[st.device]->synchronize(); !s)
-      return s;
   Status s = runPrograms();
   if (s)
     s = copyStaged(stagedOutputs_, false);

@@ -111,9 +111,14 @@ private:
   /// host cannot address).
   struct Staged {
     uint32_t device;
+    uint32_t tensor;
     TensorView *onDevice;
     TensorView *onHost;
   };
+  /// Hands the staged copies the device's own program can do to its
+  /// executor (DeviceExecutor::stageInput/stageOutput); the others stay
+  /// with the session, copied before and after the programs.
+  void stageInPrograms();
   Status runPrograms();
   Status copyStaged(const std::vector<Staged> &staged, bool toDevice);
 
@@ -126,6 +131,8 @@ private:
   /// Set with SessionOptions::adaptThreadsToLoad on one multi-thread device.
   std::unique_ptr<ThreadAdapter> adapter_;
   std::deque<TensorView> stagedViews_; ///< host buffers of staged bindings
+  /// Staged bindings the session itself copies before and after the
+  /// programs (the rest are copied inside them).
   std::vector<Staged> stagedInputs_, stagedOutputs_;
   /// Plan devices this machine lacks (a session made only to describe).
   std::vector<uint32_t> absent_;

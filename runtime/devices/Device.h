@@ -66,6 +66,14 @@ public:
   /// device's memory (a device that is not host-visible also copies out of
   /// its memory); queued in order with the device's work.
   virtual Status copy(void *dst, const void *src, uint64_t bytes) = 0;
+  /// The same, queued after the device's work so far but run beside the
+  /// work queued after it (a GPU: on a second stream, forked and joined
+  /// through events, inside a recording too); synchronize() waits for it.
+  /// For copies out of the device that later work does not need (a call's
+  /// outputs, copied to the host while the rest of the program runs).
+  virtual Status copyBeside(void *dst, const void *src, uint64_t bytes) {
+    return copy(dst, src, bytes);
+  }
   /// The same, called from another device's thread and done on return,
   /// without waiting for this device's queued work.
   virtual Status copyNow(void *dst, const void *src, uint64_t bytes) {
@@ -97,7 +105,8 @@ public:
     (void)bytes, (void)out;
     return Status::failure(name() + " stages nothing: the host addresses its memory");
   }
-  /// Sets `bytes` of this device's memory to `byte`.
+  /// Sets `bytes` of this device's memory to `byte`; queued in order with
+  /// the device's work, like copy().
   virtual Status fill(void *dst, int byte, uint64_t bytes) {
     std::memset(dst, byte, bytes);
     return Status::ok();

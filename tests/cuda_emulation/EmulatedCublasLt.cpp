@@ -229,7 +229,8 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const vo
                               const void *A, cublasLtMatrixLayout_t la, const void *B,
                               cublasLtMatrixLayout_t lb, const void *beta, const void *C,
                               cublasLtMatrixLayout_t lc, void *D, cublasLtMatrixLayout_t ld,
-                              const cublasLtMatmulAlgo_t *algoIn, void *, size_t, cudaStream_t) {
+                              const cublasLtMatmulAlgo_t *algoIn, void *, size_t,
+                              cudaStream_t stream) {
   const Desc x = *desc(d);
   const Layout a = *layout(la), b = *layout(lb), c = *layout(lc), o = *layout(ld);
   if (!algoIn || !consistent(x, a, b, c, o) || !knownEpilogue(x.epilogue))
@@ -242,7 +243,7 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const vo
   const float al = *static_cast<const float *>(alpha), be = *static_cast<const float *>(beta);
   popt::cuda::emulation::countCall(std::string("cublasLtMatmul ") + epilogueName(x.epilogue) +
                                    (be != 0.f ? " +C" : ""));
-  popt::cuda::emulation::enqueue([=] {
+  popt::cuda::emulation::enqueue(stream, [=] {
     using popt::cuda::load;
     using popt::cuda::store;
     const Elem e = elemOf(o.type), be16 = elemOf(x.biasType == -1 ? o.type : x.biasType);

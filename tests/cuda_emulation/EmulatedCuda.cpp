@@ -11,11 +11,12 @@
 //
 // Only what popt calls is here, with the documented semantics: memory is
 // host memory (allocations are tracked so that pointer queries answer
-// "device"); every call runs at once, except between a stream capture's
-// begin and end, where work is recorded and later replayed by
-// cudaGraphLaunch with the arguments it was captured with; a GEMM or
-// convolution with beta 0 never reads its output (which may hold NaN). The
-// number of devices is POPT_CUDA_EMULATED_DEVICES (default 1).
+// "device", and so that copies know pinned host memory from pageable);
+// work is queued on its stream and runs when the host synchronises, in
+// the order streams and events allow (EmulatedStreams.cpp, which also
+// records captures into graphs); a GEMM or convolution with beta 0 never
+// reads its output (which may hold NaN). The number of devices is
+// POPT_CUDA_EMULATED_DEVICES (default 1).
 //
 //===----------------------------------------------------------------------===//
 #include "tests/cuda_emulation/EmulatedCalls.h"
@@ -32,28 +33,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 // The opaque types of the headers, defined here.
-struct CUstream_st {
-  int unused = 0;
-};
-struct CUevent_st {
-  std::chrono::steady_clock::time_point at;
-  bool recorded = false;
-};
-struct CUgraph_st {
-  std::vector<std::function<void()>> work;
-};
-struct CUgraphExec_st {
-  std::vector<std::function<void()>> work;
-};
 struct cublasContext {
-  int unused = 0;
+  cudaStream_t stream = nullptr;
 };
 struct cudnnContext {
-  int unused = 0;
+  cudaStream_t stream = nullptr;
 };
 struct cudnnTensorStruct {
   cudnnDataType_t type = CUDNN_DATA_FLOAT;
@@ -75,29 +64,25 @@ namespace popt::cuda::emulation {
 namespace {
 
 std::mutex allocationsMutex;
-std::map<uintptr_t, size_t> allocations; ///< base -> bytes
+/// base -> bytes, of device memory (cudaMalloc) and of pinned host memory
+/// (cudaHostAlloc).
+std::map<uintptr_t, size_t> allocations, pinned;
 
-bool isAllocated(const void *p) {
+bool within(const std::map<uintptr_t, size_t> &blocks, const void *p) {
   std::lock_guard<std::mutex> lock(allocationsMutex);
-  auto it = allocations.upper_bound(reinterpret_cast<uintptr_t>(p));
-  if (it == allocations.begin())
+  auto it = blocks.upper_bound(reinterpret_cast<uintptr_t>(p));
+  if (it == blocks.begin())
     return false;
   --it;
   return reinterpret_cast<uintptr_t>(p) < it->first + std::max<size_t>(it->second, 1);
 }
 
-/// Recording: the stream being captured on this thread, and its work.
-thread_local cudaStream_t capturing = nullptr;
-thread_local std::vector<std::function<void()>> *recorded = nullptr;
+bool isAllocated(const void *p) { return within(allocations, p); }
+/// Host memory a copy cannot address directly: it must be staged (a copy
+/// from it reads it when queued; a copy into it is done on return).
+bool isPageable(const void *p) { return !within(allocations, p) && !within(pinned, p); }
 
 } // namespace
-
-void enqueue(std::function<void()> work) {
-  if (recorded)
-    recorded->push_back(std::move(work));
-  else
-    work();
-}
 
 } // namespace popt::cuda::emulation
 
@@ -128,7 +113,10 @@ const char *cudaGetErrorString(cudaError_t e) {
   return e == cudaSuccess ? "no error" : "emulated CUDA error";
 }
 
+// Allocating and freeing synchronise (CUDA forbids both in a capture).
 cudaError_t cudaMalloc(void **p, size_t bytes) {
+  if (em::captureForbids())
+    return cudaErrorStreamCaptureUnsupported;
   size_t rounded = (std::max<size_t>(bytes, 1) + 255) / 256 * 256;
   *p = std::aligned_alloc(256, rounded);
   if (!*p)
@@ -140,6 +128,9 @@ cudaError_t cudaMalloc(void **p, size_t bytes) {
 cudaError_t cudaFree(void *p) {
   if (!p)
     return cudaSuccess;
+  if (em::captureForbids())
+    return cudaErrorStreamCaptureUnsupported;
+  em::finishAll();
   {
     std::lock_guard<std::mutex> lock(em::allocationsMutex);
     em::allocations.erase(reinterpret_cast<uintptr_t>(p));
@@ -148,14 +139,29 @@ cudaError_t cudaFree(void *p) {
   return cudaSuccess;
 }
 cudaError_t cudaHostAlloc(void **p, size_t bytes, unsigned int) {
+  if (em::captureForbids())
+    return cudaErrorStreamCaptureUnsupported;
   *p = std::calloc(1, std::max<size_t>(bytes, 1));
-  return *p ? cudaSuccess : cudaErrorMemoryAllocation;
+  if (!*p)
+    return cudaErrorMemoryAllocation;
+  std::lock_guard<std::mutex> lock(em::allocationsMutex);
+  em::pinned[reinterpret_cast<uintptr_t>(*p)] = bytes;
+  return cudaSuccess;
 }
 cudaError_t cudaHostGetDevicePointer(void **device, void *host, unsigned int) {
   *device = host;
   return cudaSuccess;
 }
 cudaError_t cudaFreeHost(void *p) {
+  if (!p)
+    return cudaSuccess;
+  if (em::captureForbids())
+    return cudaErrorStreamCaptureUnsupported;
+  em::finishAll();
+  {
+    std::lock_guard<std::mutex> lock(em::allocationsMutex);
+    em::pinned.erase(reinterpret_cast<uintptr_t>(p));
+  }
   std::free(p);
   return cudaSuccess;
 }
@@ -166,128 +172,67 @@ cudaError_t cudaPointerGetAttributes(cudaPointerAttributes *a, const void *p) {
   return cudaSuccess;
 }
 
+// The synchronous calls run on the legacy stream, which does not order the
+// non-blocking streams popt makes: they are done at once, whatever those
+// streams still have queued.
 cudaError_t cudaMemset(void *p, int v, size_t n) {
+  if (em::captureForbids())
+    return cudaErrorStreamCaptureUnsupported;
   std::memset(p, v, n);
   return cudaSuccess;
 }
-cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t) {
-  enqueue([=] { std::memset(p, v, n); });
-  return cudaSuccess;
-}
 cudaError_t cudaMemcpy(void *d, const void *s, size_t n, cudaMemcpyKind) {
-  std::memcpy(d, s, n);
+  if (em::captureForbids())
+    return cudaErrorStreamCaptureUnsupported;
+  std::memmove(d, s, n);
   return cudaSuccess;
 }
-cudaError_t cudaMemcpyAsync(void *d, const void *s, size_t n, cudaMemcpyKind, cudaStream_t) {
-  enqueue([=] { std::memmove(d, s, n); });
+cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t stream) {
+  enqueue(stream, [=] { std::memset(p, v, n); });
+  return cudaSuccess;
+}
+// As documented for pageable host memory: a copy from it is staged when it
+// is queued; a copy into it returns when it is done. A capture takes
+// neither.
+cudaError_t cudaMemcpyAsync(void *d, const void *s, size_t n, cudaMemcpyKind,
+                            cudaStream_t stream) {
+  const bool fromPageable = em::isPageable(s), toPageable = em::isPageable(d);
+  if ((fromPageable || toPageable) && em::captureForbids())
+    return cudaErrorStreamCaptureUnsupported;
+  if (fromPageable) {
+    auto staged = std::make_shared<std::vector<char>>(static_cast<const char *>(s),
+                                                      static_cast<const char *>(s) + n);
+    enqueue(stream, [=] { std::memmove(d, staged->data(), n); });
+  } else {
+    enqueue(stream, [=] { std::memmove(d, s, n); });
+  }
+  if (toPageable)
+    em::finish(stream);
   return cudaSuccess;
 }
 cudaError_t cudaMemcpy2DAsync(void *d, size_t dpitch, const void *s, size_t spitch, size_t width,
-                              size_t height, cudaMemcpyKind, cudaStream_t) {
+                              size_t height, cudaMemcpyKind, cudaStream_t stream) {
   if (width > dpitch || width > spitch)
     return cudaErrorInvalidPitchValue;
-  enqueue([=] {
+  if ((em::isPageable(s) || em::isPageable(d)) && em::captureForbids())
+    return cudaErrorStreamCaptureUnsupported;
+  enqueue(stream, [=] {
     for (size_t r = 0; r < height; ++r)
       std::memcpy(static_cast<char *>(d) + r * dpitch, static_cast<const char *>(s) + r * spitch,
                   width);
   });
+  if (em::isPageable(d) || em::isPageable(s))
+    em::finish(stream);
   return cudaSuccess;
 }
 
 cudaError_t cudaMallocHost(void **p, size_t bytes) { return cudaHostAlloc(p, bytes, 0); }
-cudaError_t cudaMemcpyPeerAsync(void *d, int, const void *s, int, size_t n, cudaStream_t) {
-  enqueue([=] { std::memmove(d, s, n); });
+cudaError_t cudaMemcpyPeerAsync(void *d, int, const void *s, int, size_t n, cudaStream_t stream) {
+  enqueue(stream, [=] { std::memmove(d, s, n); });
   return cudaSuccess;
 }
 cudaError_t cudaDeviceGetPCIBusId(char *bus, int len, int device) {
   std::snprintf(bus, size_t(len), "0000:%02x:00.0", device);
-  return cudaSuccess;
-}
-
-// Events time the host's work: emulated work runs when it is queued.
-cudaError_t cudaEventCreate(cudaEvent_t *e) {
-  *e = new CUevent_st();
-  return cudaSuccess;
-}
-cudaError_t cudaEventDestroy(cudaEvent_t e) {
-  delete e;
-  return cudaSuccess;
-}
-cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
-  // Inside a capture a plain record only orders the captured streams: no
-  // node, and the event has no time to read.
-  if (em::capturing) {
-    e->recorded = false;
-    return cudaSuccess;
-  }
-  enqueue([e] {
-    e->at = std::chrono::steady_clock::now();
-    e->recorded = true;
-  });
-  return cudaSuccess;
-}
-cudaError_t cudaEventRecordWithFlags(cudaEvent_t e, cudaStream_t s, unsigned int flags) {
-  // "External" makes a node of the capture, and is invalid outside one.
-  if (!(flags & cudaEventRecordExternal))
-    return cudaEventRecord(e, s);
-  if (!em::capturing)
-    return cudaErrorInvalidValue;
-  enqueue([e] {
-    e->at = std::chrono::steady_clock::now();
-    e->recorded = true;
-  });
-  return cudaSuccess;
-}
-cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
-cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b) {
-  if (!a->recorded || !b->recorded)
-    return cudaErrorInvalidResourceHandle;
-  *ms = std::chrono::duration<float, std::milli>(b->at - a->at).count();
-  return cudaSuccess;
-}
-
-cudaError_t cudaStreamCreateWithFlags(cudaStream_t *s, unsigned int) {
-  *s = new CUstream_st();
-  return cudaSuccess;
-}
-cudaError_t cudaStreamDestroy(cudaStream_t s) {
-  delete s;
-  return cudaSuccess;
-}
-cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
-cudaError_t cudaStreamBeginCapture(cudaStream_t s, cudaStreamCaptureMode) {
-  if (em::capturing)
-    return cudaErrorIllegalState;
-  em::capturing = s;
-  em::recorded = new std::vector<std::function<void()>>();
-  return cudaSuccess;
-}
-cudaError_t cudaStreamEndCapture(cudaStream_t s, cudaGraph_t *graph) {
-  if (em::capturing != s)
-    return cudaErrorIllegalState;
-  *graph = new CUgraph_st();
-  (*graph)->work = std::move(*em::recorded);
-  delete em::recorded;
-  em::recorded = nullptr;
-  em::capturing = nullptr;
-  return cudaSuccess;
-}
-cudaError_t cudaGraphInstantiate(cudaGraphExec_t *exec, cudaGraph_t graph, unsigned long long) {
-  *exec = new CUgraphExec_st();
-  (*exec)->work = graph->work;
-  return cudaSuccess;
-}
-cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t) {
-  for (auto &w : exec->work)
-    enqueue(w);
-  return cudaSuccess;
-}
-cudaError_t cudaGraphDestroy(cudaGraph_t g) {
-  delete g;
-  return cudaSuccess;
-}
-cudaError_t cudaGraphExecDestroy(cudaGraphExec_t e) {
-  delete e;
   return cudaSuccess;
 }
 
@@ -301,7 +246,10 @@ cublasStatus_t cublasDestroy_v2(cublasHandle_t h) {
   delete h;
   return CUBLAS_STATUS_SUCCESS;
 }
-cublasStatus_t cublasSetStream_v2(cublasHandle_t, cudaStream_t) { return CUBLAS_STATUS_SUCCESS; }
+cublasStatus_t cublasSetStream_v2(cublasHandle_t h, cudaStream_t s) {
+  h->stream = s;
+  return CUBLAS_STATUS_SUCCESS;
+}
 cublasStatus_t cublasSetWorkspace_v2(cublasHandle_t, void *, size_t) {
   return CUBLAS_STATUS_SUCCESS;
 }
@@ -342,18 +290,18 @@ size_t elemBytes(popt::cuda::Elem e) { return e == popt::cuda::Elem::F32 ? 4 : 2
 
 extern "C" {
 
-cublasStatus_t cublasGemmEx(cublasHandle_t, cublasOperation_t ta, cublasOperation_t tb, int m,
+cublasStatus_t cublasGemmEx(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m,
                             int n, int k, const void *alpha, const void *A, cudaDataType at,
                             int lda, const void *B, cudaDataType, int ldb, const void *beta,
                             void *C, cudaDataType, int ldc, cublasComputeType_t,
                             cublasGemmAlgo_t) {
   popt::cuda::emulation::countCall("cublasGemmEx");
   float al = *static_cast<const float *>(alpha), be = *static_cast<const float *>(beta);
-  enqueue([=] { gemm(ta, tb, m, n, k, al, A, lda, B, ldb, be, C, ldc, elemOf(at)); });
+  enqueue(h->stream, [=] { gemm(ta, tb, m, n, k, al, A, lda, B, ldb, be, C, ldc, elemOf(at)); });
   return CUBLAS_STATUS_SUCCESS;
 }
 
-cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t, cublasOperation_t ta,
+cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t h, cublasOperation_t ta,
                                           cublasOperation_t tb, int m, int n, int k,
                                           const void *alpha, const void *A, cudaDataType at,
                                           int lda, long long sa, const void *B, cudaDataType,
@@ -362,7 +310,7 @@ cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t, cublasOperation_t ta,
                                           cublasComputeType_t, cublasGemmAlgo_t) {
   popt::cuda::emulation::countCall("cublasGemmStridedBatchedEx");
   float al = *static_cast<const float *>(alpha), be = *static_cast<const float *>(beta);
-  enqueue([=] {
+  enqueue(h->stream, [=] {
     popt::cuda::Elem e = elemOf(at);
     size_t es = elemBytes(e);
     for (int b = 0; b < batch; ++b)
@@ -385,7 +333,10 @@ cudnnStatus_t cudnnDestroy(cudnnHandle_t h) {
   delete h;
   return CUDNN_STATUS_SUCCESS;
 }
-cudnnStatus_t cudnnSetStream(cudnnHandle_t, cudaStream_t) { return CUDNN_STATUS_SUCCESS; }
+cudnnStatus_t cudnnSetStream(cudnnHandle_t h, cudaStream_t s) {
+  h->stream = s;
+  return CUDNN_STATUS_SUCCESS;
+}
 cudnnStatus_t cudnnCreateTensorDescriptor(cudnnTensorDescriptor_t *d) {
   *d = new cudnnTensorStruct();
   return CUDNN_STATUS_SUCCESS;
@@ -605,7 +556,7 @@ void convolveBiasActivation(float alpha1, const cudnnTensorStruct &xd, const voi
 
 extern "C" {
 
-cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t, const void *alpha, cudnnTensorDescriptor_t xd,
+cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha, cudnnTensorDescriptor_t xd,
                                       const void *x, cudnnFilterDescriptor_t wd, const void *w,
                                       cudnnConvolutionDescriptor_t cd, cudnnConvolutionFwdAlgo_t,
                                       void *ws, size_t wsBytes, const void *beta,
@@ -617,7 +568,7 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t, const void *alpha, cudnnTen
   cudnnTensorStruct xs = *xd, ys = *yd;
   cudnnFilterStruct fs = *wd;
   cudnnConvolutionStruct cs = *cd;
-  enqueue([=] { convolve(false, al, xs, x, fs, w, cs, be, ys, y); });
+  enqueue(h->stream, [=] { convolve(false, al, xs, x, fs, w, cs, be, ys, y); });
   return CUDNN_STATUS_SUCCESS;
 }
 
@@ -641,7 +592,7 @@ cudnnStatus_t cudnnSetActivationDescriptor(cudnnActivationDescriptor_t d,
 // that popt never asks for it); a bias of 1 x C x 1 x 1 in y's type or f32;
 // z shaped as y.
 cudnnStatus_t cudnnConvolutionBiasActivationForward(
-    cudnnHandle_t, const void *alpha1, cudnnTensorDescriptor_t xd, const void *x,
+    cudnnHandle_t h, const void *alpha1, cudnnTensorDescriptor_t xd, const void *x,
     cudnnFilterDescriptor_t wd, const void *w, cudnnConvolutionDescriptor_t cd,
     cudnnConvolutionFwdAlgo_t algo, void *ws, size_t wsBytes, const void *alpha2,
     cudnnTensorDescriptor_t zd, const void *z, cudnnTensorDescriptor_t bd, const void *bias,
@@ -664,13 +615,13 @@ cudnnStatus_t cudnnConvolutionBiasActivationForward(
   cudnnConvolutionStruct cs = *cd;
   cudnnActivationMode_t mode = ad->mode;
   popt::cuda::emulation::countCall("cudnnConvolutionBiasActivationForward");
-  enqueue([=] {
+  enqueue(h->stream, [=] {
     convolveBiasActivation(a1, xs, x, fs, w, cs, a2, z, bs, bias, mode, ys, y);
   });
   return CUDNN_STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t, const void *alpha,
+cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void *alpha,
                                            cudnnFilterDescriptor_t wd, const void *w,
                                            cudnnTensorDescriptor_t dyd, const void *dy,
                                            cudnnConvolutionDescriptor_t cd,
@@ -683,7 +634,7 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t, const void *alpha,
   cudnnTensorStruct ys = *dyd, xs = *dxd;
   cudnnFilterStruct fs = *wd;
   cudnnConvolutionStruct cs = *cd;
-  enqueue([=] { convolve(true, al, ys, dy, fs, w, cs, be, xs, dx); });
+  enqueue(h->stream, [=] { convolve(true, al, ys, dy, fs, w, cs, be, xs, dx); });
   return CUDNN_STATUS_SUCCESS;
 }
 

@@ -17,8 +17,8 @@ namespace popt::cuda {
 
 using emulation::enqueue;
 
-int launchMap(const MapParams &p, Stream) {
-  enqueue([p] {
+int launchMap(const MapParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t i = 0; i < p.n; ++i) {
       switch (p.domain) {
       case Domain::Float: mapElement<float>(p, i); break;
@@ -30,16 +30,16 @@ int launchMap(const MapParams &p, Stream) {
   return 0;
 }
 
-int launchEpilogue(const EpilogueParams &p, Stream) {
-  enqueue([p] {
+int launchEpilogue(const EpilogueParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t i = 0; i < p.n; ++i)
       epilogueElement(p, i);
   });
   return 0;
 }
 
-int launchSum(const SumParams &p, Stream) {
-  enqueue([p] {
+int launchSum(const SumParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t i = 0; i < p.n; ++i) {
       if (integerElem(p.elem))
         sumElement<int64_t>(p, i);
@@ -52,48 +52,48 @@ int launchSum(const SumParams &p, Stream) {
   return 0;
 }
 
-int launchReduce(const ReduceParams &p, Stream) {
-  enqueue([p] {
+int launchReduce(const ReduceParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t o = 0; o < p.outN; ++o)
       reduceOutput(p, o);
   });
   return 0;
 }
 
-int launchSoftmax(const SoftmaxParams &p, Stream) {
-  enqueue([p] {
+int launchSoftmax(const SoftmaxParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t r = 0; r < p.outer * p.inner; ++r)
       softmaxRow(p, r);
   });
   return 0;
 }
 
-int launchNorm(const NormParams &p, Stream) {
-  enqueue([p] {
+int launchNorm(const NormParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t g = 0; g < p.groups; ++g)
       normGroup(p, g);
   });
   return 0;
 }
 
-int launchBatchNorm(const BatchNormParams &p, Stream) {
-  enqueue([p] {
+int launchBatchNorm(const BatchNormParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t i = 0; i < p.n; ++i)
       batchNormElement(p, i);
   });
   return 0;
 }
 
-int launchPool(const PoolParams &p, Stream) {
-  enqueue([p] {
+int launchPool(const PoolParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t i = 0; i < p.planes * p.oh * p.ow; ++i)
       poolElement(p, i);
   });
   return 0;
 }
 
-int launchEmbedding(const EmbeddingParams &p, Stream) {
-  enqueue([p] {
+int launchEmbedding(const EmbeddingParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t r = 0; r < p.lookups; ++r) {
       int64_t idx;
       bool ok = embeddingIndex(p, r, idx);
@@ -110,18 +110,18 @@ int launchEmbedding(const EmbeddingParams &p, Stream) {
   return 0;
 }
 
-int launchDepthwise(const DepthwiseParams &p, Stream) {
-  enqueue([p] {
+int launchDepthwise(const DepthwiseParams &p, Stream s) {
+  enqueue(s, [p] {
     for (int64_t i = 0; i < p.batch * p.channels * p.oh * p.ow; ++i)
       depthwiseElement(p, i);
   });
   return 0;
 }
 
-int launchAttention(const AttentionParams &p, Stream) {
+int launchAttention(const AttentionParams &p, Stream s) {
   if (p.ev > 256)
     return 1;
-  enqueue([p] {
+  enqueue(s, [p] {
     std::vector<float> acc(size_t(p.ev));
     for (int64_t r = 0; r < p.batch * p.hq * p.tq; ++r)
       attentionRow(p, r, acc.data());

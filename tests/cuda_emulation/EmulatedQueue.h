@@ -1,8 +1,14 @@
-//===- EmulatedQueue.h - the emulated stream: now, or into a graph -*- C++ -*-===//
+//===- EmulatedQueue.h - the emulated streams: work queued, run later -*- C++ -*-===//
 //
-// Work of the emulated CUDA runtime runs at once, except while the calling
-// thread captures a stream, when it is recorded for the graph being made
-// (EmulatedCuda.cpp). Kernel launches (EmulatedLaunch.cpp) go through it too.
+// Work of the emulated CUDA runtime (copies, fills, kernel launches, library
+// calls) is queued on its stream and runs only when something makes it run:
+// a synchronisation of that stream, of an event, of the device, or a call
+// documented to synchronise (EmulatedStreams.cpp). Until then the memory it
+// writes still holds what it held, as a GPU's would while its kernels are
+// in flight: a host read without a synchronisation sees stale data, and a
+// copy on a second stream that does not wait for the kernel before it runs
+// before that kernel. While a stream is captured, its work is recorded into
+// the graph being made instead.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_TESTS_CUDA_EMULATION_EMULATEDQUEUE_H
@@ -10,9 +16,20 @@
 
 #include <functional>
 
+struct CUstream_st;
+
 namespace popt::cuda::emulation {
 
-void enqueue(std::function<void()> work);
+/// Queues `work` on `stream` (null: the legacy default stream).
+void enqueue(CUstream_st *stream, std::function<void()> work);
+/// Runs everything queued on `stream` so far (and what it waits for).
+void finish(CUstream_st *stream);
+/// Runs everything queued on every stream.
+void finishAll();
+/// Whether this thread captures a stream (thread-local mode), where a call
+/// that synchronises or allocates is forbidden: such a call returns an
+/// error and the capture is invalidated, as CUDA does.
+bool captureForbids();
 
 } // namespace popt::cuda::emulation
 

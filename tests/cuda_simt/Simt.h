@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <functional>
 #include <tuple>
+#include <type_traits>
 
 namespace popt::simt {
 
@@ -67,12 +68,13 @@ void runGrid(unsigned grid, unsigned block, const std::function<void()> &body);
 template <typename... Params> struct Launch {
   void (*kernel)(Params...);
   unsigned grid, block;
+  CUstream_st *stream;
   template <typename... Args> void operator()(Args &&...args) const {
     std::tuple<std::decay_t<Params>...> bound(std::forward<Args>(args)...);
     auto k = kernel;
     unsigned g = grid, b = block;
     popt::cuda::emulation::enqueue(
-        [k, g, b, bound] { runGrid(g, b, [&] { std::apply(k, bound); }); });
+        stream, [k, g, b, bound] { runGrid(g, b, [&] { std::apply(k, bound); }); });
   }
 };
 
@@ -81,8 +83,11 @@ inline unsigned extent(int v) { return unsigned(v); }
 inline unsigned extent(dim3 v) { return v.x * v.y * v.z; }
 
 template <typename... Params, typename G, typename B, typename S>
-Launch<Params...> launch(void (*kernel)(Params...), G grid, B block, size_t, S) {
-  return Launch<Params...>{kernel, extent(grid), extent(block)};
+Launch<Params...> launch(void (*kernel)(Params...), G grid, B block, size_t, S stream) {
+  CUstream_st *queue = nullptr; // a literal 0: the legacy stream
+  if constexpr (std::is_pointer_v<S>)
+    queue = stream;
+  return Launch<Params...>{kernel, extent(grid), extent(block), queue};
 }
 
 template <typename T> T shuffle(T v, int source) {

@@ -19,7 +19,7 @@
 #include <vector>
 
 namespace popt::cuda::emulation {
-void enqueue(std::function<void()> work) { work(); }
+void enqueue(CUstream_st *, std::function<void()> work) { work(); }
 } // namespace popt::cuda::emulation
 
 // The launchers' error query (the model stops the process on a bad launch).

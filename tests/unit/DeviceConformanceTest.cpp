@@ -71,6 +71,10 @@ TEST_CASE("every driver's devices allocate, copy and run jobs", "[devices][confo
     REQUIRE(d0->allocate(4096, m0).isOk());
     REQUIRE(d1->allocate(4096, m1).isOk());
     CHECK(reinterpret_cast<uintptr_t>(m0) % 64 == 0);
+    // A GPU zeroes it in its queue: done once synchronised (the emulated
+    // one's memory is the host's, which this test reads and writes).
+    REQUIRE(d0->synchronize().isOk());
+    REQUIRE(d1->synchronize().isOk());
     CHECK(static_cast<uint8_t *>(m0)[4095] == 0);
     std::memset(m0, 7, 4096);
     REQUIRE(d1->copy(m1, m0, 4096).isOk());
@@ -78,6 +82,7 @@ TEST_CASE("every driver's devices allocate, copy and run jobs", "[devices][confo
     CHECK(static_cast<uint8_t *>(m1)[4095] == 7);
     // fill() sets device memory whether or not the host can address it.
     REQUIRE(d1->fill(m1, 0xFF, 16).isOk());
+    REQUIRE(d1->synchronize().isOk());
     CHECK(static_cast<uint8_t *>(m1)[15] == 0xFF);
     CHECK(static_cast<uint8_t *>(m1)[16] == 7);
 

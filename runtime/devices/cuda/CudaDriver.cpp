@@ -4,7 +4,10 @@
 // runtime only when a plan names a GPU (runtime/devices/DriverRegistry.cpp).
 // A device is one GPU with one non-blocking stream: kernels queue their
 // work on it in program order, copies in and out of host memory go through
-// it, synchronize() waits for it. A program that neither waits for another
+// it, synchronize() waits for it. A second stream takes the copies out of
+// the GPU that run beside later kernels (copyBeside: a call's outputs),
+// forked from the first after the work before them and joined back into
+// it by synchronize() and at the end of a capture. A program that neither waits for another
 // device nor is waited on is captured once as a CUDA graph and replayed on
 // every call (DeviceExecutor::runRecorded; POPT_CUDA_GRAPHS=0 turns this
 // off). Memory is cudaMalloc'd, zeroed, and freed with the device. On a
@@ -70,6 +73,11 @@ public:
       cudaStreamDestroy(stream_);
     if (copyStream_)
       cudaStreamDestroy(copyStream_);
+    if (besideStream_)
+      cudaStreamDestroy(besideStream_);
+    for (cudaEvent_t e : {forkEvent_, joinEvent_})
+      if (e)
+        cudaEventDestroy(e);
   }
 
   static Status create(const DeviceConfig &c, std::unique_ptr<Device> &out) {
@@ -93,6 +101,15 @@ public:
                               "creating a stream");
         !s)
       return s;
+    if (Status s = cudaStatus(cudaStreamCreateWithFlags(&d->besideStream_, cudaStreamNonBlocking),
+                              "creating a stream");
+        !s)
+      return s;
+    for (cudaEvent_t *e : {&d->forkEvent_, &d->joinEvent_})
+      if (Status s = cudaStatus(cudaEventCreateWithFlags(e, cudaEventDisableTiming),
+                                "creating an event");
+          !s)
+        return s;
     d->ctx_.stream = d->stream_;
     if (cublasCreate(&d->ctx_.blas) != CUBLAS_STATUS_SUCCESS)
       return Status::unavailable(d->name() + ": cuBLAS could not be initialised");
@@ -179,6 +196,17 @@ public:
     return cudaStatus(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, stream_), "copy");
   }
 
+  Status copyBeside(void *dst, const void *src, uint64_t bytes) override {
+    cudaSetDevice(ctx_.ordinal);
+    int e = cudaEventRecord(forkEvent_, stream_);
+    if (!e)
+      e = cudaStreamWaitEvent(besideStream_, forkEvent_, 0);
+    if (!e)
+      e = cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, besideStream_);
+    besidePending_ = besidePending_ || !e;
+    return cudaStatus(e, "copy");
+  }
+
   /// For another device's thread (a transfer out of this GPU to the host):
   /// a stream of its own, so that the copy neither waits for this GPU's
   /// later work nor touches its error word.
@@ -191,12 +219,12 @@ public:
 
   Status fill(void *dst, int byte, uint64_t bytes) override {
     cudaSetDevice(ctx_.ordinal);
-    if (int e = cudaMemsetAsync(dst, byte, bytes, stream_))
-      return cudaStatus(e, "fill");
-    return synchronize();
+    return cudaStatus(cudaMemsetAsync(dst, byte, bytes, stream_), "fill");
   }
 
   Status synchronize() override {
+    if (Status s = joinBeside(); !s)
+      return s;
     if (Status s = cudaStatus(cudaStreamSynchronize(stream_), name()); !s)
       return s;
     if (*static_cast<volatile int *>(errorHost_)) {
@@ -217,8 +245,13 @@ public:
   }
   Status endRecording() override {
     capturing_ = false;
+    Status joined = joinBeside(); // a capture ends with its streams joined
     cudaGraph_t graph = nullptr;
     int e = cudaStreamEndCapture(stream_, &graph);
+    if (!e && !joined) {
+      cudaGraphDestroy(graph);
+      return joined;
+    }
     if (e || !graph) {
       cudaGetLastError(); // a failed capture is not sticky
       if (graph)
@@ -299,6 +332,17 @@ public:
 private:
   CudaDevice() = default;
 
+  /// The main stream waits for the copies queued beside it.
+  Status joinBeside() {
+    if (!besidePending_)
+      return Status::ok();
+    besidePending_ = false;
+    int e = cudaEventRecord(joinEvent_, besideStream_);
+    if (!e)
+      e = cudaStreamWaitEvent(stream_, joinEvent_, 0);
+    return cudaStatus(e, "joining the copies beside " + name());
+  }
+
   /// Seconds from event a to b, both done; -1 when unknown (not recorded).
   static double elapsed(cudaEvent_t a, cudaEvent_t b) {
     float ms = 0;
@@ -310,7 +354,9 @@ private:
   }
 
   cuda::CudaContext ctx_;
-  cudaStream_t stream_ = nullptr, copyStream_ = nullptr;
+  cudaStream_t stream_ = nullptr, copyStream_ = nullptr, besideStream_ = nullptr;
+  cudaEvent_t forkEvent_ = nullptr, joinEvent_ = nullptr;
+  bool besidePending_ = false; ///< copies queued beside, not joined yet
   std::string describe_;
   std::vector<void *> allocations_, hostAllocations_;
   int *errorHost_ = nullptr;

@@ -1,6 +1,7 @@
 //===- CostModel.cpp - predicted time of ops ------------------------------===//
 #include "compiler/cost/CostModel.h"
 
+#include "compiler/cost/EpiloguePasses.h"
 #include "compiler/cost/OpClass.h"
 #include "popt/PoptDialect.h"
 
@@ -130,7 +131,18 @@ OpCost CostModel::op(Operation *op, int device) const {
       counts.bytes += static_cast<double>(t.getNumElements()) *
                       static_cast<double>(t.getElementTypeBitWidth() / 8);
     }
-  return priced(counts, cls.kernel, cls.family, cls.compute, device, cls.dtype);
+  OpCost c = priced(counts, cls.kernel, cls.family, cls.compute, device, cls.dtype);
+  // What the device's library leaves of a fused op runs as a pass of its
+  // own after the call (a GPU's epilogue kernel).
+  if (EpiloguePass e = epiloguePass(op, *hw_.device(device).desc); e.needed) {
+    OpCounts passCounts;
+    passCounts.bytes = e.bytes;
+    OpCost p = priced(passCounts, "elementwise", "elementwise", false, device, cls.dtype);
+    c.memory += p.memory;
+    c.overhead += p.overhead;
+    c.seconds += p.seconds;
+  }
+  return c;
 }
 
 double CostModel::energy(int device, double busy, double span) const {

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "HardwareTestUtil.h"
 #include "compiler/cost/CostModel.h"
+#include "compiler/cost/EpiloguePasses.h"
 #include "compiler/cost/OpClass.h"
 #include "popt/PoptDialect.h"
 
@@ -212,4 +213,53 @@ TEST_CASE("transfers, collectives and energy", "[cost]") {
   CHECK(std::isinf(c3.allReduce(10, {0, 1, 2}, Collective::Ring)));
   // With NCCL's measured bus bandwidth the ring uses it: 2(p-1)/p n / bus.
   CHECK(c3.allReduce(4000000, {0, 1}, Collective::Ring) == Approx(2e-5 + 1.0 * 4e6 / 4e9));
+}
+
+TEST_CASE("a GPU prices the epilogue pass its libraries leave; a CPU none", "[cost]") {
+  // Device 0 a CPU, device 1 a GPU, with the same figures: only the pass
+  // differs.
+  hw::Description d = testing::roundMachine(1);
+  hw::Device gpu = testing::roundDevice(0);
+  gpu.kind = "cuda";
+  d.hosts[0].devices.push_back(gpu);
+  Fixture f(std::move(d));
+  CostModel cost(f.hw);
+  const std::string conv =
+      "dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, "
+      "stride = array<i64: 1, 1>} : (tensor<1x8x32x32xf32>, tensor<16x8x1x1xf32>, "
+      "tensor<16xf32>, tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>\n";
+  const std::string linear = "clamp_max = 0.0 : f64, clamp_min = 0.0 : f64} : "
+                             "(tensor<4x256xf32>, tensor<128x256xf32>, tensor<128xf32>) -> "
+                             "tensor<4x128xf32>\n";
+  Ops p("%i: tensor<1x8x32x32xf32>, %k: tensor<16x8x1x1xf32>, %b: tensor<16xf32>, "
+        "%r: tensor<1x16x32x32xf32>, %x: tensor<4x256xf32>, %w: tensor<128x256xf32>, "
+        "%lb: tensor<128xf32>",
+        "%a = popt.fused_conv2d %i, %k, %b, %r {activation = #popt<activation relu>, "
+        "clamp_max = 0.0 : f64, clamp_min = 0.0 : f64, " + conv +
+        "%c = popt.fused_conv2d %i, %k, %b, %r {activation = #popt<activation clamp>, "
+        "clamp_max = 6.0 : f64, clamp_min = 0.0 : f64, " + conv +
+        "%g = popt.fused_linear %x, %w, %lb {activation = #popt<activation gelu_tanh>, " +
+        linear + "%s = popt.fused_linear %x, %w, %lb {activation = #popt<activation silu>, " +
+        linear);
+  REQUIRE(p.ops.size() == 4);
+  auto pass = [](double bytes) {
+    // The elementwise curve, (1e3, 1e9) to (1e6, 5e9), and one launch.
+    double rate = 1e9 + std::log(bytes / 1e3) / std::log(1e3) * 4e9;
+    return bytes / rate + 1e-6;
+  };
+  // cuDNN's fused call takes conv + bias + residual + ReLU; cuBLASLt a
+  // tanh-GELU with the bias.
+  CHECK(cost.op(p.ops[0], 1).seconds == Approx(cost.op(p.ops[0], 0).seconds));
+  CHECK(cost.op(p.ops[2], 1).seconds == Approx(cost.op(p.ops[2], 0).seconds));
+  // ReLU6: the plain convolution, then a pass reading the output and the
+  // residual and writing the output.
+  const double out = 16.0 * 32 * 32 * 4;
+  CHECK(cost.op(p.ops[1], 1).seconds ==
+        Approx(cost.op(p.ops[1], 0).seconds + pass(3 * out)));
+  // SiLU: the GEMM with its bias, then the activation's pass.
+  CHECK(cost.op(p.ops[3], 1).seconds ==
+        Approx(cost.op(p.ops[3], 0).seconds + pass(2 * 4.0 * 128 * 4)));
+  CHECK(epiloguePass(p.ops[3], *f.hw.device(0).desc).needed == false);
+  CHECK(std::string(epiloguePass(p.ops[3], *f.hw.device(1).desc).why) ==
+        "an activation cuBLASLt lacks");
 }

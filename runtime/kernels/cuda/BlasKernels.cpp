@@ -13,10 +13,10 @@
 // A product that is one call runs on cuBLASLt (LtGemm.h): the residual is
 // read as C, and the bias and a ReLU or tanh-GELU are applied by the GEMM
 // itself. Otherwise (per-batch broadcasting, POPT_CUDA_LT=0, no cuBLASLt
-// algorithm) it is cublasGemmEx with the residual copied into the output
-// first (unless the plan made the result overwrite it). What neither
-// applies (a scaled bias, the other activations) follows in one epilogue
-// kernel.
+// algorithm) it is cublasGemmEx. What neither applies (a scaled bias, the
+// other activations) follows in one epilogue kernel, which then adds the
+// residual too; without one, cublasGemmEx reads the residual copied into
+// the output (beta 1), unless the plan made the result overwrite it.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/cuda/CudaContext.h"
@@ -58,6 +58,10 @@ public:
                 Epilogue epilogue, std::unique_ptr<LtGemm> lt)
       : ctx(ctx), args(args), type(type), es(es), calls(std::move(calls)), alpha(alpha),
         residual(residual), epilogue(epilogue), lt(std::move(lt)) {
+    // On cublasGemmEx, an epilogue pass that runs anyway adds the residual
+    // (no copy into the output for beta = 1); cuBLASLt reads it as C.
+    if (!this->lt && residual && residual->data != args.out->data && epilogue.needed)
+      this->epilogue.params.residual = residual->data;
     // Products with no rows, columns or depth call nothing (cuBLAS refuses
     // leading dimensions of 0).
     for (const Gemm &g : this->calls)
@@ -77,13 +81,15 @@ public:
   }
 
 private:
-  /// The product on cublasGemmEx, the residual copied into the output.
+  /// The product on cublasGemmEx, the residual copied into the output
+  /// unless the epilogue adds it.
   Status gemmEx() {
     float beta = 0.f;
-    if (Status s = residualInto(ctx, residual, *args.out, beta); !s)
+    const TensorView *copied = epilogue.params.residual ? nullptr : residual;
+    if (Status s = residualInto(ctx, copied, *args.out, beta); !s)
       return s;
     // K = 0: the product is zeros (a residual copied in stays).
-    if (empty && !residual)
+    if (empty && !copied)
       if (int e = cudaMemsetAsync(args.out->data, 0, args.out->bytes, ctx.stream))
         return cudaStatus(e, "zeroing an empty product");
     for (const Gemm &g : calls) {
@@ -288,7 +294,9 @@ bool makeBlasKernel(CudaContext &ctx, const KernelArgs &a, Status &status,
             (lt->hasBias() && lt->hasActivation() ? "+" : "") +
             (lt->hasActivation() ? "activation" : "") + " inside";
   if (residual)
-    path += lt ? ", residual as C" : ", residual copied in";
+    path += lt ? ", residual as C"
+               : epilogue.needed && residual->data != a.out->data ? ", residual added by the epilogue"
+                                                                  : ", residual copied in";
   if (epilogue.needed)
     path += ", then the epilogue kernel";
   reportPath(a, path);

@@ -15,9 +15,10 @@
 // activation needs one algorithm, and its data types are narrower than the
 // plain convolution's), so the first call, which is never captured into a
 // graph, settles it: on a refusal the kernel runs the plain convolution
-// from then on. POPT_CUDA_FUSED_CONV=0 turns it off. Otherwise, as for
-// products, a fused residual is beta = 1 over a copy in the output, and the
-// bias and activation follow in one epilogue kernel.
+// from then on. POPT_CUDA_FUSED_CONV=0 turns it off. Otherwise the bias,
+// the residual and the activation follow in one epilogue kernel (a
+// residual without an epilogue, which popt-fuse never makes, is beta = 1
+// over a copy in the output).
 //
 // Depthwise convolutions (every channel its own group) run on popt's own
 // kernel, epilogue included (DepthwiseKernel.cu), unless
@@ -88,6 +89,11 @@ public:
   Status prepare(Epilogue e, const TensorView *res) {
     epilogue = e;
     residual = res;
+    // The epilogue pass runs anyway (a bias or an activation): it adds the
+    // residual too, rather than a copy into the output that cuDNN reads
+    // again (one pass and one graph node less).
+    if (residual && residual->data != args.out->data && epilogue.needed)
+      epilogue.params.residual = residual->data;
     const KernelArgs &a = args;
     const K kind = a.op->kind();
     transposed = kind == K::Conv2d && a.attr(7) != 0;
@@ -167,8 +173,11 @@ public:
     if (fusedCall)
       return std::string("cuDNN fused convolution+bias+ReLU") + (residual ? "+residual" : "") +
              " (the first call decides)";
-    return std::string("cuDNN convolution") + (residual ? ", residual copied in" : "") +
-           (epilogue.needed ? ", then the epilogue kernel" : "");
+    return std::string("cuDNN convolution") +
+           (residual && !epilogue.params.residual ? ", residual copied in" : "") +
+           (epilogue.needed ? std::string(", then the epilogue kernel") +
+                                  (epilogue.params.residual ? " (residual added there)" : "")
+                            : "");
   }
   void bindScratch(void *p) override { scratch = p; }
 
@@ -200,8 +209,9 @@ public:
     }
     ran = true;
     float alpha = 1.f, beta = 0.f;
-    if (Status s = residualInto(ctx, residual, *args.out, beta); !s)
-      return s;
+    if (!epilogue.params.residual)
+      if (Status s = residualInto(ctx, residual, *args.out, beta); !s)
+        return s;
     if (!transposed)
       POPT_DNN(cudnnConvolutionForward(ctx.dnn, &alpha, x, args.in[0]->data, w, args.in[1]->data,
                                        conv, forward, scratch, workspace, &beta, y,

@@ -59,6 +59,8 @@ POPT_HD void epilogueElement(const EpilogueParams &p, int64_t i) {
   float v = load<float>(p.y, p.elem, i);
   if (p.bias)
     v += p.biasScale * load<float>(p.bias, p.biasElem, (i / p.inner) % p.channels);
+  if (p.residual)
+    v += load<float>(p.residual, p.elem, i);
   store<float>(p.y, p.elem, i, activate(p.act, v, p.lo, p.hi));
 }
 

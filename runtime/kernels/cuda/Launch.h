@@ -55,6 +55,8 @@ struct EpilogueParams {
   int64_t n = 0, inner = 1, channels = 1;
   const void *bias = nullptr;
   Elem biasElem = Elem::F32;
+  /// Added after the bias, before the activation (y's type and shape).
+  const void *residual = nullptr;
   float biasScale = 1, lo = 0, hi = 0;
   Activation act = Activation::None;
 };

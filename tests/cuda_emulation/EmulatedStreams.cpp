@@ -9,7 +9,9 @@
 //   - When work must run, the newest stream with runnable work goes first:
 //     a copy queued on a second stream that does not wait (through an
 //     event) for the kernel queued before it on the first runs before that
-//     kernel, as it may on a GPU.
+//     kernel, as it may on a GPU. POPT_CUDA_EMULATED_ORDER=oldest turns
+//     this round (the first stream runs ahead of a copy on the second that
+//     it should have waited for); the tests run both.
 //   - A capture records its stream's work into a graph, with the other
 //     streams that joined it by waiting on an event recorded in it (one
 //     lane each). Ending a capture whose joined streams were not joined
@@ -33,6 +35,7 @@
 #include <deque>
 #include <mutex>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace popt::cuda::emulation {
@@ -119,19 +122,40 @@ CUstream_st *resolve(CUstream_st *s) {
 
 bool runnable(const QueueItem &item) { return item.work || item.on->done >= item.after; }
 
-/// Runs one entry of the newest stream that can run one; false if none can.
+/// POPT_CUDA_EMULATED_ORDER=oldest: the oldest stream with runnable work
+/// goes first instead (a stream that does not wait for a copy queued on a
+/// newer one then runs before it).
+bool oldestFirst() {
+  static const bool oldest = [] {
+    const char *v = std::getenv("POPT_CUDA_EMULATED_ORDER");
+    return v && std::string(v) == "oldest";
+  }();
+  return oldest;
+}
+
+bool runFront(CUstream_st *s) {
+  if (s->queue.empty() || !runnable(s->queue.front()))
+    return false;
+  QueueItem item = std::move(s->queue.front());
+  s->queue.pop_front();
+  if (item.work)
+    item.work();
+  ++s->done;
+  return true;
+}
+
+/// Runs one entry of the newest (or oldest) stream that can run one;
+/// false if none can.
 bool step() {
-  for (auto it = streams.rbegin(); it != streams.rend(); ++it) {
-    CUstream_st *s = *it;
-    if (s->queue.empty() || !runnable(s->queue.front()))
-      continue;
-    QueueItem item = std::move(s->queue.front());
-    s->queue.pop_front();
-    if (item.work)
-      item.work();
-    ++s->done;
-    return true;
+  if (oldestFirst()) {
+    for (CUstream_st *s : streams)
+      if (runFront(s))
+        return true;
+    return false;
   }
+  for (auto it = streams.rbegin(); it != streams.rend(); ++it)
+    if (runFront(*it))
+      return true;
   return false;
 }
 

@@ -10,7 +10,9 @@ run through the CUDA driver on the host emulation of CUDA
 (transfers and collectives between GPUs), and a GPU with a CPU under op,
 pipeline, data and tensor (transfers between host and device memory, and
 the CPU's share of a collective reading the GPU's operand); MobileNetV2
-stands for the CNNs there (the emulated convolutions are slow).
+stands for the CNNs there (the emulated convolutions are slow), and the
+emulated streams run the oldest one with work first (the single-GPU
+suites run the newest first).
 --cuda-simt does the same with popt's .cu kernels on the host model of
 CUDA's threads (check_e2e.py), two GPUs' programs on two host threads.
 
@@ -61,6 +63,11 @@ if check_e2e.CUDA_EMULATED:
               [("mixed", s, DGX + ["--devices", "cuda:0,cpu:0"])
                for s in ("op", "pipeline", "data", "tensor")]
     os.environ["POPT_CUDA_EMULATED_DEVICES"] = "2"
+    # The emulated streams run the oldest one with work first here (the
+    # single-GPU suites run the newest first): a stream that should have
+    # waited for a copy queued on a newer one runs ahead of it in one of
+    # the two (tests/cuda_emulation/EmulatedStreams.cpp).
+    os.environ["POPT_CUDA_EMULATED_ORDER"] = "oldest"
 SKIP_MODELS = {"vgg11"}
 if check_e2e.CUDA_EMULATED:
     # The emulated convolutions are slow: MobileNetV2 stands for the CNNs

@@ -132,17 +132,26 @@ OpCost CostModel::op(Operation *op, int device) const {
                       static_cast<double>(t.getElementTypeBitWidth() / 8);
     }
   OpCost c = priced(counts, cls.kernel, cls.family, cls.compute, device, cls.dtype);
+  add(c, leftoverEpilogue(op, device));
+  return c;
+}
+
+OpCost CostModel::leftoverEpilogue(Operation *op, int device, double share) const {
   // What the device's library leaves of a fused op runs as a pass of its
   // own after the call (a GPU's epilogue kernel).
-  if (EpiloguePass e = epiloguePass(op, *hw_.device(device).desc); e.needed) {
-    OpCounts passCounts;
-    passCounts.bytes = e.bytes;
-    OpCost p = priced(passCounts, "elementwise", "elementwise", false, device, cls.dtype);
-    c.memory += p.memory;
-    c.overhead += p.overhead;
-    c.seconds += p.seconds;
-  }
-  return c;
+  EpiloguePass e = epiloguePass(op, *hw_.device(device).desc);
+  if (!e.needed)
+    return OpCost();
+  OpCounts counts;
+  counts.bytes = e.bytes * share;
+  return priced(counts, "elementwise", "elementwise", false, device, classifyOp(op).dtype);
+}
+
+void CostModel::add(OpCost &c, const OpCost &extra) {
+  c.seconds += extra.seconds;
+  c.compute += extra.compute;
+  c.memory += extra.memory;
+  c.overhead += extra.overhead;
 }
 
 double CostModel::energy(int device, double busy, double span) const {

@@ -43,8 +43,15 @@ class CostModel {
 public:
   explicit CostModel(const HardwareModel &hw) : hw_(hw) {}
 
-  /// Time of `op` on device `device` of the hardware model.
+  /// Time of `op` on device `device` of the hardware model (with the pass
+  /// of leftoverEpilogue()).
   OpCost op(mlir::Operation *op, int device) const;
+  /// The pass `device` runs after a fused op's library call for what the
+  /// library leaves of its epilogue (EpiloguePasses.h), over `share` of the
+  /// op's data (a microbatch's); all zero when there is none.
+  OpCost leftoverEpilogue(mlir::Operation *op, int device, double share = 1) const;
+  /// `extra` added to `c` (work that follows it on the same device).
+  static void add(OpCost &c, const OpCost &extra);
   /// The same from counts and a class (OpClass.h), without IR. Compute in
   /// `dtype` "bf16" is priced on the device's ".bf16" curves and bf16 peak
   /// where its description has both, else like f32.

@@ -1,7 +1,6 @@
 //===- EpiloguePasses.cpp - what a device's libraries leave of a fused op -===//
 #include "compiler/cost/EpiloguePasses.h"
 
-#include "compiler/cost/OpClass.h"
 #include "popt/PoptDialect.h"
 
 using namespace mlir;
@@ -14,6 +13,19 @@ double bytesOf(Value v) {
   auto t = cast<RankedTensorType>(v.getType());
   return static_cast<double>(t.getNumElements()) *
          static_cast<double>(t.getElementTypeBitWidth() / 8);
+}
+
+/// What runs on popt's depthwise kernel (runtime/kernels/cuda/
+/// ConvKernels.cpp): every channel its own group with one filter; a
+/// channel multiplier stays on cuDNN.
+bool depthwiseKernel(FusedConv2dOp conv) {
+  auto in = cast<RankedTensorType>(conv.getInput().getType());
+  auto w = cast<RankedTensorType>(conv.getWeight().getType());
+  auto out = cast<RankedTensorType>(conv.getResult().getType());
+  return in.getRank() == 4 && w.getRank() == 4 && out.getRank() == 4 &&
+         static_cast<int64_t>(conv.getGroups()) == in.getDimSize(1) &&
+         in.getDimSize(1) == out.getDimSize(1) &&
+         w.getDimSize(1) == 1 && isa<FloatType>(in.getElementType());
 }
 
 /// The activations cuBLASLt applies inside the GEMM.
@@ -36,7 +48,7 @@ EpiloguePass epiloguePass(Operation *op, const hw::Device &device) {
   if (device.kind != "cuda")
     return EpiloguePass();
   if (auto conv = dyn_cast<FusedConv2dOp>(op)) {
-    if (classifyOp(op).family == "conv_depthwise")
+    if (depthwiseKernel(conv))
       return EpiloguePass(); // popt's kernel, epilogue in its pass
     if (conv.getActivation() == Activation::relu) {
       if (conv.getResidual())

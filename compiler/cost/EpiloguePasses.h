@@ -10,6 +10,9 @@
 // adds the residual too. The cost model prices that pass on the device
 // that runs the op. The pass never moves more bytes than the unfused ops
 // would, which is why fusion itself does not depend on the device.
+// Approximate where the runtime leaves cuBLASLt (a batch broadcast whole,
+// per-batch broadcasting: cublasGemmEx, whose epilogue pass also takes the
+// bias): such products are priced as if on cuBLASLt.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_COMPILER_COST_EPILOGUEPASSES_H

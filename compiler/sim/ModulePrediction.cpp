@@ -189,6 +189,7 @@ Status predictModule(ModuleOp module, CostModel &cost,
       counts.bytes = static_cast<double>(ci.getBytesRead() + ci.getBytesWritten()) / mb;
     }
     c = cost.priced(counts, cls.kernel, cls.family, cls.compute, p.ops[i].device, cls.dtype);
+    CostModel::add(c, cost.leftoverEpilogue(op, p.ops[i].device, 1.0 / mb));
   }
 
   // The simulated graph: one resource per device and per directed link in

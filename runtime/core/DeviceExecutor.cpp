@@ -232,6 +232,11 @@ Status DeviceExecutor::runProgram() {
   return Status::ok();
 }
 
+Status DeviceExecutor::settle(const Status &s) {
+  Status synced = device_->synchronize();
+  return s ? synced : s;
+}
+
 Status DeviceExecutor::run() {
   accountedSeconds_ = 0;
   marking_ = markable_ && state_.deviceOpTimes && device_->timesOpsOnDevice();
@@ -240,8 +245,7 @@ Status DeviceExecutor::run() {
   const double programStart =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - state_.callStart).count();
   Status s = runProgram();
-  if (s)
-    s = device_->synchronize();
+  s = settle(s);
   busySeconds_ = accountedSeconds_;
   if (s)
     collectDeviceTimes(programStart);
@@ -296,8 +300,7 @@ Status DeviceExecutor::runRecorded() {
   // dropped for good and the program runs op by op.
   if (calls_++ == 0) {
     Status s = runProgram();
-    if (s)
-      s = device_->synchronize();
+    s = settle(s);
     busySeconds_ = accountedSeconds_;
     if (s)
       collectDeviceTimes(programStart);
@@ -318,8 +321,7 @@ Status DeviceExecutor::runRecorded() {
     recorded_ = true;
   }
   Status s = device_->replay();
-  if (s)
-    s = device_->synchronize();
+  s = settle(s);
   // One replay: the device's time is the whole program's, unless its ops
   // were marked in the recording (deviceOpTimes).
   busySeconds_ = std::chrono::duration<double>(Clock::now() - start).count();

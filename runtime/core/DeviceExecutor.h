@@ -91,6 +91,10 @@ private:
   Status prepareOp(uint32_t o);
   /// The program's ops with the staged copies around them.
   Status runProgram();
+  /// Waits for the device's queued work, after a failure too (copies into
+  /// host buffers must not outlive the call); `s` stays the result when it
+  /// failed.
+  Status settle(const Status &s);
   Status runOps(const OpList *ops);
   /// Records the program on the first call, replays it on every call.
   Status runRecorded();

@@ -197,7 +197,7 @@ cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t stream) {
 cudaError_t cudaMemcpyAsync(void *d, const void *s, size_t n, cudaMemcpyKind,
                             cudaStream_t stream) {
   const bool fromPageable = em::isPageable(s), toPageable = em::isPageable(d);
-  if ((fromPageable || toPageable) && em::captureForbids())
+  if ((fromPageable || toPageable) && em::capturedForbids(stream))
     return cudaErrorStreamCaptureUnsupported;
   if (fromPageable) {
     auto staged = std::make_shared<std::vector<char>>(static_cast<const char *>(s),
@@ -214,7 +214,7 @@ cudaError_t cudaMemcpy2DAsync(void *d, size_t dpitch, const void *s, size_t spit
                               size_t height, cudaMemcpyKind, cudaStream_t stream) {
   if (width > dpitch || width > spitch)
     return cudaErrorInvalidPitchValue;
-  if ((em::isPageable(s) || em::isPageable(d)) && em::captureForbids())
+  if ((em::isPageable(s) || em::isPageable(d)) && em::capturedForbids(stream))
     return cudaErrorStreamCaptureUnsupported;
   enqueue(stream, [=] {
     for (size_t r = 0; r < height; ++r)

@@ -30,6 +30,9 @@ void finishAll();
 /// that synchronises or allocates is forbidden: such a call returns an
 /// error and the capture is invalidated, as CUDA does.
 bool captureForbids();
+/// The same for a call on `stream`, which may be captured by another
+/// thread (that capture is invalidated).
+bool capturedForbids(CUstream_st *stream);
 
 } // namespace popt::cuda::emulation
 

@@ -5,7 +5,9 @@
 //     when the host synchronises (a stream, an event, the device) or calls
 //     what CUDA documents as synchronising (cudaFree, a copy to pageable
 //     memory). Host code that reads results without synchronising reads
-//     stale memory, and a test comparing outputs fails.
+//     stale memory, and a test comparing outputs fails. Waiting for a
+//     stream (or an event) runs only its work and the work its waits
+//     depend on: a stream forked from it and never joined back is not run.
 //   - When work must run, the newest stream with runnable work goes first:
 //     a copy queued on a second stream that does not wait (through an
 //     event) for the kernel queued before it on the first runs before that
@@ -18,8 +20,10 @@
 //     back fails (cudaErrorStreamCaptureUnjoined); so does one during which
 //     the capturing thread synchronised or allocated (invalidated). A
 //     replay queues each lane on a stream of its own (the first on the
-//     launch stream), with the lanes' waits between them: the graph's
-//     nodes run in any order its edges allow.
+//     launch stream), with the lanes' waits between them, run like any
+//     streams (newest or oldest first). An event last recorded in a
+//     capture cannot be waited on after it (cudaErrorCapturedEvent), and
+//     a thread-local capture is ended by the thread that began it.
 // Everything is guarded by one lock; queued work runs under it.
 //
 //===----------------------------------------------------------------------===//
@@ -36,6 +40,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace popt::cuda::emulation {
@@ -81,6 +86,9 @@ struct CUevent_st {
   popt::cuda::emulation::Capture *capture = nullptr;
   size_t lane = 0;
   uint64_t laneSeq = 0;
+  /// Last recorded in a capture that has ended: CUDA refuses to wait on it
+  /// or synchronise with it (cudaErrorCapturedEvent) until recorded again.
+  bool captured = false;
 };
 struct CUgraph_st {
   std::vector<GraphNode> nodes;
@@ -95,6 +103,7 @@ struct CUgraphExec_st {
 namespace popt::cuda::emulation {
 
 struct Capture {
+  std::thread::id owner; ///< the thread that began it (and must end it)
   std::vector<GraphNode> nodes;
   std::vector<uint64_t> laneLength;
   std::vector<CUstream_st *> streams; ///< by lane
@@ -144,24 +153,42 @@ bool runFront(CUstream_st *s) {
   return true;
 }
 
-/// Runs one entry of the newest (or oldest) stream that can run one;
-/// false if none can.
-bool step() {
+/// `from` and the streams their queued waits depend on, transitively.
+std::vector<CUstream_st *> dependencies(const std::vector<CUstream_st *> &from) {
+  std::vector<CUstream_st *> seen(from.begin(), from.end());
+  for (size_t i = 0; i < seen.size(); ++i)
+    for (const QueueItem &item : seen[i]->queue)
+      if (!item.work && std::find(seen.begin(), seen.end(), item.on) == seen.end())
+        seen.push_back(item.on);
+  return seen;
+}
+
+/// Runs one entry of the newest (or oldest) stream that can run one among
+/// `from` and their dependencies (null: every stream); false if none can.
+bool step(const std::vector<CUstream_st *> *from) {
+  std::vector<CUstream_st *> candidates = from ? dependencies(*from) : streams;
+  auto tryStream = [&](CUstream_st *s) {
+    return std::find(candidates.begin(), candidates.end(), s) != candidates.end() &&
+           runFront(s);
+  };
   if (oldestFirst()) {
     for (CUstream_st *s : streams)
-      if (runFront(s))
+      if (tryStream(s))
         return true;
     return false;
   }
   for (auto it = streams.rbegin(); it != streams.rend(); ++it)
-    if (runFront(*it))
+    if (tryStream(*it))
       return true;
   return false;
 }
 
-template <typename Done> void runUntil(Done done) {
+/// Runs queued work until `done`: only the work of `from` and of the
+/// streams their waits depend on (a stream nothing waits for is not run
+/// by waiting for another), or (null) of every stream.
+template <typename Done> void runUntil(Done done, const std::vector<CUstream_st *> *from) {
   while (!done())
-    if (!step()) {
+    if (!step(from)) {
       std::fprintf(stderr, "emulated CUDA: queued work waits for work never queued\n");
       std::abort();
     }
@@ -180,6 +207,7 @@ void push(CUstream_st *s, QueueItem item) {
 }
 
 void forgetCapture(CUevent_st *e) {
+  e->captured = false;
   if (!e->capture)
     return;
   auto &list = e->capture->events;
@@ -206,21 +234,33 @@ void enqueue(CUstream_st *stream, std::function<void()> work) {
 void finish(CUstream_st *stream) {
   std::lock_guard<std::recursive_mutex> lock(mutex);
   CUstream_st *s = resolve(stream);
-  runUntil([s] { return s->queue.empty(); });
+  const std::vector<CUstream_st *> from{s};
+  runUntil([s] { return s->queue.empty(); }, &from);
 }
 
 void finishAll() {
   std::lock_guard<std::recursive_mutex> lock(mutex);
-  runUntil([] {
-    return std::all_of(streams.begin(), streams.end(),
-                       [](CUstream_st *s) { return s->queue.empty(); });
-  });
+  runUntil(
+      [] {
+        return std::all_of(streams.begin(), streams.end(),
+                           [](CUstream_st *s) { return s->queue.empty(); });
+      },
+      nullptr);
 }
 
 bool captureForbids() {
   if (!threadCapture)
     return false;
   threadCapture->invalid = true;
+  return true;
+}
+
+bool capturedForbids(CUstream_st *stream) {
+  std::lock_guard<std::recursive_mutex> lock(mutex);
+  Capture *c = resolve(stream)->capture;
+  if (!c)
+    return captureForbids();
+  c->invalid = true;
   return true;
 }
 
@@ -242,7 +282,7 @@ cudaError_t cudaStreamDestroy(cudaStream_t s) {
   if (!s || s->capture)
     return cudaErrorInvalidResourceHandle;
   // Its work still runs (CUDA releases a stream once it is done).
-  em::runUntil([s] { return s->queue.empty(); });
+  em::finish(s);
   em::streams.erase(std::remove(em::streams.begin(), em::streams.end(), s), em::streams.end());
   for (CUstream_st *other : em::streams)
     for (QueueItem &item : other->queue)
@@ -290,6 +330,8 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t e, unsigned int
     em::recordNode(s, GraphNode{0, {}, e->lane, e->laneSeq});
     return cudaSuccess;
   }
+  if (e->captured)
+    return cudaErrorCapturedEvent;
   if (s->capture)
     return e->stream ? cudaErrorStreamCaptureIsolation : cudaSuccess;
   if (e->stream) // else never recorded: nothing to wait for
@@ -353,8 +395,13 @@ cudaError_t cudaEventSynchronize(cudaEvent_t e) {
   if (em::captureForbids())
     return cudaErrorStreamCaptureUnsupported;
   std::lock_guard<std::recursive_mutex> lock(em::mutex);
+  if (e->captured)
+    return cudaErrorCapturedEvent;
   em::countCall("cudaEventSynchronize");
-  em::runUntil([e] { return !e->stream || e->stream->done >= e->seq; });
+  if (e->stream) {
+    const std::vector<CUstream_st *> from{e->stream};
+    em::runUntil([e] { return e->stream->done >= e->seq; }, &from);
+  }
   return cudaSuccess;
 }
 
@@ -372,6 +419,7 @@ cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode) {
   if (s->capture || em::threadCapture)
     return cudaErrorIllegalState;
   auto *c = new em::Capture();
+  c->owner = std::this_thread::get_id();
   c->laneLength.push_back(0);
   c->streams.push_back(s);
   s->capture = c;
@@ -387,6 +435,8 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph) {
   em::Capture *c = s->capture;
   if (!c || s->lane != 0)
     return cudaErrorIllegalState;
+  if (c->owner != std::this_thread::get_id()) // thread-local mode
+    return cudaErrorStreamCaptureWrongThread;
   cudaError_t err = c->invalid ? cudaErrorStreamCaptureInvalidated : cudaSuccess;
   // Every lane must end joined into lane 0, directly or through another
   // joined lane: some joined lane waits for all of its nodes.
@@ -404,8 +454,10 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph) {
     err = cudaErrorStreamCaptureUnjoined;
   for (CUstream_st *member : c->streams)
     member->capture = nullptr;
-  for (CUevent_st *e : c->events)
+  for (CUevent_st *e : c->events) {
     e->capture = nullptr;
+    e->captured = true;
+  }
   if (em::threadCapture == c)
     em::threadCapture = nullptr;
   if (!err)

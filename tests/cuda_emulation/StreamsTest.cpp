@@ -13,6 +13,7 @@
 #include <cuda_runtime_api.h>
 
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -136,4 +137,41 @@ TEST_CASE("copies from pageable memory are staged, into it are done on return",
   REQUIRE(cudaMemcpyAsync(back.data(), s.device, 64, cudaMemcpyDefault, s.main) == cudaSuccess);
   CHECK(back[0] == 3);
   CHECK(back[63] == 3);
+}
+
+TEST_CASE("waiting for a stream runs no work of a stream it never joined", "[cuda-emulation]") {
+  Streams s;
+  std::memset(s.hostIn, 5, 64);
+  s.inThenOutBeside();
+  REQUIRE(cudaStreamSynchronize(s.main) == cudaSuccess);
+  CHECK(s.hostOut[0] == 0); // the copy beside was never waited for
+  REQUIRE(cudaEventRecord(s.join, s.side) == cudaSuccess);
+  REQUIRE(cudaStreamWaitEvent(s.main, s.join, 0) == cudaSuccess);
+  REQUIRE(cudaStreamSynchronize(s.main) == cudaSuccess);
+  CHECK(s.hostOut[0] == 5);
+}
+
+TEST_CASE("an event last recorded in a capture cannot be waited on after it", "[cuda-emulation]") {
+  Streams s;
+  REQUIRE(cudaStreamBeginCapture(s.main, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
+  REQUIRE(cudaMemsetAsync(s.device, 1, 64, s.main) == cudaSuccess);
+  REQUIRE(cudaEventRecord(s.fork, s.main) == cudaSuccess);
+  cudaGraph_t graph = nullptr;
+  REQUIRE(cudaStreamEndCapture(s.main, &graph) == cudaSuccess);
+  CHECK(cudaStreamWaitEvent(s.side, s.fork, 0) == cudaErrorCapturedEvent);
+  CHECK(cudaEventSynchronize(s.fork) == cudaErrorCapturedEvent);
+  REQUIRE(cudaEventRecord(s.fork, s.main) == cudaSuccess); // recorded again: usable
+  CHECK(cudaStreamWaitEvent(s.side, s.fork, 0) == cudaSuccess);
+  cudaGraphDestroy(graph);
+}
+
+TEST_CASE("a thread-local capture is ended by the thread that began it", "[cuda-emulation]") {
+  Streams s;
+  REQUIRE(cudaStreamBeginCapture(s.main, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
+  cudaGraph_t graph = nullptr;
+  cudaError_t other = cudaSuccess;
+  std::thread([&] { other = cudaStreamEndCapture(s.main, &graph); }).join();
+  CHECK(other == cudaErrorStreamCaptureWrongThread);
+  REQUIRE(cudaStreamEndCapture(s.main, &graph) == cudaSuccess);
+  cudaGraphDestroy(graph);
 }

@@ -49,6 +49,8 @@ public:
     cudaSetDevice(ctx_.ordinal);
     if (stream_)
       cudaStreamSynchronize(stream_);
+    if (besideStream_)
+      cudaStreamSynchronize(besideStream_);
     if (exec_)
       cudaGraphExecDestroy(exec_);
     if (graph_)

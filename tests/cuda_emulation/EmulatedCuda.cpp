@@ -78,6 +78,22 @@ bool within(const std::map<uintptr_t, size_t> &blocks, const void *p) {
 }
 
 bool isAllocated(const void *p) { return within(allocations, p); }
+
+/// Frees a block of `blocks`, after every stream's queued work (freeing
+/// synchronises the device).
+cudaError_t release(std::map<uintptr_t, size_t> &blocks, void *p) {
+  if (!p)
+    return cudaSuccess;
+  if (captureForbids())
+    return cudaErrorStreamCaptureUnsupported;
+  finishAll();
+  {
+    std::lock_guard<std::mutex> lock(allocationsMutex);
+    blocks.erase(reinterpret_cast<uintptr_t>(p));
+  }
+  std::free(p);
+  return cudaSuccess;
+}
 /// Host memory a copy cannot address directly: it must be staged (a copy
 /// from it reads it when queued; a copy into it is done on return).
 bool isPageable(const void *p) { return !within(allocations, p) && !within(pinned, p); }
@@ -125,19 +141,7 @@ cudaError_t cudaMalloc(void **p, size_t bytes) {
   em::allocations[reinterpret_cast<uintptr_t>(*p)] = bytes;
   return cudaSuccess;
 }
-cudaError_t cudaFree(void *p) {
-  if (!p)
-    return cudaSuccess;
-  if (em::captureForbids())
-    return cudaErrorStreamCaptureUnsupported;
-  em::finishAll();
-  {
-    std::lock_guard<std::mutex> lock(em::allocationsMutex);
-    em::allocations.erase(reinterpret_cast<uintptr_t>(p));
-  }
-  std::free(p);
-  return cudaSuccess;
-}
+cudaError_t cudaFree(void *p) { return em::release(em::allocations, p); }
 cudaError_t cudaHostAlloc(void **p, size_t bytes, unsigned int) {
   if (em::captureForbids())
     return cudaErrorStreamCaptureUnsupported;
@@ -152,19 +156,7 @@ cudaError_t cudaHostGetDevicePointer(void **device, void *host, unsigned int) {
   *device = host;
   return cudaSuccess;
 }
-cudaError_t cudaFreeHost(void *p) {
-  if (!p)
-    return cudaSuccess;
-  if (em::captureForbids())
-    return cudaErrorStreamCaptureUnsupported;
-  em::finishAll();
-  {
-    std::lock_guard<std::mutex> lock(em::allocationsMutex);
-    em::pinned.erase(reinterpret_cast<uintptr_t>(p));
-  }
-  std::free(p);
-  return cudaSuccess;
-}
+cudaError_t cudaFreeHost(void *p) { return em::release(em::pinned, p); }
 cudaError_t cudaPointerGetAttributes(cudaPointerAttributes *a, const void *p) {
   std::memset(a, 0, sizeof *a);
   a->type = em::isAllocated(p) ? cudaMemoryTypeDevice : cudaMemoryTypeUnregistered;

@@ -49,6 +49,11 @@ struct Streams {
     REQUIRE(cudaStreamWaitEvent(side, fork, 0) == cudaSuccess);
     REQUIRE(cudaMemcpyAsync(hostOut, device, 64, cudaMemcpyDefault, side) == cudaSuccess);
   }
+  /// `main` waits for what `side` has queued.
+  void joinBack() {
+    REQUIRE(cudaEventRecord(join, side) == cudaSuccess);
+    REQUIRE(cudaStreamWaitEvent(main, join, 0) == cudaSuccess);
+  }
 };
 
 } // namespace
@@ -93,8 +98,7 @@ TEST_CASE("a replayed graph keeps the order its events gave", "[cuda-emulation]"
   Streams s;
   REQUIRE(cudaStreamBeginCapture(s.main, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
   s.inThenOutBeside();
-  REQUIRE(cudaEventRecord(s.join, s.side) == cudaSuccess);
-  REQUIRE(cudaStreamWaitEvent(s.main, s.join, 0) == cudaSuccess);
+  s.joinBack();
   cudaGraph_t graph = nullptr;
   REQUIRE(cudaStreamEndCapture(s.main, &graph) == cudaSuccess);
   CHECK(s.hostOut[0] == 0); // captured, not run
@@ -145,8 +149,7 @@ TEST_CASE("waiting for a stream runs no work of a stream it never joined", "[cud
   s.inThenOutBeside();
   REQUIRE(cudaStreamSynchronize(s.main) == cudaSuccess);
   CHECK(s.hostOut[0] == 0); // the copy beside was never waited for
-  REQUIRE(cudaEventRecord(s.join, s.side) == cudaSuccess);
-  REQUIRE(cudaStreamWaitEvent(s.main, s.join, 0) == cudaSuccess);
+  s.joinBack();
   REQUIRE(cudaStreamSynchronize(s.main) == cudaSuccess);
   CHECK(s.hostOut[0] == 5);
 }

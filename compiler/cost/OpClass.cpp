@@ -24,8 +24,12 @@ OpClass classifyOp(Operation *op) {
   OpClass c;
   c.kernel = name;
   if (op->getNumResults() > 0)
-    if (auto t = dyn_cast<RankedTensorType>(op->getResult(0).getType()); t && t.getElementType().isBF16())
-      c.dtype = "bf16";
+    if (auto t = dyn_cast<RankedTensorType>(op->getResult(0).getType()); t) {
+      if (t.getElementType().isBF16())
+        c.dtype = "bf16";
+      else if (t.getElementType().isF16())
+        c.dtype = "f16";
+    }
   if (isa<ConstantOp, YieldOp>(op) || op->getNumResults() == 0) {
     c.free = true;
     c.family = "none";

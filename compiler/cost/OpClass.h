@@ -21,7 +21,7 @@ struct OpClass {
   std::string family; ///< "gemm", "conv", "conv_depthwise", "elementwise", ...
   bool compute = false; ///< priced by FLOPs (efficiency) or by bytes (throughput)
   bool free = false;    ///< no kernel runs (constants, region terminators)
-  std::string dtype = "f32"; ///< "bf16" for work on bf16 tensors
+  std::string dtype = "f32"; ///< "bf16" / "f16" for work on 16-bit float tensors
 };
 
 OpClass classifyOp(mlir::Operation *op);

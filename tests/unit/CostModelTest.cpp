@@ -283,4 +283,12 @@ TEST_CASE("shipped GPU targets price bf16 products on the tensor cores", "[cost]
   CHECK(big / seconds(big, "bf16") == Approx(0.771 * 989.4e12).epsilon(0.01));
   CHECK(seconds(big, "f32") > 10 * seconds(big, "bf16"));
   CHECK(seconds(small, "bf16") == Approx(seconds(small, "f32")).epsilon(0.01));
+  // f16 runs on the same tensor cores.
+  CHECK(seconds(big, "f16") == Approx(seconds(big, "bf16")));
+  Ops p("%x: tensor<4x64xf16>, %y: tensor<4x64xbf16>",
+        "%a = popt.relu %x : (tensor<4x64xf16>) -> tensor<4x64xf16>\n"
+        "%b = popt.relu %y : (tensor<4x64xbf16>) -> tensor<4x64xbf16>");
+  REQUIRE(p.ops.size() == 2);
+  CHECK(classifyOp(p.ops[0]).dtype == "f16");
+  CHECK(classifyOp(p.ops[1]).dtype == "bf16");
 }

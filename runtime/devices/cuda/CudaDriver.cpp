@@ -7,10 +7,10 @@
 // it, synchronize() waits for it. A second stream takes the copies out of
 // the GPU that run beside later kernels (copyBeside: a call's outputs),
 // forked from the first after the work before them and joined back into
-// it by synchronize() and at the end of a capture. A program that neither waits for another
-// device nor is waited on is captured once as a CUDA graph and replayed on
-// every call (DeviceExecutor::runRecorded; POPT_CUDA_GRAPHS=0 turns this
-// off). Memory is cudaMalloc'd, zeroed, and freed with the device. On a
+// it by synchronize() and at the end of a capture. A program that neither
+// waits for another device nor is waited on is captured once as a CUDA
+// graph and replayed on every call (DeviceExecutor::runRecorded;
+// POPT_CUDA_GRAPHS=0 turns this off). Memory is cudaMalloc'd, zeroed, and freed with the device. On a
 // machine without a GPU (or without a driver), making a device is an
 // Unavailable status naming it: popt-run then refuses the plan (exit 2).
 // Ops are timed on the GPU when asked (Device::markOp): a CUDA event before

@@ -19,6 +19,8 @@
 #
 # Test here:  scripts/gpu-check.sh prepare --device-kind cpu --models mlp,gpt,resnet18:1 \
 #               --out build/gpu-check-cpu && scripts/gpu-check.sh remote build/gpu-check-cpu
+#        or:  scripts/gpu-check.sh remote build/gpu-check --popt-only \
+#               --emulated-driver build/lib/libpopt_cuda_emulated.so   (a cuda bundle, emulated GPU)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")

@@ -344,7 +344,29 @@ def run_popt(plan, paths, tmp, env, args, clock):
             res["op_kinds"], res["paths"] = op_kinds(base, out_dir, env, clock)
         if clock.left() > 30:
             res["plain"] = new_paths_off(plan, base, out_dir, tmp, env, clock)
+        if clock.left() > 30 and res["ms"] < 5:
+            res["staging"] = staging_compared(base, out_dir, env, args, n, res["ms"], clock)
     return res
+
+
+def staging_compared(base, out_dir, env, args, n, ms, clock):
+    """The same calls with the inputs and outputs copied by the session
+    (POPT_STAGING=session: a wait after the inputs, after the program and
+    after the outputs) instead of inside the program's CUDA graph (one
+    wait): what the in-graph copies save per call, for calls short enough
+    that a wait shows."""
+    metrics = os.path.join(out_dir, "staging-session.json")
+    try:
+        r = subprocess.run(base + ["--warmup", str(args.warmup), "--iterations", str(n), "--metrics", metrics],
+                           capture_output=True, text=True, env=dict(env, POPT_STAGING="session"),
+                           timeout=max(5, min(clock.left(), 60)))
+    except subprocess.TimeoutExpired:
+        return "staging by the session: timed out"
+    if r.returncode:
+        return f"staging by the session: popt-run exit {r.returncode}"
+    other = json.load(open(metrics))["median_execution_time"] * 1e3
+    return (f"copies inside the CUDA graph {ms:.3f} ms per call, copied by the session "
+            f"(three waits) {other:.3f} ms")
 
 
 def op_times_run(base, run_dir, env, clock, label):
@@ -497,7 +519,7 @@ def run_unit(torch, unit, manifest, tmp, env, device, args, clock, notes, failur
         else:
             res = run_popt(plan, paths, tmp, env, args, clock)
             popt_row(row, plan, res, outs, tmp)
-            for key in ("op_kinds", "paths", "plain"):
+            for key in ("op_kinds", "paths", "plain", "staging"):
                 if res.get(key):
                     notes.append(f"{name} b{batch} {plan['dtype']}: {res[key]}")
             if len(res.get("why", "")) > CELL:
@@ -564,6 +586,9 @@ def main():
     ap.add_argument("--models", help="only these names (comma-separated)")
     ap.add_argument("--popt-only", action="store_true", help="skip PyTorch")
     ap.add_argument("--keep", action="store_true", help="keep the unpacked folder")
+    ap.add_argument("--emulated-driver", metavar="LIB",
+                    help="a dry run of a cuda bundle without a GPU: popt-run loads this CUDA driver "
+                         "(build/lib/libpopt_cuda_emulated.so) instead of the bundle's")
     args = ap.parse_args()
     clock, started = Clock(args.budget_seconds), time.time()
     manifest = json.load(open(os.path.join(args.bundle, "manifest.json")))
@@ -579,6 +604,8 @@ def main():
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = ":".join(filter(None, [os.path.join(tmp, "lib"), env.get("LD_LIBRARY_PATH")]))
     env.pop("POPT_CUDA_DRIVER", None)
+    if args.emulated_driver:
+        env["POPT_CUDA_DRIVER"] = os.path.abspath(args.emulated_driver)
     info = machine(torch, tmp, env)
     print(f"# gpu-check: {manifest['device_kind']} plans, PyTorch on {device}")
     for k, v in info.items():

@@ -19,9 +19,10 @@ echo
 echo "== 2. the plan: popt-run $out/resnet18.plan --inspect"
 "$build/bin/popt-run" "$out/resnet18.plan" --inspect
 echo
-echo "== 3. run: popt-run $out/resnet18.plan --warmup 3 --iterations 10 (seeded random input)"
+echo "== 3. run: popt-run $out/resnet18.plan --warmup 3 --iterations 10 --history $out/history.jsonl"
+echo "   (seeded random input; each run appends its record to the history)"
 "$build/bin/popt-run" "$out/resnet18.plan" --warmup 3 --iterations 10 \
-  --metrics "$out/metrics.json" --output-dir "$out"
+  --metrics "$out/metrics.json" --output-dir "$out" --history "$out/history.jsonl"
 echo "metrics: $out/metrics.json"
 /usr/bin/python3 - "$out/report.json" "$out/metrics.json" <<'PY'
 import json, sys
@@ -60,4 +61,8 @@ for d in m["devices"]:
           f"({d['utilization'] * 100:.0f}% of the call), arena {d['arena_bytes'] / 2**20:.1f} MiB")
 PY
 echo
-echo "Monitoring reports, GPUs and several processes arrive with later issues (docs/architecture.md)."
+echo "== 7. the runs so far and a report: popt-report $out/history.jsonl -o $out/report.html"
+echo "   (every make run adds a run: the report shows the trend and flags a slower last run)"
+"$build/bin/popt-report" "$out/history.jsonl" -o "$out/report.html"
+echo
+echo "GPU plans compile and run through the CUDA driver (docs/gpu.md); several processes (MPI) are not built yet."

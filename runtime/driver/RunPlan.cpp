@@ -19,6 +19,9 @@
 #include "runtime/core/Npy.h"
 #include "runtime/core/OutputFile.h"
 #include "runtime/driver/TraceFile.h"
+#include "runtime/monitor/History.h"
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -210,6 +213,35 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/// The value below which a fraction `q` of `v` lies (nearest rank).
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(q * double(v.size())));
+  return v[std::min(v.size() - 1, rank > 0 ? rank - 1 : 0)];
+}
+
+/// A --history record: the metrics, with when, where and which plan (its
+/// fingerprints group the runs of one plan), and each op's source line.
+nlohmann::json historyRecord(nlohmann::json m, const plan::Plan &p, const std::string &planPath) {
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(planPath, ec);
+  m["time"] = monitor::utcNow();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  m["host"] = host;
+  m["plan"] = ec ? planPath : abs.string();
+  m["plan_name"] = std::filesystem::path(planPath).filename().string();
+  m["producer"] = p.producer() ? p.producer()->str() : "";
+  m["model_fingerprint"] = p.model_fingerprint() ? p.model_fingerprint()->str() : "";
+  m["options_fingerprint"] = p.options_fingerprint() ? p.options_fingerprint()->str() : "";
+  for (auto &op : m["ops"]) {
+    const plan::Op *o = p.ops()->Get(op["op"].get<uint32_t>());
+    if (o->location() && o->location()->size())
+      op["location"] = o->location()->str();
+  }
+  return m;
+}
+
 } // namespace
 
 int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
@@ -230,8 +262,16 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     if (Status s = checkOutputPath(opt.metricsPath, "--metrics"); !s)
       return fail(s);
   }
+  if (!opt.historyPath.empty() && !opt.inspect) {
+    if (sameFile(opt.historyPath, opt.planPath) || sameFile(opt.historyPath, opt.metricsPath))
+      return fail(Status::badInput("--history " + opt.historyPath +
+                                   " is the plan or the metrics file (choose another name)"));
+    if (Status s = monitor::checkHistoryPath(opt.historyPath); !s)
+      return fail(s);
+  }
   if (!opt.tracePath.empty() && !opt.inspect) {
-    if (sameFile(opt.tracePath, opt.planPath) || sameFile(opt.tracePath, opt.metricsPath))
+    if (sameFile(opt.tracePath, opt.planPath) || sameFile(opt.tracePath, opt.metricsPath) ||
+        sameFile(opt.tracePath, opt.historyPath))
       return fail(Status::badInput("--trace " + opt.tracePath +
                                    " is the plan or the metrics file; it would be overwritten "
                                    "(choose another name)"));
@@ -421,11 +461,12 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
         !s)
       return fail(s);
   }
-  if (!opt.metricsPath.empty()) {
+  if (!opt.metricsPath.empty() || !opt.historyPath.empty()) {
     nlohmann::json m;
     m["avg_execution_time"] = avg;
     m["median_execution_time"] = median(times);
     m["min_execution_time"] = *std::min_element(times.begin(), times.end());
+    m["p90_execution_time"] = percentile(times, 0.9);
     m["iterations"] = times.size();
     m["warmup"] = std::max(0, opt.warmup);
     m["arena_bytes"] = ex->arenaBytes();
@@ -458,8 +499,13 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
                      {"kind", plan::opInfo(p.ops()->Get(o)->kind())->name},
                      {"median_seconds", median(opTimes[o])}});
     m["ops"] = ops;
-    if (Status s = writeOutputFile(opt.metricsPath, m.dump(1) + "\n"); !s)
-      return fail(s);
+    if (!opt.metricsPath.empty())
+      if (Status s = writeOutputFile(opt.metricsPath, m.dump(1) + "\n"); !s)
+        return fail(s);
+    if (!opt.historyPath.empty())
+      if (Status s = monitor::appendHistory(opt.historyPath, historyRecord(m, p, opt.planPath));
+          !s)
+        return fail(s);
   }
   return 0;
 }

@@ -15,6 +15,9 @@ struct RunOptions {
   int warmup = 0;
   int iterations = 1;
   std::string metricsPath;
+  /// Append this run's record (the metrics, when, where, which plan) to a
+  /// JSON Lines history (runtime/monitor/History.h; popt-report reads it).
+  std::string historyPath;
   /// One call's ops per device as a Chrome trace (TraceFile.h).
   std::string tracePath;
   bool inspect = false;

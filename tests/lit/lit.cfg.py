@@ -1,6 +1,7 @@
 # lit configuration of popt's FileCheck tests: dialect round trips and
 # verifier errors (.mlir), importer output per op family (.test).
 import os
+import shutil
 
 import lit.formats
 
@@ -26,3 +27,7 @@ config.substitutions.append(
     ("%cuda-simt", os.path.join(os.path.dirname(config.popt_tools_dir), "lib", "libpopt_cuda_simt.so")))
 if os.path.exists(os.path.join(os.path.dirname(config.popt_tools_dir), "lib", "libpopt_cuda_emulated.so")):
     config.available_features.add("cuda-emulation")
+# Node.js runs the script of popt-report's HTML page against a stand-in
+# DOM (tests/lit/monitor/report-script.test); Debian's nodejs, optional.
+if shutil.which("node"):
+    config.available_features.add("node")

@@ -27,6 +27,9 @@ int main(int argc, char **argv) {
   app.add_option("--iterations", opt.iterations, "timed runs (default 1)")
       ->check(CLI::Range(1, 100000000));
   app.add_option("--metrics", opt.metricsPath, "write measured metrics (JSON)");
+  app.add_option("--history", opt.historyPath,
+                 "append this run's metrics, with its date, host and plan, to a JSON Lines "
+                 "history (created if missing; popt-report reads it)");
   app.add_option("--trace", opt.tracePath,
                  "write one timed call's ops per device (the call nearest the median) as a "
                  "Chrome trace (JSON; open in ui.perfetto.dev)");

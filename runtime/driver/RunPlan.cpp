@@ -20,6 +20,7 @@
 #include "runtime/core/OutputFile.h"
 #include "runtime/driver/TraceFile.h"
 #include "runtime/monitor/History.h"
+#include "runtime/monitor/Sampler.h"
 
 #include <unistd.h>
 
@@ -391,7 +392,12 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
   constexpr size_t kTracedCalls = 64;
   std::vector<std::pair<double, std::vector<SessionState::OpSpan>>> traced;
   int total = std::max(0, opt.warmup) + std::max(1, opt.iterations);
+  // Memory and CPU use over the timed calls, for --metrics and --history.
+  monitor::ResourceSampler sampler;
+  const bool sampling = !opt.metricsPath.empty() || !opt.historyPath.empty();
   for (int it = 0; it < total; ++it) {
+    if (sampling && it == std::max(0, opt.warmup))
+      sampler.start();
     ex->poison();
     for (size_t i = 0; i < ex->inputs().size(); ++i)
       std::memcpy(ex->inputs()[i].view->data, inputBytes[i].data(),
@@ -417,6 +423,8 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
       }
     }
   }
+
+  sampler.stop();
 
   // POPT_DEBUG=2 and above: time per op kind of the last run, slowest first.
   if (debugLevel >= 2) {
@@ -476,6 +484,9 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     // Whether the last calls ran on one thread because they measured
     // faster so (another process on a core: ThreadAdapter.h).
     m["on_one_thread"] = ex->adaptedToOneThread();
+    // Sampled over the timed calls (the arena poisoning between them
+    // included): cores kept busy, resident memory over time.
+    m["sampled"] = sampler.summary();
     // Per device: its ops' busy time in the median call and the share of
     // the call it was busy (the last run's split of the work).
     nlohmann::json devs = nlohmann::json::array();

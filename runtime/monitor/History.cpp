@@ -57,6 +57,19 @@ std::string badField(const nlohmann::json &r) {
           !isNumber(d, "arena_bytes"))
         return "a device is not {name, ops, busy_seconds, utilization, arena_bytes}";
   }
+  if (r.contains("sampled")) {
+    const nlohmann::json &sm = r["sampled"];
+    if (!sm.is_object() || !isNumber(sm, "cores_busy") || !isNumber(sm, "cores_busy_max") ||
+        !isNumber(sm, "rss_max_bytes") || !isCount(sm, "cores") || !isNumber(sm, "seconds"))
+      return "sampled is not {cores, cores_busy, cores_busy_max, rss_max_bytes, seconds, rss}";
+    if (sm.contains("rss")) {
+      if (!sm["rss"].is_array())
+        return "sampled.rss is not a list";
+      for (const auto &p : sm["rss"])
+        if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number())
+          return "sampled.rss is not a list of [seconds, bytes]";
+    }
+  }
   if (r.contains("ops")) {
     if (!r["ops"].is_array())
       return "ops is not a list";

@@ -136,6 +136,16 @@ void printSummary(std::ostream &out, const std::string &file, const std::vector<
       out << ", p90 " << ms(last.value("p90_execution_time", 0.0));
     out << "; arena " << mib(last.value("arena_bytes", 0.0)) << ", peak RSS "
         << mib(last.value("peak_rss_bytes", 0.0)) << "\n";
+    if (last.contains("sampled") && last["sampled"].contains("cores_busy")) {
+      const nlohmann::json &sm = last["sampled"];
+      char buf[200];
+      std::snprintf(buf, sizeof buf,
+                    "  sampled over the timed calls: %.2f of %lld cores busy on average (%.2f at "
+                    "most), resident memory up to %s\n",
+                    sm.value("cores_busy", 0.0), static_cast<long long>(sm.value("cores", 0)),
+                    sm.value("cores_busy_max", 0.0), mib(sm.value("rss_max_bytes", 0.0)).c_str());
+      out << buf;
+    }
     if (last.contains("devices") && last["devices"].is_array())
       for (const auto &d : last["devices"]) {
         char buf[160];

@@ -28,6 +28,13 @@ nlohmann::json runData(const nlohmann::json &r) {
                       {"arena", r.value("arena_bytes", 0.0)},
                       {"rss", r.value("peak_rss_bytes", 0.0)},
                       {"devices", nlohmann::json::array()}};
+  if (r.contains("sampled") && r["sampled"].is_object()) {
+    const nlohmann::json &sm = r["sampled"];
+    d["coresBusy"] = sm.value("cores_busy", 0.0);
+    d["coresBusyMax"] = sm.value("cores_busy_max", 0.0);
+    d["cores"] = sm.value("cores", 0);
+    d["rssSeries"] = sm.contains("rss") ? sm["rss"] : nlohmann::json::array();
+  }
   if (r.contains("devices") && r["devices"].is_array())
     for (const auto &dev : r["devices"])
       if (dev.is_object())
@@ -116,6 +123,19 @@ function chart(runs) {
   return svg;
 }
 
+function memoryChart(points) {
+  const W = 720, H = 120, L = 60, B = 24, T = 8, R = 10;
+  const t1 = points[points.length - 1][0] || 1;
+  const lo = Math.min(...points.map(p => p[1])) * 0.98, hi = Math.max(...points.map(p => p[1])) * 1.02 || 1;
+  const x = t => L + (W - L - R) * t / t1, y = v => T + (H - T - B) * (1 - (v - lo) / (hi - lo || 1));
+  const svg = el('svg:svg', {width: W, height: H});
+  for (const v of [lo, hi]) svg.append(el('svg:text', {x: 4, y: y(v) + 4, 'font-size': 11}, mib(v)));
+  svg.append(el('svg:polyline', {fill: 'none', stroke: '#b0602a', 'stroke-width': 2,
+                                 points: points.map(p => x(p[0]) + ',' + y(p[1])).join(' ')}));
+  svg.append(el('svg:text', {x: L, y: H - 6, 'font-size': 11}, 'resident memory over the last run (' + ms(t1) + ')'));
+  return svg;
+}
+
 function table(cols, rows) {
   const t = el('table'), head = el('tr');
   let key = null, up = false;
@@ -157,7 +177,10 @@ for (const s of D.series) {
     ' against ' + ms(r.baseline) + ' (the median of the ' + r.baselineRuns + ' run(s) before).'));
   sec.append(chart(s.runs));
   sec.append(el('p', {}, 'Last run: ' + last.time + ' on ' + last.host + ', ' + last.iterations + ' calls, median ' + ms(last.median) +
-                         ', arena ' + mib(last.arena) + ', peak RSS ' + mib(last.rss) + '.'));
+                         ', arena ' + mib(last.arena) + ', peak RSS ' + mib(last.rss) + '.' +
+                         (last.cores ? ' Cores busy: ' + last.coresBusy.toFixed(2) + ' of ' + last.cores +
+                                       ' on average, ' + last.coresBusyMax.toFixed(2) + ' at most.' : '')));
+  if (last.rssSeries && last.rssSeries.length > 1) sec.append(memoryChart(last.rssSeries));
   sec.append(table([
     {key: 'name', title: 'device', left: true}, {key: 'ops', title: 'ops'},
     {key: 'busy', title: 'busy per call', show: d => ms(d.busy)},

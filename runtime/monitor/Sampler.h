@@ -6,7 +6,8 @@
 // (CLOCK_PROCESS_CPUTIME_ID). From those: how many cores the run kept busy
 // on average and at most over a sample, and resident memory over time
 // (the metrics' `sampled` object; popt-report draws it). The thread sleeps
-// between samples: a 10 ms period costs a few microseconds per sample.
+// between samples; a sample costs about 20 us (measured at a 1 ms period:
+// 2% of a core), so the 10 ms period takes about 0.2% of one core.
 //
 //===----------------------------------------------------------------------===//
 #ifndef POPT_RUNTIME_MONITOR_SAMPLER_H

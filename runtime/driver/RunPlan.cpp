@@ -320,10 +320,11 @@ int runPlan(const RunOptions &opt, std::ostream &out, std::ostream &err) {
     for (size_t i = 0; i < ex->outputs().size(); ++i) {
       std::string path = outputPath(opt.outputDir, i);
       if (sameFile(path, opt.planPath) || sameFile(path, opt.metricsPath) ||
+          (!opt.historyPath.empty() && sameFile(path, opt.historyPath)) ||
           sameFile(path, opt.tracePath))
         return fail(Status::badInput("--output-dir " + opt.outputDir + ": " + path +
-                                     " is the plan, the metrics or the trace file (choose "
-                                     "another directory)"));
+                                     " is the plan, the metrics, the history or the trace "
+                                     "file (choose another directory)"));
       if (Status s = checkOutputPath(path, "--output-dir"); !s)
         return fail(s);
     }

@@ -89,7 +89,14 @@ Status checkHistoryPath(const std::string &path) {
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT)
       return Status::badInput(what + ": " + std::strerror(errno));
-    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    // Not there yet (a dangling link: its target): its directory must be.
+    std::filesystem::path target = path;
+    std::error_code lec;
+    if (std::filesystem::is_symlink(target, lec)) {
+      std::filesystem::path to = std::filesystem::read_symlink(target, lec);
+      target = to.is_absolute() ? to : target.parent_path() / to;
+    }
+    std::filesystem::path dir = target.parent_path();
     if (dir.empty())
       dir = ".";
     std::error_code ec;
@@ -104,9 +111,14 @@ Status checkHistoryPath(const std::string &path) {
   std::ifstream in(path);
   if (!in)
     return Status::badInput(what + ": cannot be read: " + std::strerror(errno));
+  // The first line that is not blank must be a record; a file of blanks
+  // (or nothing) is a new history.
   std::string first;
-  if (!std::getline(in, first) || first.empty())
-    return Status::ok(); // empty: a new history
+  while (std::getline(in, first) &&
+         first.find_first_not_of(" \t\r") == std::string::npos)
+    first.clear();
+  if (first.empty())
+    return Status::ok();
   nlohmann::json j = nlohmann::json::parse(first, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !isRecord(j))
     return Status::badInput(what + ": its first line is not a popt-run history record; "

@@ -21,19 +21,19 @@ double medianOf(std::vector<double> v) {
 double median(const nlohmann::json &run) { return run.value("median_execution_time", 0.0); }
 
 std::string ms(double seconds) {
-  char buf[32];
+  char buf[400]; // %f of 1e308 takes 300 digits
   std::snprintf(buf, sizeof buf, "%.3f ms", seconds * 1e3);
   return buf;
 }
 
 std::string percent(double fraction) {
-  char buf[32];
+  char buf[400];
   std::snprintf(buf, sizeof buf, "%+.1f%%", fraction * 100);
   return buf;
 }
 
 std::string mib(double bytes) {
-  char buf[32];
+  char buf[400];
   std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / (1 << 20));
   return buf;
 }
@@ -65,20 +65,24 @@ std::string opName(const nlohmann::json &run, int64_t index) {
 } // namespace
 
 std::vector<Series> groupRuns(const std::vector<nlohmann::json> &records) {
+  // One plan: the model, the compile options' fingerprint, the devices the
+  // plan ran on and its file name (the options' fingerprint does not cover
+  // devices, target or strategy).
   std::vector<Series> series;
+  std::map<std::string, size_t> index;
   for (const nlohmann::json &r : records) {
-    std::string key = r.value("model_fingerprint", std::string()) + "/" +
-                      r.value("options_fingerprint", std::string());
-    if (key == "/")
-      key = r.value("plan", std::string("?"));
-    auto it = std::find_if(series.begin(), series.end(),
-                           [&](const Series &s) { return s.key == key; });
-    if (it == series.end()) {
+    std::string key = r.value("model_fingerprint", std::string()) + "|" +
+                      r.value("options_fingerprint", std::string()) + "|";
+    if (r.contains("devices") && r["devices"].is_array())
+      for (const auto &d : r["devices"])
+        key += d.value("name", std::string("?")) + ",";
+    key += "|" + r.value("plan_name", r.value("plan", std::string("?")));
+    auto [it, added] = index.emplace(key, series.size());
+    if (added)
       series.push_back(Series{key, "", {}});
-      it = series.end() - 1;
-    }
-    it->runs.push_back(&r);
-    it->name = r.value("plan_name", r.value("plan", std::string("?")));
+    Series &s = series[it->second];
+    s.runs.push_back(&r);
+    s.name = r.value("plan_name", r.value("plan", std::string("?")));
   }
   return series;
 }
@@ -138,22 +142,20 @@ void printSummary(std::ostream &out, const std::string &file, const std::vector<
         << mib(last.value("peak_rss_bytes", 0.0)) << "\n";
     if (last.contains("sampled") && last["sampled"].contains("cores_busy")) {
       const nlohmann::json &sm = last["sampled"];
-      char buf[200];
-      std::snprintf(buf, sizeof buf,
-                    "  sampled over the timed calls: %.2f of %lld cores busy on average (%.2f at "
-                    "most), resident memory up to %s\n",
-                    sm.value("cores_busy", 0.0), static_cast<long long>(sm.value("cores", 0)),
-                    sm.value("cores_busy_max", 0.0), mib(sm.value("rss_max_bytes", 0.0)).c_str());
-      out << buf;
+      char busy[64], most[64];
+      std::snprintf(busy, sizeof busy, "%.2f", sm.value("cores_busy", 0.0));
+      std::snprintf(most, sizeof most, "%.2f", sm.value("cores_busy_max", 0.0));
+      out << "  sampled over the timed calls: " << busy << " of " << sm.value("cores", int64_t(0))
+          << " cores busy on average (" << most << " at most), resident memory up to "
+          << mib(sm.value("rss_max_bytes", 0.0)) << "\n";
     }
     if (last.contains("devices") && last["devices"].is_array())
       for (const auto &d : last["devices"]) {
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "    %s: %lld ops, busy %.3f ms (%.0f%% of the call)\n",
-                      d.value("name", std::string("?")).c_str(),
-                      static_cast<long long>(d.value("ops", int64_t(0))),
-                      d.value("busy_seconds", 0.0) * 1e3, d.value("utilization", 0.0) * 100);
-        out << buf;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.0f%%", d.value("utilization", 0.0) * 100);
+        out << "    " << d.value("name", std::string("?")) << ": " << d.value("ops", int64_t(0))
+            << " ops, busy " << ms(d.value("busy_seconds", 0.0)) << " (" << buf
+            << " of the call)\n";
       }
     std::map<int64_t, double> now = opTimes(last);
     std::vector<std::pair<double, int64_t>> slow;

@@ -1,7 +1,7 @@
 //===- ReportHtml.cpp - the history as one HTML page ----------------------===//
 //
-// The page carries its data as JSON (every "</" escaped, so that no text
-// from a model's source locations can close the script) and a small script
+// The page carries its data as JSON (every "<" escaped, so that no text
+// from a model's source locations can end or reopen the script) and a small script
 // that draws it with DOM calls (text is never parsed as HTML): per plan,
 // the median call of every run (with each run's fastest call and 90th
 // percentile around it; hover a point for its date and host), the last
@@ -93,6 +93,10 @@ const el = (tag, attrs, ...kids) => {
   for (const k of kids) e.append(k instanceof Node ? k : document.createTextNode(String(k)));
   return e;
 };
+// Loops, not Math.min(...v): a long history would overflow the call stack.
+const least = v => v.reduce((a, b) => (b < a ? b : a), Infinity);
+const most = v => v.reduce((a, b) => (b > a ? b : a), -Infinity);
+const ratio = (a, b) => (b > 0 && isFinite(a / b) ? a / b - 1 : 0);
 const ms = s => (s * 1e3).toFixed(3) + ' ms';
 const pct = f => (f >= 0 ? '+' : '') + (f * 100).toFixed(1) + '%';
 const mib = b => (b / 1048576).toFixed(1) + ' MiB';
@@ -100,8 +104,9 @@ document.getElementById('head').textContent = D.file + ': ' + D.series.length + 
 
 function chart(runs) {
   const W = 720, H = 220, L = 60, B = 30, T = 10, R = 10;
-  const ys = runs.flatMap(r => [r.min, r.p90, r.median]).filter(v => v > 0);
-  const lo = Math.min(...ys) * 0.95, hi = Math.max(...ys) * 1.05 || 1;
+  const ys = runs.flatMap(r => [r.min, r.p90, r.median]).filter(v => v > 0 && v < 1e9);
+  if (!ys.length) return el('p', {class: 'note'}, 'No call times to draw.');
+  const lo = least(ys) * 0.95, hi = most(ys) * 1.05;
   const x = i => L + (runs.length > 1 ? i * (W - L - R) / (runs.length - 1) : (W - L - R) / 2);
   const y = v => T + (H - T - B) * (1 - (v - lo) / (hi - lo || 1));
   const svg = el('svg:svg', {width: W, height: H});
@@ -125,8 +130,10 @@ function chart(runs) {
 
 function memoryChart(points) {
   const W = 720, H = 120, L = 60, B = 24, T = 8, R = 10;
+  points = points.filter(p => isFinite(p[0]) && isFinite(p[1]) && p[1] >= 0 && p[1] < 1e18);
+  if (points.length < 2) return el('p', {class: 'note'}, 'No memory samples to draw.');
   const t1 = points[points.length - 1][0] || 1;
-  const lo = Math.min(...points.map(p => p[1])) * 0.98, hi = Math.max(...points.map(p => p[1])) * 1.02 || 1;
+  const lo = least(points.map(p => p[1])) * 0.98, hi = most(points.map(p => p[1])) * 1.02 || 1;
   const x = t => L + (W - L - R) * t / t1, y = v => T + (H - T - B) * (1 - (v - lo) / (hi - lo || 1));
   const svg = el('svg:svg', {width: W, height: H});
   for (const v of [lo, hi]) svg.append(el('svg:text', {x: 4, y: y(v) + 4, 'font-size': 11}, mib(v)));
@@ -173,7 +180,7 @@ for (const s of D.series) {
   const r = s.regression;
   sec.append(el('p', {class: r.found ? 'bad' : r.checked ? 'good' : 'note'},
     !r.checked ? 'One run: nothing to compare yet.' :
-    (r.found ? 'REGRESSION: ' : 'No regression: ') + 'last median ' + ms(r.last) + ', ' + pct(r.last / r.baseline - 1) +
+    (r.found ? 'REGRESSION: ' : 'No regression: ') + 'last median ' + ms(r.last) + ', ' + pct(ratio(r.last, r.baseline)) +
     ' against ' + ms(r.baseline) + ' (the median of the ' + r.baselineRuns + ' run(s) before).'));
   sec.append(chart(s.runs));
   sec.append(el('p', {}, 'Last run: ' + last.time + ' on ' + last.host + ', ' + last.iterations + ' calls, median ' + ms(last.median) +
@@ -187,23 +194,26 @@ for (const s of D.series) {
     {key: 'util', title: 'utilisation', left: true, show: d => el('span', {}, bar(d.util), ' ' + (d.util * 100).toFixed(0) + '%')},
     {key: 'arena', title: 'arena', show: d => mib(d.arena)}], last.devices));
   const total = s.ops.reduce((a, o) => a + o.t, 0) || 1;
-  const kinds = {};
-  for (const o of s.ops) { const k = kinds[o.kind] || (kinds[o.kind] = {kind: o.kind, n: 0, t: 0}); k.n++; k.t += o.t; }
+  const kinds = new Map();
+  for (const o of s.ops) {
+    if (!kinds.has(o.kind)) kinds.set(o.kind, {kind: o.kind, n: 0, t: 0});
+    const k = kinds.get(o.kind); k.n++; k.t += o.t;
+  }
   sec.append(el('h3', {}, 'Time per op kind (last run)'));
   sec.append(table([
     {key: 'kind', title: 'kind', left: true}, {key: 'n', title: 'ops'},
     {key: 't', title: 'median per call', show: k => ms(k.t)},
     {key: 'share', title: 'share', left: true, show: k => el('span', {}, bar(k.t / total), ' ' + (k.t / total * 100).toFixed(1) + '%')}],
-    Object.values(kinds).map(k => Object.assign(k, {share: k.t / total}))));
+    [...kinds.values()].map(k => Object.assign(k, {share: k.t / total}))));
   sec.append(el('h3', {}, 'Ops (last run against the one before; click a column to sort)'));
   sec.append(table([
     {key: 'op', title: 'op'}, {key: 'kind', title: 'kind', left: true}, {key: 'location', title: 'source', left: true},
     {key: 't', title: 'last', show: o => ms(o.t)},
     {key: 'share', title: 'share', show: o => (o.t / total * 100).toFixed(1) + '%'},
     {key: 'prev', title: 'before', show: o => o.prev === undefined ? '' : ms(o.prev)},
-    {key: 'change', title: 'change', show: o => o.prev ? pct(o.t / o.prev - 1) : '',
+    {key: 'change', title: 'change', show: o => o.prev ? pct(ratio(o.t, o.prev)) : '',
      cls: o => o.prev && o.t > o.prev * (1 + D.threshold) ? 'bad' : ''}],
-    s.ops.map(o => Object.assign(o, {share: o.t / total, change: o.prev ? o.t / o.prev - 1 : 0}))));
+    s.ops.map(o => Object.assign(o, {share: o.t / total, change: o.prev ? ratio(o.t, o.prev) : 0}))));
   document.getElementById('plans').append(sec);
 }
 </script></body></html>
@@ -231,17 +241,17 @@ std::string renderHtml(const std::string &file, const std::vector<Series> &serie
                               {"runs", runs},
                               {"ops", opsData(s)}});
   }
-  // No "</" inside the script element: a source location could close it.
+  // No "<" inside the script element at all: "</script>" would close it
+  // and "<!--<script>" would keep its own end from closing it. JSON has "<"
+  // only inside strings, where \u003c is the same character.
   std::string json = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string escaped;
   escaped.reserve(json.size());
-  for (size_t i = 0; i < json.size(); ++i) {
-    if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') {
-      escaped += "<\\/";
-      ++i;
-    } else {
-      escaped += json[i];
-    }
+  for (char c : json) {
+    if (c == '<')
+      escaped += "\\u003c";
+    else
+      escaped += c;
   }
   std::string page = kPage;
   page.replace(page.find("@DATA@"), 6, escaped);

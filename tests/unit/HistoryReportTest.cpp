@@ -46,6 +46,11 @@ TEST_CASE("runs group by plan and the last is judged against the runs before",
   Regression one = checkRegression(series[0], 0.10, 1);
   CHECK(one.baseline == Approx(0.9));
   CHECK(one.found);
+  // The same model and options run on other devices is another plan.
+  nlohmann::json two = run("a", 3.0);
+  two["devices"] = nlohmann::json::array({{{"name", "cpu:0"}}, {{"name", "cpu:1"}}});
+  std::vector<nlohmann::json> mixed = {run("a", 1.0), two};
+  CHECK(groupRuns(mixed).size() == 2);
   // A single run has nothing to be judged against.
   std::vector<nlohmann::json> single = {run("c", 2.0)};
   CHECK_FALSE(checkRegression(groupRuns(single)[0], 0.1).checked);
@@ -74,6 +79,13 @@ TEST_CASE("the history file: appended line by line, read back, bad lines skipped
   warnings.clear();
   CHECK(readHistory(other, records, warnings).code() == popt::StatusCode::BadInput);
   CHECK(checkHistoryPath("/nonexistent-dir/h.jsonl").code() == popt::StatusCode::BadInput);
+  // A blank first line hides nothing: the first line with text decides.
+  const std::string notes = tempPath("notes.txt");
+  { std::ofstream(notes) << "\nimportant\n"; }
+  CHECK(checkHistoryPath(notes).code() == popt::StatusCode::BadInput);
+  { std::ofstream(notes) << "\n  \n"; }
+  CHECK(checkHistoryPath(notes).isOk());
+  std::remove(notes.c_str());
   std::remove(path.c_str());
   std::remove(other.c_str());
 }

@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <iostream>
 
 int main(int argc, char **argv) {
@@ -37,6 +38,10 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  if (!std::isfinite(threshold)) {
+    std::cerr << "popt-report: error: --threshold " << threshold << ": a number of percent\n";
+    return 2;
   }
   if (!output.empty()) {
     if (popt::sameFile(output, history)) {
@@ -62,15 +67,18 @@ int main(int argc, char **argv) {
   bool regressed = false;
   try {
     std::vector<popt::monitor::Series> series = popt::monitor::groupRuns(records);
+    // With the page on standard output (-o -), the summary goes to
+    // standard error.
+    std::ostream &text = output == "-" ? std::cerr : std::cout;
     if (!quiet)
-      popt::monitor::printSummary(std::cout, history, series, fraction);
+      popt::monitor::printSummary(text, history, series, fraction);
     if (!output.empty()) {
       std::string page = popt::monitor::renderHtml(history, series, fraction);
       if (popt::Status s = popt::writeOutputFile(output, page); !s) {
         std::cerr << "popt-report: error: " << s.message() << "\n";
         return 1;
       }
-      if (!quiet)
+      if (!quiet && output != "-")
         std::cout << "\nreport: " << output << "\n";
     }
     for (const popt::monitor::Series &s : series)

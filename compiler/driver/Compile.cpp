@@ -172,9 +172,26 @@ static std::string recomputedText(const RecomputeResult &r) {
 static EmitOptions emitOptionsFor(const CompileOptions &options, const HardwareModel &hw) {
   EmitOptions emit;
   emit.modelFingerprint = fileFingerprint(options.import.modelPath);
+  // Everything that shapes the plan besides the model: two plans of one
+  // model differ here exactly when they were compiled differently (runs of
+  // them are told apart by popt-report, and a plan cache can key on it).
   std::string opts;
   for (const InputSpec &spec : options.import.inputs)
     opts += spec.str() + ";";
+  opts += "devices=";
+  for (const DeviceRef &d : hw.devices())
+    opts += d.name + ",";
+  static const char *const kObjectives[] = {"latency", "throughput", "energy", "edp"};
+  opts += ";target=" + hw.description().name + ";strategy=" + options.strategy;
+  for (const std::string &plugin : options.strategyPlugins)
+    opts += "+" + plugin;
+  opts += ";microbatches=" + std::to_string(options.microbatches) +
+          ";objective=" + kObjectives[static_cast<int>(options.objective)] +
+          ";memory-fraction=" + std::to_string(options.memoryFraction) +
+          ";flags=" + (options.import.dynamicAware ? "d" : "") +
+          (options.communicationAware ? "c" : "") + (options.aggressiveMemory ? "m" : "") +
+          (options.packWeights ? "p" : "") + (options.attentionViews ? "v" : "") +
+          (options.measureChoice ? "t" : "") + ";";
   emit.optionsFingerprint = opts;
   emit.packWeights = options.packWeights;
   emit.inPlace = options.aggressiveMemory;

@@ -65,9 +65,9 @@ std::string opName(const nlohmann::json &run, int64_t index) {
 } // namespace
 
 std::vector<Series> groupRuns(const std::vector<nlohmann::json> &records) {
-  // One plan: the model, the compile options' fingerprint, the devices the
-  // plan ran on and its file name (the options' fingerprint does not cover
-  // devices, target or strategy).
+  // One plan: the model, the compile options' fingerprint (devices, target,
+  // strategy, flags; only the input shapes in plans before session 30), the
+  // devices the plan ran on and its file name.
   std::vector<Series> series;
   std::map<std::string, size_t> index;
   for (const nlohmann::json &r : records) {

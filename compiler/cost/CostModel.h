@@ -53,8 +53,8 @@ public:
   /// `extra` added to `c` (work that follows it on the same device).
   static void add(OpCost &c, const OpCost &extra);
   /// The same from counts and a class (OpClass.h), without IR. Compute in
-  /// `dtype` "bf16" is priced on the device's ".bf16" curves and bf16 peak
-  /// where its description has both, else like f32.
+  /// `dtype` "bf16" (or "f16") is priced on the device's ".bf16" (".f16")
+  /// curves and peak where its description has both, else like f32.
   OpCost priced(const OpCounts &counts, const std::string &kernel,
                 const std::string &family, bool compute, int device,
                 const std::string &dtype = "f32") const;

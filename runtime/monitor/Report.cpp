@@ -38,16 +38,6 @@ std::string mib(double bytes) {
   return buf;
 }
 
-/// Op index -> median seconds of one run.
-std::map<int64_t, double> opTimes(const nlohmann::json &run) {
-  std::map<int64_t, double> t;
-  if (run.contains("ops") && run["ops"].is_array())
-    for (const auto &op : run["ops"])
-      if (op.is_object())
-        t[op.value("op", int64_t(-1))] = op.value("median_seconds", 0.0);
-  return t;
-}
-
 std::string opName(const nlohmann::json &run, int64_t index) {
   if (run.contains("ops") && run["ops"].is_array())
     for (const auto &op : run["ops"])
@@ -63,6 +53,15 @@ std::string opName(const nlohmann::json &run, int64_t index) {
 }
 
 } // namespace
+
+std::map<int64_t, double> opTimes(const nlohmann::json &run) {
+  std::map<int64_t, double> t;
+  if (run.contains("ops") && run["ops"].is_array())
+    for (const auto &op : run["ops"])
+      if (op.is_object())
+        t[op.value("op", int64_t(-1))] = op.value("median_seconds", 0.0);
+  return t;
+}
 
 std::vector<Series> groupRuns(const std::vector<nlohmann::json> &records) {
   // One plan: the model, the compile options' fingerprint (devices, target,

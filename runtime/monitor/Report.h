@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct Series {
   std::string name; ///< the plan's file name in the last run
   std::vector<const nlohmann::json *> runs;
 };
+
+/// Op index -> median seconds per call, of one run's record.
+std::map<int64_t, double> opTimes(const nlohmann::json &run);
 
 /// Groups records by plan, in the order each plan first appears.
 std::vector<Series> groupRuns(const std::vector<nlohmann::json> &records);

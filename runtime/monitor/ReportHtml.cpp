@@ -50,11 +50,7 @@ nlohmann::json opsData(const Series &s) {
   nlohmann::json ops = nlohmann::json::array();
   const nlohmann::json &last = *s.runs.back();
   const nlohmann::json *prev = s.runs.size() > 1 ? s.runs[s.runs.size() - 2] : nullptr;
-  std::map<int64_t, double> before;
-  if (prev && prev->contains("ops") && (*prev)["ops"].is_array())
-    for (const auto &op : (*prev)["ops"])
-      if (op.is_object())
-        before[op.value("op", int64_t(-1))] = op.value("median_seconds", 0.0);
+  const std::map<int64_t, double> before = prev ? opTimes(*prev) : std::map<int64_t, double>();
   if (last.contains("ops") && last["ops"].is_array())
     for (const auto &op : last["ops"]) {
       if (!op.is_object())
